@@ -1,0 +1,140 @@
+"""Level 1: appearance models and their pretrained cards (timm style).
+
+A model is an architecture entrypoint (``@register_arch``) plus a card (:class:`PretrainedCfg`) keyed
+``arch.tag``; the bare architecture name is the card of a randomly initialised network. Heads never
+see raw pixels normalisation: :class:`FeatureExtractor` applies the card's mean/std.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from unibench.errors import UniBenchError
+from unibench.registry import Registry
+from unibench.types import FeatureMap, TapInfo
+
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+
+
+class AppearanceModel(nn.Module):
+    """Contract: ``forward(x, taps)`` maps a normalised ``B×3×H×W`` batch to ``{tap: B×C×h×w}``.
+
+    ``feature_info()`` declares channels and stride per tap; ``default_tap`` names the tap used when
+    the user names none. Only the layers up to the deepest requested tap are evaluated.
+    """
+
+    default_tap: str = ""
+
+    def feature_info(self) -> dict[str, TapInfo]:
+        raise NotImplementedError
+
+    def forward(self, x: torch.Tensor, taps: Sequence[str]) -> dict[str, torch.Tensor]:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class PretrainedCfg:
+    """A model card: where weights come from, how to preprocess, what the taps are, provenance."""
+
+    name: str
+    arch: str
+    url: str | None = None
+    file: str | None = None
+    sha256: str | None = None
+    mean: tuple[float, float, float] = IMAGENET_MEAN
+    std: tuple[float, float, float] = IMAGENET_STD
+    input_scale: float = 1.0 / 255.0
+    family: str = "random"
+    training_data: str = "none"
+    paper: str = ""
+    license: str = ""
+    imagenet_linear_top1: float | None = None
+    head_defaults: dict[str, dict[str, Any]] = field(default_factory=dict)
+    arch_kwargs: dict[str, Any] = field(default_factory=dict)
+    notes: str = ""
+
+
+ARCHS: Registry[Callable[..., AppearanceModel]] = Registry(
+    "architecture",
+    doc="callable(**arch_kwargs) -> AppearanceModel with randomly initialised weights",
+)
+MODELS: Registry[PretrainedCfg] = Registry(
+    "model", doc="PretrainedCfg keyed 'arch' or 'arch.tag'"
+)
+
+
+def register_arch(name: str):
+    return ARCHS.register(name)
+
+
+def register_pretrained(cfg: PretrainedCfg) -> PretrainedCfg:
+    if cfg.arch not in ARCHS:
+        raise UniBenchError(f"model card {cfg.name!r} names unknown architecture {cfg.arch!r}")
+    MODELS.register(cfg.name, cfg)
+    return cfg
+
+
+def list_models(pattern: str = "") -> list[str]:
+    import fnmatch
+
+    names = MODELS.names()
+    if pattern:
+        pat = pattern if any(c in pattern for c in "*?[") else f"*{pattern}*"
+        names = [n for n in names if fnmatch.fnmatch(n, pat)]
+    return names
+
+
+def get_cfg(name: str) -> PretrainedCfg:
+    return MODELS.get(name)
+
+
+def build_random(cfg: PretrainedCfg, seed: int = 0) -> AppearanceModel:
+    """Build the architecture with a fixed seed so a 'random init' row is reproducible."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = ARCHS.get(cfg.arch)(**cfg.arch_kwargs)
+    return model.eval()
+
+
+class FeatureExtractor:
+    """A model in eval mode with its card's preprocessing, producing :class:`FeatureMap` s."""
+
+    def __init__(
+        self, model: AppearanceModel, cfg: PretrainedCfg, device: str = "cpu", tap: str | None = None
+    ) -> None:
+        info = model.feature_info()
+        tap = tap or model.default_tap
+        if tap not in info:
+            raise UniBenchError(
+                f"model {cfg.name!r} has no tap {tap!r}; taps: {', '.join(info)}"
+            )
+        if device == "cuda" and not torch.cuda.is_available():
+            raise UniBenchError("device 'cuda' requested but torch sees no CUDA device")
+        self.model = model.to(device).eval()
+        self.cfg = cfg
+        self.device = torch.device(device)
+        self.tap = tap
+        self.info = info[tap]
+        self._mean = torch.tensor(cfg.mean, device=self.device).view(1, 3, 1, 1)
+        self._std = torch.tensor(cfg.std, device=self.device).view(1, 3, 1, 1)
+
+    def preprocess(self, frame: np.ndarray, height: int | None = None) -> torch.Tensor:
+        x = torch.from_numpy(np.ascontiguousarray(frame)).to(self.device)
+        x = x.permute(2, 0, 1).unsqueeze(0).float() * self.cfg.input_scale
+        if height is not None and height != x.shape[-2]:
+            width = max(1, round(x.shape[-1] * height / x.shape[-2]))
+            x = F.interpolate(x, size=(height, width), mode="bilinear", align_corners=False)
+        return (x - self._mean) / self._std
+
+    @torch.inference_mode()
+    def __call__(self, frame: np.ndarray, height: int | None = None) -> FeatureMap:
+        out = self.model(self.preprocess(frame, height), [self.tap])[self.tap]
+        return FeatureMap(out[0].float(), self.info.stride, self.tap)

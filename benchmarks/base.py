@@ -1,0 +1,49 @@
+"""Benchmark adapters: read an official on-disk layout, write predictions in its official format,
+and score a prediction folder with the benchmark's official protocol.
+
+Contract of a registered benchmark factory: ``factory(data_root: Path | None, split: str | None,
+sequences: tuple[str, ...] | None) -> Benchmark``. Adapters never import heads or models.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any, Protocol
+
+from unibench.registry import Registry
+from unibench.types import MetricTable, VideoSequence
+
+
+class Benchmark(Protocol):
+    name: str
+    tasks: tuple[str, ...]
+    split: str
+    root: Path
+    head_defaults: dict[str, dict[str, Any]]
+
+    def sequence_names(self) -> list[str]: ...
+
+    def load_sequence(self, name: str) -> VideoSequence: ...
+
+    def write_predictions(self, seq: VideoSequence, preds: Iterable[Any], out_dir: Path) -> int: ...
+
+    def evaluate(self, pred_dir: Path, sequences: Iterable[str] | None = None,
+                 progress: bool = False) -> MetricTable: ...
+
+    def primary_metrics(self) -> list[str]: ...
+
+
+BENCHMARKS: Registry[Any] = Registry(
+    "benchmark",
+    doc="factory(data_root, split, sequences) -> Benchmark (see unibench.benchmarks.base)",
+)
+
+
+def iter_progress(items: list[str], desc: str, enabled: bool) -> Iterator[str]:
+    if not enabled:
+        yield from items
+        return
+    from tqdm import tqdm
+
+    yield from tqdm(items, desc=desc, unit="seq", leave=False)

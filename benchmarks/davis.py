@@ -1,0 +1,274 @@
+"""DAVIS-2016 and DAVIS-2017 (semi-supervised VOS).
+
+Layout (official): ``JPEGImages/<res>/<seq>/<frame>.jpg``, ``Annotations/<res>/<seq>/<frame>.png``,
+``ImageSets/<year>/<split>.txt`` (one sequence per line; the DAVIS-2016 package's
+``ImageSets/480p/<split>.txt`` with ``/JPEGImages/…jpg /Annotations/…png`` pairs is read too). Without
+an ImageSets file the sequences are the folders of ``JPEGImages/<res>`` (annotation-only folders are
+reported in the log, not scored).
+
+Masks: palette PNGs (mode ``P``, DAVIS-2017: value = object id, 255 = void) and binary PNGs (mode
+``L`` with values {0, 255}, DAVIS-2016: 255 = the object). ``davis2016`` merges every object id of a
+palette mask into one object (void 255 → background). Void is set to background, as the official
+semi-supervised evaluation does. Predictions are written as palette PNGs named like the frames, in
+``<out>/<seq>/``, the layout the official ``davis2017-evaluation`` reads.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from unibench.benchmarks import vos_metrics
+from unibench.benchmarks.base import BENCHMARKS, iter_progress
+from unibench.errors import DataError
+from unibench.io import image_size, read_rgb
+from unibench.types import Clip, MaskInit, MetricTable, VideoSequence, VOSFramePrediction
+
+logger = logging.getLogger(__name__)
+VOID = 255
+
+
+def davis_palette() -> list[int]:
+    """The DAVIS/PASCAL colour map (bit-interleaved), 256 RGB entries."""
+    pal = []
+    for i in range(256):
+        r = g = b = 0
+        c = i
+        for j in range(8):
+            r |= ((c >> 0) & 1) << (7 - j)
+            g |= ((c >> 1) & 1) << (7 - j)
+            b |= ((c >> 2) & 1) << (7 - j)
+            c >>= 3
+        pal += [r, g, b]
+    return pal
+
+
+PALETTE = davis_palette()
+
+
+def read_label_map(path: Path, binarize: bool = False) -> np.ndarray:
+    """Read a DAVIS mask as an ``H×W`` uint8 label map with void (255) set to 0.
+
+    Args:
+        binarize: DAVIS-2016 semantics: every object id becomes 1.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"missing annotation {path}: expected a PNG mask")
+    try:
+        with Image.open(path) as im:
+            mode = im.mode
+            arr = np.array(im)
+    except OSError as exc:
+        raise DataError(f"cannot read mask {path}: {exc}") from exc
+    if mode == "1":
+        return arr.astype(np.uint8)
+    if mode not in ("P", "L"):
+        raise DataError(
+            f"{path}: mask mode {mode!r}; expected a palette PNG (mode P, DAVIS-2017) or a "
+            f"binary 0/255 PNG (mode L, DAVIS-2016)"
+        )
+    values = np.unique(arr)
+    if mode == "L" and set(values.tolist()) <= {0, 255}:
+        return (arr == 255).astype(np.uint8)  # DAVIS-2016 binary mask
+    labels = arr.astype(np.uint8)
+    labels[labels == VOID] = 0
+    if binarize:
+        labels = (labels > 0).astype(np.uint8)
+    return labels
+
+
+def write_palette_png(path: Path, labels: np.ndarray) -> None:
+    im = Image.fromarray(labels.astype(np.uint8), mode="P")
+    im.putpalette(PALETTE)
+    im.save(path)
+
+
+class Davis:
+    """A DAVIS-layout dataset; ``year`` 2016 (single object) or 2017 (multi-object)."""
+
+    tasks = ("vos",)
+    head_defaults: dict = {}
+
+    def __init__(
+        self,
+        root: Path | str,
+        year: int = 2017,
+        split: str = "val",
+        sequences: Iterable[str] | None = None,
+        resolution: str = "480p",
+        name: str | None = None,
+    ) -> None:
+        self.root = Path(root)
+        self.year = year
+        self.split = split
+        self.resolution = resolution
+        self.name = name or f"davis{year}"
+        if not self.root.is_dir():
+            raise DataError(f"DAVIS root {self.root} does not exist")
+        self.images = self.root / "JPEGImages" / resolution
+        self.annotations = self.root / "Annotations" / resolution
+        if not self.annotations.is_dir():
+            raise DataError(
+                f"{self.annotations} does not exist: expected the DAVIS layout "
+                f"Annotations/{resolution}/<sequence>/<frame>.png under {self.root}"
+            )
+        self._names = list(sequences) if sequences else self._discover()
+
+    # ---------------------------------------------------------------- sequences
+    def _discover(self) -> list[str]:
+        for f in (self.root / "ImageSets" / str(self.year) / f"{self.split}.txt",
+                  self.root / "ImageSets" / self.resolution / f"{self.split}.txt"):
+            if f.is_file():
+                names = []
+                for n, line in enumerate(f.read_text().splitlines(), 1):
+                    tok = line.strip().split()
+                    if not tok:
+                        continue
+                    if tok[0].startswith("/"):  # DAVIS-2016 pairs file
+                        parts = Path(tok[0]).parts
+                        if len(parts) < 4:
+                            raise DataError(f"{f}:{n}: cannot read a sequence from {line!r}")
+                        tok = [parts[-2]]
+                    if tok[0] not in names:
+                        names.append(tok[0])
+                logger.info("%s: %d sequences from %s", self.name, len(names), f)
+                return names
+        if not self.images.is_dir():
+            raise DataError(f"{self.images} does not exist and no ImageSets file names sequences")
+        names = sorted(p.name for p in self.images.iterdir() if p.is_dir())
+        orphans = sorted(p.name for p in self.annotations.iterdir()
+                         if p.is_dir() and p.name not in names)
+        if orphans:
+            logger.warning("%s: annotation folders without frames, not run: %s", self.name,
+                           ", ".join(orphans))
+        return names
+
+    def sequence_names(self) -> list[str]:
+        return list(self._names)
+
+    def primary_metrics(self) -> list[str]:
+        return ["J&F-Mean", "J-Mean", "F-Mean"]
+
+    def _frame_paths(self, name: str) -> list[Path]:
+        d = self.images / name
+        if not d.is_dir():
+            raise DataError(f"sequence {name!r}: frame folder {d} does not exist")
+        frames = sorted(d.glob("*.jpg"))
+        if not frames:
+            raise DataError(f"sequence {name!r}: no .jpg frames in {d}")
+        return frames
+
+    def _binarize(self) -> bool:
+        return self.year == 2016
+
+    def load_sequence(self, name: str) -> VideoSequence:
+        frames = self._frame_paths(name)
+        size = image_size(frames[0])
+        for f in frames[1:]:
+            if image_size(f) != size:
+                raise DataError(f"{f}: frame size {image_size(f)} differs from {frames[0]} {size}")
+        ann0 = self.annotations / name / (frames[0].stem + ".png")
+        mask = read_label_map(ann0, self._binarize())
+        if mask.shape != size:
+            raise DataError(
+                f"{ann0}: mask size {mask.shape} does not match frame {frames[0]} size {size}"
+            )
+        n_obj = int(mask.max())
+        ids = tuple(range(1, n_obj + 1))
+        paths = tuple(frames)
+        clip = Clip(tuple(p.stem for p in frames), lambda i: read_rgb(paths[i]), size)
+        return VideoSequence(name, clip, MaskInit(mask, ids), {"first_annotation": str(ann0)})
+
+    # ---------------------------------------------------------------- predictions
+    def write_predictions(self, seq: VideoSequence, preds: Iterable[VOSFramePrediction],
+                          out_dir: Path) -> int:
+        n = 0
+        for p in preds:
+            write_palette_png(Path(out_dir) / f"{seq.clip.frame_names[p.index]}.png", p.labels)
+            n += 1
+        if n != len(seq.clip):
+            raise DataError(f"{seq.name}: head produced {n} frames, sequence has {len(seq.clip)}")
+        return n
+
+    # ---------------------------------------------------------------- evaluation
+    def _gt(self, name: str) -> tuple[list[str], np.ndarray, tuple[int, ...]]:
+        ann_dir = self.annotations / name
+        if not ann_dir.is_dir():
+            raise DataError(f"sequence {name!r}: annotation folder {ann_dir} does not exist")
+        stems = sorted(p.stem for p in ann_dir.glob("*.png"))
+        if not stems:
+            raise DataError(f"sequence {name!r}: no .png annotations in {ann_dir}")
+        img_dir = self.images / name
+        if img_dir.is_dir():
+            missing = sorted({p.stem for p in img_dir.glob("*.jpg")} - set(stems))
+            if missing:
+                raise DataError(
+                    f"sequence {name!r}: missing annotation {ann_dir / (missing[0] + '.png')} "
+                    f"({len(missing)} frames of {img_dir} have no mask)"
+                )
+        masks = [read_label_map(ann_dir / f"{s}.png", self._binarize()) for s in stems]
+        n_obj = int(masks[0].max())
+        ids = tuple(range(1, n_obj + 1))
+        for s, m in zip(stems, masks, strict=True):
+            if m.shape != masks[0].shape:
+                raise DataError(f"{ann_dir / (s + '.png')}: size {m.shape} != {masks[0].shape}")
+            if int(m.max()) > n_obj:
+                raise DataError(
+                    f"{ann_dir / (s + '.png')}: unknown palette index {int(m.max())}; the first "
+                    f"frame defines objects {list(ids)} (and 255 = void)"
+                )
+        return stems, np.stack(masks), ids
+
+    def evaluate(self, pred_dir: Path, sequences: Iterable[str] | None = None,
+                 progress: bool = False) -> MetricTable:
+        pred_dir = Path(pred_dir)
+        rows = []
+        names = list(sequences) if sequences is not None else self.sequence_names()
+        for name in iter_progress(names, "evaluate", progress):
+            stems, gt, ids = self._gt(name)
+            scored = stems[1:-1]
+            preds = []
+            for s in scored:
+                f = pred_dir / name / f"{s}.png"
+                if not f.is_file():
+                    raise DataError(f"missing prediction {f}: expected one PNG per frame {s}")
+                p = read_label_map(f, self._binarize())
+                if p.shape != gt.shape[1:]:
+                    raise DataError(f"{f}: prediction size {p.shape} != annotation {gt.shape[1:]}")
+                if int(p.max()) > len(ids):
+                    raise DataError(
+                        f"{f}: index {int(p.max())} is higher than the number of objects "
+                        f"({len(ids)}) of sequence {name!r}"
+                    )
+                preds.append(p)
+            gts = gt[1:-1]
+            pr = np.stack(preds) if preds else np.zeros((0, *gt.shape[1:]), np.uint8)
+            for r in vos_metrics.evaluate_sequence(gts, pr, ids):
+                rows.append({"sequence": name, **r})
+        return MetricTable(
+            columns=["sequence", "object", "J&F-Mean", "J-Mean", "J-Recall", "J-Decay", "F-Mean",
+                     "F-Recall", "F-Decay", "frames"],
+            rows=rows,
+            summary=vos_metrics.summarize(rows),
+            protocol="davis2017-evaluation semi-supervised (frames 1..N-2, objects of frame 0)",
+        )
+
+
+def _factory(year: int):
+    def make(data_root, split, sequences):
+        if data_root is None:
+            raise DataError(
+                f"davis{year} needs --data-root DIR (the folder holding JPEGImages/ and Annotations/)"
+            )
+        return Davis(data_root, year=year, split=split or "val", sequences=sequences)
+
+    return make
+
+
+BENCHMARKS.register("davis2016", _factory(2016))
+BENCHMARKS.register("davis2017", _factory(2017))

@@ -1,0 +1,17 @@
+"""Task heads: training-free modules that turn feature maps into per-task predictions.
+
+Contract of a registered head: a class with ``task`` (str), ``Params`` (a dataclass of every
+hyperparameter, recorded in each result) and ``__init__(params)``; ``track(sequence, extractor)``
+yields one prediction per frame of the sequence. Heads never import benchmarks.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from unibench.registry import Registry
+
+HEADS: Registry[Any] = Registry(
+    "head", doc="class with .task, .Params dataclass, __init__(params), track(sequence, extractor)"
+)
+DEFAULT_HEAD: dict[str, str] = {"vos": "propagation"}

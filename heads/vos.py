@@ -1,0 +1,118 @@
+"""Mask label propagation for semi-supervised VOS (UniTrack/CRW protocol).
+
+Per frame t: the query is frame t's L2-normalised feature map; the memory is frame 0 (long-term,
+ground-truth labels) plus the ``n_recent`` most recent frames with their predicted soft labels. Each
+query cell keeps its ``topk`` most similar memory cells (short-term frames restricted to a spatial
+``radius`` in feature cells), softmax with ``temperature`` over those, and takes the weighted mean of
+their labels. The soft map is upsampled bilinearly to the image and arg-maxed.
+
+Protocol choices (documented, configurable): the label map of a recent frame is the soft propagated
+map (CRW keeps soft labels); the memory is not padded with copies of frame 0 while fewer than
+``n_recent`` frames exist; first-frame labels are resized to the feature grid bilinearly (one-hot
+channels) or by nearest neighbour (``label_downsample``).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from unibench.cuda_ops import l2_normalize, propagate
+from unibench.heads.base import HEADS
+from unibench.types import VideoSequence, VOSFramePrediction
+
+PRESETS: dict[str, dict[str, object]] = {
+    # UniTrack's VOS configuration is the default of PropagationParams.
+    "unitrack": {},
+    "crw": {"n_recent": 20},
+    "dino": {"temperature": 0.1, "topk": 5, "n_recent": 7, "radius_shape": "square", "radius": 12.0,
+             "restrict_first": True, "label_downsample": "nearest", "output_norm": "minmax"},
+    "vfs": {"temperature": 0.07, "topk": 10, "n_recent": 20, "restrict_first": True,
+            "label_downsample": "nearest", "output_norm": "minmax"},
+}
+
+
+@dataclass
+class PropagationParams:
+    """Every hyperparameter of the head; defaults are UniTrack's VOS configuration."""
+
+    preset: Literal["unitrack", "crw", "dino", "vfs"] = "unitrack"
+    temperature: float = 0.05
+    topk: int = 10
+    radius: float | None = 12.0  # feature cells; None = no restriction
+    radius_shape: Literal["circle", "square"] = "circle"
+    restrict_first: bool = False
+    n_recent: int = 5
+    label_downsample: Literal["bilinear", "nearest"] = "bilinear"
+    output_norm: Literal["none", "minmax"] = "none"
+    input_height: int | None = None  # None = native resolution (480p on DAVIS)
+    memory_budget_mb: int = 512
+    impl: Literal["auto", "reference", "chunked"] = "auto"
+
+    def __post_init__(self) -> None:
+        if self.temperature <= 0:
+            raise ValueError(f"temperature must be > 0, got {self.temperature}")
+        if self.topk < 1:
+            raise ValueError(f"topk must be >= 1, got {self.topk}")
+        if self.n_recent < 0:
+            raise ValueError(f"n_recent must be >= 0, got {self.n_recent}")
+        if self.radius is not None and self.radius <= 0:
+            raise ValueError(f"radius must be > 0 or null, got {self.radius}")
+
+
+def one_hot(mask: np.ndarray, object_ids: tuple[int, ...]) -> torch.Tensor:
+    """``(1+n)×H×W`` float one-hot: channel 0 background, channel i object_ids[i-1]."""
+    chans = [mask == 0] + [mask == oid for oid in object_ids]
+    return torch.from_numpy(np.stack(chans).astype(np.float32))
+
+
+@HEADS.register("propagation")
+class MaskPropagationHead:
+    task = "vos"
+    Params = PropagationParams
+
+    def __init__(self, params: PropagationParams) -> None:
+        self.p = params
+
+    def _labels_to_grid(self, onehot: torch.Tensor, grid: tuple[int, int]) -> torch.Tensor:
+        if self.p.label_downsample == "nearest":
+            return F.interpolate(onehot[None], size=grid, mode="nearest")[0]
+        return F.interpolate(onehot[None], size=grid, mode="bilinear", align_corners=False)[0]
+
+    def _decode(self, soft: torch.Tensor, size: tuple[int, int], ids: np.ndarray) -> np.ndarray:
+        up = F.interpolate(soft[None], size=size, mode="bilinear", align_corners=False)[0]
+        if self.p.output_norm == "minmax":
+            lo = up.flatten(1).min(1).values.view(-1, 1, 1)
+            hi = up.flatten(1).max(1).values.view(-1, 1, 1)
+            up = (up - lo) / (hi - lo).clamp_min(1e-12)
+        return ids[up.argmax(0).cpu().numpy()]
+
+    def track(self, seq: VideoSequence, extractor) -> Iterator[VOSFramePrediction]:
+        p = self.p
+        ids = np.array((0, *seq.init.object_ids), dtype=np.uint8)
+        size = seq.clip.size
+        yield VOSFramePrediction(0, seq.init.mask.astype(np.uint8))
+        feat0 = l2_normalize(extractor(seq.clip.frame(0), p.input_height).data)
+        grid = feat0.shape[-2:]
+        lab0 = self._labels_to_grid(one_hot(seq.init.mask, seq.init.object_ids), grid).to(feat0)
+        recent: deque[tuple[torch.Tensor, torch.Tensor]] = deque(maxlen=max(p.n_recent, 0) or None)
+        for t in range(1, len(seq.clip)):
+            q = l2_normalize(extractor(seq.clip.frame(t), p.input_height).data)
+            if q.shape[-2:] != grid:
+                raise ValueError(f"{seq.name}: frame {t} feature grid {tuple(q.shape[-2:])} != {grid}")
+            mem = [feat0] + [f for f, _ in recent]
+            labs = [lab0] + [lb for _, lb in recent]
+            soft = propagate(
+                q, torch.stack(mem), torch.stack(labs), p.topk, p.temperature, p.radius,
+                p.restrict_first, p.radius_shape, impl=p.impl,
+                budget_bytes=p.memory_budget_mb * 2**20,
+            )
+            if p.n_recent > 0:
+                recent.append((q, soft))
+            yield VOSFramePrediction(t, self._decode(soft, size, ids))

@@ -1,0 +1,57 @@
+"""Markdown tables of stored results (reports read only result records)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+
+from unibench.types import MetricTable, ResultRecord
+
+
+def _fmt(v: object, percent: bool) -> str:
+    if isinstance(v, float):
+        if math.isnan(v):
+            return "–"
+        return f"{100 * v:.1f}" if percent else f"{v:.3f}"
+    return str(v)
+
+
+def table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    rows = [[str(c) for c in r] for r in rows]
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
+              for i, h in enumerate(headers)]
+    line = lambda cells: "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths)) + " |"  # noqa: E731
+    out = [line(headers), "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
+    out += [line(r) for r in rows]
+    return "\n".join(out)
+
+
+PERCENT_METRICS = {"J&F-Mean", "J-Mean", "J-Recall", "J-Decay", "F-Mean", "F-Recall", "F-Decay"}
+
+
+def metric_table(t: MetricTable, title: str = "") -> str:
+    """Per-row and summary table of a :class:`MetricTable` (J/F figures in percent)."""
+    cols = t.columns
+    rows = [[_fmt(r.get(c, ""), c in PERCENT_METRICS) for c in cols] for r in t.rows]
+    summary = ["**all**"] + [""] * (len(cols) - 1)
+    for i, c in enumerate(cols):
+        if c in t.summary:
+            summary[i] = _fmt(t.summary[c], c in PERCENT_METRICS)
+    rows.append(summary)
+    head = f"### {title}\n\n" if title else ""
+    return head + table(cols, rows)
+
+
+def results_table(records: Sequence[ResultRecord], metrics: Sequence[str] | None = None) -> str:
+    """One row per stored result: model, tap, head, benchmark, then the metrics."""
+    if not records:
+        return "(no results stored)"
+    metrics = list(metrics or ("J&F-Mean", "J-Mean", "F-Mean"))
+    headers = ["model", "tap", "head", "task", "benchmark", "split", *metrics, "s/frame", "run"]
+    rows = []
+    for r in records:
+        rows.append([r.model + (f" ({r.checkpoint})" if r.checkpoint else ""), r.tap, r.head,
+                     r.task, r.benchmark, r.split,
+                     *[_fmt(r.metrics.get(m, float("nan")), m in PERCENT_METRICS) for m in metrics],
+                     _fmt(r.timing.get("seconds_per_frame", float("nan")), False), r.run_id])
+    return table(headers, rows)

@@ -1,0 +1,109 @@
+"""The result store: one JSON-lines file of :class:`ResultRecord`, appended atomically.
+
+Appending rewrites the file through a temporary file and ``os.replace`` under an exclusive lock, so a
+crash or a concurrent writer never leaves a half-written record, and readers never see one.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import logging
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+from unibench.errors import DataError
+from unibench.io import atomic_write_text, file_lock
+from unibench.types import ResultRecord
+
+logger = logging.getLogger(__name__)
+
+
+def git_sha(cwd: Path | None = None) -> str:
+    """The commit of the unibench source tree (``unknown`` outside a git checkout)."""
+    here = cwd or Path(__file__).resolve().parent
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    sha = out.stdout.strip()
+    if out.returncode != 0 or not sha:
+        return "unknown"
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"], cwd=here, capture_output=True,
+        text=True, timeout=5, check=False,
+    ).stdout.strip()
+    return sha + ("-dirty" if dirty else "")
+
+
+def environment() -> dict[str, str]:
+    import numpy
+    import torch
+
+    return {
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "torch": torch.__version__,
+        "numpy": numpy.__version__,
+        "cuda": str(torch.cuda.is_available()),
+        "threads": str(torch.get_num_threads()),
+        "host": platform.node(),
+    }
+
+
+def now_iso() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+
+
+class ResultStore:
+    """``<root>/results.jsonl``; each line is one :class:`ResultRecord`."""
+
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root)
+        self.path = self.root / "results.jsonl"
+        self._lock = self.root / ".results.lock"
+
+    def append(self, record: ResultRecord) -> None:
+        line = json.dumps(record.to_dict(), sort_keys=True)
+        with file_lock(self._lock):
+            old = self.path.read_text() if self.path.exists() else ""
+            if old and not old.endswith("\n"):
+                old += "\n"
+            atomic_write_text(self.path, old + line + "\n")
+        logger.info("stored result %s in %s", record.run_id, self.path)
+
+    def records(self) -> list[ResultRecord]:
+        if not self.path.exists():
+            return []
+        out = []
+        for n, line in enumerate(self.path.read_text().splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                d = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise DataError(f"{self.path}:{n}: not a JSON record: {exc}") from exc
+            out.append(ResultRecord.from_dict(d, f"{self.path}:{n}"))
+        return out
+
+    def latest(self) -> dict[tuple, ResultRecord]:
+        """The newest record per (task, model, tap, head, params, benchmark, split)."""
+        out: dict[tuple, ResultRecord] = {}
+        for r in self.records():
+            key = (r.task, r.model, r.tap, r.head, json.dumps(r.head_params, sort_keys=True),
+                   r.benchmark, r.split, r.checkpoint)
+            out[key] = r
+        return out
+
+    def has_run(self, run_id: str) -> bool:
+        return any(r.run_id == run_id for r in self.records())
+
+
+def default_output_dir() -> Path:
+    return Path(os.environ.get("UNIBENCH_OUTPUT", "unibench_output"))

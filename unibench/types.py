@@ -1,0 +1,153 @@
+"""Dataclasses that cross levels: appearance model → head → benchmark → store → report.
+
+Imports flow one way: these types and the registry are imported by models, heads and benchmarks;
+nothing here imports them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Clip:
+    """The frames of one video, loaded lazily from disk (or from memory for tests).
+
+    Attributes:
+        frame_names: Stem of each frame as the benchmark names it (e.g. ``00000``).
+        loader: Returns frame ``i`` as an ``H×W×3`` uint8 RGB array.
+        size: ``(height, width)`` of every frame.
+    """
+
+    frame_names: tuple[str, ...]
+    loader: Callable[[int], np.ndarray]
+    size: tuple[int, int]
+
+    def __len__(self) -> int:
+        return len(self.frame_names)
+
+    def frame(self, i: int) -> np.ndarray:
+        return self.loader(i)
+
+    @staticmethod
+    def from_arrays(frames: Sequence[np.ndarray], names: Sequence[str] | None = None) -> Clip:
+        frames = [np.ascontiguousarray(f, dtype=np.uint8) for f in frames]
+        names = tuple(names) if names is not None else tuple(f"{i:05d}" for i in range(len(frames)))
+        h, w = frames[0].shape[:2]
+        return Clip(names, lambda i: frames[i], (h, w))
+
+
+@dataclass(frozen=True)
+class TapInfo:
+    """What an appearance model declares for one feature tap (detectron2's ``ShapeSpec``)."""
+
+    channels: int
+    stride: int
+
+
+@dataclass(frozen=True)
+class FeatureMap:
+    """Features of one frame at one tap: ``data`` is ``C×h×w``; ``stride`` maps cells to pixels."""
+
+    data: torch.Tensor
+    stride: int
+    tap: str
+
+    @property
+    def grid(self) -> tuple[int, int]:
+        return int(self.data.shape[-2]), int(self.data.shape[-1])
+
+
+@dataclass(frozen=True)
+class MaskInit:
+    """First-frame state of a VOS sequence: an ``H×W`` integer label map (0 = background)."""
+
+    mask: np.ndarray
+    object_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class VideoSequence:
+    """One benchmark sequence: frames plus the initial state a head starts from."""
+
+    name: str
+    clip: Clip
+    init: MaskInit
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class VOSFramePrediction:
+    """A head's output for one frame: an ``H×W`` uint8 label map (object ids of the init)."""
+
+    index: int
+    labels: np.ndarray
+
+
+@dataclass
+class MetricTable:
+    """Per-sequence (or per-object) rows plus the benchmark-level summary."""
+
+    columns: list[str]
+    rows: list[dict[str, Any]]
+    summary: dict[str, float]
+    protocol: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "columns": self.columns,
+            "rows": self.rows,
+            "summary": self.summary,
+            "protocol": self.protocol,
+        }
+
+
+@dataclass
+class ResultRecord:
+    """One stored evaluation: who ran what on which data, with which numbers."""
+
+    run_id: str
+    task: str
+    model: str
+    tap: str
+    head: str
+    head_params: dict[str, Any]
+    benchmark: str
+    split: str
+    metrics: dict[str, float]
+    per_sequence: list[dict[str, Any]]
+    timing: dict[str, float]
+    git_sha: str
+    environment: dict[str, str]
+    created: str
+    checkpoint: str | None = None
+    predictions: str | None = None
+    schema_version: int = SCHEMA_VERSION
+
+    def to_dict(self) -> dict[str, Any]:
+        from dataclasses import asdict
+
+        return asdict(self)
+
+    @staticmethod
+    def from_dict(d: dict[str, Any], source: Path | str = "<memory>") -> ResultRecord:
+        from unibench.errors import DataError
+
+        version = d.get("schema_version")
+        if version != SCHEMA_VERSION:
+            raise DataError(
+                f"{source}: result record has schema_version {version!r}, expected {SCHEMA_VERSION}"
+            )
+        known = set(ResultRecord.__dataclass_fields__)
+        unknown = set(d) - known
+        if unknown:
+            raise DataError(f"{source}: result record has unknown fields {sorted(unknown)}")
+        return ResultRecord(**d)
