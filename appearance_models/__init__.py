@@ -16,9 +16,20 @@ from unibench.appearance_models.base import (
 from unibench.appearance_models.checkpoint import LoadReport, apply_state_dict, read_state_dict
 
 __all__ = [
-    "ARCHS", "MODELS", "AppearanceModel", "FeatureExtractor", "PretrainedCfg", "build_random",
-    "get_cfg", "list_models", "register_arch", "register_pretrained", "LoadReport",
-    "apply_state_dict", "read_state_dict", "create_model",
+    "ARCHS",
+    "MODELS",
+    "AppearanceModel",
+    "FeatureExtractor",
+    "LoadReport",
+    "PretrainedCfg",
+    "apply_state_dict",
+    "build_random",
+    "create_model",
+    "get_cfg",
+    "list_models",
+    "read_state_dict",
+    "register_arch",
+    "register_pretrained",
 ]
 
 
@@ -34,6 +45,7 @@ def create_model(
     model = build_random(cfg)
     report = None
     if checkpoint is not None:
-        report = apply_state_dict(model, read_state_dict(checkpoint), checkpoint,
-                                  allow_partial=allow_partial)
+        report = apply_state_dict(
+            model, read_state_dict(checkpoint), checkpoint, allow_partial=allow_partial
+        )
     return FeatureExtractor(model, cfg, device=device, tap=tap), report

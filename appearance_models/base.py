@@ -66,9 +66,7 @@ ARCHS: Registry[Callable[..., AppearanceModel]] = Registry(
     "architecture",
     doc="callable(**arch_kwargs) -> AppearanceModel with randomly initialised weights",
 )
-MODELS: Registry[PretrainedCfg] = Registry(
-    "model", doc="PretrainedCfg keyed 'arch' or 'arch.tag'"
-)
+MODELS: Registry[PretrainedCfg] = Registry("model", doc="PretrainedCfg keyed 'arch' or 'arch.tag'")
 
 
 def register_arch(name: str):
@@ -108,14 +106,16 @@ class FeatureExtractor:
     """A model in eval mode with its card's preprocessing, producing :class:`FeatureMap` s."""
 
     def __init__(
-        self, model: AppearanceModel, cfg: PretrainedCfg, device: str = "cpu", tap: str | None = None
+        self,
+        model: AppearanceModel,
+        cfg: PretrainedCfg,
+        device: str = "cpu",
+        tap: str | None = None,
     ) -> None:
         info = model.feature_info()
         tap = tap or model.default_tap
         if tap not in info:
-            raise UniBenchError(
-                f"model {cfg.name!r} has no tap {tap!r}; taps: {', '.join(info)}"
-            )
+            raise UniBenchError(f"model {cfg.name!r} has no tap {tap!r}; taps: {', '.join(info)}")
         if device == "cuda" and not torch.cuda.is_available():
             raise UniBenchError("device 'cuda' requested but torch sees no CUDA device")
         self.model = model.to(device).eval()

@@ -22,8 +22,20 @@ from unibench.errors import CheckpointError
 logger = logging.getLogger(__name__)
 
 # Keys that self-supervised releases carry beside the backbone and that we drop on purpose.
-HEAD_PREFIXES = ("fc.", "linear.", "head.", "heads.", "projector.", "projection", "prototypes.",
-                 "predictor.", "classifier.", "jigsaw", "queue", "encoder_k.")
+HEAD_PREFIXES = (
+    "fc.",
+    "linear.",
+    "head.",
+    "heads.",
+    "projector.",
+    "projection",
+    "prototypes.",
+    "predictor.",
+    "classifier.",
+    "jigsaw",
+    "queue",
+    "encoder_k.",
+)
 WRAPPER_KEYS = ("state_dict", "model", "network", "net", "teacher", "student")
 
 
@@ -37,13 +49,20 @@ class LoadReport:
     unexpected: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        lines = [f"checkpoint {self.source}: layout prefix {self.prefix or '(none)'!r}, "
-                 f"{len(self.loaded)} tensors loaded, {len(self.dropped)} dropped on purpose, "
-                 f"{len(self.missing)} missing, {len(self.unexpected)} unexpected"]
-        for title, keys in (("missing", self.missing), ("unexpected", self.unexpected),
-                            ("dropped", self.dropped)):
+        lines = [
+            f"checkpoint {self.source}: layout prefix {self.prefix or '(none)'!r}, "
+            f"{len(self.loaded)} tensors loaded, {len(self.dropped)} dropped on purpose, "
+            f"{len(self.missing)} missing, {len(self.unexpected)} unexpected"
+        ]
+        for title, keys in (
+            ("missing", self.missing),
+            ("unexpected", self.unexpected),
+            ("dropped", self.dropped),
+        ):
             if keys:
-                shown = ", ".join(keys[:12]) + (f", … ({len(keys)} in all)" if len(keys) > 12 else "")
+                shown = ", ".join(keys[:12]) + (
+                    f", … ({len(keys)} in all)" if len(keys) > 12 else ""
+                )
                 lines.append(f"  {title}: {shown}")
         return "\n".join(lines)
 
@@ -77,7 +96,11 @@ def read_state_dict(path: Path | str) -> dict[str, torch.Tensor]:
 def unwrap(obj: object, source: str) -> dict[str, torch.Tensor]:
     """Find the tensor dict inside common wrappers (``{'state_dict': …}``, ``{'model': …}``)."""
     for _ in range(3):
-        if isinstance(obj, Mapping) and obj and all(isinstance(v, torch.Tensor) for v in obj.values()):
+        if (
+            isinstance(obj, Mapping)
+            and obj
+            and all(isinstance(v, torch.Tensor) for v in obj.values())
+        ):
             return dict(obj)
         if isinstance(obj, Mapping):
             inner = next((obj[k] for k in WRAPPER_KEYS if isinstance(obj.get(k), Mapping)), None)
@@ -94,7 +117,9 @@ def unwrap(obj: object, source: str) -> dict[str, torch.Tensor]:
     )
 
 
-FilterFn = Callable[[dict[str, torch.Tensor], torch.nn.Module], tuple[dict[str, torch.Tensor], str, list[str]]]
+FilterFn = Callable[
+    [dict[str, torch.Tensor], torch.nn.Module], tuple[dict[str, torch.Tensor], str, list[str]]
+]
 
 
 def default_filter(
@@ -107,7 +132,7 @@ def default_filter(
     target = set(model.state_dict())
     best, best_hits = "", sum(k in target for k in state)
     for p in prefixes:
-        hits = sum(k[len(p):] in target for k in state if k.startswith(p))
+        hits = sum(k[len(p) :] in target for k in state if k.startswith(p))
         if hits > best_hits:
             best, best_hits = p, hits
     out, dropped = {}, []
@@ -115,7 +140,7 @@ def default_filter(
         if best and not k.startswith(best):
             dropped.append(k)
             continue
-        kk = k[len(best):]
+        kk = k[len(best) :]
         if kk.startswith(HEAD_PREFIXES) or k.startswith(HEAD_PREFIXES):
             dropped.append(k)
             continue
@@ -138,17 +163,25 @@ def apply_state_dict(
         if k not in target:
             report.unexpected.append(k)
         elif target[k].shape != v.shape:
-            report.unexpected.append(f"{k} (shape {tuple(v.shape)} vs model {tuple(target[k].shape)})")
+            report.unexpected.append(
+                f"{k} (shape {tuple(v.shape)} vs model {tuple(target[k].shape)})"
+            )
         else:
             ok[k] = v
-    report.missing = sorted(k for k in target if k not in ok and not k.endswith("num_batches_tracked"))
+    report.missing = sorted(
+        k for k in target if k not in ok and not k.endswith("num_batches_tracked")
+    )
     report.loaded = sorted(ok)
     report.unexpected.sort()
     if report.unexpected or (report.missing and not allow_partial):
         raise CheckpointError(
             report.summary()
             + "\n  the checkpoint does not fit the backbone"
-            + ("" if report.unexpected else "; pass allow_partial (--allow-partial) to accept a partial load")
+            + (
+                ""
+                if report.unexpected
+                else "; pass allow_partial (--allow-partial) to accept a partial load"
+            )
         )
     model.load_state_dict(ok, strict=False)
     logger.info(report.summary())

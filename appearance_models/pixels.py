@@ -6,13 +6,13 @@ from collections.abc import Sequence
 
 import torch
 import torch.nn.functional as F
-
 from unibench.appearance_models.base import (
     AppearanceModel,
     PretrainedCfg,
     register_arch,
     register_pretrained,
 )
+
 from unibench.types import TapInfo
 
 _RGB2XYZ = torch.tensor(

@@ -11,14 +11,13 @@ from collections.abc import Sequence
 
 import torch
 import torchvision
-
-
 from unibench.appearance_models.base import (
     AppearanceModel,
     PretrainedCfg,
     register_arch,
     register_pretrained,
 )
+
 from unibench.types import TapInfo
 
 _STAGES = ("layer1", "layer2", "layer3", "layer4")
@@ -33,12 +32,21 @@ class StrideEightResNet(AppearanceModel):
         net = ctor(weights=None)
         for stage in (net.layer3, net.layer4):
             block = stage[0]
-            conv = block.conv2 if isinstance(block, torchvision.models.resnet.Bottleneck) else block.conv1
+            conv = (
+                block.conv2
+                if isinstance(block, torchvision.models.resnet.Bottleneck)
+                else block.conv1
+            )
             conv.stride = (1, 1)
             if block.downsample is not None:
                 block.downsample[0].stride = (1, 1)
         self.conv1, self.bn1, self.relu, self.maxpool = net.conv1, net.bn1, net.relu, net.maxpool
-        self.layer1, self.layer2, self.layer3, self.layer4 = net.layer1, net.layer2, net.layer3, net.layer4
+        self.layer1, self.layer2, self.layer3, self.layer4 = (
+            net.layer1,
+            net.layer2,
+            net.layer3,
+            net.layer4,
+        )
         expansion = 4 if depth == 50 else 1
         self._info = {
             "layer1": TapInfo(64 * expansion, 4),
@@ -58,7 +66,7 @@ class StrideEightResNet(AppearanceModel):
         last = max(_STAGES.index(t) for t in wanted)
         x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
         out = {}
-        for i, name in enumerate(_STAGES[: last + 1]):
+        for _i, name in enumerate(_STAGES[: last + 1]):
             x = getattr(self, name)(x)
             if name in wanted:
                 out[name] = x
@@ -85,5 +93,3 @@ for _arch in ("resnet18", "resnet50"):
             notes="Random initialisation (torchvision's init, seed 0); the 'Random Init.' row.",
         )
     )
-
-

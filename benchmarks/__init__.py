@@ -4,4 +4,4 @@ from unibench.benchmarks import davis, synthetic  # noqa: F401  (registrations)
 from unibench.benchmarks.base import BENCHMARKS, Benchmark
 from unibench.benchmarks.synthetic import DEFAULT_SYNTHETIC
 
-__all__ = ["BENCHMARKS", "Benchmark", "DEFAULT_SYNTHETIC"]
+__all__ = ["BENCHMARKS", "DEFAULT_SYNTHETIC", "Benchmark"]

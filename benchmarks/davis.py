@@ -21,9 +21,9 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
-
 from unibench.benchmarks import vos_metrics
 from unibench.benchmarks.base import BENCHMARKS, iter_progress
+
 from unibench.errors import DataError
 from unibench.io import image_size, read_rgb
 from unibench.types import Clip, MaskInit, MetricTable, VideoSequence, VOSFramePrediction
@@ -121,8 +121,10 @@ class Davis:
 
     # ---------------------------------------------------------------- sequences
     def _discover(self) -> list[str]:
-        for f in (self.root / "ImageSets" / str(self.year) / f"{self.split}.txt",
-                  self.root / "ImageSets" / self.resolution / f"{self.split}.txt"):
+        for f in (
+            self.root / "ImageSets" / str(self.year) / f"{self.split}.txt",
+            self.root / "ImageSets" / self.resolution / f"{self.split}.txt",
+        ):
             if f.is_file():
                 names = []
                 for n, line in enumerate(f.read_text().splitlines(), 1):
@@ -141,11 +143,13 @@ class Davis:
         if not self.images.is_dir():
             raise DataError(f"{self.images} does not exist and no ImageSets file names sequences")
         names = sorted(p.name for p in self.images.iterdir() if p.is_dir())
-        orphans = sorted(p.name for p in self.annotations.iterdir()
-                         if p.is_dir() and p.name not in names)
+        orphans = sorted(
+            p.name for p in self.annotations.iterdir() if p.is_dir() and p.name not in names
+        )
         if orphans:
-            logger.warning("%s: annotation folders without frames, not run: %s", self.name,
-                           ", ".join(orphans))
+            logger.warning(
+                "%s: annotation folders without frames, not run: %s", self.name, ", ".join(orphans)
+            )
         return names
 
     def sequence_names(self) -> list[str]:
@@ -185,8 +189,9 @@ class Davis:
         return VideoSequence(name, clip, MaskInit(mask, ids), {"first_annotation": str(ann0)})
 
     # ---------------------------------------------------------------- predictions
-    def write_predictions(self, seq: VideoSequence, preds: Iterable[VOSFramePrediction],
-                          out_dir: Path) -> int:
+    def write_predictions(
+        self, seq: VideoSequence, preds: Iterable[VOSFramePrediction], out_dir: Path
+    ) -> int:
         n = 0
         for p in preds:
             write_palette_png(Path(out_dir) / f"{seq.clip.frame_names[p.index]}.png", p.labels)
@@ -224,8 +229,9 @@ class Davis:
                 )
         return stems, np.stack(masks), ids
 
-    def evaluate(self, pred_dir: Path, sequences: Iterable[str] | None = None,
-                 progress: bool = False) -> MetricTable:
+    def evaluate(
+        self, pred_dir: Path, sequences: Iterable[str] | None = None, progress: bool = False
+    ) -> MetricTable:
         pred_dir = Path(pred_dir)
         rows = []
         names = list(sequences) if sequences is not None else self.sequence_names()
@@ -251,8 +257,18 @@ class Davis:
             for r in vos_metrics.evaluate_sequence(gts, pr, ids):
                 rows.append({"sequence": name, **r})
         return MetricTable(
-            columns=["sequence", "object", "J&F-Mean", "J-Mean", "J-Recall", "J-Decay", "F-Mean",
-                     "F-Recall", "F-Decay", "frames"],
+            columns=[
+                "sequence",
+                "object",
+                "J&F-Mean",
+                "J-Mean",
+                "J-Recall",
+                "J-Decay",
+                "F-Mean",
+                "F-Recall",
+                "F-Decay",
+                "frames",
+            ],
             rows=rows,
             summary=vos_metrics.summarize(rows),
             protocol="davis2017-evaluation semi-supervised (frames 1..N-2, objects of frame 0)",

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
-
 from unibench.benchmarks.base import BENCHMARKS
 from unibench.benchmarks.davis import Davis, write_palette_png
+
 from unibench.io import atomic_write_text, staging_dir
 
 logger = logging.getLogger(__name__)
@@ -91,8 +91,9 @@ def _palette(rng: np.random.Generator, hue: float) -> np.ndarray:
     return np.array(cols, np.float32)
 
 
-def make_scene(seed: int, name: str, length: int = 24, height: int = 240, width: int = 352,
-               n_objects: int = 3) -> Scene:
+def make_scene(
+    seed: int, name: str, length: int = 24, height: int = 240, width: int = 352, n_objects: int = 3
+) -> Scene:
     rng = np.random.default_rng(seed)
     margin = 64
     bg_hue = rng.uniform(0, 1)
@@ -122,8 +123,11 @@ def make_scene(seed: int, name: str, length: int = 24, height: int = 240, width:
         phase, freq = rng.uniform(0, 6.28), rng.uniform(0.5, 1.5)
         scales = 1 + 0.25 * np.sin(2 * np.pi * freq * np.arange(length) / length + phase)
         kps = np.array([[0, 0], [-0.6, -0.6], [0.6, -0.6], [-0.6, 0.6], [0.6, 0.6]], np.float32)
-        objs.append(SceneObject(i + 1, ("ellipse", "box", "diamond")[i % 3], (rx, ry), tex,
-                                centers, scales, kps))
+        objs.append(
+            SceneObject(
+                i + 1, ("ellipse", "box", "diamond")[i % 3], (rx, ry), tex, centers, scales, kps
+            )
+        )
     return Scene(name, height, width, bg, pan, objs, noise=3.0, seed=seed)
 
 
@@ -138,7 +142,7 @@ def _inside(shape: str, u: np.ndarray, v: np.ndarray) -> np.ndarray:
 def render(scene: Scene, t: int) -> RenderedFrame:
     h, w = scene.height, scene.width
     px, py = scene.pan[t]
-    rgb = scene.background[py:py + h, px:px + w].copy()
+    rgb = scene.background[py : py + h, px : px + w].copy()
     labels = np.zeros((h, w), np.uint8)
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     kps: dict[int, np.ndarray] = {}
@@ -158,8 +162,12 @@ def render(scene: Scene, t: int) -> RenderedFrame:
     for o in scene.objects:
         ys, xs = np.nonzero(labels == o.oid)
         if len(xs):
-            boxes[o.oid] = (float(xs.min()), float(ys.min()), float(xs.max() - xs.min() + 1),
-                            float(ys.max() - ys.min() + 1))
+            boxes[o.oid] = (
+                float(xs.min()),
+                float(ys.min()),
+                float(xs.max() - xs.min() + 1),
+                float(ys.max() - ys.min() + 1),
+            )
         k = kps[o.oid]
         xi = np.clip(k[:, 0].round().astype(int), 0, w - 1)
         yi = np.clip(k[:, 1].round().astype(int), 0, h - 1)
@@ -171,8 +179,10 @@ def render(scene: Scene, t: int) -> RenderedFrame:
 
 
 def default_scenes(seed: int = 0, n_sequences: int = 3, length: int = 24) -> list[Scene]:
-    return [make_scene(seed * 100 + i, f"synth-{i:02d}", length=length,
-                       n_objects=2 + (i % 2)) for i in range(n_sequences)]
+    return [
+        make_scene(seed * 100 + i, f"synth-{i:02d}", length=length, n_objects=2 + (i % 2))
+        for i in range(n_sequences)
+    ]
 
 
 # ------------------------------------------------------------------------------------------ writers

@@ -57,8 +57,19 @@ def seg2bmap(seg: np.ndarray) -> np.ndarray:
 def disk(radius: int) -> np.ndarray:
     """The structuring element of ``skimage.morphology.disk``: x² + y² ≤ r²."""
     r = int(radius)
-    y, x = np.mgrid[-r:r + 1, -r:r + 1]
+    y, x = np.mgrid[-r : r + 1, -r : r + 1]
     return (x * x + y * y) <= r * r
+
+
+def dilate_disk(b: np.ndarray, radius: int) -> np.ndarray:
+    """Binary dilation by :func:`disk` (``cv2.dilate`` with ``disk(r)`` in the official code).
+
+    Computed as "Euclidean distance to the nearest set pixel ≤ r", which is the same set
+    (offsets with dx² + dy² ≤ r²) and fast for the large radii of 480p frames.
+    """
+    if not b.any():
+        return np.zeros_like(b, dtype=bool)
+    return ndimage.distance_transform_edt(~b) <= radius
 
 
 def boundary_radius(shape: tuple[int, int], bound_th: float = 0.008) -> int:
@@ -77,9 +88,9 @@ def f_measure(gt: np.ndarray, pred: np.ndarray, bound_th: float = 0.008) -> floa
     elif n_fg == 0 and n_gt == 0:
         precision, recall = 1.0, 1.0
     else:
-        se = disk(boundary_radius(gt.shape, bound_th))
-        fg_dil = ndimage.binary_dilation(fg_b, structure=se)
-        gt_dil = ndimage.binary_dilation(gt_b, structure=se)
+        r = boundary_radius(gt.shape, bound_th)
+        fg_dil = dilate_disk(fg_b, r)
+        gt_dil = dilate_disk(gt_b, r)
         precision = float((fg_b & gt_dil).sum()) / n_fg
         recall = float((gt_b & fg_dil).sum()) / n_gt
     if precision + recall == 0:
@@ -97,7 +108,7 @@ def statistics(values: np.ndarray) -> tuple[float, float, float]:
         mean = float(np.nanmean(values))
         recall = float(np.nanmean(values > 0.5))
         ids = (np.round(np.linspace(1, len(values), 5) + 1e-10) - 1).astype(np.int64)
-        bins = [values[ids[i]:ids[i + 1] + 1] for i in range(4)]
+        bins = [values[ids[i] : ids[i + 1] + 1] for i in range(4)]
         decay = float(np.nanmean(bins[0]) - np.nanmean(bins[3]))
     return mean, recall, decay
 
@@ -109,12 +120,24 @@ def evaluate_sequence(
     rows = []
     for oid in object_ids:
         j = np.array([jaccard(g == oid, p == oid) for g, p in zip(gt, pred, strict=True)])
-        f = np.array([f_measure(g == oid, p == oid, bound_th) for g, p in zip(gt, pred, strict=True)])
+        f = np.array(
+            [f_measure(g == oid, p == oid, bound_th) for g, p in zip(gt, pred, strict=True)]
+        )
         jm, jr, jd = statistics(j)
         fm, fr, fd = statistics(f)
-        rows.append({"object": int(oid), "J-Mean": jm, "J-Recall": jr, "J-Decay": jd,
-                     "F-Mean": fm, "F-Recall": fr, "F-Decay": fd, "J&F-Mean": (jm + fm) / 2,
-                     "frames": int(len(j))})
+        rows.append(
+            {
+                "object": int(oid),
+                "J-Mean": jm,
+                "J-Recall": jr,
+                "J-Decay": jd,
+                "F-Mean": fm,
+                "F-Recall": fr,
+                "F-Decay": fd,
+                "J&F-Mean": (jm + fm) / 2,
+                "frames": len(j),
+            }
+        )
     return rows
 
 

@@ -8,4 +8,10 @@ from unibench.cuda_ops.propagation import (
     topk_reference,
 )
 
-__all__ = ["l2_normalize", "propagate", "propagate_chunked", "propagate_reference", "topk_reference"]
+__all__ = [
+    "l2_normalize",
+    "propagate",
+    "propagate_chunked",
+    "propagate_reference",
+    "topk_reference",
+]

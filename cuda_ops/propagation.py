@@ -48,20 +48,39 @@ def _window(
 
 
 def _stable_topk(scores: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Top-k per row, descending, ties resolved towards the lower column index."""
-    vals, idx = torch.topk(scores, k, dim=1, largest=True, sorted=True)
+    """Top-k per row, by value descending, ties resolved towards the lower column index.
+
+    ``torch.topk`` picks an arbitrary subset of the entries tied with the k-th value; only rows where
+    such a tie straddles the boundary are repaired, without sorting the row: every entry above the
+    k-th value plus the first tied entries by index. The k kept entries are then ordered by
+    (value desc, index asc).
+    """
+    n = scores.shape[1]
+    vals, idx = torch.topk(scores, min(k + 1, n), dim=1, largest=True, sorted=True)
+    # a tie straddles the boundary exactly when the (k+1)-th value equals the k-th
+    straddle = (
+        vals[:, k] == vals[:, k - 1]
+        if n > k
+        else torch.zeros(len(vals), dtype=torch.bool, device=scores.device)
+    )
+    vals, idx = vals[:, :k].contiguous(), idx[:, :k].contiguous()
     kth = vals[:, -1:]
-    n_tied_total = (scores == kth).sum(1)
-    n_tied_taken = (vals == kth).sum(1)
-    need_fix = (n_tied_total > n_tied_taken) | (n_tied_taken > 1)
-    if bool(need_fix.any()):
-        rows = need_fix.nonzero().flatten()
+    rows = straddle.nonzero().flatten()
+    if rows.numel():
         sub = scores[rows]
-        # lower index first among equal values: sort by (value desc, index asc)
-        order = torch.sort(sub, dim=1, descending=True, stable=True)
-        idx[rows] = order.indices[:, :k]
-        vals[rows] = order.values[:, :k]
-    return vals, idx
+        kr = kth[rows]
+        above = sub > kr
+        need = k - above.sum(1, keepdim=True)
+        eq = sub == kr
+        sel = above | (eq & (eq.cumsum(1) <= need))
+        ridx = sel.nonzero()[:, 1].view(len(rows), k)
+        idx[rows] = ridx
+        vals[rows] = sub.gather(1, ridx)
+    # order the kept entries by (value desc, index asc)
+    idx, perm = idx.sort(1)
+    vals = vals.gather(1, perm)
+    vals, perm = torch.sort(vals, dim=1, descending=True, stable=True)
+    return vals, idx.gather(1, perm)
 
 
 def _softmax_gather(
@@ -116,7 +135,7 @@ def propagate_reference(
     if radius is not None:
         win = _window(torch.arange(hw, device=q.device), grid, radius, shape, q.device)
         for f in _restricted_frames(Fm, radius, restrict_first):
-            scores[:, f * hw:(f + 1) * hw].masked_fill_(~win, float("-inf"))
+            scores[:, f * hw : (f + 1) * hw].masked_fill_(~win, float("-inf"))
     kk = min(k, scores.shape[1])
     order = torch.sort(scores, dim=1, descending=True, stable=True)
     vals, idx = order.values[:, :kk] * temperature, order.indices[:, :kk]
@@ -124,8 +143,9 @@ def propagate_reference(
     return out.t().reshape(-1, *grid)
 
 
-def topk_reference(query, memory, k, temperature, radius=None, restrict_first=False,
-                   shape: Shape = "circle"):
+def topk_reference(
+    query, memory, k, temperature, radius=None, restrict_first=False, shape: Shape = "circle"
+):
     """Top-k scores (already divided by temperature) and memory indices per query row."""
     dummy = torch.zeros(memory.shape[0], 1, *memory.shape[2:], dtype=memory.dtype)
     q, m, _, grid, Fm = _prepare(query, memory, dummy)
@@ -134,7 +154,7 @@ def topk_reference(query, memory, k, temperature, radius=None, restrict_first=Fa
     if radius is not None:
         win = _window(torch.arange(hw, device=q.device), grid, radius, shape, q.device)
         for f in _restricted_frames(Fm, radius, restrict_first):
-            scores[:, f * hw:(f + 1) * hw].masked_fill_(~win, float("-inf"))
+            scores[:, f * hw : (f + 1) * hw].masked_fill_(~win, float("-inf"))
     kk = min(k, scores.shape[1])
     order = torch.sort(scores, dim=1, descending=True, stable=True)
     return order.values[:, :kk], order.indices[:, :kk]
@@ -196,11 +216,22 @@ def propagate(
 ) -> torch.Tensor:
     """Dispatch: ``UNIBENCH_FORCE_REFERENCE=1`` or ``impl='reference'`` forces the specification."""
     if impl == "reference" or os.environ.get("UNIBENCH_FORCE_REFERENCE") == "1":
-        return propagate_reference(query, memory, labels, k, temperature, radius, restrict_first, shape)
+        return propagate_reference(
+            query, memory, labels, k, temperature, radius, restrict_first, shape
+        )
     if temperature <= 0 or not math.isfinite(temperature):
         raise ValueError(f"temperature must be > 0, got {temperature}")
-    return propagate_chunked(query, memory, labels, k, temperature, radius, restrict_first, shape,
-                             budget_bytes=budget_bytes)
+    return propagate_chunked(
+        query,
+        memory,
+        labels,
+        k,
+        temperature,
+        radius,
+        restrict_first,
+        shape,
+        budget_bytes=budget_bytes,
+    )
 
 
 def l2_normalize(x: torch.Tensor, dim: int = 0) -> torch.Tensor:

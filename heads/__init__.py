@@ -3,4 +3,4 @@
 from unibench.heads import vos  # noqa: F401  (registrations)
 from unibench.heads.base import DEFAULT_HEAD, HEADS
 
-__all__ = ["HEADS", "DEFAULT_HEAD"]
+__all__ = ["DEFAULT_HEAD", "HEADS"]

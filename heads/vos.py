@@ -9,7 +9,9 @@ their labels. The soft map is upsampled bilinearly to the image and arg-maxed.
 Protocol choices (documented, configurable): the label map of a recent frame is the soft propagated
 map (CRW keeps soft labels); the memory is not padded with copies of frame 0 while fewer than
 ``n_recent`` frames exist; first-frame labels are resized to the feature grid bilinearly (one-hot
-channels) or by nearest neighbour (``label_downsample``).
+channels, point-sampled as the reference codes do), by nearest neighbour, or antialiased
+(``label_downsample='area'``, not in any reference protocol: it keeps sub-cell boundary positions
+that point sampling snaps to the 8 px grid).
 """
 
 from __future__ import annotations
@@ -22,19 +24,33 @@ from typing import Literal
 import numpy as np
 import torch
 import torch.nn.functional as F
-
 from unibench.cuda_ops import l2_normalize, propagate
 from unibench.heads.base import HEADS
+
 from unibench.types import VideoSequence, VOSFramePrediction
 
 PRESETS: dict[str, dict[str, object]] = {
     # UniTrack's VOS configuration is the default of PropagationParams.
     "unitrack": {},
     "crw": {"n_recent": 20},
-    "dino": {"temperature": 0.1, "topk": 5, "n_recent": 7, "radius_shape": "square", "radius": 12.0,
-             "restrict_first": True, "label_downsample": "nearest", "output_norm": "minmax"},
-    "vfs": {"temperature": 0.07, "topk": 10, "n_recent": 20, "restrict_first": True,
-            "label_downsample": "nearest", "output_norm": "minmax"},
+    "dino": {
+        "temperature": 0.1,
+        "topk": 5,
+        "n_recent": 7,
+        "radius_shape": "square",
+        "radius": 12.0,
+        "restrict_first": True,
+        "label_downsample": "nearest",
+        "output_norm": "minmax",
+    },
+    "vfs": {
+        "temperature": 0.07,
+        "topk": 10,
+        "n_recent": 20,
+        "restrict_first": True,
+        "label_downsample": "nearest",
+        "output_norm": "minmax",
+    },
 }
 
 
@@ -49,7 +65,7 @@ class PropagationParams:
     radius_shape: Literal["circle", "square"] = "circle"
     restrict_first: bool = False
     n_recent: int = 5
-    label_downsample: Literal["bilinear", "nearest"] = "bilinear"
+    label_downsample: Literal["bilinear", "nearest", "area"] = "bilinear"
     output_norm: Literal["none", "minmax"] = "none"
     input_height: int | None = None  # None = native resolution (480p on DAVIS)
     memory_budget_mb: int = 512
@@ -83,6 +99,10 @@ class MaskPropagationHead:
     def _labels_to_grid(self, onehot: torch.Tensor, grid: tuple[int, int]) -> torch.Tensor:
         if self.p.label_downsample == "nearest":
             return F.interpolate(onehot[None], size=grid, mode="nearest")[0]
+        if self.p.label_downsample == "area":  # antialiased: keeps sub-cell boundary positions
+            return F.interpolate(
+                onehot[None], size=grid, mode="bilinear", align_corners=False, antialias=True
+            )[0]
         return F.interpolate(onehot[None], size=grid, mode="bilinear", align_corners=False)[0]
 
     def _decode(self, soft: torch.Tensor, size: tuple[int, int], ids: np.ndarray) -> np.ndarray:
@@ -105,12 +125,21 @@ class MaskPropagationHead:
         for t in range(1, len(seq.clip)):
             q = l2_normalize(extractor(seq.clip.frame(t), p.input_height).data)
             if q.shape[-2:] != grid:
-                raise ValueError(f"{seq.name}: frame {t} feature grid {tuple(q.shape[-2:])} != {grid}")
+                raise ValueError(
+                    f"{seq.name}: frame {t} feature grid {tuple(q.shape[-2:])} != {grid}"
+                )
             mem = [feat0] + [f for f, _ in recent]
             labs = [lab0] + [lb for _, lb in recent]
             soft = propagate(
-                q, torch.stack(mem), torch.stack(labs), p.topk, p.temperature, p.radius,
-                p.restrict_first, p.radius_shape, impl=p.impl,
+                q,
+                torch.stack(mem),
+                torch.stack(labs),
+                p.topk,
+                p.temperature,
+                p.radius,
+                p.restrict_first,
+                p.radius_shape,
+                impl=p.impl,
                 budget_bytes=p.memory_budget_mb * 2**20,
             )
             if p.n_recent > 0:

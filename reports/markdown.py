@@ -18,9 +18,11 @@ def _fmt(v: object, percent: bool) -> str:
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     rows = [[str(c) for c in r] for r in rows]
-    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
-              for i, h in enumerate(headers)]
-    line = lambda cells: "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths)) + " |"  # noqa: E731
+    widths = [
+        max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)
+    ]
+    def line(cells):
+        return "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths, strict=False)) + " |"
     out = [line(headers), "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
     out += [line(r) for r in rows]
     return "\n".join(out)
@@ -50,8 +52,17 @@ def results_table(records: Sequence[ResultRecord], metrics: Sequence[str] | None
     headers = ["model", "tap", "head", "task", "benchmark", "split", *metrics, "s/frame", "run"]
     rows = []
     for r in records:
-        rows.append([r.model + (f" ({r.checkpoint})" if r.checkpoint else ""), r.tap, r.head,
-                     r.task, r.benchmark, r.split,
-                     *[_fmt(r.metrics.get(m, float("nan")), m in PERCENT_METRICS) for m in metrics],
-                     _fmt(r.timing.get("seconds_per_frame", float("nan")), False), r.run_id])
+        rows.append(
+            [
+                r.model + (f" ({r.checkpoint})" if r.checkpoint else ""),
+                r.tap,
+                r.head,
+                r.task,
+                r.benchmark,
+                r.split,
+                *[_fmt(r.metrics.get(m, float("nan")), m in PERCENT_METRICS) for m in metrics],
+                _fmt(r.timing.get("seconds_per_frame", float("nan")), False),
+                r.run_id,
+            ]
+        )
     return table(headers, rows)

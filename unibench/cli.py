@@ -20,19 +20,28 @@ def _add_run(sub) -> None:
     p = sub.add_parser("run", help="run a model × head on a benchmark and store the scores")
     p.add_argument("--model", required=True, help="model name (see 'unibench list models')")
     p.add_argument("--task", default="vos", help="task (vos)")
-    p.add_argument("--benchmark", help="benchmark name; default: the task's embedded synthetic suite")
+    p.add_argument(
+        "--benchmark", help="benchmark name; default: the task's embedded synthetic suite"
+    )
     p.add_argument("--data-root", help="benchmark root folder (official layout)")
     p.add_argument("--split", help="benchmark split (default: the benchmark's, e.g. val)")
     p.add_argument("--sequences", help="comma-separated subset of sequences")
     p.add_argument("--head", help="head name (default: the task's default head)")
     p.add_argument("--tap", "--layer", dest="tap", help="feature tap, e.g. layer3 or layer4")
-    p.add_argument("--checkpoint", help="local checkpoint (.pth/.pt with weights only, or .safetensors)")
-    p.add_argument("--allow-partial", action="store_true",
-                   help="accept a checkpoint that leaves backbone weights missing")
+    p.add_argument(
+        "--checkpoint", help="local checkpoint (.pth/.pt with weights only, or .safetensors)"
+    )
+    p.add_argument(
+        "--allow-partial",
+        action="store_true",
+        help="accept a checkpoint that leaves backbone weights missing",
+    )
     p.add_argument("--device", choices=["cpu", "cuda"], help="device (default cpu)")
     p.add_argument("--output", help="output folder (default $UNIBENCH_OUTPUT or ./unibench_output)")
     p.add_argument("--config", type=Path, help="YAML config file (safe-loaded)")
-    p.add_argument("--force", action="store_true", help="recompute sequences whose predictions exist")
+    p.add_argument(
+        "--force", action="store_true", help="recompute sequences whose predictions exist"
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("overrides", nargs="*", help="key=value overrides, e.g. head.topk=5")
 
@@ -66,8 +75,10 @@ def _cmd_run(a) -> int:
     r = out.record
     title = f"{r.model} [{r.tap}] · {r.head} · {r.benchmark}/{r.split}"
     print(metric_table(out.table, title))
-    print(f"\nrun {r.run_id}: {len(out.computed)} sequences computed, {len(out.skipped)} reused; "
-          f"{r.timing['seconds_per_frame']:.3f} s/frame; outputs in {out.run_dir}")
+    print(
+        f"\nrun {r.run_id}: {len(out.computed)} sequences computed, {len(out.skipped)} reused; "
+        f"{r.timing['seconds_per_frame']:.3f} s/frame; outputs in {out.run_dir}"
+    )
     return 0
 
 
@@ -154,14 +165,22 @@ def build_parser() -> argparse.ArgumentParser:
     return ap
 
 
-COMMANDS = {"run": _cmd_run, "list": _cmd_list, "eval": _cmd_eval, "report": _cmd_report,
-            "synth": _cmd_synth, "bench": _cmd_bench}
+COMMANDS = {
+    "run": _cmd_run,
+    "list": _cmd_list,
+    "eval": _cmd_eval,
+    "report": _cmd_report,
+    "synth": _cmd_synth,
+    "bench": _cmd_bench,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
     a = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if a.verbose else logging.INFO,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if a.verbose else logging.INFO,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
     try:
         return COMMANDS[a.cmd](a)
     except UniBenchError as exc:

@@ -94,13 +94,15 @@ def _hints(cls: type) -> dict[str, Any]:
 def check_keys(cls: type, data: Mapping[str, Any], source: str, prefix: str = "") -> None:
     """Raise ConfigError for any key of ``data`` that ``cls`` does not declare (recursively)."""
     if not isinstance(data, Mapping):
-        raise ConfigError(f"{source}: {prefix.rstrip('.') or 'config'} must be a mapping, got {data!r}")
+        raise ConfigError(
+            f"{source}: {prefix.rstrip('.') or 'config'} must be a mapping, got {data!r}"
+        )
     hints = _hints(cls)
     names = [f.name for f in dataclasses.fields(cls)]
     for k, v in data.items():
         if k not in names:
             raise ConfigError(
-                f"{source}: unknown key {prefix}{k!r} for {cls.__name__}; valid keys: "
+                f"{source}: unknown key '{prefix}{k}' for {cls.__name__}; valid keys: "
                 f"{', '.join(prefix + n for n in names)}"
             )
         tp = hints[k]
@@ -174,7 +176,11 @@ def load_yaml(path: Path) -> dict[str, Any]:
 
 
 def deep_merge(
-    base: dict[str, Any], layer: Mapping[str, Any], source: str, provenance: dict[str, str], prefix=""
+    base: dict[str, Any],
+    layer: Mapping[str, Any],
+    source: str,
+    provenance: dict[str, str],
+    prefix="",
 ) -> dict[str, Any]:
     for k, v in layer.items():
         if isinstance(v, Mapping) and isinstance(base.get(k), dict):

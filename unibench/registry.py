@@ -38,7 +38,7 @@ def load_plugins(group: str = PLUGIN_GROUP) -> list[str]:
     for ep in importlib.metadata.entry_points(group=group):
         try:
             obj = ep.load()
-        except Exception as exc:  # noqa: BLE001 - re-raised with context
+        except Exception as exc:
             raise RegistryError(
                 f"plugin entry point {ep.name!r} ({ep.value}) of group {group!r} failed to load: {exc}"
             ) from exc

@@ -63,7 +63,9 @@ def resolve_config(
     bench_name = run0.benchmark.name if "name" in probe.get("benchmark", {}) else None
     if bench_name is None:
         if task not in DEFAULT_SYNTHETIC:
-            raise ConfigError(f"task {task!r} has no embedded synthetic benchmark; pass --benchmark")
+            raise ConfigError(
+                f"task {task!r} has no embedded synthetic benchmark; pass --benchmark"
+            )
         bench_name = DEFAULT_SYNTHETIC[task]
     head_name = (probe.get("head") or {}).get("name") or DEFAULT_HEAD.get(task)
     if head_name is None:
@@ -75,10 +77,16 @@ def resolve_config(
     bench_factory = BENCHMARKS.get(bench_name)
 
     layers = [
-        C.Layer(f"model card {card.name}", {"head": {"params": dict(card.head_defaults.get(task, {}))}}),
-        C.Layer(f"benchmark defaults {bench_name}",
-                {"benchmark": {"name": bench_name},
-                 "head": {"params": dict(getattr(bench_factory, "head_defaults", {}).get(task, {}))}}),
+        C.Layer(
+            f"model card {card.name}", {"head": {"params": dict(card.head_defaults.get(task, {}))}}
+        ),
+        C.Layer(
+            f"benchmark defaults {bench_name}",
+            {
+                "benchmark": {"name": bench_name},
+                "head": {"params": dict(getattr(bench_factory, "head_defaults", {}).get(task, {}))},
+            },
+        ),
     ]
     preset = None
     for layer in user_layers:
@@ -86,7 +94,9 @@ def resolve_config(
     presets = getattr(__import__(head_cls.__module__, fromlist=["PRESETS"]), "PRESETS", {})
     if preset is not None:
         if preset not in presets:
-            raise ConfigError(f"head {head_name!r} has no preset {preset!r}; presets: {', '.join(presets)}")
+            raise ConfigError(
+                f"head {head_name!r} has no preset {preset!r}; presets: {', '.join(presets)}"
+            )
         layers.append(C.Layer(f"preset {preset}", {"head": {"params": dict(presets[preset])}}))
     layers += user_layers
     merged: dict[str, Any] = {"head": {"name": head_name, "params": {}}}
@@ -134,27 +144,51 @@ def run(resolved: C.ResolvedConfig, progress: bool = True) -> RunOutcome:
     bench = BENCHMARKS.get(cfg.benchmark.name)(
         cfg.benchmark.data_root, cfg.benchmark.split, cfg.benchmark.sequences
     )
-    extractor, report = create_model(cfg.model.name, cfg.model.checkpoint, cfg.model.allow_partial,
-                                     cfg.model.device, cfg.model.tap)
+    extractor, report = create_model(
+        cfg.model.name,
+        cfg.model.checkpoint,
+        cfg.model.allow_partial,
+        cfg.model.device,
+        cfg.model.tap,
+    )
     head = HEADS.get(cfg.head.name)(resolved.head_params)
     ckpt_id = None
     if cfg.model.checkpoint:
-        ckpt_id = f"{Path(cfg.model.checkpoint).name}@{file_sha256(Path(cfg.model.checkpoint))[:12]}"
+        ckpt_id = (
+            f"{Path(cfg.model.checkpoint).name}@{file_sha256(Path(cfg.model.checkpoint))[:12]}"
+        )
     params = C.to_dict(resolved.head_params)
     names = bench.sequence_names()
     identity = {
-        "task": cfg.task, "model": cfg.model.name, "checkpoint": ckpt_id, "tap": extractor.tap,
-        "head": cfg.head.name, "params": params, "benchmark": bench.name,
-        "root": str(Path(bench.root).resolve()), "split": bench.split, "sequences": names,
+        "task": cfg.task,
+        "model": cfg.model.name,
+        "checkpoint": ckpt_id,
+        "tap": extractor.tap,
+        "head": cfg.head.name,
+        "params": params,
+        "benchmark": bench.name,
+        "root": str(Path(bench.root).resolve()),
+        "split": bench.split,
+        "sequences": names,
     }
     run_id = _hash(identity)
     model_dir = _safe(cfg.model.name + (f"+{ckpt_id}" if ckpt_id else ""))
-    run_dir = (Path(cfg.output.dir) / "runs" / f"{bench.name}-{bench.split}" / model_dir /
-               extractor.tap / f"{cfg.head.name}-{run_id}")
+    run_dir = (
+        Path(cfg.output.dir)
+        / "runs"
+        / f"{bench.name}-{bench.split}"
+        / model_dir
+        / extractor.tap
+        / f"{cfg.head.name}-{run_id}"
+    )
     pred_dir = run_dir / "predictions"
     pred_dir.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(run_dir / "config.yaml", yaml.safe_dump(
-        {**resolved.to_dict(), "identity": identity, "run_id": run_id}, sort_keys=False))
+    atomic_write_text(
+        run_dir / "config.yaml",
+        yaml.safe_dump(
+            {**resolved.to_dict(), "identity": identity, "run_id": run_id}, sort_keys=False
+        ),
+    )
     if report is not None:
         atomic_write_text(run_dir / "checkpoint_report.txt", report.summary() + "\n")
 
@@ -181,28 +215,50 @@ def run(resolved: C.ResolvedConfig, progress: bool = True) -> RunOutcome:
     if bar is not None:
         bar.close()
     if skipped:
-        logger.info("skipped %d finished sequences (use --force to recompute): %s", len(skipped),
-                    ", ".join(skipped))
+        logger.info(
+            "skipped %d finished sequences (use --force to recompute): %s",
+            len(skipped),
+            ", ".join(skipped),
+        )
     t0 = time.perf_counter()
     table = bench.evaluate(pred_dir, names)
     eval_s = time.perf_counter() - t0
     atomic_write_text(run_dir / "metrics.json", json.dumps(table.to_dict(), indent=1))
     record = ResultRecord(
-        run_id=run_id, task=cfg.task, model=cfg.model.name, tap=extractor.tap, head=cfg.head.name,
-        head_params=params, benchmark=bench.name, split=bench.split, metrics=table.summary,
+        run_id=run_id,
+        task=cfg.task,
+        model=cfg.model.name,
+        tap=extractor.tap,
+        head=cfg.head.name,
+        head_params=params,
+        benchmark=bench.name,
+        split=bench.split,
+        metrics=table.summary,
         per_sequence=table.rows,
-        timing={"track_seconds": seconds, "frames": float(frames),
-                "seconds_per_frame": seconds / frames if frames else float("nan"),
-                "eval_seconds": eval_s},
-        git_sha=git_sha(), environment=environment(), created=now_iso(), checkpoint=ckpt_id,
+        timing={
+            "track_seconds": seconds,
+            "frames": float(frames),
+            "seconds_per_frame": seconds / frames if frames else float("nan"),
+            "eval_seconds": eval_s,
+        },
+        git_sha=git_sha(),
+        environment=environment(),
+        created=now_iso(),
+        checkpoint=ckpt_id,
         predictions=str(pred_dir),
     )
     ResultStore(cfg.output.dir).append(record)
     return RunOutcome(record, table, run_dir, computed, skipped)
 
 
-def evaluate_folder(task: str, benchmark: str, data_root: str | None, predictions: Path,
-                    split: str | None = None, sequences=None) -> MetricTable:
+def evaluate_folder(
+    task: str,
+    benchmark: str,
+    data_root: str | None,
+    predictions: Path,
+    split: str | None = None,
+    sequences=None,
+) -> MetricTable:
     from unibench.benchmarks import BENCHMARKS
 
     bench = BENCHMARKS.get(benchmark)(data_root, split, sequences)

@@ -27,7 +27,11 @@ def git_sha(cwd: Path | None = None) -> str:
     here = cwd or Path(__file__).resolve().parent
     try:
         out = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5,
+            ["git", "rev-parse", "HEAD"],
+            cwd=here,
+            capture_output=True,
+            text=True,
+            timeout=5,
             check=False,
         )
     except (OSError, subprocess.SubprocessError):
@@ -36,8 +40,12 @@ def git_sha(cwd: Path | None = None) -> str:
     if out.returncode != 0 or not sha:
         return "unknown"
     dirty = subprocess.run(
-        ["git", "status", "--porcelain", "--untracked-files=no"], cwd=here, capture_output=True,
-        text=True, timeout=5, check=False,
+        ["git", "status", "--porcelain", "--untracked-files=no"],
+        cwd=here,
+        capture_output=True,
+        text=True,
+        timeout=5,
+        check=False,
     ).stdout.strip()
     return sha + ("-dirty" if dirty else "")
 
@@ -96,8 +104,16 @@ class ResultStore:
         """The newest record per (task, model, tap, head, params, benchmark, split)."""
         out: dict[tuple, ResultRecord] = {}
         for r in self.records():
-            key = (r.task, r.model, r.tap, r.head, json.dumps(r.head_params, sort_keys=True),
-                   r.benchmark, r.split, r.checkpoint)
+            key = (
+                r.task,
+                r.model,
+                r.tap,
+                r.head,
+                json.dumps(r.head_params, sort_keys=True),
+                r.benchmark,
+                r.split,
+                r.checkpoint,
+            )
             out[key] = r
         return out
 

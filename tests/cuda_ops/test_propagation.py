@@ -1,0 +1,81 @@
+"""The chunked CPU path against the reference (the specification)."""
+
+import pytest
+import torch
+from unibench.cuda_ops import propagation as P
+
+
+def _inputs(C=16, h=7, w=9, F=3, L=3, seed=0, quantize=False):
+    g = torch.Generator().manual_seed(seed)
+    q = torch.randn(C, h, w, generator=g)
+    m = torch.randn(F, C, h, w, generator=g)
+    if quantize:  # many exact ties
+        q, m = q.sign(), m.sign()
+    lab = torch.rand(F, L, h, w, generator=g)
+    return P.l2_normalize(q), P.l2_normalize(m, 1), lab
+
+
+@pytest.mark.parametrize("radius", [None, 1.0, 2.5, 12.0])
+@pytest.mark.parametrize("restrict_first", [False, True])
+@pytest.mark.parametrize("shape", ["circle", "square"])
+def test_chunked_matches_reference(radius, restrict_first, shape):
+    q, m, lab = _inputs()
+    ref = P.propagate_reference(q, m, lab, 5, 0.05, radius, restrict_first, shape)
+    got = P.propagate_chunked(
+        q, m, lab, 5, 0.05, radius, restrict_first, shape, budget_bytes=1, min_block=4
+    )  # many small blocks
+    torch.testing.assert_close(got, ref, atol=1e-5, rtol=1e-5)
+
+
+@pytest.mark.parametrize("k", [1, 3, 100, 10_000])  # k >= s_m included
+def test_ties_and_large_k(k):
+    q, m, lab = _inputs(quantize=True)
+    ref = P.propagate_reference(q, m, lab, k, 0.1, 2.0, False)
+    got = P.propagate_chunked(q, m, lab, k, 0.1, 2.0, False, budget_bytes=1, min_block=5)
+    torch.testing.assert_close(got, ref, atol=1e-5, rtol=1e-5)
+
+
+def test_stable_topk_lower_index_wins():
+    s = torch.tensor([[1.0, 3.0, 3.0, 2.0, 3.0, 3.0]])
+    vals, idx = P._stable_topk(s, 3)
+    assert idx.tolist() == [[1, 2, 4]] and vals.tolist() == [[3.0, 3.0, 3.0]]
+    vals, idx = P._stable_topk(s, 5)
+    assert idx.tolist() == [[1, 2, 4, 5, 3]]
+
+
+def test_empty_rows_give_zero_labels():
+    q, m, lab = _inputs(F=1)
+    out = P.propagate_chunked(q, m, lab, 4, 0.05, radius=0.5, restrict_first=True)
+    ref = P.propagate_reference(q, m, lab, 4, 0.05, radius=0.5, restrict_first=True)
+    # radius 0.5 keeps only the same cell: labels copied from that cell
+    torch.testing.assert_close(out, lab[0], atol=1e-6, rtol=0)
+    torch.testing.assert_close(ref, lab[0], atol=1e-6, rtol=0)
+
+
+def test_softmax_is_stable_for_tiny_temperature():
+    q, m, lab = _inputs()
+    out = P.propagate(q, m, lab, 10, 1e-4)
+    assert torch.isfinite(out).all()
+    torch.testing.assert_close(out.sum(0), lab.sum(1).mean(0) * 0 + out.sum(0))
+
+
+def test_weights_sum_to_one():
+    q, m, _ = _inputs()
+    ones = torch.ones(m.shape[0], 1, *m.shape[2:])
+    out = P.propagate(q, m, ones, 10, 0.05, radius=3.0)
+    torch.testing.assert_close(out, torch.ones_like(out))
+
+
+def test_force_reference_env(monkeypatch):
+    q, m, lab = _inputs()
+    monkeypatch.setenv("UNIBENCH_FORCE_REFERENCE", "1")
+    a = P.propagate(q, m, lab, 5, 0.05, 2.0)
+    monkeypatch.delenv("UNIBENCH_FORCE_REFERENCE")
+    b = P.propagate(q, m, lab, 5, 0.05, 2.0)
+    torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-5)
+
+
+def test_shape_errors():
+    q, m, lab = _inputs()
+    with pytest.raises(ValueError, match="shape mismatch"):
+        P.propagate(q, m[:, :-1], lab, 5, 0.05)

@@ -1,0 +1,162 @@
+"""End to end through the CLI on the embedded synthetic suite."""
+
+import shutil
+
+import pytest
+import yaml
+
+from unibench.cli import main
+from unibench.store import ResultStore
+
+
+def _run(capsys, *args):
+    rc = main(list(args))
+    out = capsys.readouterr()
+    return rc, out.out, out.err
+
+
+def test_run_rerun_force_report_eval(tmp_path, capsys):
+    out = str(tmp_path / "out")
+    rc, text, _ = _run(
+        capsys,
+        "run",
+        "--model",
+        "pixels",
+        "--task",
+        "vos",
+        "--output",
+        out,
+        "--sequences",
+        "synth-00,synth-01",
+        "--no-progress",
+    )
+    assert rc == 0 and "J&F-Mean" in text and "2 sequences computed, 0 reused" in text
+    store = ResultStore(out)
+    rec = store.records()[-1]
+    assert rec.model == "pixels" and rec.benchmark == "synthetic-davis"
+    assert rec.head_params["topk"] == 10 and rec.head_params["temperature"] == 0.05
+    assert 0.5 < rec.metrics["J&F-Mean"] <= 1.0
+    run_dir = next((tmp_path / "out" / "runs").rglob("config.yaml")).parent
+    saved = yaml.safe_load((run_dir / "config.yaml").read_text())
+    assert saved["config"]["head"]["params"]["radius"] == 12.0
+    assert saved["set_by"]["model.name"] == "CLI flag"
+
+    # resume: a sequence whose predictions vanished (an interrupted run) is the only one computed
+    shutil.rmtree(run_dir / "predictions" / "synth-01")
+    rc, text, _ = _run(
+        capsys,
+        "run",
+        "--model",
+        "pixels",
+        "--output",
+        out,
+        "--sequences",
+        "synth-00,synth-01",
+        "--no-progress",
+    )
+    assert "1 sequences computed, 1 reused" in text
+    assert store.records()[-1].metrics == rec.metrics
+    rc, text, _ = _run(
+        capsys,
+        "run",
+        "--model",
+        "pixels",
+        "--output",
+        out,
+        "--force",
+        "--sequences",
+        "synth-00,synth-01",
+        "--no-progress",
+    )
+    assert "2 sequences computed, 0 reused" in text
+
+    rc, text, _ = _run(capsys, "report", "--output", out)
+    assert rc == 0 and "| pixels" in text and f"{100 * rec.metrics['J&F-Mean']:.1f}" in text
+
+    # eval re-scores the prediction folder without a model
+    import os
+
+    root = os.environ["UNIBENCH_CACHE"] + "/synthetic/v1-seed0/davis2017"
+    rc, text, _ = _run(
+        capsys,
+        "eval",
+        "--task",
+        "vos",
+        "--benchmark",
+        "davis2017",
+        "--data-root",
+        root,
+        "--predictions",
+        str(run_dir / "predictions"),
+        "--sequences",
+        "synth-00,synth-01",
+    )
+    assert rc == 0 and f"{100 * rec.metrics['J&F-Mean']:.1f}" in text
+
+
+def test_override_changes_recorded_params(tmp_path, capsys):
+    out = str(tmp_path / "o")
+    rc, text, _ = _run(
+        capsys,
+        "run",
+        "--model",
+        "pixels",
+        "--output",
+        out,
+        "--sequences",
+        "synth-00",
+        "--no-progress",
+        "head.topk=3",
+        "head.n_recent=1",
+    )
+    assert rc == 0
+    rec = ResultStore(out).records()[-1]
+    assert rec.head_params["topk"] == 3 and rec.head_params["n_recent"] == 1
+
+
+@pytest.mark.parametrize(
+    "args,msg",
+    [
+        (["run", "--model", "resnet51"], "unknown model 'resnet51'. Did you mean resnet50"),
+        (["run", "--model", "pixels", "head.tempreature=1"], "unknown key 'head.tempreature'"),
+        (["run", "--model", "pixels", "--benchmark", "davis2017"], "needs --data-root"),
+        (
+            ["run", "--model", "pixels", "--benchmark", "davis2017", "--data-root", "/nonexistent"],
+            "DAVIS root /nonexistent does not exist",
+        ),
+        (["run", "--model", "pixels", "--task", "sot"], "task 'sot'"),
+    ],
+)
+def test_clear_errors(args, msg, capsys, tmp_path):
+    rc, _, err = _run(capsys, *args, "--output", str(tmp_path))
+    assert rc == 2 and msg in err and "Traceback" not in err
+
+
+def test_list(capsys):
+    for what, expect in (
+        ("models", "resnet50"),
+        ("heads", "propagation"),
+        ("benchmarks", "davis2016"),
+    ):
+        rc, text, _ = _run(capsys, "list", what)
+        assert rc == 0 and expect in text
+
+
+def test_synth_is_deterministic(tmp_path, capsys):
+    import hashlib
+
+    def digest(root):
+        h = hashlib.sha256()
+        for p in sorted(root.rglob("*")):
+            if p.is_file():
+                h.update(p.name.encode() + p.read_bytes())
+        return h.hexdigest()
+
+    assert _run(capsys, "synth", "--out", str(tmp_path / "a"))[0] == 0
+    assert _run(capsys, "synth", "--out", str(tmp_path / "b"))[0] == 0
+    assert digest(tmp_path / "a") == digest(tmp_path / "b")
+    assert (tmp_path / "a/davis2017/ImageSets/2017/val.txt").read_text().split() == [
+        "synth-00",
+        "synth-01",
+        "synth-02",
+    ]
