@@ -15,3 +15,8 @@ __all__ = [
     "propagate_reference",
     "topk_reference",
 ]
+
+from unibench.cuda_ops.propagation import topk_affinity  # noqa: E402
+from unibench.cuda_ops.rsm import rsm, rsm_direct  # noqa: E402
+
+__all__ += ["topk_affinity", "rsm", "rsm_direct"]

@@ -160,6 +160,162 @@ def topk_reference(
     return order.values[:, :kk], order.indices[:, :kk]
 
 
+def _tiles(grid: tuple[int, int], target: int, windowed: bool) -> list[torch.Tensor]:
+    """Query blocks of about ``target`` cells: 2-D tiles when a radius window is used (smaller
+    windows), consecutive raster rows otherwise."""
+    h, w = grid
+    if not windowed:
+        n = h * w
+        return [torch.arange(s, min(s + target, n)) for s in range(0, n, target)]
+    th = max(1, min(h, round(math.sqrt(target * h / w))))
+    tw = max(1, min(w, -(-target // th)))
+    out = []
+    for y0 in range(0, h, th):
+        for x0 in range(0, w, tw):
+            ys = torch.arange(y0, min(y0 + th, h))
+            xs = torch.arange(x0, min(x0 + tw, w))
+            out.append((ys[:, None] * w + xs[None, :]).flatten())
+    return out
+
+
+def _reach(radius: float, shape: Shape) -> int:
+    """Largest integer offset that can satisfy the radius test."""
+    if shape == "circle":
+        return max(0, math.ceil(radius) - 1)
+    return int(math.floor(radius))
+
+
+def topk_affinity(
+    query: torch.Tensor,
+    memory: torch.Tensor,
+    k: int,
+    temperature: float = 1.0,
+    radius: float | None = None,
+    restrict_first: bool = False,
+    shape: Shape = "circle",
+    budget_bytes: int = 384 * 2**20,
+    target_block: int = 540,
+    group: int = 128,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Exact top-k memory cells per query cell, bounded memory (the CPU path).
+
+    Args:
+        query: ``C×h×w`` (L2-normalised) features of the query frame.
+        memory: ``F×C×h×w`` features of the memory frames (frame 0 = long-term).
+    Returns:
+        ``(values, indices)``, each ``s_q × min(k, s_m)``: scores divided by ``temperature`` in
+        descending order (ties: lower memory index first) and frame-major memory indices;
+        ineligible slots hold ``-inf`` with index ``-1``.
+
+    Design: query blocks of ≈``target_block`` cells (2-D tiles when a radius applies). Per block,
+    one GEMM per memory frame writes scores into one reused buffer; a restricted frame is computed
+    only on the window of rows/columns its radius can reach from the tile, then masked exactly.
+    Top-k is grouped: the maximum of each group of ``group`` columns, the k best groups (stable),
+    and an exact top-k among their members: every true top-k entry lies in a selected group, and
+    because columns are laid out in ascending memory index, ties resolve like the reference.
+    Extra memory is the score buffer (``block × columns``) within ``budget_bytes``, plus per-frame
+    window copies, never ``s_q × s_m``.
+    """
+    if query.dim() != 3 or memory.dim() != 4 or memory.shape[1:] != query.shape:
+        raise ValueError(
+            f"shape mismatch: query {tuple(query.shape)} (C×h×w), memory {tuple(memory.shape)} (F×C×h×w)"
+        )
+    C, h, w = query.shape
+    Fm = memory.shape[0]
+    hw = h * w
+    dev = query.device
+    q2 = query.reshape(C, hw).float()
+    m3 = memory.reshape(Fm, C, hw).float()
+    restricted = set(_restricted_frames(Fm, radius, restrict_first))
+    kk = min(k, Fm * hw)
+    G = group
+    rho = _reach(radius, shape) if restricted else 0
+    ys_all = torch.arange(h, device=dev)
+    xs_all = torch.arange(w, device=dev)
+
+    def lpad(n: int) -> int:
+        return -(-n // G) * G
+
+    # block size from the budget: the score buffer dominates
+    max_win = min(h, 2 * rho + h) * min(w, 2 * rho + w) if restricted else hw
+    per_row = sum(lpad(hw if f not in restricted else max_win) for f in range(Fm)) * 4
+    target = max(16, min(target_block, budget_bytes // max(per_row, 1)))
+    tiles = _tiles((h, w), target, bool(restricted))
+    bmax = max(len(t) for t in tiles)
+    if restricted:  # the actual largest window over tiles
+        win_cells = []
+        for t in tiles:
+            ty, tx = t // w, t % w
+            nr = min(h, int(ty.max()) + rho + 1) - max(0, int(ty.min()) - rho)
+            nc = min(w, int(tx.max()) + rho + 1) - max(0, int(tx.min()) - rho)
+            win_cells.append(nr * nc)
+        max_win = max(win_cells)
+    seg_cap = [lpad(max_win if f in restricted else hw) for f in range(Fm)]
+    storage = torch.empty(bmax * sum(seg_cap), device=dev)
+    wtmp = torch.empty(C, max_win, device=dev) if restricted else None
+
+    out_v = torch.full((hw, kk), float("-inf"), device=dev)
+    out_i = torch.full((hw, kk), -1, dtype=torch.long, device=dev)
+    for qidx in tiles:
+        qidx = qidx.to(dev)
+        B = len(qidx)
+        qb = q2[:, qidx].t()  # B×C (transposed view of a small copy)
+        if restricted:
+            ty, tx = qidx // w, qidx % w
+            r0, r1 = max(0, int(ty.min()) - rho), min(h, int(ty.max()) + rho + 1)
+            c0, c1 = max(0, int(tx.min()) - rho), min(w, int(tx.max()) + rho + 1)
+            wy = ys_all[r0:r1].repeat_interleave(c1 - c0)
+            wx = xs_all[c0:c1].repeat(r1 - r0)
+            widx = wy * w + wx
+            dy = ty[:, None] - wy[None, :]
+            dx = tx[:, None] - wx[None, :]
+            if shape == "circle":
+                outside = (dy * dy + dx * dx) >= radius * radius
+            else:
+                outside = (dy.abs() > radius) | (dx.abs() > radius)
+            nwin = len(widx)
+        segs, gmax, colmaps, offs = [], [], [], 0
+        for f in range(Fm):
+            n = nwin if f in restricted else hw
+            lp = lpad(n)
+            seg = storage[offs : offs + B * lp].view(B, lp)
+            if f in restricted:
+                mw = torch.index_select(m3[f], 1, widx, out=wtmp[:, :n])
+                torch.mm(qb, mw, out=seg[:, :n])
+                seg[:, :n].masked_fill_(outside, float("-inf"))
+                colmaps.append(widx + f * hw)
+            else:
+                torch.mm(qb, m3[f], out=seg[:, :n])
+                colmaps.append(torch.arange(f * hw, (f + 1) * hw, device=dev))
+            if lp > n:
+                seg[:, n:].fill_(float("-inf"))
+                colmaps.append(torch.full((lp - n,), -1, dtype=torch.long, device=dev))
+            gmax.append(seg.view(B, lp // G, G).amax(-1))
+            segs.append((offs, lp))
+            offs += B * lp
+        gmax_all = torch.cat(gmax, 1)  # B×NG
+        colmap = torch.cat(colmaps)  # virtual column → memory index (-1 = pad)
+        ng = gmax_all.shape[1]
+        kg = min(kk, ng)
+        _, gsel = _stable_topk(gmax_all, kg)
+        gsel, _ = gsel.sort(1)  # ascending group = ascending memory index
+        # flat positions of the selected groups' members in the storage
+        seg_off = torch.cat([torch.full((lp // G,), o, dtype=torch.long) for o, lp in segs]).to(dev)
+        seg_ld = torch.cat([torch.full((lp // G,), lp, dtype=torch.long) for _, lp in segs]).to(dev)
+        seg_start = torch.cat([torch.arange(0, lp, G, dtype=torch.long) for _, lp in segs]).to(dev)
+        rows = torch.arange(B, device=dev)[:, None]
+        base = seg_off[gsel] + rows * seg_ld[gsel] + seg_start[gsel]  # B×kg
+        pos = (base[:, :, None] + torch.arange(G, device=dev)).reshape(B, kg * G)
+        cand = storage[pos]
+        vcol = (gsel * G)[:, :, None] + torch.arange(G, device=dev)
+        vals, j = _stable_topk(cand, min(kk, kg * G))
+        gidx = colmap[vcol.reshape(B, -1).gather(1, j)]
+        gidx = gidx.masked_fill(~torch.isfinite(vals), -1)
+        out_v[qidx, : vals.shape[1]] = vals / temperature
+        out_i[qidx, : vals.shape[1]] = gidx
+    return out_v, out_i
+
+
 def propagate_chunked(
     query: torch.Tensor,
     memory: torch.Tensor,
@@ -169,36 +325,23 @@ def propagate_chunked(
     radius: float | None = None,
     restrict_first: bool = False,
     shape: Shape = "circle",
-    budget_bytes: int = 512 * 2**20,
-    min_block: int = 64,
+    budget_bytes: int = 384 * 2**20,
+    min_block: int = 540,
 ) -> torch.Tensor:
-    """Exact propagation in query blocks; extra memory ~ ``block × s_m`` floats within the budget."""
-    q, m, lab, grid, Fm = _prepare(query, memory, labels)
-    hw = grid[0] * grid[1]
-    s_q, s_m = q.shape[0], m.shape[0]
-    q = q.float().contiguous()
-    m = m.float().contiguous()
-    lab = lab.float().contiguous()
-    block = max(min_block, budget_bytes // max(1, 4 * s_m * 2))  # scores + topk/mask scratch
-    block = min(block, s_q)
-    buf = torch.empty(block, s_m, device=q.device, dtype=torch.float32)
-    restricted = _restricted_frames(Fm, radius, restrict_first)
-    kk = min(k, s_m)
-    out = torch.empty(s_q, lab.shape[1], device=q.device, dtype=torch.float32)
-    mt = m.t().contiguous()
-    for start in range(0, s_q, block):
-        stop = min(start + block, s_q)
-        n = stop - start
-        scores = buf[:n]
-        torch.mm(q[start:stop], mt, out=scores)
-        if restricted:
-            rows = torch.arange(start, stop, device=q.device)
-            outside = ~_window(rows, grid, radius, shape, q.device)
-            view = scores.view(n, Fm, hw)
-            for f in restricted:
-                view[:, f].masked_fill_(outside, float("-inf"))
-        vals, idx = _stable_topk(scores, kk)
-        out[start:stop] = _softmax_gather(vals, idx, lab, temperature)
+    """Exact propagation through :func:`topk_affinity` (bounded memory). Returns ``L×h×w``."""
+    _, _, lab, grid, _ = _prepare(query, memory, labels)
+    vals, idx = topk_affinity(
+        query,
+        memory,
+        k,
+        1.0,
+        radius,
+        restrict_first,
+        shape,
+        budget_bytes=budget_bytes,
+        target_block=min_block,
+    )
+    out = _softmax_gather(vals, idx, lab.float(), temperature)
     return out.t().reshape(-1, *grid)
 
 

@@ -21,8 +21,10 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     widths = [
         max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)
     ]
+
     def line(cells):
         return "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths, strict=False)) + " |"
+
     out = [line(headers), "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
     out += [line(r) for r in rows]
     return "\n".join(out)

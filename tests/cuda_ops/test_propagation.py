@@ -9,9 +9,9 @@ def _inputs(C=16, h=7, w=9, F=3, L=3, seed=0, quantize=False):
     g = torch.Generator().manual_seed(seed)
     q = torch.randn(C, h, w, generator=g)
     m = torch.randn(F, C, h, w, generator=g)
-    if quantize:  # many exact ties
-        q, m = q.sign(), m.sign()
     lab = torch.rand(F, L, h, w, generator=g)
+    if quantize:  # integer features: every dot product is exact, so ties are real ties
+        return q.sign(), m.sign(), lab
     return P.l2_normalize(q), P.l2_normalize(m, 1), lab
 
 
@@ -79,3 +79,44 @@ def test_shape_errors():
     q, m, lab = _inputs()
     with pytest.raises(ValueError, match="shape mismatch"):
         P.propagate(q, m[:, :-1], lab, 5, 0.05)
+
+
+@pytest.mark.parametrize("group", [1, 4, 7, 128])
+@pytest.mark.parametrize("quantize", [False, True])
+@pytest.mark.parametrize(
+    "radius,restrict_first,shape",
+    [
+        (None, False, "circle"),
+        (2.5, False, "circle"),
+        (1.0, True, "circle"),
+        (3.0, True, "square"),
+        (12.0, False, "circle"),
+    ],
+)
+def test_topk_affinity_matches_reference_exactly(group, quantize, radius, restrict_first, shape):
+    q, m, _ = _inputs(C=8, h=9, w=11, F=3, seed=group, quantize=quantize)
+    k = 6
+    rv, ri = P.topk_reference(q, m, k, 0.05, radius, restrict_first, shape)
+    gv, gi = P.topk_affinity(
+        q, m, k, 0.05, radius, restrict_first, shape, budget_bytes=1, target_block=10, group=group
+    )
+    finite = torch.isfinite(rv)
+    assert torch.equal(finite, torch.isfinite(gv))
+    torch.testing.assert_close(gv[finite], rv[finite], atol=1e-5, rtol=1e-5)
+    assert torch.equal(gi[finite], ri[finite])  # same cells, same tie order
+    assert (gi[~finite] == -1).all()
+
+
+@pytest.mark.parametrize("k", [1, 50, 10_000])
+def test_topk_affinity_k_at_least_memory(k):
+    q, m, _ = _inputs(C=4, h=3, w=5, F=2)
+    rv, ri = P.topk_reference(q, m, k, 1.0)
+    gv, gi = P.topk_affinity(q, m, k, 1.0, group=4)
+    assert gv.shape == rv.shape == (15, min(k, 30))
+    assert torch.equal(gi, ri)
+
+
+def test_tiles_cover_the_grid_once():
+    for grid, windowed in (((60, 107), True), ((60, 107), False), ((5, 3), True)):
+        cells = torch.cat(P._tiles(grid, 540, windowed))
+        assert torch.equal(cells.sort().values, torch.arange(grid[0] * grid[1]))
