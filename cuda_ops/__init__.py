@@ -1,22 +1,28 @@
-"""Dense-correspondence operators (top-k affinity, label propagation) with CPU and GPU paths."""
+"""Dense-correspondence operators: top-k affinity, label propagation, RSM.
+
+CPU: exact, bounded-memory chunked path (:func:`topk_affinity`); CUDA: fused Triton kernel
+(:mod:`unibench.cuda_ops.triton_topk`); both checked against the reference implementations.
+"""
 
 from unibench.cuda_ops.propagation import (
     l2_normalize,
     propagate,
     propagate_chunked,
     propagate_reference,
+    topk,
+    topk_affinity,
     topk_reference,
 )
+from unibench.cuda_ops.rsm import rsm, rsm_direct
 
 __all__ = [
     "l2_normalize",
     "propagate",
     "propagate_chunked",
     "propagate_reference",
+    "topk",
+    "topk_affinity",
     "topk_reference",
+    "rsm",
+    "rsm_direct",
 ]
-
-from unibench.cuda_ops.propagation import topk_affinity  # noqa: E402
-from unibench.cuda_ops.rsm import rsm, rsm_direct  # noqa: E402
-
-__all__ += ["topk_affinity", "rsm", "rsm_direct"]

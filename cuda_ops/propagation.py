@@ -345,6 +345,46 @@ def propagate_chunked(
     return out.t().reshape(-1, *grid)
 
 
+Impl = Literal["auto", "reference", "chunked", "triton"]
+
+
+def _choose(query: torch.Tensor, impl: str) -> str:
+    if impl == "reference" or os.environ.get("UNIBENCH_FORCE_REFERENCE") == "1":
+        return "reference"
+    if impl == "auto":
+        from unibench.cuda_ops import triton_topk
+
+        return "triton" if query.is_cuda and triton_topk.available() else "chunked"
+    return impl
+
+
+def topk(
+    query: torch.Tensor,
+    memory: torch.Tensor,
+    k: int,
+    temperature: float = 1.0,
+    radius: float | None = None,
+    restrict_first: bool = False,
+    shape: Shape = "circle",
+    impl: Impl = "auto",
+    budget_bytes: int = 384 * 2**20,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Dispatching top-k affinity: CUDA → Triton kernel, CPU → chunked path; ``impl='reference'``
+    or ``UNIBENCH_FORCE_REFERENCE=1`` forces the specification (debugging)."""
+    if temperature <= 0 or not math.isfinite(temperature):
+        raise ValueError(f"temperature must be > 0, got {temperature}")
+    which = _choose(query, impl)
+    if which == "reference":
+        return topk_reference(query, memory, k, temperature, radius, restrict_first, shape)
+    if which == "triton":
+        from unibench.cuda_ops.triton_topk import topk_affinity_triton
+
+        return topk_affinity_triton(query, memory, k, temperature, radius, restrict_first, shape)
+    return topk_affinity(
+        query, memory, k, temperature, radius, restrict_first, shape, budget_bytes=budget_bytes
+    )
+
+
 def propagate(
     query: torch.Tensor,
     memory: torch.Tensor,
@@ -354,27 +394,18 @@ def propagate(
     radius: float | None = None,
     restrict_first: bool = False,
     shape: Shape = "circle",
-    impl: Literal["auto", "reference", "chunked"] = "auto",
-    budget_bytes: int = 512 * 2**20,
+    impl: Impl = "auto",
+    budget_bytes: int = 384 * 2**20,
 ) -> torch.Tensor:
-    """Dispatch: ``UNIBENCH_FORCE_REFERENCE=1`` or ``impl='reference'`` forces the specification."""
-    if impl == "reference" or os.environ.get("UNIBENCH_FORCE_REFERENCE") == "1":
+    """Propagated labels ``L×h×w``; same dispatch as :func:`topk`."""
+    if _choose(query, impl) == "reference":
         return propagate_reference(
             query, memory, labels, k, temperature, radius, restrict_first, shape
         )
-    if temperature <= 0 or not math.isfinite(temperature):
-        raise ValueError(f"temperature must be > 0, got {temperature}")
-    return propagate_chunked(
-        query,
-        memory,
-        labels,
-        k,
-        temperature,
-        radius,
-        restrict_first,
-        shape,
-        budget_bytes=budget_bytes,
-    )
+    _, _, lab, grid, _ = _prepare(query, memory, labels)
+    vals, idx = topk(query, memory, k, 1.0, radius, restrict_first, shape, impl, budget_bytes)
+    out = _softmax_gather(vals.float(), idx, lab.float(), temperature)
+    return out.t().reshape(-1, *grid)
 
 
 def l2_normalize(x: torch.Tensor, dim: int = 0) -> torch.Tensor:

@@ -68,8 +68,8 @@ class PropagationParams:
     label_downsample: Literal["bilinear", "nearest", "area"] = "bilinear"
     output_norm: Literal["none", "minmax"] = "none"
     input_height: int | None = None  # None = native resolution (480p on DAVIS)
-    memory_budget_mb: int = 512
-    impl: Literal["auto", "reference", "chunked"] = "auto"
+    memory_budget_mb: int = 384
+    impl: Literal["auto", "reference", "chunked", "triton"] = "auto"
 
     def __post_init__(self) -> None:
         if self.temperature <= 0:
