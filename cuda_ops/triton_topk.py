@@ -29,6 +29,7 @@ path to float rounding; the default for fp32 on the GPU is TF32 (error ~1e-3 too
 from __future__ import annotations
 
 import functools
+import math
 
 import torch
 
@@ -148,7 +149,7 @@ def _kernels(interpret: bool):
         tl.store(OI + out, topi, mask=qmask[:, None])
 
     @triton.jit
-    def merge(OV, OI, V, I, s_q, n_cand, k, KP: tl.constexpr, BQ: tl.constexpr, NC: tl.constexpr):
+    def merge(OV, OI, V, IDX, s_q, n_cand, k, KP: tl.constexpr, BQ: tl.constexpr, NC: tl.constexpr):
         pid = tl.program_id(0)
         rq = pid * BQ + tl.arange(0, BQ)
         qmask = rq < s_q
@@ -165,7 +166,7 @@ def _kernels(interpret: bool):
             sel = tl.min(tl.where(vals == m[:, None], idx, 2147483647), 1)
             ok = m > float("-inf")
             tl.store(V + rq * k + j, m, mask=qmask)
-            tl.store(I + rq * k + j, tl.where(ok, sel, -1), mask=qmask)
+            tl.store(IDX + rq * k + j, tl.where(ok, sel, -1), mask=qmask)
             vals = tl.where((idx == sel[:, None]) & (vals == m[:, None]), float("-inf"), vals)
 
     return topk_tiles, merge
@@ -224,8 +225,9 @@ def topk_affinity_triton(
     if splits is None:
         sms = torch.cuda.get_device_properties(q.device).multi_processor_count if q.is_cuda else 1
         splits = max(1, min(-(-s_m // block_m), -(-2 * sms // n_qblocks)))
-    m_per_split = -(-(-(-s_m // splits)) // block_m) * block_m
-    splits = -(-s_m // m_per_split)
+    per = math.ceil(s_m / splits)
+    m_per_split = math.ceil(per / block_m) * block_m
+    splits = math.ceil(s_m / m_per_split)
     dev = q.device
     ov = torch.empty(splits, s_q, KP, device=dev, dtype=torch.float32)
     oi = torch.empty(splits, s_q, KP, device=dev, dtype=torch.int32)
