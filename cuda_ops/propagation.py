@@ -22,8 +22,10 @@ Two implementations share that specification:
 
 from __future__ import annotations
 
+import functools
 import math
 import os
+from dataclasses import dataclass
 from typing import Literal
 
 import torch
@@ -178,6 +180,42 @@ def _tiles(grid: tuple[int, int], target: int, windowed: bool) -> list[torch.Ten
     return out
 
 
+@dataclass(frozen=True)
+class _Geometry:
+    tiles: tuple[torch.Tensor, ...]
+    windows: tuple[tuple[torch.Tensor, torch.Tensor], ...]  # (window cells, outside mask) per tile
+    max_win: int
+
+
+@functools.lru_cache(maxsize=16)
+def _geometry(
+    h: int, w: int, target: int, rho: int, radius: float, shape: str, windowed: bool
+) -> _Geometry:
+    """Query tiles and, per tile, the memory window its radius can reach with the exact mask.
+
+    Pure function of the grid and the radius, cached: the VOS head asks for the same one every
+    frame."""
+    tiles = tuple(_tiles((h, w), target, windowed))
+    if not windowed:
+        return _Geometry(tiles, (), h * w)
+    ys_all, xs_all = torch.arange(h), torch.arange(w)
+    windows = []
+    for qidx in tiles:
+        ty, tx = qidx // w, qidx % w
+        r0, r1 = max(0, int(ty.min()) - rho), min(h, int(ty.max()) + rho + 1)
+        c0, c1 = max(0, int(tx.min()) - rho), min(w, int(tx.max()) + rho + 1)
+        wy = ys_all[r0:r1].repeat_interleave(c1 - c0)
+        wx = xs_all[c0:c1].repeat(r1 - r0)
+        dy = (ty[:, None] - wy[None, :]).float()
+        dx = (tx[:, None] - wx[None, :]).float()
+        if shape == "circle":
+            outside = (dy * dy + dx * dx) >= radius * radius
+        else:
+            outside = (dy.abs() > radius) | (dx.abs() > radius)
+        windows.append((wy * w + wx, outside))
+    return _Geometry(tiles, tuple(windows), max(len(c) for c, _ in windows))
+
+
 def _reach(radius: float, shape: Shape) -> int:
     """Largest integer offset that can satisfy the radius test."""
     if shape == "circle":
@@ -230,8 +268,6 @@ def topk_affinity(
     kk = min(k, Fm * hw)
     G = group
     rho = _reach(radius, shape) if restricted else 0
-    ys_all = torch.arange(h, device=dev)
-    xs_all = torch.arange(w, device=dev)
 
     def lpad(n: int) -> int:
         return -(-n // G) * G
@@ -240,39 +276,21 @@ def topk_affinity(
     max_win = min(h, 2 * rho + h) * min(w, 2 * rho + w) if restricted else hw
     per_row = sum(lpad(hw if f not in restricted else max_win) for f in range(Fm)) * 4
     target = max(16, min(target_block, budget_bytes // max(per_row, 1)))
-    tiles = _tiles((h, w), target, bool(restricted))
-    bmax = max(len(t) for t in tiles)
-    if restricted:  # the actual largest window over tiles
-        win_cells = []
-        for t in tiles:
-            ty, tx = t // w, t % w
-            nr = min(h, int(ty.max()) + rho + 1) - max(0, int(ty.min()) - rho)
-            nc = min(w, int(tx.max()) + rho + 1) - max(0, int(tx.min()) - rho)
-            win_cells.append(nr * nc)
-        max_win = max(win_cells)
+    geo = _geometry(h, w, target, rho, float(radius or 0.0), shape, bool(restricted))
+    max_win = geo.max_win
+    bmax = max(len(t) for t in geo.tiles)
     seg_cap = [lpad(max_win if f in restricted else hw) for f in range(Fm)]
     storage = torch.empty(bmax * sum(seg_cap), device=dev)
     wtmp = torch.empty(C, max_win, device=dev) if restricted else None
 
     out_v = torch.full((hw, kk), float("-inf"), device=dev)
     out_i = torch.full((hw, kk), -1, dtype=torch.long, device=dev)
-    for qidx in tiles:
+    for ti, qidx in enumerate(geo.tiles):
         qidx = qidx.to(dev)
         B = len(qidx)
         qb = q2[:, qidx].t()  # B×C (transposed view of a small copy)
         if restricted:
-            ty, tx = qidx // w, qidx % w
-            r0, r1 = max(0, int(ty.min()) - rho), min(h, int(ty.max()) + rho + 1)
-            c0, c1 = max(0, int(tx.min()) - rho), min(w, int(tx.max()) + rho + 1)
-            wy = ys_all[r0:r1].repeat_interleave(c1 - c0)
-            wx = xs_all[c0:c1].repeat(r1 - r0)
-            widx = wy * w + wx
-            dy = ty[:, None] - wy[None, :]
-            dx = tx[:, None] - wx[None, :]
-            if shape == "circle":
-                outside = (dy * dy + dx * dx) >= radius * radius
-            else:
-                outside = (dy.abs() > radius) | (dx.abs() > radius)
+            widx, outside = geo.windows[ti][0].to(dev), geo.windows[ti][1].to(dev)
             nwin = len(widx)
         segs, gmax, colmaps, offs = [], [], [], 0
         for f in range(Fm):

@@ -1,15 +1,22 @@
 """Performance benchmarks (numbers for the record, never assertions).
 
-``unibench bench propagation [C=256,1024] [N=21] [repeats=3] [budget_mb=512]`` measures one DAVIS
-480p frame (60×107 grid at stride 8) propagated from N memory frames: median seconds of
+``unibench bench kernels [C=256,1024] [N=1,5,21] [L=5,10] [repeats=3] [rsm=50,100] [json=F]``
 
-* ``gemm``: the bare score GEMM of the same shapes into a reused buffer (the floor),
-* ``chunked``: :func:`unibench.cuda_ops.propagate_chunked` (what the VOS head runs on the CPU),
-* ``naive``: the materialising torch code of the reference implementations (full ``s_q × s_m``
-  scores, dense radius mask, ``topk``),
+One DAVIS 480p query frame (60×107 = 6420 cells at stride 8) against N memory frames, k = 10:
 
-and the peak extra resident memory of each, measured in a fresh subprocess (``VmHWM`` after
-resetting it through ``/proc/self/clear_refs``, minus the resident size before the call).
+* ``gemm``: the bare score GEMM of the same shapes (query blocks × all memory, one reused output
+  buffer): the floor every implementation pays;
+* ``cpu-global`` / ``cpu-r12``: :func:`unibench.cuda_ops.propagate` on the CPU (chunked exact path),
+  without and with the radius-12 restriction (first frame unrestricted), L label channels;
+* ``naive-global`` / ``naive-r12``: what the reference codes do: full ``s_q × s_m`` scores, dense
+  radius mask, ``topk``, softmax, gather;
+* RSM: ``rsm`` (Gram form) vs ``rsm-direct`` (materialised reconstructions) for M = N boxes of 40
+  points, with ``rsm-gemm`` the bare affinity GEMM.
+
+Each measurement runs in a fresh process; the time is the median over ``repeats``; the peak extra
+memory is ``VmHWM`` (reset through ``/proc/self/clear_refs``) minus the resident size before the call.
+On a CUDA machine (``device=cuda``) the same cases run with the Triton kernel and bf16 inputs, and
+memory comes from ``torch.cuda.max_memory_allocated``.
 """
 
 from __future__ import annotations
@@ -38,7 +45,8 @@ def _reset_peak() -> None:
         pass
 
 
-def _naive(q, m, lab, k, temperature, radius):
+def naive_propagate(q, m, lab, k, temperature, radius):
+    """The materialising code of the reference implementations (for comparison only)."""
     import torch
 
     from unibench.cuda_ops.propagation import _window
@@ -48,102 +56,140 @@ def _naive(q, m, lab, k, temperature, radius):
     qf = q.reshape(C, -1).t()
     mf = m.reshape(Fm, C, -1).permute(0, 2, 1).reshape(-1, C)
     A = qf @ mf.t()
-    win = _window(torch.arange(h * w), (h, w), radius, "circle", q.device)
-    mask = torch.cat([torch.ones_like(win)] + [win] * (Fm - 1), 1)
-    A = A.masked_fill(~mask, float("-inf")) / temperature
+    if radius is not None:
+        win = _window(torch.arange(h * w, device=q.device), (h, w), radius, "circle", q.device)
+        mask = torch.cat([torch.ones_like(win)] + [win] * (Fm - 1), 1)
+        A = A.masked_fill(~mask, float("-inf"))
+    A = A / temperature
     vals, idx = A.topk(k, dim=1)
     wts = torch.softmax(vals, 1)
     labf = lab.reshape(Fm, lab.shape[1], -1).permute(0, 2, 1).reshape(-1, lab.shape[1])
     return (wts[:, :, None] * labf[idx]).sum(1)
 
 
-def _child(kind: str, C: int, N: int, budget_mb: int, repeats: int, threads: int, conn) -> None:
+def _case(kind: str, p: dict, device: str):
     import torch
 
-    from unibench.cuda_ops import l2_normalize, propagate_chunked
+    from unibench.cuda_ops import l2_normalize, propagate, rsm, rsm_direct
 
-    torch.set_num_threads(threads)
     g = torch.Generator().manual_seed(0)
-    q = l2_normalize(torch.randn(C, H, W, generator=g))
-    m = l2_normalize(torch.randn(N, C, H, W, generator=g), 1)
-    lab = torch.rand(N, 4, H, W, generator=g)
-    mt = m.reshape(N, C, -1).permute(0, 2, 1).reshape(-1, C).t().contiguous()
-    qf = q.reshape(C, -1).t().contiguous()
+    dt = torch.bfloat16 if device == "cuda" else torch.float32
+    if kind.startswith("rsm"):
+        M, s, C = p["boxes"], 40, p["C"]
+        t = l2_normalize(torch.randn(M, s, C, generator=g), -1).to(device)
+        d = l2_normalize(torch.randn(M, s, C, generator=g), -1).to(device)
+        if kind == "rsm":
+            return lambda: rsm(t, d)
+        if kind == "rsm-direct":
+            return lambda: rsm_direct(t, d)
+        tf, df = t.reshape(-1, C), d.reshape(-1, C).t().contiguous()
+        out = torch.empty(tf.shape[0], df.shape[1], device=device)
+        return lambda: torch.mm(tf, df, out=out)
+    C, N, L = p["C"], p["N"], p.get("L", 5)
+    q = l2_normalize(torch.randn(C, H, W, generator=g)).to(device, dt)
+    m = l2_normalize(torch.randn(N, C, H, W, generator=g), 1).to(device, dt)
+    lab = torch.rand(N, L, H, W, generator=g).to(device)
     if kind == "gemm":
-        block = 1024
-        buf = torch.empty(block, mt.shape[1])
+        mt = m.reshape(N, C, -1).permute(1, 0, 2).reshape(C, -1).contiguous()
+        qf = q.reshape(C, -1).t().contiguous()
+        block = H * W if device == "cuda" else 540
+        buf = torch.empty(block, mt.shape[1], device=device, dtype=dt)
 
-        def fn():
-            for s in range(0, qf.shape[0], block):
-                e = min(s + block, qf.shape[0])
-                torch.mm(qf[s:e], mt, out=buf[: e - s])
-    elif kind == "chunked":
+        def gemm():
+            for s0 in range(0, qf.shape[0], block):
+                e = min(s0 + block, qf.shape[0])
+                torch.mm(qf[s0:e], mt, out=buf[: e - s0])
 
-        def fn():
-            propagate_chunked(q, m, lab, 10, 0.05, 12.0, budget_bytes=budget_mb * 2**20)
-    else:
-
-        def fn():
-            _naive(q, m, lab, 10, 0.05, 12.0)
-
-    times = []
-    peak = 0
-    for _ in range(repeats):
-        before = _rss_kb("VmRSS")
-        _reset_peak()
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-        peak = max(peak, _rss_kb("VmHWM") - before)
-    conn.send(
-        {
-            "kind": kind,
-            "C": C,
-            "N": N,
-            "median_s": statistics.median(times),
-            "peak_extra_mb": peak / 1024,
-            "queries_per_s": H * W / statistics.median(times),
-        }
-    )
+        return gemm
+    radius = 12.0 if kind.endswith("r12") else None
+    if kind.startswith("naive"):
+        return lambda: naive_propagate(q, m, lab, 10, 0.05, radius)
+    return lambda: propagate(q, m, lab, 10, 0.05, radius)
 
 
-def measure(
-    kind: str, C: int, N: int, budget_mb: int = 512, repeats: int = 3, threads: int = 0
-) -> dict:
+def _child(kind: str, p: dict, device: str, repeats: int, conn) -> None:
     import torch
 
+    try:
+        fn = _case(kind, p, device)
+        fn()  # warm-up (and Triton compilation)
+        times, peak = [], 0.0
+        for _ in range(repeats):
+            if device == "cuda":
+                torch.cuda.synchronize()
+                base = torch.cuda.memory_allocated()
+                torch.cuda.reset_peak_memory_stats()
+            else:
+                base = _rss_kb("VmRSS") * 1024
+                _reset_peak()
+            t0 = time.perf_counter()
+            fn()
+            if device == "cuda":
+                torch.cuda.synchronize()
+            times.append(time.perf_counter() - t0)
+            if device == "cuda":
+                peak = max(peak, torch.cuda.max_memory_allocated() - base)
+            else:
+                peak = max(peak, _rss_kb("VmHWM") * 1024 - base)
+        med = statistics.median(times)
+        rows = p["boxes"] ** 2 if kind.startswith("rsm") else H * W
+        conn.send(
+            {"kind": kind, **p, "median_s": med, "per_s": rows / med, "peak_extra_mb": peak / 2**20}
+        )
+    except Exception as exc:  # noqa: BLE001 - reported as a row, the benchmark goes on
+        conn.send({"kind": kind, **p, "error": f"{type(exc).__name__}: {exc}"})
+
+
+def measure(kind: str, p: dict, device: str = "cpu", repeats: int = 3) -> dict:
     ctx = mp.get_context("spawn")
     a, b = ctx.Pipe()
-    p = ctx.Process(
-        target=_child, args=(kind, C, N, budget_mb, repeats, threads or torch.get_num_threads(), b)
-    )
-    p.start()
-    res = a.recv() if a.poll(1800) else {"kind": kind, "C": C, "N": N, "error": "timeout"}
-    p.join()
+    proc = ctx.Process(target=_child, args=(kind, p, device, repeats, b))
+    proc.start()
+    res = a.recv() if a.poll(3600) else {"kind": kind, **p, "error": "timeout"}
+    proc.join()
     return res
+
+
+def _print(r: dict, base: float | None) -> None:
+    tag = " ".join(f"{k}={r[k]}" for k in ("C", "N", "L", "boxes") if k in r)
+    if "error" in r:
+        print(f"{r['kind']:13s} {tag:22s} ERROR {r['error']}", flush=True)
+        return
+    r["ratio_to_gemm"] = r["median_s"] / base if base else float("nan")
+    print(
+        f"{r['kind']:13s} {tag:22s} {r['median_s']:9.4f} s {r['per_s']:12.0f}/s "
+        f"peak +{r['peak_extra_mb']:9.1f} MB  x{r['ratio_to_gemm']:.2f} gemm",
+        flush=True,
+    )
 
 
 def main(what: str, args: list[str]) -> int:
     opts = dict(a.split("=", 1) for a in args)
-    channels = [int(c) for c in opts.get("C", "256,1024").split(",")]
-    frames = [int(n) for n in opts.get("N", "21").split(",")]
-    kinds = opts.get("kinds", "gemm,chunked,naive").split(",")
+    device = opts.get("device", "cpu")
     repeats = int(opts.get("repeats", "3"))
-    budget = int(opts.get("budget_mb", "512"))
     rows = []
-    for C in channels:
-        for N in frames:
-            res = {k: measure(k, C, N, budget, repeats) for k in kinds}
-            base = res.get("gemm", {}).get("median_s")
-            for k, r in res.items():
-                r["ratio_to_gemm"] = r["median_s"] / base if base else float("nan")
-                rows.append(r)
-                print(
-                    f"C={C:5d} N={N:3d} {k:8s} {r['median_s']:8.3f} s  "
-                    f"{r['queries_per_s']:10.0f} q/s  peak +{r['peak_extra_mb']:8.1f} MB  "
-                    f"x{r['ratio_to_gemm']:.2f} gemm",
-                    flush=True,
-                )
+    if what == "kernels":
+        kinds = opts.get("kinds", "gemm,cpu-global,cpu-r12,naive-global,naive-r12").split(",")
+        labels = [int(x) for x in opts.get("L", "5,10").split(",")]
+        for C in [int(c) for c in opts.get("C", "256,1024").split(",")]:
+            for N in [int(n) for n in opts.get("N", "1,5,21").split(",")]:
+                base = None
+                for kind in kinds:
+                    for L in labels if kind.startswith("cpu") else labels[:1]:
+                        r = measure(kind, {"C": C, "N": N, "L": L}, device, repeats)
+                        if kind == "gemm" and "error" not in r:
+                            base = r["median_s"]
+                        _print(r, base)
+                        rows.append(r)
+        for C in [int(c) for c in opts.get("C", "256,1024").split(",")]:
+            for boxes in [int(b) for b in opts.get("rsm", "50,100").split(",") if b]:
+                base = None
+                for kind in ("rsm-gemm", "rsm", "rsm-direct"):
+                    r = measure(kind, {"C": C, "boxes": boxes}, device, repeats)
+                    if kind == "rsm-gemm" and "error" not in r:
+                        base = r["median_s"]
+                    _print(r, base)
+                    rows.append(r)
     if "json" in opts:
         with open(opts["json"], "w") as f:
             json.dump(rows, f, indent=1)

@@ -160,7 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True)
     p.add_argument("--seed", type=int, default=0)
     p = sub.add_parser("bench", help="performance benchmarks (numbers, not tests)")
-    p.add_argument("what", choices=["propagation"])
+    p.add_argument("what", choices=["kernels"])
     p.add_argument("args", nargs="*", help="key=value options of the benchmark")
     return ap
 
