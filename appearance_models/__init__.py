@@ -1,6 +1,16 @@
 """Appearance models: registry, cards and the families (one module per family)."""
 
-from unibench.appearance_models import pixels, resnet  # noqa: F401  (registrations)
+import logging
+from dataclasses import replace
+from pathlib import Path
+
+from unibench.appearance_models import (  # noqa: F401  (registrations)
+    pixels,
+    resnet,
+    timm_adapter,  # noqa: F401
+    vit,
+    zoo,
+)
 from unibench.appearance_models.base import (
     ARCHS,
     MODELS,
@@ -14,6 +24,9 @@ from unibench.appearance_models.base import (
     register_pretrained,
 )
 from unibench.appearance_models.checkpoint import LoadReport, apply_state_dict, read_state_dict
+
+logger = logging.getLogger(__name__)
+UNTRAINED_FAMILIES = ("random", "training-free")
 
 __all__ = [
     "ARCHS",
@@ -33,6 +46,48 @@ __all__ = [
 ]
 
 
+def load_weights(
+    model: AppearanceModel,
+    cfg: PretrainedCfg,
+    checkpoint: str | None = None,
+    allow_partial: bool = False,
+) -> LoadReport | None:
+    """Load ``checkpoint`` (layout auto-detected) or the card's own weights (card layout)."""
+    from unibench.appearance_models.layouts import LAYOUTS, detect
+    from unibench.appearance_models.weights import fetch
+
+    if checkpoint is not None:
+        state = read_state_dict(checkpoint)
+        layout, hits = detect(state, model)
+        logger.info(
+            "%s: detected layout %r (%s) matching %d backbone keys",
+            checkpoint,
+            layout.name,
+            layout.notes,
+            hits,
+        )
+        return apply_state_dict(model, state, checkpoint, layout.filter, allow_partial)
+    if not cfg.has_weights:
+        if cfg.family in UNTRAINED_FAMILIES:
+            return None
+        if cfg.arch == "timm":
+            logger.warning(
+                "%s: no --checkpoint given; running timm's random initialisation", cfg.name
+            )
+            return None
+        from unibench.errors import CheckpointError
+
+        raise CheckpointError(
+            f"model {cfg.name!r} is a trained representation whose weights cannot be fetched by URL "
+            f"({cfg.paper or 'see its card'}): download them and pass --checkpoint FILE (the key "
+            f"layout is detected), or register a card with 'file:'. Refusing to run it untrained."
+        )
+    path = fetch(cfg.name, cfg.url, cfg.file, cfg.sha256)
+    return apply_state_dict(
+        model, read_state_dict(path), str(path), LAYOUTS[cfg.layout].filter, allow_partial
+    )
+
+
 def create_model(
     name: str,
     checkpoint: str | None = None,
@@ -40,12 +95,64 @@ def create_model(
     device: str = "cpu",
     tap: str | None = None,
 ) -> tuple[FeatureExtractor, LoadReport | None]:
-    """Build a model from its card, optionally loading a local checkpoint, wrapped for extraction."""
+    """Build a model from its card with its weights (or ``checkpoint``), wrapped for extraction.
+
+    A card without weights (``resnet50``, ``pixels``) builds a seeded random initialisation.
+    """
     cfg = get_cfg(name)
     model = build_random(cfg)
-    report = None
-    if checkpoint is not None:
-        report = apply_state_dict(
-            model, read_state_dict(checkpoint), checkpoint, allow_partial=allow_partial
-        )
+    report = load_weights(model, cfg, checkpoint, allow_partial)
     return FeatureExtractor(model, cfg, device=device, tap=tap), report
+
+
+def load_card_file(path: str | Path) -> PretrainedCfg:
+    """Register a model card from a YAML or TOML file (unknown keys are errors)."""
+    from unibench.config import from_dict
+    from unibench.errors import ConfigError
+
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise ConfigError(f"cannot read model card {path}: {exc}") from exc
+    if path.suffix == ".toml":
+        import tomllib
+
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    else:
+        import yaml
+
+        try:
+            data = yaml.safe_load(text) or {}
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: a model card is a mapping of fields")
+    cfg = from_dict(PretrainedCfg, data, f"model card {path}")
+    if cfg.file and not Path(cfg.file).is_absolute():
+        cfg = replace(cfg, file=str((path.parent / cfg.file).resolve()))
+    if (
+        cfg.layout
+        not in __import__("unibench.appearance_models.layouts", fromlist=["LAYOUTS"]).LAYOUTS
+    ):
+        raise ConfigError(f"{path}: unknown layout {cfg.layout!r}")
+    return register_pretrained(cfg)
+
+
+def load_env_cards() -> list[str]:
+    """Register the cards of ``$UNIBENCH_MODEL_CARDS`` (files or folders, ':'-separated)."""
+    import os
+
+    names = []
+    for entry in filter(None, os.environ.get("UNIBENCH_MODEL_CARDS", "").split(os.pathsep)):
+        p = Path(entry)
+        files = (
+            sorted([*p.glob("*.yaml"), *p.glob("*.yml"), *p.glob("*.toml")]) if p.is_dir() else [p]
+        )
+        for f in files:
+            if f.stem not in MODELS:
+                names.append(load_card_file(f).name)
+    return names

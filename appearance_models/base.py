@@ -57,9 +57,16 @@ class PretrainedCfg:
     paper: str = ""
     license: str = ""
     imagenet_linear_top1: float | None = None
+    top1_source: str = ""
+    reference_name: str | None = None  # row name in the UniTrack tables / linear-probe CSV
+    layout: str = "plain"  # checkpoint key layout (see layouts.LAYOUTS)
     head_defaults: dict[str, dict[str, Any]] = field(default_factory=dict)
     arch_kwargs: dict[str, Any] = field(default_factory=dict)
     notes: str = ""
+
+    @property
+    def has_weights(self) -> bool:
+        return bool(self.url or self.file)
 
 
 ARCHS: Registry[Callable[..., AppearanceModel]] = Registry(
@@ -91,6 +98,10 @@ def list_models(pattern: str = "") -> list[str]:
 
 
 def get_cfg(name: str) -> PretrainedCfg:
+    if name.startswith("timm:") and name not in MODELS:
+        from unibench.appearance_models.timm_adapter import timm_card
+
+        return timm_card(name)
     return MODELS.get(name)
 
 
@@ -138,3 +149,16 @@ class FeatureExtractor:
     def __call__(self, frame: np.ndarray, height: int | None = None) -> FeatureMap:
         out = self.model(self.preprocess(frame, height), [self.tap])[self.tap]
         return FeatureMap(out[0].float(), self.info.stride, self.tap)
+
+    def features(self, seq, t: int, height: int | None = None) -> FeatureMap:
+        """Features of frame ``t`` of ``seq``: through the feature cache when one is attached."""
+        cache = getattr(self, "cache", None)
+        key = seq.meta.get("cache_key")
+        if cache is None or key is None:
+            return self(seq.clip.frame(t), height)
+        k = f"{key}|h={height}"
+        hit = cache.get(k, t)
+        if hit is None:
+            hit = self(seq.clip.frame(t), height).data.to(torch.float16).cpu()
+            cache.put(k, t, hit)
+        return FeatureMap(hit.float().to(self.device), self.info.stride, self.tap)

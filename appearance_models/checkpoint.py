@@ -43,6 +43,7 @@ WRAPPER_KEYS = ("state_dict", "model", "network", "net", "teacher", "student")
 class LoadReport:
     source: str
     prefix: str = ""
+    layout: str = ""
     loaded: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
@@ -157,7 +158,8 @@ def apply_state_dict(
 ) -> LoadReport:
     mapped, prefix, dropped = filter_fn(state, model)
     target = model.state_dict()
-    report = LoadReport(source=source, prefix=prefix, dropped=sorted(dropped))
+    layout = getattr(getattr(filter_fn, "__self__", None), "name", "")
+    report = LoadReport(source=source, prefix=prefix, layout=layout, dropped=sorted(dropped))
     ok = {}
     for k, v in mapped.items():
         if k not in target:

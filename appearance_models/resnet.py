@@ -90,6 +90,7 @@ for _arch in ("resnet18", "resnet50"):
             arch=_arch,
             family="random",
             training_data="none",
+            reference_name="Random Init.",
             notes="Random initialisation (torchvision's init, seed 0); the 'Random Init.' row.",
         )
     )

@@ -186,7 +186,9 @@ class Davis:
         ids = tuple(range(1, n_obj + 1))
         paths = tuple(frames)
         clip = Clip(tuple(p.stem for p in frames), lambda i: read_rgb(paths[i]), size)
-        return VideoSequence(name, clip, MaskInit(mask, ids), {"first_annotation": str(ann0)})
+        stamp = ";".join(f"{p.resolve()}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in paths)
+        meta = {"first_annotation": str(ann0), "cache_key": f"{self.name}|{name}|{stamp}"}
+        return VideoSequence(name, clip, MaskInit(mask, ids), meta)
 
     # ---------------------------------------------------------------- predictions
     def write_predictions(

@@ -114,6 +114,21 @@ def _prepare(query, memory, labels):
     return q, m, lab, (h, w), Fm
 
 
+def _labels_flat(query, memory, labels) -> tuple[torch.Tensor, tuple[int, int]]:
+    """Validate shapes and lay the labels out as ``(F·h·w) × L`` (features are not copied)."""
+    if query.dim() != 3 or memory.dim() != 4 or labels.dim() != 4:
+        raise ValueError("expected query C×h×w, memory F×C×h×w, labels F×L×h×w")
+    C, h, w = query.shape
+    Fm = memory.shape[0]
+    if memory.shape[1:] != (C, h, w) or labels.shape[0] != Fm or labels.shape[2:] != (h, w):
+        raise ValueError(
+            f"shape mismatch: query {tuple(query.shape)}, memory {tuple(memory.shape)}, "
+            f"labels {tuple(labels.shape)}"
+        )
+    lab = labels.reshape(Fm, labels.shape[1], h * w).permute(0, 2, 1).reshape(Fm * h * w, -1)
+    return lab, (h, w)
+
+
 def _restricted_frames(n_frames: int, radius: float | None, restrict_first: bool) -> list[int]:
     if radius is None:
         return []
@@ -347,7 +362,7 @@ def propagate_chunked(
     min_block: int = 540,
 ) -> torch.Tensor:
     """Exact propagation through :func:`topk_affinity` (bounded memory). Returns ``L×h×w``."""
-    _, _, lab, grid, _ = _prepare(query, memory, labels)
+    lab, grid = _labels_flat(query, memory, labels)
     vals, idx = topk_affinity(
         query,
         memory,
@@ -420,7 +435,7 @@ def propagate(
         return propagate_reference(
             query, memory, labels, k, temperature, radius, restrict_first, shape
         )
-    _, _, lab, grid, _ = _prepare(query, memory, labels)
+    lab, grid = _labels_flat(query, memory, labels)
     vals, idx = topk(query, memory, k, 1.0, radius, restrict_first, shape, impl, budget_bytes)
     out = _softmax_gather(vals.float(), idx, lab.float(), temperature)
     return out.t().reshape(-1, *grid)

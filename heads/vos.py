@@ -118,12 +118,12 @@ class MaskPropagationHead:
         ids = np.array((0, *seq.init.object_ids), dtype=np.uint8)
         size = seq.clip.size
         yield VOSFramePrediction(0, seq.init.mask.astype(np.uint8))
-        feat0 = l2_normalize(extractor(seq.clip.frame(0), p.input_height).data)
+        feat0 = l2_normalize(extractor.features(seq, 0, p.input_height).data)
         grid = feat0.shape[-2:]
         lab0 = self._labels_to_grid(one_hot(seq.init.mask, seq.init.object_ids), grid).to(feat0)
         recent: deque[tuple[torch.Tensor, torch.Tensor]] = deque(maxlen=max(p.n_recent, 0) or None)
         for t in range(1, len(seq.clip)):
-            q = l2_normalize(extractor(seq.clip.frame(t), p.input_height).data)
+            q = l2_normalize(extractor.features(seq, t, p.input_height).data)
             if q.shape[-2:] != grid:
                 raise ValueError(
                     f"{seq.name}: frame {t} feature grid {tuple(q.shape[-2:])} != {grid}"

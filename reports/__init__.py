@@ -1,5 +1,26 @@
-"""Reports rendered from the result store (never re-running models)."""
+"""Reports rendered from the result store (never re-running models) and the shipped paper tables."""
 
+from unibench.reports.compare import compare
 from unibench.reports.markdown import metric_table, results_table
+from unibench.reports.plots import correlation_figure, correlations, radar, task_ranks
+from unibench.reports.render import html_page, latex, markdown
+from unibench.reports.table import Column, Row, columns, measured_rows, published_rows, ranks
 
-__all__ = ["metric_table", "results_table"]
+__all__ = [
+    "Column",
+    "Row",
+    "columns",
+    "compare",
+    "correlation_figure",
+    "correlations",
+    "html_page",
+    "latex",
+    "markdown",
+    "measured_rows",
+    "metric_table",
+    "published_rows",
+    "radar",
+    "ranks",
+    "results_table",
+    "task_ranks",
+]

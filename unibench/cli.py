@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from unibench.errors import UniBenchError
 
@@ -18,8 +20,18 @@ logger = logging.getLogger("unibench")
 
 def _add_run(sub) -> None:
     p = sub.add_parser("run", help="run a model × head on a benchmark and store the scores")
-    p.add_argument("--model", required=True, help="model name (see 'unibench list models')")
-    p.add_argument("--task", default="vos", help="task (vos)")
+    p.add_argument("--model", help="model name(s), comma-separated (see 'unibench models list')")
+    p.add_argument("--task", help="task(s), comma-separated (default vos)")
+    p.add_argument("--layers", help="feature taps to run, comma-separated (e.g. layer3,layer4)")
+    p.add_argument(
+        "--suite", type=Path, help="YAML suite: models, tasks, layers, benchmarks, variants"
+    )
+    p.add_argument(
+        "--feature-cache",
+        action="store_true",
+        help="cache frame features on disk (float16) for reuse across heads and reruns",
+    )
+    p.add_argument("--workers", type=int, default=0, help="worker processes over sequences")
     p.add_argument(
         "--benchmark", help="benchmark name; default: the task's embedded synthetic suite"
     )
@@ -30,6 +42,12 @@ def _add_run(sub) -> None:
     p.add_argument("--tap", "--layer", dest="tap", help="feature tap, e.g. layer3 or layer4")
     p.add_argument(
         "--checkpoint", help="local checkpoint (.pth/.pt with weights only, or .safetensors)"
+    )
+    p.add_argument(
+        "--model-card",
+        action="append",
+        default=[],
+        help="register a model card (YAML/TOML) before running; repeatable",
     )
     p.add_argument(
         "--allow-partial",
@@ -46,39 +64,172 @@ def _add_run(sub) -> None:
     p.add_argument("overrides", nargs="*", help="key=value overrides, e.g. head.topk=5")
 
 
-def _cmd_run(a) -> int:
-    from unibench import runner
-    from unibench.reports import metric_table
+@dataclass
+class Suite:
+    """A YAML suite: models × tasks × layers × benchmarks × head variants (unknown keys rejected)."""
+
+    models: list[str] = field(default_factory=list)
+    tasks: list[str] = field(default_factory=lambda: ["vos"])
+    layers: list[str] = field(default_factory=list)
+    benchmarks: list[dict[str, Any]] = field(default_factory=list)
+    variants: list[list[str]] = field(default_factory=lambda: [[]])
+
+
+def _cells(a) -> list[tuple[dict, list[str]]]:
+    """(CLI layer, overrides) per cell of the matrix the arguments describe."""
+    from unibench.appearance_models import build_random, get_cfg
+    from unibench.config import from_dict, load_yaml
     from unibench.store import default_output_dir
 
-    cli: dict = {"task": a.task, "model": {"name": a.model}}
-    if a.benchmark:
-        cli.setdefault("benchmark", {})["name"] = a.benchmark
-    if a.data_root:
-        cli.setdefault("benchmark", {})["data_root"] = a.data_root
-    if a.split:
-        cli.setdefault("benchmark", {})["split"] = a.split
-    if a.sequences:
-        cli.setdefault("benchmark", {})["sequences"] = [s for s in a.sequences.split(",") if s]
-    if a.head:
-        cli["head"] = {"name": a.head}
-    for key, val in (("tap", a.tap), ("checkpoint", a.checkpoint), ("device", a.device)):
-        if val:
-            cli["model"][key] = val
-    if a.allow_partial:
-        cli["model"]["allow_partial"] = True
-    cli["output"] = {"dir": a.output or str(default_output_dir())}
-    if a.force:
-        cli["output"]["force"] = True
-    resolved = runner.resolve_config(cli, a.config, a.overrides)
-    out = runner.run(resolved, progress=not a.no_progress)
-    r = out.record
-    title = f"{r.model} [{r.tap}] · {r.head} · {r.benchmark}/{r.split}"
-    print(metric_table(out.table, title))
-    print(
-        f"\nrun {r.run_id}: {len(out.computed)} sequences computed, {len(out.skipped)} reused; "
-        f"{r.timing['seconds_per_frame']:.3f} s/frame; outputs in {out.run_dir}"
-    )
+    suite = Suite()
+    if a.suite:
+        suite = from_dict(Suite, load_yaml(a.suite), str(a.suite))
+    models = [m for m in (a.model or "").split(",") if m] or suite.models
+    if not models:
+        raise UniBenchError("no model: pass --model NAME[,NAME…] or a --suite with models")
+    tasks = [t for t in (a.task or "").split(",") if t] or suite.tasks
+    layers = [x for x in (a.layers or "").split(",") if x] or suite.layers or [a.tap]
+    benches = suite.benchmarks or [{}]
+    if a.benchmark or a.data_root or a.split or a.sequences:
+        b: dict = {}
+        if a.benchmark:
+            b["name"] = a.benchmark
+        if a.data_root:
+            b["data_root"] = a.data_root
+        if a.split:
+            b["split"] = a.split
+        if a.sequences:
+            b["sequences"] = [x for x in a.sequences.split(",") if x]
+        benches = [b]
+    cells = []
+    for model in models:
+        taps = build_random(get_cfg(model)).feature_info() if any(layers) else {}
+        seen = set()
+        for layer in layers:
+            tap = layer if (layer is None or layer in taps) else None
+            if layer is not None and tap is None:
+                logger.warning(
+                    "%s has no tap %r (taps: %s); running its default tap",
+                    model,
+                    layer,
+                    ", ".join(taps),
+                )
+            for task in tasks:
+                for bench in benches:
+                    for variant in suite.variants:
+                        key = (tap, task, repr(bench), tuple(variant))
+                        if key in seen:
+                            continue
+                        seen.add(key)
+                        cli: dict = {
+                            "task": task,
+                            "model": {"name": model},
+                            "output": {"dir": a.output or str(default_output_dir())},
+                        }
+                        if bench:
+                            cli["benchmark"] = dict(bench)
+                        if a.head:
+                            cli["head"] = {"name": a.head}
+                        if tap:
+                            cli["model"]["tap"] = tap
+                        for k, v in (("checkpoint", a.checkpoint), ("device", a.device)):
+                            if v:
+                                cli["model"][k] = v
+                        if a.allow_partial:
+                            cli["model"]["allow_partial"] = True
+                        for k in ("force", "feature_cache"):
+                            if getattr(a, k):
+                                cli["output"][k] = True
+                        if a.workers:
+                            cli["output"]["workers"] = a.workers
+                        cells.append((cli, list(variant) + list(a.overrides)))
+    return cells
+
+
+def _cmd_run(a) -> int:
+    from unibench import runner
+    from unibench.reports import metric_table, results_table
+
+    _load_cards(a.model_card)
+    cells = _cells(a)
+    # resolve every cell first: a misspelt key fails before hours of compute
+    resolved = [runner.resolve_config(cli, a.config, ov) for cli, ov in cells]
+    records = []
+    bar = None
+    if len(resolved) > 1 and not a.no_progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(resolved), desc="cells", unit="cell", position=0)
+    for res in resolved:
+        out = runner.run(res, progress=not a.no_progress, position=1 if bar else 0)
+        records.append(out.record)
+        if bar is not None:
+            bar.update(1)
+        r = out.record
+        if len(resolved) == 1:
+            title = f"{r.model} [{r.tap}] · {r.head} · {r.benchmark}/{r.split}"
+            print(metric_table(out.table, title))
+        print(
+            f"run {r.run_id}: {len(out.computed)} sequences computed, {len(out.skipped)} reused; "
+            f"{r.timing['seconds_per_frame']:.3f} s/frame; outputs in {out.run_dir}"
+        )
+    if bar is not None:
+        bar.close()
+    if len(records) > 1:
+        print()
+        print(results_table(records))
+    return 0
+
+
+def _load_cards(files: list[str]) -> None:
+    from unibench.appearance_models import load_card_file, load_env_cards
+
+    load_env_cards()
+    for f in files:
+        load_card_file(f)
+
+
+def _cmd_models(a) -> int:
+    from dataclasses import asdict
+
+    from unibench.appearance_models import MODELS, build_random, get_cfg, list_models
+    from unibench.appearance_models.layouts import LAYOUTS
+    from unibench.appearance_models.weights import cached_path, fetch
+
+    _load_cards(a.model_card)
+    if a.action == "list":
+        names = list_models(a.pattern or "")
+        rows = [MODELS.get(n) for n in names]
+        if a.family:
+            rows = [c for c in rows if a.family.lower() in c.family.lower()]
+        print(f"{'model':32s} {'family':17s} {'data':14s} {'top-1':>6s}  weights")
+        for c in rows:
+            src = (
+                "url"
+                if c.url
+                else "file"
+                if c.file
+                else ("none needed" if c.family in ("random", "training-free") else "--checkpoint")
+            )
+            top1 = f"{c.imagenet_linear_top1:.1f}" if c.imagenet_linear_top1 else "–"
+            print(f"{c.name:32s} {c.family:17s} {c.training_data[:14]:14s} {top1:>6s}  {src}")
+        print(f"\n{len(rows)} models (any timm model also works as timm:<name>)")
+        return 0
+    cfg = get_cfg(a.pattern)
+    if a.action == "show":
+        card = asdict(cfg)
+        info = build_random(cfg).feature_info()
+        card["taps"] = {t: f"{i.channels} channels, stride {i.stride}" for t, i in info.items()}
+        card["layout_notes"] = LAYOUTS[cfg.layout].notes
+        if cfg.has_weights:
+            card["cache_path"] = str(cached_path(cfg.name, cfg.url, cfg.file))
+        width = max(map(len, card))
+        for k, v in card.items():
+            if v not in (None, "", {}, ()):
+                print(f"{k:{width}s}  {v}")
+        return 0
+    path = fetch(cfg.name, cfg.url, cfg.file, cfg.sha256)
+    print(f"{cfg.name}: {path} (verified)")
     return 0
 
 
@@ -111,17 +262,57 @@ def _cmd_eval(a) -> int:
 
 
 def _cmd_report(a) -> int:
-    from unibench.reports import results_table
+    from unibench import reports
+    from unibench.io import atomic_write_text
     from unibench.store import ResultStore, default_output_dir
 
     store = ResultStore(a.output or default_output_dir())
     records = list(store.latest().values())
-    text = results_table(records)
-    print(text)
-    if a.out:
-        from unibench.io import atomic_write_text
-
-        atomic_write_text(Path(a.out) / "leaderboard.md", text + "\n")
+    measured = reports.measured_rows(records)
+    published = reports.published_rows(("1", "2")) if not a.no_published else []
+    out = Path(a.out) if a.out else None
+    if a.what == "correlation":
+        rows = published if a.source == "reference" else measured
+        if a.source == "reference":
+            rows = [r for r in rows if r.backbone == "resnet50"]
+        corrs = reports.correlations(rows)
+        print("| column | models | Pearson r | Spearman ρ |\n|---|---|---|---|")
+        for c in corrs:
+            print(f"| {c.column.label} | {len(c.models)} | {c.pearson:.3f} | {c.spearman:.3f} |")
+        if not corrs:
+            print("(no column has 3 or more models with a linear-probe accuracy)")
+        if out and corrs:
+            paths = reports.correlation_figure(corrs, out / f"correlation_{a.source}")
+            print("\nfigure: " + ", ".join(map(str, paths)))
+        return 0
+    if a.compare:
+        try:
+            text = reports.compare(measured + published, a.compare)
+        except KeyError as exc:
+            raise UniBenchError(str(exc.args[0])) from exc
+        print(text)
+        if out:
+            atomic_write_text(out / f"compare_{a.compare}.md", text + "\n")
+        return 0
+    print(reports.results_table(records))
+    if measured:
+        print()
+        print(reports.markdown(measured, "Measured (layer3 / layer4)"))
+    if out:
+        rows = measured + published
+        atomic_write_text(
+            out / "leaderboard.md", reports.markdown(rows, "UniBench leaderboard") + "\n"
+        )
+        atomic_write_text(out / "leaderboard.html", reports.html_page(rows))
+        atomic_write_text(out / "leaderboard.tex", reports.latex(rows) + "\n")
+        files = ["leaderboard.md", "leaderboard.html", "leaderboard.tex"]
+        for name, rr in (
+            ("radar_measured", measured),
+            ("radar_published_table1", [r for r in published if r.backbone == "resnet50"]),
+        ):
+            if len(rr) >= 2:
+                files += [p.name for p in reports.radar(rr, out / name, reduce=a.reduce)]
+        print(f"\nwrote {', '.join(files)} to {out}")
     return 0
 
 
@@ -144,6 +335,11 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = ap.add_subparsers(dest="cmd", required=True)
     _add_run(sub)
+    p = sub.add_parser("models", help="the model zoo: list, show a card, fetch weights")
+    p.add_argument("action", choices=["list", "show", "fetch"])
+    p.add_argument("pattern", nargs="?", help="list: substring or glob; show/fetch: model name")
+    p.add_argument("--family", help="list: only this family (substring)")
+    p.add_argument("--model-card", action="append", default=[], help="register a card file first")
     p = sub.add_parser("list", help="list registered models, heads or benchmarks")
     p.add_argument("what", choices=["models", "heads", "benchmarks"])
     p = sub.add_parser("eval", help="score predictions on disk (official format) without a model")
@@ -153,9 +349,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--predictions", required=True, help="folder with <sequence>/<frame>.png")
     p.add_argument("--split")
     p.add_argument("--sequences", help="comma-separated subset")
-    p = sub.add_parser("report", help="tables of the stored results")
+    p = sub.add_parser(
+        "report", help="leaderboard, radar, correlation, comparison (from the store)"
+    )
+    p.add_argument("what", nargs="?", default="leaderboard", choices=["leaderboard", "correlation"])
     p.add_argument("--output", help="the result store's folder (as given to run --output)")
-    p.add_argument("--out", help="also write the report files into this folder")
+    p.add_argument("--out", help="write the report files (md/html/tex/png/svg) into this folder")
+    p.add_argument("--compare", help="one model against the others: deltas and ranks per column")
+    p.add_argument(
+        "--reduce",
+        default="mean",
+        choices=["mean", "best", "first"],
+        help="radar: how a task's several metrics become one rank",
+    )
+    p.add_argument(
+        "--source",
+        default="reference",
+        choices=["reference", "store"],
+        help="correlation: the shipped paper tables or your measured store",
+    )
+    p.add_argument("--no-published", action="store_true", help="leave the paper's rows out")
     p = sub.add_parser("synth", help="write the embedded synthetic suite in official formats")
     p.add_argument("--out", required=True)
     p.add_argument("--seed", type=int, default=0)
@@ -167,6 +380,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 COMMANDS = {
     "run": _cmd_run,
+    "models": _cmd_models,
     "list": _cmd_list,
     "eval": _cmd_eval,
     "report": _cmd_report,

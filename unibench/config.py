@@ -219,6 +219,8 @@ class BenchmarkConfig:
 class OutputConfig:
     dir: str = "unibench_output"
     force: bool = False
+    feature_cache: bool = False  # cache frame features on disk (float16) for reuse across heads
+    workers: int = 0  # worker processes over sequences (0 = in this process)
 
 
 @dataclass

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -135,52 +136,135 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def run(resolved: C.ResolvedConfig, progress: bool = True) -> RunOutcome:
-    from unibench.appearance_models import create_model
-    from unibench.benchmarks import BENCHMARKS
-    from unibench.heads import HEADS
-
-    cfg = resolved.run
-    bench = BENCHMARKS.get(cfg.benchmark.name)(
-        cfg.benchmark.data_root, cfg.benchmark.split, cfg.benchmark.sequences
-    )
-    extractor, report = create_model(
-        cfg.model.name,
-        cfg.model.checkpoint,
-        cfg.model.allow_partial,
-        cfg.model.device,
-        cfg.model.tap,
-    )
-    head = HEADS.get(cfg.head.name)(resolved.head_params)
-    ckpt_id = None
-    if cfg.model.checkpoint:
-        ckpt_id = (
-            f"{Path(cfg.model.checkpoint).name}@{file_sha256(Path(cfg.model.checkpoint))[:12]}"
-        )
-    params = C.to_dict(resolved.head_params)
-    names = bench.sequence_names()
-    identity = {
+def _identity(cfg: C.RunConfig, params: dict, bench, tap: str, ckpt_id: str | None) -> dict:
+    return {
         "task": cfg.task,
         "model": cfg.model.name,
         "checkpoint": ckpt_id,
-        "tap": extractor.tap,
+        "tap": tap,
         "head": cfg.head.name,
         "params": params,
         "benchmark": bench.name,
         "root": str(Path(bench.root).resolve()),
         "split": bench.split,
-        "sequences": names,
+        "sequences": bench.sequence_names(),
     }
-    run_id = _hash(identity)
-    model_dir = _safe(cfg.model.name + (f"+{ckpt_id}" if ckpt_id else ""))
+
+
+def _feature_cache(cfg: C.RunConfig, card, tap: str, ckpt_id: str | None, height):
+    from unibench.featcache import FeatureCache
+
+    ident = {"card": C.to_dict(card), "checkpoint": ckpt_id, "tap": tap, "input_height": height}
+    return FeatureCache(ident)
+
+
+class _Worker:
+    """Everything a process needs to compute sequences of one cell (built once per process)."""
+
+    def __init__(self, resolved: C.ResolvedConfig, threads: int = 0) -> None:
+        import torch
+
+        from unibench.appearance_models import create_model
+        from unibench.benchmarks import BENCHMARKS
+        from unibench.heads import HEADS
+
+        if threads:
+            torch.set_num_threads(threads)
+        cfg = resolved.run
+        self.bench = BENCHMARKS.get(cfg.benchmark.name)(
+            cfg.benchmark.data_root, cfg.benchmark.split, cfg.benchmark.sequences
+        )
+        self.extractor, self.report = create_model(
+            cfg.model.name,
+            cfg.model.checkpoint,
+            cfg.model.allow_partial,
+            cfg.model.device,
+            cfg.model.tap,
+        )
+        self.head = HEADS.get(cfg.head.name)(resolved.head_params)
+        self.ckpt_id = _checkpoint_id(cfg)
+        if cfg.output.feature_cache:
+            self.extractor.cache = _feature_cache(
+                cfg,
+                self.extractor.cfg,
+                self.extractor.tap,
+                self.ckpt_id,
+                getattr(resolved.head_params, "input_height", None),
+            )
+
+    def compute(self, name: str, final: Path) -> tuple[int, float]:
+        seq = self.bench.load_sequence(name)
+        t0 = time.perf_counter()
+        with staging_dir(final) as tmp:
+            frames = self.bench.write_predictions(seq, self.head.track(seq, self.extractor), tmp)
+        if getattr(self.extractor, "cache", None) is not None:
+            self.extractor.cache.evict()
+        return frames, time.perf_counter() - t0
+
+
+_WORKER: _Worker | None = None  # one per worker process (set by the pool initializer)
+
+
+def _init_worker(resolved: C.ResolvedConfig, threads: int) -> None:
+    global _WORKER
+    logging.basicConfig(level=logging.WARNING)
+    _WORKER = _Worker(resolved, threads)
+
+
+def _work(name: str, final: str) -> tuple[str, int, float]:
+    assert _WORKER is not None
+    frames, secs = _WORKER.compute(name, Path(final))
+    return name, frames, secs
+
+
+def _checkpoint_id(cfg: C.RunConfig) -> str | None:
+    if not cfg.model.checkpoint:
+        return None
+    p = Path(cfg.model.checkpoint)
+    if not p.is_file():
+        from unibench.errors import CheckpointError
+
+        raise CheckpointError(f"checkpoint {p} does not exist")
+    return f"{p.name}@{file_sha256(p)[:12]}"
+
+
+def plan(resolved: C.ResolvedConfig) -> tuple[str, dict, Any, str]:
+    """Run id, identity, benchmark and tap of a cell, without loading any weights."""
+    from unibench.appearance_models import build_random, get_cfg
+    from unibench.benchmarks import BENCHMARKS
+
+    cfg = resolved.run
+    bench = BENCHMARKS.get(cfg.benchmark.name)(
+        cfg.benchmark.data_root, cfg.benchmark.split, cfg.benchmark.sequences
+    )
+    tap = cfg.model.tap or build_random(get_cfg(cfg.model.name)).default_tap
+    ident = _identity(cfg, C.to_dict(resolved.head_params), bench, tap, _checkpoint_id(cfg))
+    return _hash(ident), ident, bench, tap
+
+
+def run(resolved: C.ResolvedConfig, progress: bool = True, position: int = 0) -> RunOutcome:
+    cfg = resolved.run
+    store = ResultStore(cfg.output.dir)
+    run_id, identity, bench, tap = plan(resolved)
+    model_dir = _safe(
+        cfg.model.name + (f"+{identity['checkpoint']}" if identity["checkpoint"] else "")
+    )
     run_dir = (
         Path(cfg.output.dir)
         / "runs"
         / f"{bench.name}-{bench.split}"
         / model_dir
-        / extractor.tap
+        / tap
         / f"{cfg.head.name}-{run_id}"
     )
+    names = identity["sequences"]
+    if not cfg.output.force:
+        done = [r for r in store.records() if r.run_id == run_id]
+        if done:
+            logger.info("cell %s already stored (run %s); --force recomputes", run_dir, run_id)
+            rows = done[-1].per_sequence
+            table = MetricTable(list(rows[0]) if rows else [], rows, done[-1].metrics)
+            return RunOutcome(done[-1], table, run_dir, [], list(names))
     pred_dir = run_dir / "predictions"
     pred_dir.mkdir(parents=True, exist_ok=True)
     atomic_write_text(
@@ -189,31 +273,55 @@ def run(resolved: C.ResolvedConfig, progress: bool = True) -> RunOutcome:
             {**resolved.to_dict(), "identity": identity, "run_id": run_id}, sort_keys=False
         ),
     )
-    if report is not None:
-        atomic_write_text(run_dir / "checkpoint_report.txt", report.summary() + "\n")
-
-    computed, skipped, frames, seconds = [], [], 0, 0.0
+    todo = [n for n in names if cfg.output.force or not (pred_dir / n).is_dir()]
+    skipped = [n for n in names if n not in todo]
+    computed, frames, seconds = [], 0, 0.0
     bar = None
     if progress:
         from tqdm import tqdm
 
-        bar = tqdm(total=len(names), desc=f"{cfg.model.name}/{cfg.head.name}", unit="seq")
-    for name in names:
-        final = pred_dir / name
-        if final.is_dir() and not cfg.output.force:
-            skipped.append(name)
-        else:
-            seq = bench.load_sequence(name)
-            t0 = time.perf_counter()
-            with staging_dir(final) as tmp:
-                frames += bench.write_predictions(seq, head.track(seq, extractor), tmp)
-            seconds += time.perf_counter() - t0
+        bar = tqdm(
+            total=len(names),
+            initial=len(skipped),
+            position=position,
+            leave=position == 0,
+            desc=f"{cfg.model.name}[{tap}]/{cfg.head.name}",
+            unit="seq",
+        )
+    worker = None
+    if todo and cfg.output.workers > 0 and len(todo) > 1:
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+
+        n = min(cfg.output.workers, len(todo))
+        threads = max(1, (os.cpu_count() or 1) // n)
+        with ProcessPoolExecutor(
+            n,
+            mp_context=mp.get_context("spawn"),
+            initializer=_init_worker,
+            initargs=(resolved, threads),
+        ) as pool:
+            futs = [pool.submit(_work, name, str(pred_dir / name)) for name in todo]
+            for fut in futs:
+                name, f, secs = fut.result()
+                frames, seconds = frames + f, seconds + secs
+                computed.append(name)
+                if bar is not None:
+                    bar.set_postfix_str(name)
+                    bar.update(1)
+    elif todo:
+        worker = _Worker(resolved)
+        for name in todo:
+            f, secs = worker.compute(name, pred_dir / name)
+            frames, seconds = frames + f, seconds + secs
             computed.append(name)
-        if bar is not None:
-            bar.set_postfix_str(name)
-            bar.update(1)
+            if bar is not None:
+                bar.set_postfix_str(name)
+                bar.update(1)
     if bar is not None:
         bar.close()
+    if worker is not None and worker.report is not None:
+        atomic_write_text(run_dir / "checkpoint_report.txt", worker.report.summary() + "\n")
     if skipped:
         logger.info(
             "skipped %d finished sequences (use --force to recompute): %s",
@@ -228,9 +336,9 @@ def run(resolved: C.ResolvedConfig, progress: bool = True) -> RunOutcome:
         run_id=run_id,
         task=cfg.task,
         model=cfg.model.name,
-        tap=extractor.tap,
+        tap=tap,
         head=cfg.head.name,
-        head_params=params,
+        head_params=identity["params"],
         benchmark=bench.name,
         split=bench.split,
         metrics=table.summary,
@@ -244,10 +352,10 @@ def run(resolved: C.ResolvedConfig, progress: bool = True) -> RunOutcome:
         git_sha=git_sha(),
         environment=environment(),
         created=now_iso(),
-        checkpoint=ckpt_id,
+        checkpoint=identity["checkpoint"],
         predictions=str(pred_dir),
     )
-    ResultStore(cfg.output.dir).append(record)
+    store.append(record)
     return RunOutcome(record, table, run_dir, computed, skipped)
 
 

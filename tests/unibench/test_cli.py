@@ -41,10 +41,7 @@ def test_run_rerun_force_report_eval(tmp_path, capsys):
     assert saved["config"]["head"]["params"]["radius"] == 12.0
     assert saved["set_by"]["model.name"] == "CLI flag"
 
-    # resume: a sequence whose predictions vanished (an interrupted run) is the only one computed
-    shutil.rmtree(run_dir / "predictions" / "synth-01")
-    rc, text, _ = _run(
-        capsys,
+    args = [
         "run",
         "--model",
         "pixels",
@@ -53,7 +50,14 @@ def test_run_rerun_force_report_eval(tmp_path, capsys):
         "--sequences",
         "synth-00,synth-01",
         "--no-progress",
-    )
+    ]
+    # a stored cell is not recomputed
+    rc, text, _ = _run(capsys, *args)
+    assert "0 sequences computed, 2 reused" in text and len(store.records()) == 1
+    # an interrupted run (one sequence written, nothing stored yet) computes only what is missing
+    shutil.rmtree(run_dir / "predictions" / "synth-01")
+    store.path.unlink()
+    rc, text, _ = _run(capsys, *args)
     assert "1 sequences computed, 1 reused" in text
     assert store.records()[-1].metrics == rec.metrics
     rc, text, _ = _run(

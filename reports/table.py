@@ -1,0 +1,175 @@
+"""Leaderboard rows and columns, from the store (measured) and the shipped paper tables (published).
+
+A :class:`Column` is one (task, head, benchmark, metric); a :class:`Row` holds, per column, the value
+of each feature layer (tap). Ranking uses each model's better layer (UniTrack's rule; the lower value
+for metrics where lower is better, such as ID switches); ties share the best rank.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass, field
+from importlib import resources
+
+from unibench.types import ResultRecord
+
+LOWER_IS_BETTER = {"IDs", "IDSW"}
+PERCENT = {
+    "J&F-Mean",
+    "J-Mean",
+    "F-Mean",
+    "J-Recall",
+    "F-Recall",
+    "J-Decay",
+    "F-Decay",
+    "AUC",
+    "Precision",
+    "IDF1",
+    "HOTA",
+    "MOTA",
+    "sMOTSA",
+    "AO",
+}
+MEASURED_METRICS = {"vos": ("J&F-Mean", "J-Mean", "F-Mean")}
+TASK_ORDER = ("sot", "vos", "mot", "mots", "posetrack")
+
+
+@dataclass(frozen=True, order=True)
+class Column:
+    task: str
+    head: str
+    benchmark: str
+    metric: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.task.upper()} {self.metric} ({self.head}, {self.benchmark})"
+
+    @property
+    def higher_better(self) -> bool:
+        return self.metric not in LOWER_IS_BETTER
+
+
+@dataclass
+class Row:
+    model: str
+    published: bool
+    source: str
+    backbone: str = ""
+    top1: float | None = None
+    cells: dict[Column, dict[str, float]] = field(default_factory=dict)
+    records: list[ResultRecord] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return f"{self.model} (published)" if self.published else self.model
+
+    def best(self, col: Column) -> tuple[str, float] | None:
+        vals = {t: v for t, v in self.cells.get(col, {}).items() if not math.isnan(v)}
+        if not vals:
+            return None
+        pick = max if col.higher_better else min
+        tap = pick(vals, key=lambda t: vals[t])
+        return tap, vals[tap]
+
+
+# ------------------------------------------------------------------------------ published rows
+PAPER_COLUMNS = {
+    "sot_auc_xcorr": Column("sot", "xcorr", "otb2015", "AUC"),
+    "sot_auc_dcf": Column("sot", "dcf", "otb2015", "AUC"),
+    "vos_j_mean": Column("vos", "propagation", "davis2017", "J-Mean"),
+    "mot_idf1": Column("mot", "association", "mot16", "IDF1"),
+    "mot_hota": Column("mot", "association", "mot16", "HOTA"),
+    "mots_idf1": Column("mots", "association", "mots20", "IDF1"),
+    "mots_hota": Column("mots", "association", "mots20", "HOTA"),
+    "posetrack_idf1": Column("posetrack", "association", "posetrack18", "IDF1"),
+    "posetrack_ids": Column("posetrack", "association", "posetrack18", "IDs"),
+}
+SOURCE = "UniTrack (NeurIPS 2021) Tables 1-2"
+
+
+def _csv(name: str) -> list[dict[str, str]]:
+    text = resources.files("unibench.reports").joinpath("data", name).read_text()
+    return list(csv.DictReader(text.splitlines()))
+
+
+def linear_probe() -> dict[str, float]:
+    return {r["model"]: float(r["imagenet_linear_top1"]) for r in _csv("imagenet_linear_probe.csv")}
+
+
+def published_rows(tables: tuple[str, ...] = ("1", "2")) -> list[Row]:
+    probe = linear_probe()
+    rows: dict[tuple[str, str], Row] = {}
+    for r in _csv("unitrack_tables_1_2.csv"):
+        if r["table"] not in tables:
+            continue
+        key = (r["backbone"], r["model"])
+        row = rows.setdefault(
+            key,
+            Row(
+                model=f"{r['backbone']} {r['model']}",
+                published=True,
+                source=f"{SOURCE}, Table {r['table']}",
+                backbone=r["backbone"],
+                top1=probe.get(r["model"]) if r["backbone"] == "resnet50" else None,
+            ),
+        )
+        row.reference_name = r["model"]  # type: ignore[attr-defined]
+        for name, col in PAPER_COLUMNS.items():
+            if r.get(name):
+                row.cells.setdefault(col, {})[r["layer"]] = float(r[name])
+    return list(rows.values())
+
+
+# ------------------------------------------------------------------------------- measured rows
+def measured_rows(records: list[ResultRecord]) -> list[Row]:
+    """One row per (model, checkpoint); the newest record per column and tap wins."""
+    from unibench.appearance_models import MODELS
+
+    rows: dict[str, Row] = {}
+    for rec in sorted(records, key=lambda r: r.created):
+        name = rec.model + (f" [{rec.checkpoint}]" if rec.checkpoint else "")
+        card = MODELS.get(rec.model) if rec.model in MODELS else None
+        row = rows.setdefault(
+            name,
+            Row(
+                model=name,
+                published=False,
+                source="measured",
+                backbone=card.arch if card else "",
+                top1=card.imagenet_linear_top1 if card else None,
+            ),
+        )
+        row.records.append(rec)
+        for metric in MEASURED_METRICS.get(rec.task, tuple(rec.metrics)):
+            if metric in rec.metrics:
+                v = float(rec.metrics[metric])
+                v = 100 * v if metric in PERCENT and v <= 1.0 + 1e-9 else v
+                row.cells.setdefault(Column(rec.task, rec.head, rec.benchmark, metric), {})[
+                    rec.tap
+                ] = v
+    return list(rows.values())
+
+
+def columns(rows: list[Row]) -> list[Column]:
+    cols = {c for r in rows for c in r.cells}
+    return sorted(
+        cols,
+        key=lambda c: (
+            TASK_ORDER.index(c.task) if c.task in TASK_ORDER else 99,
+            c.benchmark,
+            c.head,
+            c.metric,
+        ),
+    )
+
+
+def ranks(rows: list[Row], col: Column) -> dict[int, int]:
+    """Competition ranks (1 = best; ties share the best rank) of the rows that have the column."""
+    vals = [(i, b[1]) for i, r in enumerate(rows) if (b := r.best(col)) is not None]
+    sign = -1 if col.higher_better else 1
+    out = {}
+    for i, v in vals:
+        out[i] = 1 + sum(1 for _, w in vals if sign * w < sign * v)
+    return out
