@@ -51,7 +51,8 @@ class LoadReport:
 
     def summary(self) -> str:
         lines = [
-            f"checkpoint {self.source}: layout prefix {self.prefix or '(none)'!r}, "
+            f"checkpoint {self.source}: layout {self.layout or '?'} "
+            f"(prefix {self.prefix or '(none)'!r}), "
             f"{len(self.loaded)} tensors loaded, {len(self.dropped)} dropped on purpose, "
             f"{len(self.missing)} missing, {len(self.unexpected)} unexpected"
         ]

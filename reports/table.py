@@ -153,13 +153,17 @@ def measured_rows(records: list[ResultRecord]) -> list[Row]:
 
 
 def columns(rows: list[Row]) -> list[Column]:
+    """Columns in the paper's order: tasks, then benchmark and head, then J&F/J/F, IDF1/HOTA/IDs."""
     cols = {c for r in rows for c in r.cells}
+    order = {m: i for ms in MEASURED_METRICS.values() for i, m in enumerate(ms)}
+    order.update({"AUC": 0, "IDF1": 0, "HOTA": 1, "IDs": 2})
     return sorted(
         cols,
         key=lambda c: (
             TASK_ORDER.index(c.task) if c.task in TASK_ORDER else 99,
             c.benchmark,
             c.head,
+            order.get(c.metric, 9),
             c.metric,
         ),
     )

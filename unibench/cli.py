@@ -220,6 +220,7 @@ def _cmd_models(a) -> int:
         card = asdict(cfg)
         info = build_random(cfg).feature_info()
         card["taps"] = {t: f"{i.channels} channels, stride {i.stride}" for t, i in info.items()}
+        card["layout_prefixes"] = ", ".join(repr(x) for x in LAYOUTS[cfg.layout].prefixes)
         card["layout_notes"] = LAYOUTS[cfg.layout].notes
         if cfg.has_weights:
             card["cache_path"] = str(cached_path(cfg.name, cfg.url, cfg.file))

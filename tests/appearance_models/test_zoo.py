@@ -254,3 +254,56 @@ def test_timm_generic_adapter():
 
     with pytest.raises(UniBenchError, match="timm has no model"):
         get_cfg("timm:no_such_net")
+
+
+def test_cli_checkpoint_run_reports_layout_and_stores_row(tmp_path, capsys):
+    from unibench.cli import main
+    from unibench.store import ResultStore
+
+    sd = build_random(get_cfg("resnet18")).state_dict()
+    ckpt = {
+        "state_dict": {
+            **{"module.encoder_q." + k: v for k, v in sd.items()},
+            "module.encoder_k.conv1.weight": torch.zeros(1),
+            "module.queue": torch.zeros(4, 4),
+        },
+        "epoch": 200,
+    }
+    torch.save(ckpt, tmp_path / "moco.pth.tar")
+    out = tmp_path / "out"
+    assert (
+        main(
+            [
+                "run",
+                "--model",
+                "resnet18",
+                "--checkpoint",
+                str(tmp_path / "moco.pth.tar"),
+                "--sequences",
+                "synth-00",
+                "--output",
+                str(out),
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
+    rec = ResultStore(out).records()[-1]
+    assert rec.checkpoint.startswith("moco.pth.tar@") and "J&F-Mean" in rec.metrics
+    report = next(out.rglob("checkpoint_report.txt")).read_text()
+    assert "layout moco (prefix 'module.encoder_q.')" in report and "0 missing" in report
+    assert "module.queue" in report  # dropped on purpose, and listed
+
+
+def test_cli_models_commands(capsys):
+    from unibench.cli import main
+
+    assert main(["models", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "resnet50.mocov2_in1k" in out and "vit_base_patch8.dino_in1k" in out
+    assert main(["models", "list", "--family", "video"]) == 0
+    out = capsys.readouterr().out
+    assert "resnet18.crw_kinetics" in out and "mocov2" not in out
+    assert main(["models", "show", "resnet50.mocov2_in1k"]) == 0
+    out = capsys.readouterr().out
+    assert "layout" in out and "module.encoder_q." in out and "71.1" in out

@@ -1,0 +1,101 @@
+"""Matrix runs: resumable after a kill, workers and the feature cache change no number."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from unibench.cli import main
+from unibench.store import ResultStore
+
+ARGS = [
+    "run",
+    "--model",
+    "pixels,resnet18",
+    "--task",
+    "vos",
+    "--sequences",
+    "synth-00",
+    "--no-progress",
+]
+
+
+def _summary(root):
+    return sorted(
+        (r.run_id, r.model, r.tap, tuple(sorted(r.metrics.items())))
+        for r in ResultStore(root).records()
+    )
+
+
+def test_killed_and_resumed_matrix_equals_uninterrupted(tmp_path, capsys):
+    full, killed = tmp_path / "full", tmp_path / "killed"
+    assert main([*ARGS, "--output", str(full)]) == 0
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "unibench.cli", *ARGS, "--output", str(killed)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=dict(os.environ),
+    )
+    store = killed / "results.jsonl"
+    deadline = time.time() + 300
+    while time.time() < deadline and proc.poll() is None:
+        if store.is_file() and store.read_text().count("\n") >= 1:
+            break
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)  # mid-way through the second cell
+    proc.wait()
+    first = ResultStore(killed).records()
+    assert len(first) == 1  # what was written survived the kill
+    capsys.readouterr()
+    assert main([*ARGS, "--output", str(killed)]) == 0
+    text = capsys.readouterr().out
+    assert "0 sequences computed, 1 reused" in text  # the stored cell was not recomputed
+    assert _summary(killed) == _summary(full)
+    assert not list(killed.rglob(".*.partial"))
+
+
+def test_workers_and_feature_cache_are_transparent(tmp_path, capsys):
+    base = ["run", "--model", "pixels", "--sequences", "synth-00,synth-01", "--no-progress"]
+    assert main([*base, "--output", str(tmp_path / "a")]) == 0
+    assert main([*base, "--output", str(tmp_path / "b"), "--workers", "2"]) == 0
+    ma = [r.metrics for r in ResultStore(tmp_path / "a").records()]
+    mb = [r.metrics for r in ResultStore(tmp_path / "b").records()]
+    assert ma == mb
+    # feature cache: a first run fills it, a second run of another head variant reads it
+    assert main([*base, "--output", str(tmp_path / "c"), "--feature-cache"]) == 0
+    cache = os.path.join(os.environ["UNIBENCH_CACHE"], "features")
+    n_files = sum(len(f) for _, _, f in os.walk(cache))
+    assert n_files > 0
+    assert main([*base, "--output", str(tmp_path / "c"), "--feature-cache", "head.topk=5"]) == 0
+    assert sum(len(f) for _, _, f in os.walk(cache)) == n_files  # reused, nothing new
+    mc = [r.metrics for r in ResultStore(tmp_path / "c").records()]
+    assert abs(mc[0]["J&F-Mean"] - ma[0]["J&F-Mean"]) < 0.01  # float16 features: tiny effect
+    assert mc[0] != mc[1]  # topk 5 vs 10 is a different cell
+
+
+def test_suite_file_and_layers(tmp_path, capsys):
+    suite = tmp_path / "suite.yaml"
+    suite.write_text(
+        "models: [pixels, resnet18]\ntasks: [vos]\nlayers: [layer3, layer4]\n"
+        "benchmarks: [{name: synthetic-davis, sequences: [synth-00]}]\n"
+        "variants: [[], ['head.topk=5']]\n"
+    )
+    assert (
+        main(["run", "--suite", str(suite), "--output", str(tmp_path / "o"), "--no-progress"]) == 0
+    )
+    recs = ResultStore(tmp_path / "o").records()
+    cells = sorted((r.model, r.tap, r.head_params["topk"]) for r in recs)
+    # pixels has no layer3/layer4: its single tap runs once per variant (a warning says so)
+    assert cells == [
+        ("pixels", "lab", 5),
+        ("pixels", "lab", 10),
+        ("resnet18", "layer3", 5),
+        ("resnet18", "layer3", 10),
+        ("resnet18", "layer4", 5),
+        ("resnet18", "layer4", 10),
+    ]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("modles: [pixels]\n")
+    assert main(["run", "--suite", str(bad), "--output", str(tmp_path / "o")]) == 2
+    assert "unknown key 'modles'" in capsys.readouterr().err
