@@ -61,6 +61,8 @@ class RenderedFrame:
     labels: np.ndarray  # visible object id per pixel, 0 = background
     boxes: dict[int, tuple[float, float, float, float]]  # visible box x, y, w, h
     keypoints: dict[int, np.ndarray]  # K×3 (x, y, visible)
+    amodal: dict[int, tuple[float, float, float, float]]  # full extent x, y, w, h (continuous)
+    visible: dict[int, float]  # visible fraction of the object's in-frame area
 
 
 def texture(rng: np.random.Generator, h: int, w: int, colors: np.ndarray) -> np.ndarray:
@@ -146,11 +148,15 @@ def render(scene: Scene, t: int) -> RenderedFrame:
     labels = np.zeros((h, w), np.uint8)
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     kps: dict[int, np.ndarray] = {}
+    amodal: dict[int, tuple[float, float, float, float]] = {}
+    full_area: dict[int, int] = {}
     for o in scene.objects:
         cx, cy = o.centers[t]
         rx, ry = o.half_size[0] * o.scales[t], o.half_size[1] * o.scales[t]
         u, v = (xx - cx) / rx, (yy - cy) / ry
         m = _inside(o.shape, u, v)
+        amodal[o.oid] = (float(cx - rx), float(cy - ry), float(2 * rx), float(2 * ry))
+        full_area[o.oid] = int(m.sum())
         th, tw = o.texture.shape[:2]
         ti = np.clip(((v[m] + 1) / 2 * (th - 1)).astype(int), 0, th - 1)
         tj = np.clip(((u[m] + 1) / 2 * (tw - 1)).astype(int), 0, tw - 1)
@@ -175,7 +181,10 @@ def render(scene: Scene, t: int) -> RenderedFrame:
         k[:, 2] = (inside & (labels[yi, xi] == o.oid)).astype(float)
     noise = np.random.default_rng(scene.seed * 1000 + t).normal(0, scene.noise, rgb.shape)
     rgb = np.clip(rgb + noise, 0, 255).astype(np.uint8)
-    return RenderedFrame(rgb, labels, boxes, kps)
+    visible = {
+        o.oid: float((labels == o.oid).sum() / max(1, full_area[o.oid])) for o in scene.objects
+    }
+    return RenderedFrame(rgb, labels, boxes, kps, amodal, visible)
 
 
 def default_scenes(seed: int = 0, n_sequences: int = 3, length: int = 24) -> list[Scene]:
@@ -204,7 +213,51 @@ def write_davis2017(scenes: list[Scene], root: Path, split: str = "val") -> None
     )
 
 
-WRITERS = {"davis2017": write_davis2017}
+def write_otb(scenes: list[Scene], root: Path) -> None:
+    """OTB-2015 layout: the first object of each scene is the target; 1-based amodal boxes."""
+    root = Path(root)
+    for sc in scenes:
+        img_dir = root / sc.name / "img"
+        img_dir.mkdir(parents=True, exist_ok=True)
+        lines = []
+        for t in range(sc.length):
+            fr = render(sc, t)
+            Image.fromarray(fr.rgb).save(img_dir / f"{t + 1:04d}.jpg", quality=95)
+            x, y, w, h = fr.amodal[1]
+            lines.append(f"{x + 1:.2f},{y + 1:.2f},{w:.2f},{h:.2f}\n")
+        (root / sc.name / "groundtruth_rect.txt").write_text("".join(lines))
+
+
+def cover_level(visible: float) -> int:
+    """GOT-10k-style cover level: 0 = not visible, 1…8 = visible fraction in eighths (rounded up)."""
+    return 0 if visible <= 0 else int(min(8, max(1, np.ceil(visible * 8))))
+
+
+def write_got10k(scenes: list[Scene], root: Path, split: str = "val") -> None:
+    """GOT-10k layout: frames, 0-based amodal boxes, absence/cover labels, meta_info.ini."""
+    root = Path(root) / split
+    for sc in scenes:
+        d = root / sc.name
+        d.mkdir(parents=True, exist_ok=True)
+        gt, cover, absence = [], [], []
+        for t in range(sc.length):
+            fr = render(sc, t)
+            Image.fromarray(fr.rgb).save(d / f"{t + 1:08d}.jpg", quality=95)
+            gt.append(",".join(f"{v:.4f}" for v in fr.amodal[1]) + "\n")
+            level = cover_level(fr.visible[1])
+            cover.append(f"{level}\n")
+            absence.append(f"{int(level == 0)}\n")
+        (d / "groundtruth.txt").write_text("".join(gt))
+        (d / "cover.label").write_text("".join(cover))
+        (d / "absence.label").write_text("".join(absence))
+        (d / "meta_info.ini").write_text(
+            f"[METAINFO]\nurl: synthetic\nresolution: ({sc.width}, {sc.height})\n"
+            f"object_class: synthetic\nmotion_class: synthetic\n"
+        )
+    (root / "list.txt").write_text("".join(sc.name + "\n" for sc in scenes))
+
+
+WRITERS = {"davis2017": write_davis2017, "otb": write_otb, "got10k": write_got10k}
 
 
 def cache_dir() -> Path:
@@ -237,5 +290,28 @@ def _synthetic_davis(data_root, split, sequences):
     return Davis(root, year=2017, split=split or "val", sequences=sequences, name="synthetic-davis")
 
 
+def _synthetic_otb(data_root, split, sequences):
+    from unibench.benchmarks.otb import OTB
+
+    root = Path(data_root) if data_root else ensure_suite()
+    return OTB(
+        root / "otb" if (root / "otb").is_dir() else root, split, sequences, name="synthetic-otb"
+    )
+
+
+def _synthetic_got10k(data_root, split, sequences):
+    from unibench.benchmarks.got10k import GOT10k
+
+    root = Path(data_root) if data_root else ensure_suite()
+    return GOT10k(
+        root / "got10k" if (root / "got10k").is_dir() else root,
+        split,
+        sequences,
+        name="synthetic-got10k",
+    )
+
+
 BENCHMARKS.register("synthetic-davis", _synthetic_davis)
-DEFAULT_SYNTHETIC = {"vos": "synthetic-davis"}
+BENCHMARKS.register("synthetic-otb", _synthetic_otb)
+BENCHMARKS.register("synthetic-got10k", _synthetic_got10k)
+DEFAULT_SYNTHETIC = {"vos": "synthetic-davis", "sot": "synthetic-otb"}

@@ -68,6 +68,7 @@ class PropagationParams:
     label_downsample: Literal["bilinear", "nearest", "area"] = "bilinear"
     output_norm: Literal["none", "minmax"] = "none"
     input_height: int | None = None  # None = native resolution (480p on DAVIS)
+    init_from_box: bool = False  # box-initialised VOS: each object's first-frame box as its mask
     memory_budget_mb: int = 384
     impl: Literal["auto", "reference", "chunked", "triton"] = "auto"
 
@@ -80,6 +81,29 @@ class PropagationParams:
             raise ValueError(f"n_recent must be >= 0, got {self.n_recent}")
         if self.radius is not None and self.radius <= 0:
             raise ValueError(f"radius must be > 0 or null, got {self.radius}")
+
+
+def boxes_as_mask(mask: np.ndarray, object_ids: tuple[int, ...]) -> np.ndarray:
+    """Each object's bounding box drawn as its mask (larger objects first, so smaller ones stay
+    visible where boxes overlap)."""
+    out = np.zeros_like(mask)
+    boxes = []
+    for oid in object_ids:
+        ys, xs = np.nonzero(mask == oid)
+        if len(xs):
+            boxes.append(
+                (
+                    (ys.max() - ys.min() + 1) * (xs.max() - xs.min() + 1),
+                    oid,
+                    ys.min(),
+                    ys.max(),
+                    xs.min(),
+                    xs.max(),
+                )
+            )
+    for _, oid, y0, y1, x0, x1 in sorted(boxes, reverse=True):
+        out[y0 : y1 + 1, x0 : x1 + 1] = oid
+    return out
 
 
 def one_hot(mask: np.ndarray, object_ids: tuple[int, ...]) -> torch.Tensor:
@@ -117,10 +141,13 @@ class MaskPropagationHead:
         p = self.p
         ids = np.array((0, *seq.init.object_ids), dtype=np.uint8)
         size = seq.clip.size
+        init = seq.init.mask
+        if p.init_from_box:
+            init = boxes_as_mask(init, seq.init.object_ids)
         yield VOSFramePrediction(0, seq.init.mask.astype(np.uint8))
         feat0 = l2_normalize(extractor.features(seq, 0, p.input_height).data)
         grid = feat0.shape[-2:]
-        lab0 = self._labels_to_grid(one_hot(seq.init.mask, seq.init.object_ids), grid).to(feat0)
+        lab0 = self._labels_to_grid(one_hot(init, seq.init.object_ids), grid).to(feat0)
         recent: deque[tuple[torch.Tensor, torch.Tensor]] = deque(maxlen=max(p.n_recent, 0) or None)
         for t in range(1, len(seq.clip)):
             q = l2_normalize(extractor.features(seq, t, p.input_height).data)
@@ -145,3 +172,52 @@ class MaskPropagationHead:
             if p.n_recent > 0:
                 recent.append((q, soft))
             yield VOSFramePrediction(t, self._decode(soft, size, ids))
+
+
+@dataclass
+class BoxFromMaskParams(PropagationParams):
+    """Mask propagation run as a SOT head: the first box drawn as a mask, propagated, and the
+    bounding box of the predicted mask returned (the previous box where the mask vanishes). The
+    documented weak baseline of box propagation by a VOS head."""
+
+
+@HEADS.register("mask-box")
+class BoxFromMaskHead:
+    task = "sot"
+    Params = BoxFromMaskParams
+
+    def __init__(self, params: BoxFromMaskParams) -> None:
+        self.p = params
+
+    def track(self, seq: VideoSequence, extractor):
+        import time
+
+        from unibench.types import BoxFramePrediction, MaskInit
+
+        x, y, w, h = seq.init.box
+        H, W = seq.clip.size
+        mask = np.zeros((H, W), np.uint8)
+        x0, y0 = max(0, int(round(x))), max(0, int(round(y)))
+        x1, y1 = min(W, int(round(x + w))), min(H, int(round(y + h)))
+        mask[y0 : max(y1, y0 + 1), x0 : max(x1, x0 + 1)] = 1
+        vseq = VideoSequence(seq.name, seq.clip, MaskInit(mask, (1,)), seq.meta)
+        prev = (x, y, w, h)
+        t0 = time.perf_counter()
+        for pred in MaskPropagationHead(self.p).track(vseq, extractor):
+            if pred.index == 0:
+                box = prev
+            else:
+                ys, xs = np.nonzero(pred.labels == 1)
+                box = (
+                    prev
+                    if len(xs) == 0
+                    else (
+                        float(xs.min()),
+                        float(ys.min()),
+                        float(xs.max() - xs.min() + 1),
+                        float(ys.max() - ys.min() + 1),
+                    )
+                )
+            prev = box
+            yield BoxFramePrediction(pred.index, box, time.perf_counter() - t0)
+            t0 = time.perf_counter()

@@ -30,7 +30,23 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     return "\n".join(out)
 
 
-PERCENT_METRICS = {"J&F-Mean", "J-Mean", "J-Recall", "J-Decay", "F-Mean", "F-Recall", "F-Decay"}
+PERCENT_METRICS = {
+    "J&F-Mean",
+    "J-Mean",
+    "J-Recall",
+    "J-Decay",
+    "F-Mean",
+    "F-Recall",
+    "F-Decay",
+    "AUC",
+    "Precision",
+    "NormPrecision",
+    "NormPrecision@0.2",
+    "SuccessRate",
+    "AO",
+    "SR0.5",
+    "SR0.75",
+}
 
 
 def metric_table(t: MetricTable, title: str = "") -> str:
@@ -50,7 +66,11 @@ def results_table(records: Sequence[ResultRecord], metrics: Sequence[str] | None
     """One row per stored result: model, tap, head, benchmark, then the metrics."""
     if not records:
         return "(no results stored)"
-    metrics = list(metrics or ("J&F-Mean", "J-Mean", "F-Mean"))
+    if metrics is None:
+        seen = {m for r in records for m in r.metrics}
+        order = ("J&F-Mean", "J-Mean", "F-Mean", "AUC", "Precision", "AO", "SR0.5")
+        metrics = [m for m in order if m in seen]
+    metrics = list(metrics)
     headers = ["model", "tap", "head", "task", "benchmark", "split", *metrics, "s/frame", "run"]
     rows = []
     for r in records:

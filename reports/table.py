@@ -30,8 +30,15 @@ PERCENT = {
     "MOTA",
     "sMOTSA",
     "AO",
+    "NormPrecision",
+    "SuccessRate",
+    "SR0.5",
+    "SR0.75",
 }
-MEASURED_METRICS = {"vos": ("J&F-Mean", "J-Mean", "F-Mean")}
+MEASURED_METRICS = {
+    "vos": ("J&F-Mean", "J-Mean", "F-Mean"),
+    "sot": ("AUC", "Precision", "NormPrecision", "AO", "SR0.5", "SR0.75"),
+}
 TASK_ORDER = ("sot", "vos", "mot", "mots", "posetrack")
 
 
@@ -146,9 +153,8 @@ def measured_rows(records: list[ResultRecord]) -> list[Row]:
             if metric in rec.metrics:
                 v = float(rec.metrics[metric])
                 v = 100 * v if metric in PERCENT and v <= 1.0 + 1e-9 else v
-                row.cells.setdefault(Column(rec.task, rec.head, rec.benchmark, metric), {})[
-                    rec.tap
-                ] = v
+                head = rec.head + ("+box-init" if rec.head_params.get("init_from_box") else "")
+                row.cells.setdefault(Column(rec.task, head, rec.benchmark, metric), {})[rec.tap] = v
     return list(rows.values())
 
 

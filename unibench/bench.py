@@ -1,5 +1,8 @@
 """Performance benchmarks (numbers for the record, never assertions).
 
+``unibench bench sot [models=pixels,resnet18] [heads=xcorr,dcf,mask-box] [repeats=3]``: frames per
+second of each SOT head on the embedded OTB suite, with the bare feature extraction rate beside it.
+
 ``unibench bench kernels [C=256,1024] [N=1,5,21] [L=5,10] [repeats=3] [rsm=50,100] [json=F]``
 
 One DAVIS 480p query frame (60×107 = 6420 cells at stride 8) against N memory frames, k = 10:
@@ -177,6 +180,50 @@ def _print(r: dict, base: float | None) -> None:
     )
 
 
+def bench_sot(models: list[str], heads: list[str], repeats: int) -> list[dict]:
+    """Frames per second of each SOT head on the embedded OTB suite, beside the rate of the bare
+    full-frame feature extraction of the same model (measured in the same run)."""
+    import torch
+
+    from unibench.appearance_models import create_model
+    from unibench.benchmarks import BENCHMARKS
+    from unibench.heads import HEADS
+
+    bench = BENCHMARKS.get("synthetic-otb")(None, None, None)
+    seqs = [bench.load_sequence(n) for n in bench.sequence_names()]
+    rows = []
+    for model in models:
+        ex, _ = create_model(model)
+        frames = [s.clip.frame(t) for s in seqs for t in range(len(s.clip))]
+        t0 = time.perf_counter()
+        for f in frames:
+            ex(f)
+        feat_fps = len(frames) / (time.perf_counter() - t0)
+        for head in heads:
+            cls = HEADS.get(head)
+            rates = []
+            for _ in range(repeats):
+                n, t0 = 0, time.perf_counter()
+                for s in seqs:
+                    for _p in cls(cls.Params()).track(s, ex):
+                        n += 1
+                rates.append(n / (time.perf_counter() - t0))
+            r = {
+                "model": model,
+                "head": head,
+                "fps": statistics.median(rates),
+                "feature_fps": feat_fps,
+                "threads": torch.get_num_threads(),
+            }
+            rows.append(r)
+            print(
+                f"{model:10s} {head:9s} {r['fps']:8.1f} frames/s   (full-frame features "
+                f"alone: {feat_fps:.1f} frames/s, {r['threads']} threads)",
+                flush=True,
+            )
+    return rows
+
+
 def main(what: str, args: list[str]) -> int:
     opts = dict(a.split("=", 1) for a in args)
     device = opts.get("device", "cpu")
@@ -206,6 +253,12 @@ def main(what: str, args: list[str]) -> int:
                         base = r["median_s"]
                     _print(r, base)
                     rows.append(r)
+    if what == "sot":
+        rows = bench_sot(
+            opts.get("models", "pixels,resnet18").split(","),
+            opts.get("heads", "xcorr,dcf,mask-box").split(","),
+            repeats,
+        )
     if "json" in opts:
         with open(opts["json"], "w") as f:
             json.dump(rows, f, indent=1)

@@ -325,6 +325,16 @@ def _cmd_synth(a) -> int:
     return 0
 
 
+def _cmd_package(a) -> int:
+    from unibench.benchmarks import BENCHMARKS
+
+    bench = BENCHMARKS.get(a.benchmark)(a.data_root, a.split, None)
+    if not hasattr(bench, "package"):
+        raise UniBenchError(f"benchmark {a.benchmark!r} has no server packaging")
+    print(f"wrote {bench.package(Path(a.predictions), Path(a.out))}")
+    return 0
+
+
 def _cmd_bench(a) -> int:
     from unibench import bench
 
@@ -373,8 +383,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("synth", help="write the embedded synthetic suite in official formats")
     p.add_argument("--out", required=True)
     p.add_argument("--seed", type=int, default=0)
+    p = sub.add_parser("package", help="zip results for an evaluation server (GOT-10k test)")
+    p.add_argument("--benchmark", required=True)
+    p.add_argument("--data-root", required=True)
+    p.add_argument("--split", default="test")
+    p.add_argument("--predictions", required=True)
+    p.add_argument("--out", required=True, help="the .zip to write")
     p = sub.add_parser("bench", help="performance benchmarks (numbers, not tests)")
-    p.add_argument("what", choices=["kernels"])
+    p.add_argument("what", choices=["kernels", "sot"])
     p.add_argument("args", nargs="*", help="key=value options of the benchmark")
     return ap
 
@@ -382,6 +398,7 @@ def build_parser() -> argparse.ArgumentParser:
 COMMANDS = {
     "run": _cmd_run,
     "models": _cmd_models,
+    "package": _cmd_package,
     "list": _cmd_list,
     "eval": _cmd_eval,
     "report": _cmd_report,

@@ -195,8 +195,17 @@ class _Worker:
     def compute(self, name: str, final: Path) -> tuple[int, float]:
         seq = self.bench.load_sequence(name)
         t0 = time.perf_counter()
-        with staging_dir(final) as tmp:
-            frames = self.bench.write_predictions(seq, self.head.track(seq, self.extractor), tmp)
+        preds = self.head.track(seq, self.extractor)
+        if final.suffix:  # a result file (OTB style): written aside, then renamed
+            tmp = final.with_name(f".{final.name}.partial")
+            try:
+                frames = self.bench.write_predictions(seq, preds, tmp)
+                os.replace(tmp, final)
+            finally:
+                tmp.unlink(missing_ok=True)
+        else:
+            with staging_dir(final) as tmp:
+                frames = self.bench.write_predictions(seq, preds, tmp)
         if getattr(self.extractor, "cache", None) is not None:
             self.extractor.cache.evict()
         return frames, time.perf_counter() - t0
@@ -215,6 +224,12 @@ def _work(name: str, final: str) -> tuple[str, int, float]:
     assert _WORKER is not None
     frames, secs = _WORKER.compute(name, Path(final))
     return name, frames, secs
+
+
+def _result_target(bench, pred_dir: Path, name: str) -> Path:
+    """Where a sequence's results go: a file for file-based formats (OTB), else a folder."""
+    rp = getattr(bench, "result_path", None)
+    return rp(pred_dir, name) if rp is not None else pred_dir / name
 
 
 def _checkpoint_id(cfg: C.RunConfig) -> str | None:
@@ -273,7 +288,8 @@ def run(resolved: C.ResolvedConfig, progress: bool = True, position: int = 0) ->
             {**resolved.to_dict(), "identity": identity, "run_id": run_id}, sort_keys=False
         ),
     )
-    todo = [n for n in names if cfg.output.force or not (pred_dir / n).is_dir()]
+    target = {n: _result_target(bench, pred_dir, n) for n in names}
+    todo = [n for n in names if cfg.output.force or not target[n].exists()]
     skipped = [n for n in names if n not in todo]
     computed, frames, seconds = [], 0, 0.0
     bar = None
@@ -301,7 +317,7 @@ def run(resolved: C.ResolvedConfig, progress: bool = True, position: int = 0) ->
             initializer=_init_worker,
             initargs=(resolved, threads),
         ) as pool:
-            futs = [pool.submit(_work, name, str(pred_dir / name)) for name in todo]
+            futs = [pool.submit(_work, name, str(target[name])) for name in todo]
             for fut in futs:
                 name, f, secs = fut.result()
                 frames, seconds = frames + f, seconds + secs
@@ -312,7 +328,7 @@ def run(resolved: C.ResolvedConfig, progress: bool = True, position: int = 0) ->
     elif todo:
         worker = _Worker(resolved)
         for name in todo:
-            f, secs = worker.compute(name, pred_dir / name)
+            f, secs = worker.compute(name, target[name])
             frames, seconds = frames + f, seconds + secs
             computed.append(name)
             if bar is not None:

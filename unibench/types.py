@@ -75,12 +75,19 @@ class MaskInit:
 
 
 @dataclass(frozen=True)
+class BoxInit:
+    """First-frame state of a SOT sequence: ``(x, y, w, h)`` in 0-based pixel coordinates."""
+
+    box: tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
 class VideoSequence:
     """One benchmark sequence: frames plus the initial state a head starts from."""
 
     name: str
     clip: Clip
-    init: MaskInit
+    init: MaskInit | BoxInit
     meta: dict[str, Any] = field(default_factory=dict)
 
 
@@ -90,6 +97,15 @@ class VOSFramePrediction:
 
     index: int
     labels: np.ndarray
+
+
+@dataclass(frozen=True)
+class BoxFramePrediction:
+    """A SOT head's output for one frame: ``(x, y, w, h)``, 0-based, and the seconds it took."""
+
+    index: int
+    box: tuple[float, float, float, float]
+    seconds: float = 0.0
 
 
 @dataclass

@@ -53,7 +53,9 @@ def test_task_rank_reduction_rules():
 
 def test_correlation_hand_computed():
     xs, ys = [1.0, 2.0, 3.0, 4.0], [2.0, 4.0, 5.0, 4.0]
-    rows = [_row(f"m{i}", {"layer3": y}, top1=x) for i, (x, y) in enumerate(zip(xs, ys, strict=True))]
+    rows = [
+        _row(f"m{i}", {"layer3": y}, top1=x) for i, (x, y) in enumerate(zip(xs, ys, strict=True))
+    ]
     (c,) = reports.correlations(rows)
     # r = 3.5 / sqrt(5 · 4.75); ρ on ranks x = 1..4, y = 1, 2.5, 4, 2.5: 3 / sqrt(5 · 4.5)
     assert c.pearson == pytest.approx(3.5 / math.sqrt(5 * 4.75))

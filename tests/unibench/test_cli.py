@@ -128,7 +128,7 @@ def test_override_changes_recorded_params(tmp_path, capsys):
             ["run", "--model", "pixels", "--benchmark", "davis2017", "--data-root", "/nonexistent"],
             "DAVIS root /nonexistent does not exist",
         ),
-        (["run", "--model", "pixels", "--task", "sot"], "task 'sot'"),
+        (["run", "--model", "pixels", "--task", "mot"], "task 'mot'"),
     ],
 )
 def test_clear_errors(args, msg, capsys, tmp_path):
@@ -164,3 +164,81 @@ def test_synth_is_deterministic(tmp_path, capsys):
         "synth-01",
         "synth-02",
     ]
+
+
+def test_sot_run_eval_and_package(tmp_path, capsys):
+    import os
+
+    out = str(tmp_path / "o")
+    for head in ("xcorr", "dcf"):
+        rc, text, _ = _run(
+            capsys,
+            "run",
+            "--model",
+            "pixels",
+            "--task",
+            "sot",
+            "--head",
+            head,
+            "--sequences",
+            "synth-00",
+            "--output",
+            out,
+            "--no-progress",
+        )
+        assert rc == 0 and "AUC" in text
+    recs = ResultStore(out).records()
+    assert [r.head for r in recs] == ["xcorr", "dcf"] and all(r.metrics["AUC"] > 0.3 for r in recs)
+    from pathlib import Path
+
+    pred = Path(recs[-1].predictions) / "synth-00.txt"
+    root = os.environ["UNIBENCH_CACHE"] + "/synthetic/v1-seed0/otb"
+    rc, text, _ = _run(
+        capsys,
+        "eval",
+        "--task",
+        "sot",
+        "--benchmark",
+        "otb2015",
+        "--data-root",
+        root,
+        "--predictions",
+        str(pred.parent),
+        "--sequences",
+        "synth-00",
+    )
+    assert rc == 0 and f"{100 * recs[-1].metrics['AUC']:.1f}" in text
+    # GOT-10k layout of the same suite, and packaging for the server
+    rc, text, _ = _run(
+        capsys,
+        "run",
+        "--model",
+        "pixels",
+        "--task",
+        "sot",
+        "--benchmark",
+        "synthetic-got10k",
+        "--sequences",
+        "synth-00",
+        "--output",
+        out,
+        "--no-progress",
+    )
+    assert rc == 0 and "AO" in text
+    got_pred = next((tmp_path / "o").rglob("synth-00_001.txt")).parent.parent
+    groot = os.environ["UNIBENCH_CACHE"] + "/synthetic/v1-seed0/got10k"
+    rc, text, _ = _run(
+        capsys,
+        "package",
+        "--benchmark",
+        "got10k",
+        "--data-root",
+        groot,
+        "--split",
+        "val",
+        "--predictions",
+        str(got_pred),
+        "--out",
+        str(tmp_path / "sub.zip"),
+    )
+    assert rc == 2 and "missing results for synth-01" in _  # every sequence must be present

@@ -1,0 +1,159 @@
+"""GOT-10k val/test: ``<root>/<split>/list.txt`` and ``<root>/<split>/<seq>/00000001.jpg``,
+``groundtruth.txt`` (comma-separated ``x, y, w, h``), ``absence.label``, ``cover.label``,
+``meta_info.ini`` (with ``resolution: (w, h)``).
+
+Results in the official layout ``<out>/<seq>/<seq>_001.txt`` (boxes) and ``<seq>_time.txt`` (seconds
+per frame); repeated runs ``_002``, ``_003`` … are all scored when present. Scoring follows got10k's
+``ExperimentGOT10k``: frames 1… with ``cover > 0``, boxes clipped to the resolution, all frames of all
+runs and sequences pooled: AO, SR₀.₅, SR₀.₇₅. The test split has only the first box public:
+``package()`` zips results for the evaluation server instead.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import zipfile
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+from unibench.benchmarks import sot_metrics
+from unibench.benchmarks.base import BENCHMARKS, iter_progress
+from unibench.benchmarks.boxes import read_boxes, read_labels, write_boxes
+
+from unibench.errors import DataError
+from unibench.io import image_size, read_rgb
+from unibench.types import BoxFramePrediction, BoxInit, Clip, MetricTable, VideoSequence
+
+
+def read_meta(path: Path) -> dict[str, str]:
+    if not path.is_file():
+        raise DataError(f"missing {path}: expected GOT-10k meta_info.ini")
+    out = {}
+    for line in path.read_text().splitlines():
+        if ":" in line:
+            k, v = line.split(":", 1)
+            out[k.strip()] = v.strip()
+    return out
+
+
+class GOT10k:
+    tasks = ("sot",)
+    head_defaults: dict = {}
+
+    def __init__(self, root, split: str | None = None, sequences=None, name: str = "got10k"):
+        self.root = Path(root)
+        self.split = split or "val"
+        self.name = name
+        self.dir = self.root / self.split
+        if not self.dir.is_dir():
+            raise DataError(
+                f"{self.dir} does not exist: expected the GOT-10k layout "
+                f"<root>/{self.split}/list.txt"
+            )
+        if sequences:
+            self._names = list(sequences)
+        elif (self.dir / "list.txt").is_file():
+            self._names = [
+                x.strip() for x in (self.dir / "list.txt").read_text().splitlines() if x.strip()
+            ]
+        else:
+            self._names = sorted(p.name for p in self.dir.iterdir() if p.is_dir())
+
+    def sequence_names(self) -> list[str]:
+        return list(self._names)
+
+    def primary_metrics(self) -> list[str]:
+        return ["AO", "SR0.5", "SR0.75"]
+
+    def load_sequence(self, name: str) -> VideoSequence:
+        d = self.dir / name
+        frames = sorted(d.glob("*.jpg"))
+        if not frames:
+            raise DataError(f"sequence {name!r}: no .jpg frames in {d}")
+        gt = read_boxes(d / "groundtruth.txt")
+        if self.split != "test" and len(gt) != len(frames):
+            raise DataError(f"{d / 'groundtruth.txt'}: {len(gt)} boxes for {len(frames)} frames")
+        size = image_size(frames[0])
+        clip = Clip(tuple(p.stem for p in frames), lambda i: read_rgb(frames[i]), size)
+        return VideoSequence(
+            name,
+            clip,
+            BoxInit(tuple(map(float, gt[0]))),
+            {
+                "cache_key": f"{self.name}|{self.split}|{name}|{len(frames)}|"
+                f"{frames[0].resolve()}:{frames[0].stat().st_mtime_ns}"
+            },
+        )
+
+    def write_predictions(
+        self, seq: VideoSequence, preds: Iterable[BoxFramePrediction], out: Path
+    ) -> int:
+        ps = list(preds)
+        if len(ps) != len(seq.clip):
+            raise DataError(f"{seq.name}: head produced {len(ps)} boxes for {len(seq.clip)} frames")
+        write_boxes(Path(out) / f"{seq.name}_001.txt", [p.box for p in ps])
+        (Path(out) / f"{seq.name}_time.txt").write_text("".join(f"{p.seconds:.6f}\n" for p in ps))
+        return len(ps)
+
+    def evaluate(self, pred_dir: Path, sequences=None, progress: bool = False) -> MetricTable:
+        if self.split == "test":
+            raise DataError(
+                "GOT-10k test has no public ground truth: package the results with "
+                "'unibench package' and submit them to the evaluation server"
+            )
+        rows, pooled = [], []
+        for name in iter_progress(list(sequences or self._names), "evaluate", progress):
+            d = self.dir / name
+            gt = read_boxes(d / "groundtruth.txt")
+            cover = read_labels(d / "cover.label", len(gt))
+            absence = read_labels(d / "absence.label", len(gt))
+            if ((absence == 1) & (cover > 0)).any():
+                raise DataError(f"{d}: absence.label and cover.label disagree (absent but covered)")
+            meta = read_meta(d / "meta_info.ini")
+            try:
+                bound = tuple(ast.literal_eval(meta["resolution"]))
+            except (KeyError, ValueError, SyntaxError) as exc:
+                raise DataError(f"{d / 'meta_info.ini'}: no 'resolution: (w, h)' line") from exc
+            runs = sorted((Path(pred_dir) / name).glob(f"{name}_[0-9]*.txt"))
+            runs = [r for r in runs if re.fullmatch(rf"{re.escape(name)}_\d+\.txt", r.name)]
+            if not runs:
+                raise DataError(f"missing prediction {Path(pred_dir) / name / (name + '_001.txt')}")
+            boxes = []
+            for r in runs:
+                b = read_boxes(r)
+                if b.shape != gt.shape:
+                    raise DataError(f"{r}: {len(b)} boxes for {len(gt)} ground-truth frames")
+                boxes.append(b)
+            ious = sot_metrics.got10k_ious(boxes, gt, cover, bound)
+            pooled.append(ious)
+            rows.append({"sequence": name, **sot_metrics.got10k_summary(ious), "runs": len(runs)})
+        allious = np.concatenate(pooled) if pooled else np.zeros(0)
+        return MetricTable(
+            ["sequence", "AO", "SR0.5", "SR0.75", "frames", "runs"],
+            rows,
+            sot_metrics.got10k_summary(allious),
+            protocol="GOT-10k (got10k ExperimentGOT10k): cover>0 frames pooled",
+        )
+
+    def package(self, pred_dir: Path, out_zip: Path) -> Path:
+        """Zip ``<seq>/<seq>_00k.txt`` and ``<seq>_time.txt`` of every sequence for the server."""
+        out_zip = Path(out_zip)
+        with zipfile.ZipFile(out_zip, "w", zipfile.ZIP_DEFLATED) as z:
+            for name in self._names:
+                files = sorted((Path(pred_dir) / name).glob(f"{name}_*.txt"))
+                if not files:
+                    raise DataError(f"missing results for {name} in {pred_dir}")
+                for f in files:
+                    z.write(f, f"{name}/{f.name}")
+        return out_zip
+
+
+def _got(data_root, split, sequences):
+    if data_root is None:
+        raise DataError("got10k needs --data-root DIR (the folder holding val/ and test/)")
+    return GOT10k(data_root, split, sequences)
+
+
+BENCHMARKS.register("got10k", _got)

@@ -1,0 +1,166 @@
+"""OTB-2015 (OTB-100): ``<root>/<Seq>/img/0001.jpg`` and ``groundtruth_rect.txt``.
+
+Ground truth separated by commas, tabs or spaces (both occur in the release), 1-based ``x, y, w, h``.
+Two-target sequences (Jogging, Skating2) carry ``groundtruth_rect.1.txt`` / ``.2.txt`` and become
+``Jogging.1``, ``Jogging.2``. Sequences whose annotation covers a sub-range of the frames use the
+official ranges (David 300–770, Football1 1–74, Freeman3 1–460, Freeman4 1–283, Diving 1–215, as the
+got10k toolkit does); any other length mismatch is an error, never a silent truncation. Results are
+written as the toolkits read them: ``<out>/<Seq>.txt`` with one comma-separated box per frame
+(1-based). Scoring is the OPE protocol of :mod:`unibench.benchmarks.sot_metrics`; unlike got10k, a
+result file whose length differs from the ground truth is an error rather than a warning.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+from unibench.benchmarks import sot_metrics
+from unibench.benchmarks.base import BENCHMARKS, iter_progress
+from unibench.benchmarks.boxes import read_boxes, write_boxes
+
+from unibench.errors import DataError
+from unibench.io import image_size, read_rgb
+from unibench.types import BoxFramePrediction, BoxInit, Clip, MetricTable, VideoSequence
+
+logger = logging.getLogger(__name__)
+RANGES = {
+    "david": (300, 770),
+    "football1": (1, 74),
+    "freeman3": (1, 460),
+    "freeman4": (1, 283),
+    "diving": (1, 215),
+}
+
+
+class OTB:
+    tasks = ("sot",)
+    head_defaults: dict = {}
+    result_suffix = ".txt"  # results are files, not folders
+
+    def __init__(
+        self,
+        root,
+        split: str | None = None,
+        sequences: Iterable[str] | None = None,
+        name: str = "otb2015",
+    ) -> None:
+        self.root = Path(root)
+        self.split = split or "all"
+        self.name = name
+        if not self.root.is_dir():
+            raise DataError(f"OTB root {self.root} does not exist")
+        self._names = list(sequences) if sequences else self._discover()
+
+    def _discover(self) -> list[str]:
+        names = []
+        for d in sorted(p for p in self.root.iterdir() if p.is_dir()):
+            gts = sorted(d.glob("groundtruth_rect*.txt"))
+            if not gts or not (d / "img").is_dir():
+                logger.warning(
+                    "%s: %s has no img/ or groundtruth_rect*.txt; not a sequence", self.name, d
+                )
+                continue
+            multi = [g for g in gts if g.name != "groundtruth_rect.txt"]
+            names += [f"{d.name}.{g.name.split('.')[1]}" for g in multi] if multi else [d.name]
+        if not names:
+            raise DataError(f"{self.root}: no OTB sequence (<Seq>/img/ + groundtruth_rect.txt)")
+        return names
+
+    def sequence_names(self) -> list[str]:
+        return list(self._names)
+
+    def primary_metrics(self) -> list[str]:
+        return ["AUC", "Precision", "NormPrecision"]
+
+    def _paths(self, name: str) -> tuple[Path, Path]:
+        base, _, idx = name.partition(".")
+        d = self.root / base
+        gt = d / (f"groundtruth_rect.{idx}.txt" if idx else "groundtruth_rect.txt")
+        return d, gt
+
+    def ground_truth(self, name: str) -> np.ndarray:
+        return read_boxes(self._paths(name)[1])
+
+    def frames(self, name: str) -> list[Path]:
+        d, gt_file = self._paths(name)
+        frames = sorted((d / "img").glob("*.jpg"))
+        if not frames:
+            raise DataError(f"sequence {name!r}: no .jpg frames in {d / 'img'}")
+        n_gt = len(self.ground_truth(name))
+        rng = RANGES.get(d.name.lower())
+        if rng is not None and len(frames) != n_gt:
+            frames = frames[rng[0] - 1 : rng[1]]
+        if len(frames) != n_gt:
+            raise DataError(
+                f"{gt_file}: {n_gt} boxes for {len(frames)} frames in {d / 'img'} "
+                f"(no official frame range is known for {d.name})"
+            )
+        return frames
+
+    def load_sequence(self, name: str) -> VideoSequence:
+        frames = self.frames(name)
+        gt = self.ground_truth(name)
+        size = image_size(frames[0])
+        x, y, w, h = gt[0]
+        clip = Clip(tuple(p.stem for p in frames), lambda i: read_rgb(frames[i]), size)
+        stamp = ";".join(
+            f"{p.resolve()}:{p.stat().st_mtime_ns}" for p in frames[:: max(1, len(frames) // 8)]
+        )
+        return VideoSequence(
+            name,
+            clip,
+            BoxInit((x - 1, y - 1, w, h)),
+            {"cache_key": f"{self.name}|{name}|{len(frames)}|{stamp}"},
+        )
+
+    def result_path(self, pred_dir: Path, name: str) -> Path:
+        return Path(pred_dir) / f"{name}.txt"
+
+    def write_predictions(
+        self, seq: VideoSequence, preds: Iterable[BoxFramePrediction], out: Path
+    ) -> int:
+        boxes = [(b.box[0] + 1, b.box[1] + 1, b.box[2], b.box[3]) for b in preds]
+        if len(boxes) != len(seq.clip):
+            raise DataError(
+                f"{seq.name}: head produced {len(boxes)} boxes for {len(seq.clip)} frames"
+            )
+        write_boxes(out, boxes)
+        return len(boxes)
+
+    def evaluate(self, pred_dir: Path, sequences=None, progress: bool = False) -> MetricTable:
+        rows, curves = [], []
+        for name in iter_progress(list(sequences or self._names), "evaluate", progress):
+            gt = self.ground_truth(name)
+            f = self.result_path(pred_dir, name)
+            pred = read_boxes(f)
+            if len(pred) != len(gt):
+                raise DataError(f"{f}: {len(pred)} boxes for {len(gt)} ground-truth frames")
+            c = sot_metrics.ope_curves(pred, gt)
+            curves.append(c)
+            rows.append(
+                {
+                    "sequence": name,
+                    "AUC": float(c[0].mean()),
+                    "Precision": float(c[1][20]),
+                    "NormPrecision": float(c[2].mean()),
+                    "frames": len(gt),
+                }
+            )
+        return MetricTable(
+            ["sequence", "AUC", "Precision", "NormPrecision", "frames"],
+            rows,
+            sot_metrics.ope_summary(curves) if curves else {},
+            protocol="OTB OPE (got10k ExperimentOTB): 21 IoU thresholds, AUC = mean",
+        )
+
+
+def _otb(data_root, split, sequences):
+    if data_root is None:
+        raise DataError("otb2015 needs --data-root DIR (the folder holding the sequence folders)")
+    return OTB(data_root, split, sequences)
+
+
+BENCHMARKS.register("otb2015", _otb)

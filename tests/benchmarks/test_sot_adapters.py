@@ -1,0 +1,102 @@
+"""OTB-2015 and GOT-10k adapters on their official layouts, real data and malformed input."""
+
+import pytest
+from PIL import Image
+from unibench.benchmarks.got10k import GOT10k
+from unibench.benchmarks.otb import OTB
+
+from unibench.errors import DataError
+
+
+def _otb_seq(root, name, n, gt_lines, gt_name="groundtruth_rect.txt"):
+    d = root / name / "img"
+    d.mkdir(parents=True, exist_ok=True)
+    for i in range(n):
+        Image.new("RGB", (40, 30)).save(d / f"{i + 1:04d}.jpg")
+    (root / name / gt_name).write_text("".join(line + "\n" for line in gt_lines))
+
+
+def test_otb_separators_two_targets_and_ranges(tmp_path):
+    _otb_seq(tmp_path, "A", 3, ["1,2,3,4", "1\t2\t3\t4", "1 2 3 4"])
+    _otb_seq(tmp_path, "Jogging", 2, ["1,1,5,5"] * 2, "groundtruth_rect.1.txt")
+    (tmp_path / "Jogging" / "groundtruth_rect.2.txt").write_text("2,2,5,5\n2,2,5,5\n")
+    _otb_seq(tmp_path, "David", 772, ["10,10,5,5"] * 471)  # frames 300..770 annotated
+    otb = OTB(tmp_path)
+    assert otb.sequence_names() == ["A", "David", "Jogging.1", "Jogging.2"]
+    assert otb.ground_truth("A").tolist() == [[1, 2, 3, 4]] * 3
+    assert otb.load_sequence("A").init.box == (0, 1, 3, 4)  # 1-based file → 0-based head
+    david = otb.load_sequence("David")
+    assert len(david.clip) == 471 and david.clip.frame_names[0] == "0300"
+    assert otb.ground_truth("Jogging.2")[0].tolist() == [2, 2, 5, 5]
+
+
+def test_otb_malformed_and_mismatched(tmp_path):
+    _otb_seq(tmp_path, "B", 2, ["1,2,3,4", "1,2,x,4"])
+    with pytest.raises(DataError, match=r"groundtruth_rect.txt:2: expected 4 numbers"):
+        OTB(tmp_path).ground_truth("B")
+    _otb_seq(tmp_path, "C", 3, ["1,2,3,4"] * 2)
+    with pytest.raises(DataError, match=r"2 boxes for 3 frames"):
+        OTB(tmp_path, sequences=["C"]).load_sequence("C")
+
+
+def test_otb_result_roundtrip_and_mismatch(tmp_path):
+    _otb_seq(tmp_path / "d", "A", 3, ["1,2,3,4"] * 3)
+    otb = OTB(tmp_path / "d")
+    (tmp_path / "r").mkdir()
+    (tmp_path / "r" / "A.txt").write_text("1,2,3,4\n1,2,3,4\n1,2,3,4\n")
+    t = otb.evaluate(tmp_path / "r")
+    assert t.summary["AUC"] == pytest.approx(20 / 21) and t.summary["Precision"] == 1.0
+    (tmp_path / "r" / "A.txt").write_text("1,2,3,4\n")
+    with pytest.raises(DataError, match=r"A.txt: 1 boxes for 3 ground-truth frames"):
+        otb.evaluate(tmp_path / "r")
+
+
+def _got_seq(root, name, n, cover):
+    d = root / "val" / name
+    d.mkdir(parents=True)
+    for i in range(n):
+        Image.new("RGB", (40, 30)).save(d / f"{i + 1:08d}.jpg")
+    (d / "groundtruth.txt").write_text("".join("5,5,10,10\n" for _ in range(n)))
+    (d / "cover.label").write_text("".join(f"{c}\n" for c in cover))
+    (d / "absence.label").write_text("".join(f"{int(c == 0)}\n" for c in cover))
+    (d / "meta_info.ini").write_text("[METAINFO]\nresolution: (40, 30)\n")
+
+
+def test_got10k_layout_runs_and_packaging(tmp_path):
+    _got_seq(tmp_path, "GOT-10k_Val_000001", 4, [8, 8, 0, 8])
+    (tmp_path / "val" / "list.txt").write_text("GOT-10k_Val_000001\n")
+    got = GOT10k(tmp_path, "val")
+    seq = got.load_sequence("GOT-10k_Val_000001")
+    assert seq.init.box == (5.0, 5.0, 10.0, 10.0)
+    res = tmp_path / "res" / "GOT-10k_Val_000001"
+    res.mkdir(parents=True)
+    (res / "GOT-10k_Val_000001_001.txt").write_text("5,5,10,10\n" * 4)
+    (res / "GOT-10k_Val_000001_002.txt").write_text("5,5,10,10\n" + "30,20,10,10\n" * 3)
+    t = got.evaluate(tmp_path / "res")
+    # frames 1 and 3 per run (frame 2 has cover 0); run 2 misses (clipped box) → AO 0.5
+    assert t.summary["frames"] == 4 and t.summary["AO"] == pytest.approx(0.5)
+    z = got.package(tmp_path / "res", tmp_path / "sub.zip")
+    import zipfile
+
+    assert "GOT-10k_Val_000001/GOT-10k_Val_000001_001.txt" in zipfile.ZipFile(z).namelist()
+
+
+@pytest.mark.realdata
+def test_real_otb_crossing(realdata):
+    otb = OTB(realdata / "sot", sequences=["otb-crossing"])
+    seq = otb.load_sequence("otb-crossing")
+    assert len(seq.clip) == 120 and seq.clip.size == (240, 360)
+    gt = otb.ground_truth("otb-crossing")
+    assert gt.shape == (120, 4) and (gt[:, 2:] > 0).all()
+
+
+@pytest.mark.realdata
+def test_real_vot_polygons_to_boxes(realdata):
+    from unibench.benchmarks.boxes import polygon_to_box, read_boxes
+
+    poly = read_boxes(realdata / "sot/vot2015-bag/groundtruth.txt", width=8)
+    boxes = polygon_to_box(poly)
+    assert poly.shape == (196, 8) and boxes.shape == (196, 4)
+    assert (boxes[:, 2:] > 0).all()
+    xs = poly[0, 0::2]
+    assert boxes[0, 0] == xs.min() and boxes[0, 2] == pytest.approx(xs.max() - xs.min())
