@@ -1,6 +1,14 @@
 """Benchmark adapters (one module per benchmark) and their official metrics."""
 
-from unibench.benchmarks import davis, got10k, otb, synthetic  # noqa: F401  (registrations)
+from unibench.benchmarks import (  # noqa: F401  (registrations)
+    davis,
+    got10k,
+    lasot,
+    otb,
+    synthetic,
+    trackingnet,
+    vot,
+)
 from unibench.benchmarks.base import BENCHMARKS, Benchmark
 from unibench.benchmarks.synthetic import DEFAULT_SYNTHETIC
 

@@ -59,11 +59,42 @@ def read_labels(path: Path, n: int | None = None) -> np.ndarray:
     return np.asarray(out, int)
 
 
-def polygon_to_box(poly: np.ndarray) -> np.ndarray:
-    """VOT polygons (x1 y1 … x4 y4) → axis-aligned ``x, y, w, h`` (the bounding rectangle)."""
+def polygon_to_box(poly: np.ndarray, mode: str = "bounds") -> np.ndarray:
+    """VOT polygons (x1 y1 … x4 y4) → axis-aligned ``x, y, w, h``.
+
+    ``bounds``: the bounding rectangle (the VOT toolkit's conversion). ``area``: SiamFC/pysot's
+    ``region_to_bbox``: centred on the vertices' mean, the bounding rectangle shrunk so that its area
+    equals the rotated rectangle's (``|p1 − p2| · |p2 − p3|``), plus one pixel.
+    """
+    poly = np.atleast_2d(np.asarray(poly, float))
+    if poly.shape[1] == 4:
+        return poly
     xs, ys = poly[:, 0::2], poly[:, 1::2]
-    x0, y0 = xs.min(1), ys.min(1)
-    return np.stack([x0, y0, xs.max(1) - x0, ys.max(1) - y0], 1)
+    x0, y0, x1, y1 = xs.min(1), ys.min(1), xs.max(1), ys.max(1)
+    if mode == "bounds":
+        return np.stack([x0, y0, x1 - x0, y1 - y0], 1)
+    if mode != "area":
+        raise ValueError(f"unknown polygon conversion {mode!r}: bounds or area")
+    cx, cy = xs.mean(1), ys.mean(1)
+    a1 = np.hypot(xs[:, 0] - xs[:, 1], ys[:, 0] - ys[:, 1]) * np.hypot(
+        xs[:, 1] - xs[:, 2], ys[:, 1] - ys[:, 2]
+    )
+    a2 = (x1 - x0) * (y1 - y0)
+    s = np.sqrt(a1 / np.maximum(a2, 1e-12))
+    w, h = s * (x1 - x0) + 1, s * (y1 - y0) + 1
+    return np.stack([cx - w / 2, cy - h / 2, w, h], 1)
+
+
+def read_regions(path: Path) -> np.ndarray:
+    """VOT ``groundtruth.txt``: rectangles (4 values) or polygons (8 values), one per line."""
+    path = Path(path)
+    first = (
+        next((ln for ln in path.read_text().splitlines() if ln.strip()), "")
+        if path.is_file()
+        else ""
+    )
+    width = 8 if len([p for p in _SEP.split(first.strip()) if p]) == 8 else 4
+    return read_boxes(path, width=width)
 
 
 def write_boxes(path: Path, boxes: Iterable[Iterable[float]], sep: str = ",") -> None:

@@ -17,13 +17,13 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
-from unibench.benchmarks import sot_metrics
-from unibench.benchmarks.base import BENCHMARKS, iter_progress
-from unibench.benchmarks.boxes import read_boxes, write_boxes
+from unibench.benchmarks.base import BENCHMARKS
+from unibench.benchmarks.boxes import read_boxes
+from unibench.benchmarks.sot_common import OPEBenchmark
 
 from unibench.errors import DataError
 from unibench.io import image_size, read_rgb
-from unibench.types import BoxFramePrediction, BoxInit, Clip, MetricTable, VideoSequence
+from unibench.types import BoxInit, Clip, VideoSequence
 
 logger = logging.getLogger(__name__)
 RANGES = {
@@ -35,10 +35,8 @@ RANGES = {
 }
 
 
-class OTB:
-    tasks = ("sot",)
-    head_defaults: dict = {}
-    result_suffix = ".txt"  # results are files, not folders
+class OTB(OPEBenchmark):
+    offset = 1.0  # OTB files are 1-based
 
     def __init__(
         self,
@@ -68,12 +66,6 @@ class OTB:
         if not names:
             raise DataError(f"{self.root}: no OTB sequence (<Seq>/img/ + groundtruth_rect.txt)")
         return names
-
-    def sequence_names(self) -> list[str]:
-        return list(self._names)
-
-    def primary_metrics(self) -> list[str]:
-        return ["AUC", "Precision", "NormPrecision"]
 
     def _paths(self, name: str) -> tuple[Path, Path]:
         base, _, idx = name.partition(".")
@@ -114,46 +106,6 @@ class OTB:
             clip,
             BoxInit((x - 1, y - 1, w, h)),
             {"cache_key": f"{self.name}|{name}|{len(frames)}|{stamp}"},
-        )
-
-    def result_path(self, pred_dir: Path, name: str) -> Path:
-        return Path(pred_dir) / f"{name}.txt"
-
-    def write_predictions(
-        self, seq: VideoSequence, preds: Iterable[BoxFramePrediction], out: Path
-    ) -> int:
-        boxes = [(b.box[0] + 1, b.box[1] + 1, b.box[2], b.box[3]) for b in preds]
-        if len(boxes) != len(seq.clip):
-            raise DataError(
-                f"{seq.name}: head produced {len(boxes)} boxes for {len(seq.clip)} frames"
-            )
-        write_boxes(out, boxes)
-        return len(boxes)
-
-    def evaluate(self, pred_dir: Path, sequences=None, progress: bool = False) -> MetricTable:
-        rows, curves = [], []
-        for name in iter_progress(list(sequences or self._names), "evaluate", progress):
-            gt = self.ground_truth(name)
-            f = self.result_path(pred_dir, name)
-            pred = read_boxes(f)
-            if len(pred) != len(gt):
-                raise DataError(f"{f}: {len(pred)} boxes for {len(gt)} ground-truth frames")
-            c = sot_metrics.ope_curves(pred, gt)
-            curves.append(c)
-            rows.append(
-                {
-                    "sequence": name,
-                    "AUC": float(c[0].mean()),
-                    "Precision": float(c[1][20]),
-                    "NormPrecision": float(c[2].mean()),
-                    "frames": len(gt),
-                }
-            )
-        return MetricTable(
-            ["sequence", "AUC", "Precision", "NormPrecision", "frames"],
-            rows,
-            sot_metrics.ope_summary(curves) if curves else {},
-            protocol="OTB OPE (got10k ExperimentOTB): 21 IoU thresholds, AUC = mean",
         )
 
 

@@ -94,6 +94,14 @@ class XCorrHead:
     def __init__(self, params: XCorrParams) -> None:
         self.p = params
 
+    def _kernel(self, extractor, img, center, z_sz, x_sz) -> torch.Tensor:
+        """The correlation kernel: the exemplar's features (1×C×h×w)."""
+        p = self.p
+        zf = _features(
+            extractor, crop(img, tuple(center), (z_sz, z_sz), (p.exemplar_sz, p.exemplar_sz))
+        )
+        return F.normalize(zf, dim=1) if p.normalize else zf
+
     def track(self, seq: VideoSequence, extractor) -> Iterator[BoxFramePrediction]:
         p = self.p
         x, y, w, h = seq.init.box
@@ -253,3 +261,51 @@ class DCFHead:
                 alphaf = (1 - p.lr) * alphaf + p.lr * self._train(xf, yf)
             box = (center[0] - sz[0] / 2, center[1] - sz[1] / 2, sz[0], sz[1])
             yield BoxFramePrediction(t, box, time.perf_counter() - t0)
+
+
+@dataclass
+class RidgeParams(XCorrParams):
+    """XCorr's search and scale machinery with a ridge-regressed kernel."""
+
+    lambda0: float = 0.1  # ridge weight, relative to the mean sample energy
+    label_sigma: float = 1.0  # Gaussian label width in feature cells
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.lambda0 <= 0 or self.label_sigma <= 0:
+            raise ValueError("lambda0 and label_sigma must be > 0")
+
+
+@HEADS.register("ridge")
+class RidgeHead(XCorrHead):
+    """A training-free template learned in closed form on the first frame ("Learning to Track Any
+    Object"): every exemplar-sized window of the first frame's search crop is a sample, labelled
+    by a Gaussian of its offset from the target (1 at the target, → 0 on background); the kernel is
+    the ridge-regression solution ``w = Xᵀ (X Xᵀ + λI)⁻¹ y`` (dual form, one solve per sequence),
+    then correlated like XCorr on every frame. Unlike DCF, negatives are real windows, not circular
+    shifts."""
+
+    Params = RidgeParams
+
+    def _kernel(self, extractor, img, center, z_sz, x_sz) -> torch.Tensor:
+        p = self.p
+        z = _features(extractor, torch.zeros(1, 3, p.exemplar_sz, p.exemplar_sz))
+        kh, kw = z.shape[-2:]
+        xf = _features(
+            extractor, crop(img, tuple(center), (x_sz, x_sz), (p.instance_sz, p.instance_sz))
+        )
+        if p.normalize:
+            xf = F.normalize(xf, dim=1)
+        C = xf.shape[1]
+        cols = F.unfold(xf, (kh, kw))[0].t().double()  # windows × (C·kh·kw)
+        n_y = xf.shape[-2] - kh + 1
+        n_x = xf.shape[-1] - kw + 1
+        oy = torch.arange(n_y, dtype=torch.float64) - (n_y - 1) / 2
+        ox = torch.arange(n_x, dtype=torch.float64) - (n_x - 1) / 2
+        label = torch.exp(-(oy[:, None] ** 2 + ox[None, :] ** 2) / (2 * p.label_sigma**2))
+        K = cols @ cols.t()
+        lam = p.lambda0 * float(K.diagonal().mean())
+        alpha = torch.linalg.solve(K + lam * torch.eye(len(K), dtype=K.dtype), label.flatten())
+        w = (cols.t() @ alpha).float().view(1, C, kh, kw)
+        # scale so that responses are comparable with XCorr's cosine (cells-averaged) responses
+        return w * (kh * kw) / w.norm().clamp_min(1e-12)

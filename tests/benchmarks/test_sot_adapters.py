@@ -1,5 +1,6 @@
 """OTB-2015 and GOT-10k adapters on their official layouts, real data and malformed input."""
 
+import numpy as np
 import pytest
 from PIL import Image
 from unibench.benchmarks.got10k import GOT10k
@@ -100,3 +101,77 @@ def test_real_vot_polygons_to_boxes(realdata):
     assert (boxes[:, 2:] > 0).all()
     xs = poly[0, 0::2]
     assert boxes[0, 0] == xs.min() and boxes[0, 2] == pytest.approx(xs.max() - xs.min())
+
+
+def test_lasot_layout_flags_and_split(tmp_path):
+    from unibench.benchmarks.lasot import LaSOT
+
+    d = tmp_path / "cat" / "cat-1"
+    (d / "img").mkdir(parents=True)
+    for i in range(4):
+        Image.new("RGB", (40, 30)).save(d / "img" / f"{i + 1:08d}.jpg")
+    (d / "groundtruth.txt").write_text("5,5,10,10\n" * 3 + "0,0,0,0\n")
+    (d / "full_occlusion.txt").write_text("0,0,1,0")
+    (d / "out_of_view.txt").write_text("0,0,0,0")
+    (tmp_path / "testing_set.txt").write_text("cat-1\n")
+    las = LaSOT(tmp_path)
+    assert las.sequence_names() == ["cat-1"] and len(las.load_sequence("cat-1").clip) == 4
+    assert las.valid_frames("cat-1", las.ground_truth("cat-1")).tolist() == [
+        True,
+        True,
+        False,
+        False,
+    ]
+    (tmp_path / "r").mkdir()
+    (tmp_path / "r" / "cat-1.txt").write_text("5,5,10,10\n5,5,10,10\n50,5,10,10\n50,5,10,10\n")
+    t = las.evaluate(tmp_path / "r")
+    assert t.summary["AUC"] == pytest.approx(20 / 21)  # the two misses are excluded frames
+    (d / "out_of_view.txt").write_text("0,0,0")
+    with pytest.raises(DataError, match="3 flags for 4 frames"):
+        las.evaluate(tmp_path / "r")
+    with pytest.raises(DataError, match="testing_set.txt does not exist"):
+        LaSOT(tmp_path / "cat")
+
+
+def test_trackingnet_test_packaging(tmp_path):
+    import zipfile
+
+    from unibench.benchmarks.trackingnet import TrackingNet
+
+    (tmp_path / "TEST" / "frames" / "s1").mkdir(parents=True)
+    (tmp_path / "TEST" / "anno").mkdir(parents=True)
+    for i in range(3):
+        Image.new("RGB", (40, 30)).save(tmp_path / "TEST" / "frames" / "s1" / f"{i}.jpg")
+    (tmp_path / "TEST" / "anno" / "s1.txt").write_text("1,2,10,10\n")
+    tn = TrackingNet(tmp_path)
+    seq = tn.load_sequence("s1")
+    assert len(seq.clip) == 3 and seq.init.box == (1.0, 2.0, 10.0, 10.0)
+    with pytest.raises(DataError, match="no public ground truth"):
+        tn.evaluate(tmp_path)
+    (tmp_path / "res").mkdir()
+    (tmp_path / "res" / "s1.txt").write_text("1,2,10,10\n" * 3)
+    z = tn.package(tmp_path / "res", tmp_path / "tn.zip")
+    assert zipfile.ZipFile(z).namelist() == ["s1.txt"]
+
+
+def test_vot_polygon_conversion_modes():
+    from unibench.benchmarks.boxes import polygon_to_box
+
+    square = np.array([[0, 5, 5, 0, 10, 5, 5, 10]], float)  # a diamond of side √50
+    b = polygon_to_box(square, "bounds")[0]
+    assert b.tolist() == [0, 0, 10, 10]
+    a = polygon_to_box(square, "area")[0]
+    # area-preserving: (√50)² = 50 = s²·100 → s = √0.5; w = h = s·10 + 1
+    assert a[2] == pytest.approx(np.sqrt(0.5) * 10 + 1)
+    assert a[0] + a[2] / 2 == pytest.approx(5.0)
+
+
+@pytest.mark.realdata
+def test_real_vot_bag_through_the_adapter(realdata):
+    from unibench.benchmarks.vot import VOT
+
+    vot = VOT(realdata / "sot", sequences=["vot2015-bag"])
+    seq = vot.load_sequence("vot2015-bag")
+    assert len(seq.clip) == 196 and seq.clip.size == (360, 480)
+    gt = vot.ground_truth("vot2015-bag")
+    assert gt.shape == (196, 4) and seq.init.box == tuple(gt[0])

@@ -5,7 +5,7 @@ import pytest
 from unibench.appearance_models import create_model
 from unibench.benchmarks.sot_metrics import rect_iou
 from unibench.heads import HEADS
-from unibench.heads.sot import DCFParams, XCorrParams, crop
+from unibench.heads.sot import DCFParams, RidgeParams, XCorrParams, crop
 from unibench.heads.vos import BoxFromMaskParams, PropagationParams, boxes_as_mask
 
 from unibench.types import BoxInit, Clip, MaskInit, VideoSequence
@@ -107,3 +107,29 @@ def test_box_initialised_vos(blob_sequence):
     b = list(HEADS.get("propagation")(PropagationParams(init_from_box=True)).track(seq, ex))
     assert (a[0].labels == b[0].labels).all()  # frame 0 is the given annotation either way
     assert (b[1].labels == 1).sum() > (a[1].labels == 1).sum()  # the box filled the notch
+
+
+def test_ridge_kernel_discriminates_background(moving_target):
+    """On the first frame, the ridge kernel's response peaks at the target, and it differs from
+    the plain exemplar kernel (it was fitted against the background windows)."""
+    import torch
+    from unibench.heads.sot import RidgeHead, XCorrHead, _features
+
+    seq, _ = moving_target
+    ex, _ = create_model("pixels")
+    img = ex.preprocess(seq.clip.frame(0))
+    x, y, w, h = seq.init.box
+    c = (x + w / 2, y + h / 2)
+    p = RidgeParams()
+    ctx = p.context * (w + h)
+    z = ((w + ctx) * (h + ctx)) ** 0.5
+    xs = z * p.instance_sz / p.exemplar_sz
+    k_r = RidgeHead(p)._kernel(ex, img, c, z, xs)
+    k_x = XCorrHead(p)._kernel(ex, img, c, z, xs)
+    assert k_r.shape == k_x.shape and not torch.allclose(k_r, k_x)
+    inst = torch.nn.functional.normalize(
+        _features(ex, crop(img, c, (xs, xs), (p.instance_sz, p.instance_sz))), dim=1
+    )
+    resp = torch.nn.functional.conv2d(inst, k_r)[0, 0]
+    iy, ix = divmod(int(resp.argmax()), resp.shape[-1])
+    assert abs(iy - resp.shape[0] // 2) <= 1 and abs(ix - resp.shape[1] // 2) <= 1

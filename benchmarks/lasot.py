@@ -1,0 +1,104 @@
+"""LaSOT: ``<root>/<class>/<class>-<n>/img/00000001.jpg``, ``groundtruth.txt`` (comma-separated),
+``full_occlusion.txt`` and ``out_of_view.txt`` (one comma-separated 0/1 line), the test split from
+``testing_set.txt`` at the root (or ``split=all``: every sequence found).
+
+Scoring: OPE with success AUC, precision@20 px and normalised precision (the LaSOT ranking score:
+the area under the normalised-precision curve over 0…0.5). Frames whose target is fully occluded or
+out of view, or whose ground-truth box is empty, are excluded (the convention of pytracking's LaSOT
+evaluation; the OTB MATLAB toolkit instead counts empty-ground-truth frames as failures).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from unibench.benchmarks.base import BENCHMARKS
+from unibench.benchmarks.boxes import read_boxes
+from unibench.benchmarks.sot_common import OPEBenchmark
+
+from unibench.errors import DataError
+from unibench.io import image_size, read_rgb
+from unibench.types import BoxInit, Clip, VideoSequence
+
+
+def _flags(path: Path, n: int) -> np.ndarray:
+    if not path.is_file():
+        raise DataError(f"missing {path}: expected one line of {n} comma-separated 0/1 flags")
+    text = path.read_text().replace("\n", ",")
+    try:
+        vals = [int(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise DataError(f"{path}: expected comma-separated 0/1 flags") from None
+    if len(vals) != n:
+        raise DataError(f"{path}: {len(vals)} flags for {n} frames")
+    return np.asarray(vals, bool)
+
+
+class LaSOT(OPEBenchmark):
+    protocol = (
+        "LaSOT OPE: AUC, precision@20, normalised precision (area over 0..0.5); "
+        "fully occluded / out-of-view / empty frames excluded"
+    )
+
+    def __init__(self, root, split: str | None = None, sequences=None, name: str = "lasot"):
+        self.root = Path(root)
+        self.split = split or "test"
+        self.name = name
+        if not self.root.is_dir():
+            raise DataError(f"LaSOT root {self.root} does not exist")
+        if sequences:
+            self._names = list(sequences)
+        elif self.split == "test":
+            f = self.root / "testing_set.txt"
+            if not f.is_file():
+                raise DataError(
+                    f"{f} does not exist: the LaSOT test split lists its sequences "
+                    f"there (or pass --split all)"
+                )
+            self._names = [x.strip() for x in f.read_text().splitlines() if x.strip()]
+        else:
+            self._names = sorted(
+                p.name
+                for c in self.root.iterdir()
+                if c.is_dir()
+                for p in c.iterdir()
+                if (p / "groundtruth.txt").is_file()
+            )
+
+    def _dir(self, name: str) -> Path:
+        return self.root / name.rsplit("-", 1)[0] / name
+
+    def ground_truth(self, name: str) -> np.ndarray:
+        return read_boxes(self._dir(name) / "groundtruth.txt")
+
+    def valid_frames(self, name: str, gt: np.ndarray) -> np.ndarray:
+        d = self._dir(name)
+        occ = _flags(d / "full_occlusion.txt", len(gt))
+        oov = _flags(d / "out_of_view.txt", len(gt))
+        return ~occ & ~oov & (gt[:, 2] > 0) & (gt[:, 3] > 0)
+
+    def load_sequence(self, name: str) -> VideoSequence:
+        d = self._dir(name)
+        frames = sorted((d / "img").glob("*.jpg"))
+        gt = self.ground_truth(name)
+        if len(frames) != len(gt):
+            raise DataError(f"{d / 'groundtruth.txt'}: {len(gt)} boxes for {len(frames)} frames")
+        clip = Clip(
+            tuple(p.stem for p in frames), lambda i: read_rgb(frames[i]), image_size(frames[0])
+        )
+        return VideoSequence(
+            name,
+            clip,
+            BoxInit(tuple(map(float, gt[0]))),
+            {"cache_key": f"{self.name}|{name}|{len(frames)}|{d.resolve()}"},
+        )
+
+
+def _lasot(data_root, split, sequences):
+    if data_root is None:
+        raise DataError("lasot needs --data-root DIR (the folder holding the class folders)")
+    return LaSOT(data_root, split, sequences)
+
+
+BENCHMARKS.register("lasot", _lasot)

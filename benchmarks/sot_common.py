@@ -1,0 +1,88 @@
+"""What the OPE-scored SOT adapters share: prediction files, evaluation, server packaging."""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+from unibench.benchmarks import sot_metrics
+from unibench.benchmarks.base import iter_progress
+from unibench.benchmarks.boxes import read_boxes, write_boxes
+
+from unibench.errors import DataError
+from unibench.types import BoxFramePrediction, MetricTable, VideoSequence
+
+
+class OPEBenchmark:
+    """Base of OTB-style adapters: ``<out>/<seq>.txt`` results scored with OPE.
+
+    Subclasses provide ``ground_truth(name)``, ``load_sequence(name)``, ``_names`` and may override
+    ``valid_frames(name, gt)`` (frames to score) and ``offset`` (1 for 1-based files).
+    """
+
+    tasks = ("sot",)
+    head_defaults: dict = {}
+    offset = 0.0  # added to x, y when writing results (OTB files are 1-based)
+    protocol = "OPE (got10k ExperimentOTB): 21 IoU thresholds, AUC = mean"
+
+    def sequence_names(self) -> list[str]:
+        return list(self._names)
+
+    def primary_metrics(self) -> list[str]:
+        return ["AUC", "Precision", "NormPrecision"]
+
+    def result_path(self, pred_dir: Path, name: str) -> Path:
+        return Path(pred_dir) / f"{name}.txt"
+
+    def write_predictions(
+        self, seq: VideoSequence, preds: Iterable[BoxFramePrediction], out: Path
+    ) -> int:
+        o = self.offset
+        boxes = [(b.box[0] + o, b.box[1] + o, b.box[2], b.box[3]) for b in preds]
+        if len(boxes) != len(seq.clip):
+            raise DataError(
+                f"{seq.name}: head produced {len(boxes)} boxes for {len(seq.clip)} frames"
+            )
+        write_boxes(out, boxes)
+        return len(boxes)
+
+    def valid_frames(self, name: str, gt: np.ndarray) -> np.ndarray | None:
+        return None
+
+    def evaluate(self, pred_dir: Path, sequences=None, progress: bool = False) -> MetricTable:
+        rows, curves = [], []
+        for name in iter_progress(list(sequences or self._names), "evaluate", progress):
+            gt = self.ground_truth(name)
+            f = self.result_path(pred_dir, name)
+            pred = read_boxes(f)
+            if len(pred) != len(gt):
+                raise DataError(f"{f}: {len(pred)} boxes for {len(gt)} ground-truth frames")
+            c = sot_metrics.ope_curves(pred, gt, self.valid_frames(name, gt))
+            curves.append(c)
+            rows.append(
+                {
+                    "sequence": name,
+                    "AUC": float(c[0].mean()),
+                    "Precision": float(c[1][20]),
+                    "NormPrecision": float(c[2].mean()),
+                    "frames": len(gt),
+                }
+            )
+        return MetricTable(
+            ["sequence", "AUC", "Precision", "NormPrecision", "frames"],
+            rows,
+            sot_metrics.ope_summary(curves) if curves else {},
+            protocol=self.protocol,
+        )
+
+    def package(self, pred_dir: Path, out_zip: Path) -> Path:
+        """Zip ``<seq>.txt`` of every sequence (the TrackingNet / LaSOT server format)."""
+        with zipfile.ZipFile(out_zip, "w", zipfile.ZIP_DEFLATED) as z:
+            for name in self._names:
+                f = self.result_path(pred_dir, name)
+                if not f.is_file():
+                    raise DataError(f"missing results for {name}: {f}")
+                z.write(f, f.name)
+        return Path(out_zip)

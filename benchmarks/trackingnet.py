@@ -1,0 +1,71 @@
+"""TrackingNet: ``<root>/<SPLIT>/frames/<seq>/0.jpg …`` and ``<root>/<SPLIT>/anno/<seq>.txt``.
+
+``TEST`` has only the first box public: runs write ``<seq>.txt`` per sequence (comma-separated
+``x, y, w, h``) and ``unibench package`` zips them for the evaluation server; the ``TRAIN_<k>`` chunks
+carry full annotations and are scored locally with OPE (success AUC, precision, normalised precision,
+the metrics the TrackingNet server reports).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from unibench.benchmarks.base import BENCHMARKS
+from unibench.benchmarks.boxes import read_boxes
+from unibench.benchmarks.sot_common import OPEBenchmark
+
+from unibench.errors import DataError
+from unibench.io import image_size, read_rgb
+from unibench.types import BoxInit, Clip, MetricTable, VideoSequence
+
+
+class TrackingNet(OPEBenchmark):
+    def __init__(self, root, split: str | None = None, sequences=None, name="trackingnet"):
+        self.root = Path(root)
+        self.split = split or "TEST"
+        self.name = name
+        self.dir = self.root / self.split
+        if not (self.dir / "frames").is_dir() or not (self.dir / "anno").is_dir():
+            raise DataError(f"{self.dir}: expected TrackingNet's frames/ and anno/ folders")
+        self._names = (
+            list(sequences)
+            if sequences
+            else sorted(p.stem for p in (self.dir / "anno").glob("*.txt"))
+        )
+
+    def ground_truth(self, name: str) -> np.ndarray:
+        return read_boxes(self.dir / "anno" / f"{name}.txt")
+
+    def load_sequence(self, name: str) -> VideoSequence:
+        d = self.dir / "frames" / name
+        frames = sorted(d.glob("*.jpg"), key=lambda p: int(p.stem) if p.stem.isdigit() else p.stem)
+        if not frames:
+            raise DataError(f"sequence {name!r}: no .jpg frames in {d}")
+        gt = self.ground_truth(name)
+        clip = Clip(
+            tuple(p.stem for p in frames), lambda i: read_rgb(frames[i]), image_size(frames[0])
+        )
+        return VideoSequence(
+            name,
+            clip,
+            BoxInit(tuple(map(float, gt[0]))),
+            {"cache_key": f"{self.name}|{self.split}|{name}|{d.resolve()}"},
+        )
+
+    def evaluate(self, pred_dir: Path, sequences=None, progress: bool = False) -> MetricTable:
+        if self.split.upper() == "TEST":
+            raise DataError(
+                "TrackingNet TEST has no public ground truth: zip the results with "
+                "'unibench package --benchmark trackingnet' for the evaluation server"
+            )
+        return super().evaluate(pred_dir, sequences, progress)
+
+
+def _tn(data_root, split, sequences):
+    if data_root is None:
+        raise DataError("trackingnet needs --data-root DIR (the folder holding TEST/, TRAIN_k/)")
+    return TrackingNet(data_root, split, sequences)
+
+
+BENCHMARKS.register("trackingnet", _tn)
