@@ -4,6 +4,7 @@ from unibench.benchmarks import (  # noqa: F401  (registrations)
     davis,
     got10k,
     lasot,
+    mot,
     otb,
     synthetic,
     trackingnet,

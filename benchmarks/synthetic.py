@@ -257,7 +257,57 @@ def write_got10k(scenes: list[Scene], root: Path, split: str = "val") -> None:
     (root / "list.txt").write_text("".join(sc.name + "\n" for sc in scenes))
 
 
-WRITERS = {"davis2017": write_davis2017, "otb": write_otb, "got10k": write_got10k}
+def mot_scenes(seed: int = 0, n_sequences: int = 2, length: int = 30) -> list[Scene]:
+    """Busier scenes for association: 5 objects that cross and occlude each other."""
+    return [
+        make_scene(seed * 100 + 50 + i, f"SYNTH-{i + 1:02d}", length=length, n_objects=5)
+        for i in range(n_sequences)
+    ]
+
+
+def write_mot(scenes: list[Scene], root: Path, split: str = "train") -> None:
+    """MOTChallenge layout: img1/, seqinfo.ini, gt/gt.txt (all objects, amodal boxes, class 1,
+    visibility) and det/det.txt with noisy detections: 10% of visible objects missed, boxes jittered
+    by 5% of their size, ~0.5 false positives per frame with lower scores."""
+    root = Path(root) / split
+    for sc in mot_scenes(scenes[0].seed // 100 if scenes else 0):
+        d = root / sc.name
+        (d / "img1").mkdir(parents=True, exist_ok=True)
+        (d / "gt").mkdir(exist_ok=True)
+        (d / "det").mkdir(exist_ok=True)
+        rng = np.random.default_rng(sc.seed + 7)
+        gt, det = [], []
+        for t in range(sc.length):
+            fr = render(sc, t)
+            Image.fromarray(fr.rgb).save(d / "img1" / f"{t + 1:06d}.jpg", quality=95)
+            for oid, (x, y, w, h) in fr.amodal.items():
+                vis = fr.visible[oid]
+                if vis <= 0:
+                    continue
+                gt.append(f"{t + 1},{oid},{x + 1:.2f},{y + 1:.2f},{w:.2f},{h:.2f},1,1,{vis:.3f}\n")
+                if vis < 0.3 or rng.random() < 0.1:
+                    continue
+                jx, jy, jw, jh = rng.normal(0, 0.05, 4) * [w, h, w, h]
+                det.append(
+                    f"{t + 1},-1,{x + jx + 1:.2f},{y + jy + 1:.2f},{w + jw:.2f},"
+                    f"{h + jh:.2f},{rng.uniform(0.6, 1.0):.3f},-1,-1,-1\n"
+                )
+            for _ in range(rng.poisson(0.5)):
+                w, h = rng.uniform(20, 60, 2)
+                x, y = rng.uniform(0, sc.width - w), rng.uniform(0, sc.height - h)
+                det.append(
+                    f"{t + 1},-1,{x + 1:.2f},{y + 1:.2f},{w:.2f},{h:.2f},"
+                    f"{rng.uniform(0.5, 0.8):.3f},-1,-1,-1\n"
+                )
+        (d / "gt" / "gt.txt").write_text("".join(gt))
+        (d / "det" / "det.txt").write_text("".join(det))
+        (d / "seqinfo.ini").write_text(
+            f"[Sequence]\nname={sc.name}\nimDir=img1\nframeRate=30\nseqLength={sc.length}\n"
+            f"imWidth={sc.width}\nimHeight={sc.height}\nimExt=.jpg\n"
+        )
+
+
+WRITERS = {"davis2017": write_davis2017, "otb": write_otb, "got10k": write_got10k, "mot": write_mot}
 
 
 def cache_dir() -> Path:
@@ -311,7 +361,21 @@ def _synthetic_got10k(data_root, split, sequences):
     )
 
 
+def _synthetic_mot(data_root, split, sequences):
+    from unibench.benchmarks.mot import MOTChallenge
+
+    root = Path(data_root) if data_root else ensure_suite()
+    return MOTChallenge(
+        root / "mot" if (root / "mot").is_dir() else root,
+        split,
+        sequences,
+        benchmark="MOT17",
+        name="synthetic-mot",
+    )
+
+
 BENCHMARKS.register("synthetic-davis", _synthetic_davis)
+BENCHMARKS.register("synthetic-mot", _synthetic_mot)
 BENCHMARKS.register("synthetic-otb", _synthetic_otb)
 BENCHMARKS.register("synthetic-got10k", _synthetic_got10k)
-DEFAULT_SYNTHETIC = {"vos": "synthetic-davis", "sot": "synthetic-otb"}
+DEFAULT_SYNTHETIC = {"vos": "synthetic-davis", "sot": "synthetic-otb", "mot": "synthetic-mot"}

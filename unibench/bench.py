@@ -235,7 +235,7 @@ def main(what: str, args: list[str]) -> int:
         ).split(",")
         labels = [int(x) for x in opts.get("L", "5,10").split(",")]
         for C in [int(c) for c in opts.get("C", "256,1024").split(",")]:
-            for N in [int(n) for n in opts.get("N", "1,5,21").split(",")]:
+            for N in [int(n) for n in opts.get("N", "1,5,21").split(",") if n]:
                 base = None
                 for kind in kinds:
                     for L in labels if kind.startswith("cpu") else labels[:1]:

@@ -82,12 +82,20 @@ class BoxInit:
 
 
 @dataclass(frozen=True)
+class Observations:
+    """Association tasks: the detections of every frame, ``frame index → N×5`` (x, y, w, h, score),
+    0-based pixel boxes."""
+
+    boxes: tuple[np.ndarray, ...]
+
+
+@dataclass(frozen=True)
 class VideoSequence:
     """One benchmark sequence: frames plus the initial state a head starts from."""
 
     name: str
     clip: Clip
-    init: MaskInit | BoxInit
+    init: MaskInit | BoxInit | Observations
     meta: dict[str, Any] = field(default_factory=dict)
 
 
@@ -106,6 +114,16 @@ class BoxFramePrediction:
     index: int
     box: tuple[float, float, float, float]
     seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class TrackFramePrediction:
+    """An association head's output for one frame: track ids and their ``x, y, w, h`` boxes."""
+
+    index: int
+    ids: np.ndarray
+    boxes: np.ndarray
+    scores: np.ndarray
 
 
 @dataclass

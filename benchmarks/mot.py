@@ -1,0 +1,213 @@
+"""MOTChallenge MOT16/17/20: ``<root>/<split>/<seq>/seqinfo.ini``, ``img1/000001.jpg``,
+``gt/gt.txt`` (``frame, id, x, y, w, h, conf, class, visibility``; 1-based frames and pixels) and
+``det/det.txt`` (public detections ``frame, -1, x, y, w, h, score, …``), or a user-supplied detection
+folder ``<det_dir>/<seq>.txt`` in the same format (e.g. FairMOT's).
+
+A sequence whose ``seqinfo.ini`` length disagrees with the frames on disk is an error naming both
+numbers; ``truncate=True`` (for partial copies such as test fixtures) runs the frames present, scores
+only those, and says so in the log. Results are written as ``<out>/<seq>.txt`` with rows
+``frame, id, x, y, w, h, score, -1, -1, -1`` (the MOTChallenge submission format), and scored with
+TrackEval (:mod:`mot_metrics`), which needs no frames on disk.
+"""
+
+from __future__ import annotations
+
+import configparser
+import logging
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+from unibench.benchmarks import mot_metrics
+from unibench.benchmarks.base import BENCHMARKS, iter_progress
+
+from unibench.errors import DataError
+from unibench.io import image_size, read_rgb
+from unibench.types import Clip, MetricTable, Observations, TrackFramePrediction, VideoSequence
+
+logger = logging.getLogger(__name__)
+
+
+def read_mot_txt(path: Path, min_cols: int) -> np.ndarray:
+    """A MOTChallenge text file as a float array; malformed lines name the file and the line."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"missing {path}")
+    rows = []
+    for n, line in enumerate(path.read_text().splitlines(), 1):
+        if not line.strip():
+            continue
+        parts = [p for p in line.replace(" ", "").split(",") if p != ""]
+        try:
+            vals = [float(p) for p in parts]
+        except ValueError:
+            raise DataError(f"{path}:{n}: expected comma-separated numbers, got {line!r}") from None
+        if len(vals) < min_cols:
+            raise DataError(f"{path}:{n}: expected at least {min_cols} values, got {len(vals)}")
+        rows.append(vals[:10] + [-1.0] * (10 - len(vals[:10])))
+    return np.asarray(rows, float).reshape(-1, 10)
+
+
+def read_seqinfo(path: Path) -> dict[str, str]:
+    if not path.is_file():
+        raise DataError(f"missing {path}: expected the MOTChallenge seqinfo.ini")
+    cp = configparser.ConfigParser()
+    cp.read(path)
+    if "Sequence" not in cp:
+        raise DataError(f"{path}: no [Sequence] section")
+    return dict(cp["Sequence"])
+
+
+class MOTChallenge:
+    tasks = ("mot",)
+    head_defaults: dict = {}
+
+    def __init__(
+        self,
+        root,
+        split: str | None = None,
+        sequences=None,
+        det_dir=None,
+        benchmark: str = "MOT17",
+        truncate: bool = False,
+        name: str | None = None,
+    ):
+        self.root = Path(root)
+        self.split = split or "train"
+        self.benchmark = benchmark
+        self.name = name or benchmark.lower()
+        self.truncate = truncate
+        self.det_dir = Path(det_dir) if det_dir else None
+        self.dir = self.root / self.split
+        if not self.dir.is_dir():
+            raise DataError(f"{self.dir} does not exist: expected <root>/{self.split}/<seq>/")
+        self._names = (
+            list(sequences)
+            if sequences
+            else sorted(p.name for p in self.dir.iterdir() if (p / "seqinfo.ini").is_file())
+        )
+        if not self._names:
+            raise DataError(f"{self.dir}: no sequence with a seqinfo.ini")
+
+    def sequence_names(self) -> list[str]:
+        return list(self._names)
+
+    def primary_metrics(self) -> list[str]:
+        return ["HOTA", "IDF1", "MOTA"]
+
+    def _info(self, name: str) -> tuple[dict, list[Path], int]:
+        d = self.dir / name
+        info = read_seqinfo(d / "seqinfo.ini")
+        try:
+            length = int(info["seqlength"])
+        except (KeyError, ValueError) as exc:
+            raise DataError(f"{d / 'seqinfo.ini'}: no integer seqLength") from exc
+        img = d / info.get("imdir", "img1")
+        ext = info.get("imext", ".jpg")
+        frames = sorted(img.glob(f"*{ext}"))
+        if len(frames) != length:
+            if not self.truncate:
+                raise DataError(
+                    f"{d}: seqinfo.ini says seqLength={length} but {img} holds "
+                    f"{len(frames)} frames (pass truncate=True to use the frames present)"
+                )
+            logger.warning(
+                "%s: %d of %d frames present; running and scoring those only",
+                name,
+                len(frames),
+                length,
+            )
+            if [int(f.stem) for f in frames] != list(range(1, len(frames) + 1)):
+                raise DataError(f"{img}: the frames present are not 1…{len(frames)}")
+        return info, frames, len(frames)
+
+    def detections(self, name: str, n_frames: int) -> tuple[np.ndarray, ...]:
+        f = self.det_dir / f"{name}.txt" if self.det_dir else self.dir / name / "det" / "det.txt"
+        det = read_mot_txt(f, 7)
+        out = []
+        for t in range(1, n_frames + 1):
+            d = det[det[:, 0] == t]
+            out.append(np.c_[d[:, 2] - 1, d[:, 3] - 1, d[:, 4], d[:, 5], d[:, 6]])
+        return tuple(out)
+
+    def load_sequence(self, name: str) -> VideoSequence:
+        info, frames, n = self._info(name)
+        size = image_size(frames[0])
+        clip = Clip(tuple(p.stem for p in frames), lambda i: read_rgb(frames[i]), size)
+        return VideoSequence(
+            name,
+            clip,
+            Observations(self.detections(name, n)),
+            {
+                "frame_rate": float(info.get("framerate", 30)),
+                "cache_key": f"{self.name}|{name}|{n}|{frames[0].resolve()}",
+            },
+        )
+
+    def result_path(self, pred_dir: Path, name: str) -> Path:
+        return Path(pred_dir) / f"{name}.txt"
+
+    def write_predictions(
+        self, seq: VideoSequence, preds: Iterable[TrackFramePrediction], out: Path
+    ) -> int:
+        lines, n = [], 0
+        for p in preds:
+            n += 1
+            for i, b, s in zip(p.ids, p.boxes, p.scores, strict=True):
+                lines.append(
+                    f"{p.index + 1},{int(i)},{b[0] + 1:.2f},{b[1] + 1:.2f},{b[2]:.2f},"
+                    f"{b[3]:.2f},{s:.4f},-1,-1,-1\n"
+                )
+        if n != len(seq.clip):
+            raise DataError(f"{seq.name}: head produced {n} frames for {len(seq.clip)}")
+        Path(out).write_text("".join(lines))
+        return n
+
+    def _gt_and_length(self, name: str) -> tuple[np.ndarray, int]:
+        d = self.dir / name
+        info = read_seqinfo(d / "seqinfo.ini")
+        length = int(info.get("seqlength", 0))
+        gt = read_mot_txt(d / "gt" / "gt.txt", 9)
+        if self.truncate:
+            length = min(length, int(gt[:, 0].max()) if len(gt) else 0)
+        return gt[:, :9], length
+
+    def evaluate(self, pred_dir: Path, sequences=None, progress: bool = False) -> MetricTable:
+        data = {}
+        for name in iter_progress(list(sequences or self._names), "evaluate", progress):
+            gt, n = self._gt_and_length(name)
+            res = read_mot_txt(self.result_path(pred_dir, name), 7)[:, :7]
+            if self.truncate:
+                res = res[res[:, 0] <= n]
+            elif len(res) and res[:, 0].max() > n:
+                raise DataError(
+                    f"{self.result_path(pred_dir, name)}: frame {int(res[:, 0].max())} "
+                    f"beyond seqLength {n}"
+                )
+            data[name] = mot_metrics.sequence_data(name, gt, res, n, self.benchmark)
+        summary, per = mot_metrics.evaluate(data)
+        cols = ["sequence", "HOTA", "IDF1", "MOTA", "IDs", "DetA", "AssA", "FP", "FN"]
+        rows = [
+            {"sequence": n, **{k: v for k, v in m.items() if k in cols}} for n, m in per.items()
+        ]
+        return MetricTable(
+            cols,
+            rows,
+            summary,
+            protocol=f"TrackEval HOTA/CLEAR/Identity, {self.benchmark} preprocessing",
+        )
+
+
+def _factory(benchmark: str):
+    def make(data_root, split, sequences):
+        if data_root is None:
+            raise DataError(
+                f"{benchmark.lower()} needs --data-root DIR (the folder holding train/ and test/)"
+            )
+        return MOTChallenge(data_root, split, sequences, benchmark=benchmark)
+
+    return make
+
+
+for _b in ("MOT16", "MOT17", "MOT20"):
+    BENCHMARKS.register(_b.lower(), _factory(_b))

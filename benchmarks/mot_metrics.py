@@ -1,0 +1,118 @@
+"""MOT metrics through the ``trackeval`` package (HOTA, CLEAR, Identity), on in-memory data.
+
+The MOTChallenge preprocessing is TrackEval's own (``MotChallenge2DBox.get_preprocessed_seq_data``:
+only pedestrians are scored; tracker boxes matched (IoU ≥ 0.5, Hungarian) to distractor classes —
+person on vehicle, static person, distractor, reflection, and non-MOT vehicle on MOT20 — are removed;
+zero-marked ground truth is removed; ids are relabelled). We call it on a dataset object created
+without its file-reading constructor, so the numbers are TrackEval's, not a re-implementation.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+CLASSES = {
+    "pedestrian": 1,
+    "person_on_vehicle": 2,
+    "car": 3,
+    "bicycle": 4,
+    "motorbike": 5,
+    "non_mot_vehicle": 6,
+    "static_person": 7,
+    "distractor": 8,
+    "occluder": 9,
+    "occluder_on_ground": 10,
+    "occluder_full": 11,
+    "reflection": 12,
+    "crowd": 13,
+}
+
+
+def _dataset(benchmark: str, preprocess: bool):
+    from trackeval.datasets import MotChallenge2DBox
+
+    ds = MotChallenge2DBox.__new__(MotChallenge2DBox)
+    ds.benchmark = benchmark
+    ds.do_preproc = preprocess
+    ds.class_name_to_class_id = dict(CLASSES)
+    ds.valid_class_numbers = list(CLASSES.values())
+    return ds
+
+
+def sequence_data(
+    name: str,
+    gt: np.ndarray,
+    res: np.ndarray,
+    n_frames: int,
+    benchmark: str = "MOT17",
+    preprocess: bool = True,
+) -> dict:
+    """TrackEval's preprocessed data of one sequence.
+
+    Args:
+        gt: rows ``frame, id, x, y, w, h, conf, class, visibility`` (frames 1-based, MOTChallenge).
+        res: rows ``frame, id, x, y, w, h, conf`` (the tracker's file).
+    """
+    from trackeval.datasets._base_dataset import _BaseDataset
+
+    raw = {"num_timesteps": n_frames, "seq": name}
+    keys = (
+        "gt_ids",
+        "gt_dets",
+        "gt_classes",
+        "gt_extras",
+        "tracker_ids",
+        "tracker_dets",
+        "tracker_classes",
+        "tracker_confidences",
+        "similarity_scores",
+    )
+    for k in keys:
+        raw[k] = [None] * n_frames
+    for t in range(n_frames):
+        g = gt[gt[:, 0] == t + 1] if len(gt) else np.zeros((0, 9))
+        r = res[res[:, 0] == t + 1] if len(res) else np.zeros((0, 7))
+        raw["gt_ids"][t] = g[:, 1].astype(int)
+        raw["gt_dets"][t] = g[:, 2:6].astype(float)
+        raw["gt_classes"][t] = g[:, 7].astype(int)
+        raw["gt_extras"][t] = {"zero_marked": g[:, 6].astype(int)}
+        raw["tracker_ids"][t] = r[:, 1].astype(int)
+        raw["tracker_dets"][t] = r[:, 2:6].astype(float)
+        raw["tracker_classes"][t] = np.ones(len(r), int)
+        raw["tracker_confidences"][t] = r[:, 6].astype(float)
+        raw["similarity_scores"][t] = _BaseDataset._calculate_box_ious(
+            raw["gt_dets"][t], raw["tracker_dets"][t], box_format="xywh"
+        )
+    return _dataset(benchmark, preprocess).get_preprocessed_seq_data(raw, "pedestrian")
+
+
+def evaluate(seqs: dict[str, dict]) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
+    """HOTA, CLEAR and Identity per sequence and combined (TrackEval's combine_sequences)."""
+    from trackeval.metrics import CLEAR, HOTA, Identity
+
+    metrics = [HOTA(), CLEAR({"PRINT_CONFIG": False}), Identity({"PRINT_CONFIG": False})]
+    per: dict[str, dict] = {}
+    for name, data in seqs.items():
+        per[name] = {m.get_name(): m.eval_sequence(data) for m in metrics}
+    combined = {
+        m.get_name(): m.combine_sequences({n: per[n][m.get_name()] for n in per}) for m in metrics
+    }
+
+    def flat(res: dict) -> dict[str, float]:
+        h, c, i = res["HOTA"], res["CLEAR"], res["Identity"]
+        return {
+            "HOTA": float(np.mean(h["HOTA"])),
+            "DetA": float(np.mean(h["DetA"])),
+            "AssA": float(np.mean(h["AssA"])),
+            "MOTA": float(c["MOTA"]),
+            "MOTP": float(c["MOTP"]),
+            "IDF1": float(i["IDF1"]),
+            "IDs": float(c["IDSW"]),
+            "FP": float(c["CLR_FP"]),
+            "FN": float(c["CLR_FN"]),
+            "MT": float(c["MT"]),
+            "ML": float(c["ML"]),
+            "Frag": float(c["Frag"]),
+        }
+
+    return flat(combined), {n: flat(r) for n, r in per.items()}
