@@ -47,6 +47,7 @@ PERCENT_METRICS = {
     "SR0.5",
     "SR0.75",
 }
+PERCENT_METRICS |= {"HOTA", "IDF1", "MOTA", "MOTP", "DetA", "AssA"}
 
 
 def metric_table(t: MetricTable, title: str = "") -> str:
@@ -68,7 +69,19 @@ def results_table(records: Sequence[ResultRecord], metrics: Sequence[str] | None
         return "(no results stored)"
     if metrics is None:
         seen = {m for r in records for m in r.metrics}
-        order = ("J&F-Mean", "J-Mean", "F-Mean", "AUC", "Precision", "AO", "SR0.5")
+        order = (
+            "J&F-Mean",
+            "J-Mean",
+            "F-Mean",
+            "AUC",
+            "Precision",
+            "AO",
+            "SR0.5",
+            "HOTA",
+            "IDF1",
+            "MOTA",
+            "IDs",
+        )
         metrics = [m for m in order if m in seen]
     metrics = list(metrics)
     headers = ["model", "tap", "head", "task", "benchmark", "split", *metrics, "s/frame", "run"]

@@ -26,10 +26,13 @@ def _num(v: float) -> str:
 
 
 def _cell_parts(row: Row, col: Column) -> list[tuple[str, bool]]:
+    """Each layer's value and whether it is bold (strictly the better layer; ties bold none)."""
     best = row.best(col)
     vals = row.cells.get(col, {})
-    many = len(vals) > 1
-    return [(_num(vals[t]), many and best is not None and t == best[0]) for t in _taps(row, col)]
+    distinct = len({v for v in vals.values() if not math.isnan(v)}) > 1
+    return [
+        (_num(vals[t]), distinct and best is not None and t == best[0]) for t in _taps(row, col)
+    ]
 
 
 def markdown(rows: list[Row], title: str = "") -> str:

@@ -38,6 +38,7 @@ PERCENT = {
 MEASURED_METRICS = {
     "vos": ("J&F-Mean", "J-Mean", "F-Mean"),
     "sot": ("AUC", "Precision", "NormPrecision", "AO", "SR0.5", "SR0.75"),
+    "mot": ("IDF1", "HOTA", "MOTA", "IDs"),
 }
 TASK_ORDER = ("sot", "vos", "mot", "mots", "posetrack")
 
@@ -162,7 +163,7 @@ def columns(rows: list[Row]) -> list[Column]:
     """Columns in the paper's order: tasks, then benchmark and head, then J&F/J/F, IDF1/HOTA/IDs."""
     cols = {c for r in rows for c in r.cells}
     order = {m: i for ms in MEASURED_METRICS.values() for i, m in enumerate(ms)}
-    order.update({"AUC": 0, "IDF1": 0, "HOTA": 1, "IDs": 2})
+    order.update({"AUC": 0, "IDF1": 0, "HOTA": 1, "MOTA": 2, "IDs": 3})
     return sorted(
         cols,
         key=lambda c: (
