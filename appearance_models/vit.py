@@ -20,18 +20,10 @@ from unibench.appearance_models.base import (
     register_pretrained,
 )
 
+from unibench.protocols import VOS_PROTOCOLS
 from unibench.types import TapInfo
 
-DINO_VOS = {
-    "temperature": 0.1,
-    "topk": 5,
-    "n_recent": 7,
-    "radius_shape": "square",
-    "radius": 12.0,
-    "restrict_first": True,
-    "label_downsample": "nearest",
-    "output_norm": "minmax",
-}
+DINO_VOS = VOS_PROTOCOLS["dino"]
 
 
 class PatchTokenViT(VisionTransformer, AppearanceModel):

@@ -18,8 +18,7 @@ from unibench.benchmarks.boxes import read_boxes
 from unibench.benchmarks.sot_common import OPEBenchmark
 
 from unibench.errors import DataError
-from unibench.io import image_size, read_rgb
-from unibench.types import BoxInit, Clip, VideoSequence
+from unibench.types import VideoSequence
 
 
 def _flags(path: Path, n: int) -> np.ndarray:
@@ -84,15 +83,7 @@ class LaSOT(OPEBenchmark):
         gt = self.ground_truth(name)
         if len(frames) != len(gt):
             raise DataError(f"{d / 'groundtruth.txt'}: {len(gt)} boxes for {len(frames)} frames")
-        clip = Clip(
-            tuple(p.stem for p in frames), lambda i: read_rgb(frames[i]), image_size(frames[0])
-        )
-        return VideoSequence(
-            name,
-            clip,
-            BoxInit(tuple(map(float, gt[0]))),
-            {"cache_key": f"{self.name}|{name}|{len(frames)}|{d.resolve()}"},
-        )
+        return self._box_sequence(name, frames, gt[0], f"{name}|{d.resolve()}")
 
 
 def _lasot(data_root, split, sequences):

@@ -48,6 +48,21 @@ class OPEBenchmark:
         write_boxes(out, boxes)
         return len(boxes)
 
+    def _box_sequence(self, name: str, frames: list[Path], box, key: str) -> VideoSequence:
+        """A lazily loaded clip of ``frames`` started from ``box`` (0-based ``x, y, w, h``)."""
+        from unibench.io import image_size, read_rgb
+        from unibench.types import BoxInit, Clip
+
+        clip = Clip(
+            tuple(p.stem for p in frames), lambda i: read_rgb(frames[i]), image_size(frames[0])
+        )
+        return VideoSequence(
+            name,
+            clip,
+            BoxInit(tuple(float(v) for v in box)),
+            {"cache_key": f"{self.name}|{key}|{len(frames)}"},
+        )
+
     def valid_frames(self, name: str, gt: np.ndarray) -> np.ndarray | None:
         return None
 

@@ -16,8 +16,7 @@ from unibench.benchmarks.boxes import read_boxes
 from unibench.benchmarks.sot_common import OPEBenchmark
 
 from unibench.errors import DataError
-from unibench.io import image_size, read_rgb
-from unibench.types import BoxInit, Clip, MetricTable, VideoSequence
+from unibench.types import MetricTable, VideoSequence
 
 
 class TrackingNet(OPEBenchmark):
@@ -43,15 +42,7 @@ class TrackingNet(OPEBenchmark):
         if not frames:
             raise DataError(f"sequence {name!r}: no .jpg frames in {d}")
         gt = self.ground_truth(name)
-        clip = Clip(
-            tuple(p.stem for p in frames), lambda i: read_rgb(frames[i]), image_size(frames[0])
-        )
-        return VideoSequence(
-            name,
-            clip,
-            BoxInit(tuple(map(float, gt[0]))),
-            {"cache_key": f"{self.name}|{self.split}|{name}|{d.resolve()}"},
-        )
+        return self._box_sequence(name, frames, gt[0], f"{self.split}|{name}|{d.resolve()}")
 
     def evaluate(self, pred_dir: Path, sequences=None, progress: bool = False) -> MetricTable:
         if self.split.upper() == "TEST":

@@ -19,8 +19,7 @@ from unibench.benchmarks.boxes import polygon_to_box, read_regions
 from unibench.benchmarks.sot_common import OPEBenchmark
 
 from unibench.errors import DataError
-from unibench.io import image_size, read_rgb
-from unibench.types import BoxInit, Clip, VideoSequence
+from unibench.types import VideoSequence
 
 
 class VOT(OPEBenchmark):
@@ -71,15 +70,7 @@ class VOT(OPEBenchmark):
     def load_sequence(self, name: str) -> VideoSequence:
         frames = self.frames(name)
         gt = self.ground_truth(name)
-        clip = Clip(
-            tuple(p.stem for p in frames), lambda i: read_rgb(frames[i]), image_size(frames[0])
-        )
-        return VideoSequence(
-            name,
-            clip,
-            BoxInit(tuple(map(float, gt[0]))),
-            {"cache_key": f"{self.name}|{name}|{len(frames)}|{(self.root / name).resolve()}"},
-        )
+        return self._box_sequence(name, frames, gt[0], f"{name}|{(self.root / name).resolve()}")
 
 
 def _vot(data_root, split, sequences):

@@ -99,19 +99,13 @@ def _softmax_gather(
 
 
 def _prepare(query, memory, labels):
-    if query.dim() != 3 or memory.dim() != 4 or labels.dim() != 4:
-        raise ValueError("expected query C×h×w, memory F×C×h×w, labels F×L×h×w")
-    C, h, w = query.shape
+    """Dense layouts for the reference: ``s_q × C`` queries, ``s_m × C`` memory, ``s_m × L``."""
+    lab, grid = _labels_flat(query, memory, labels)
+    C = query.shape[0]
     Fm = memory.shape[0]
-    if memory.shape[1:] != (C, h, w) or labels.shape[0] != Fm or labels.shape[2:] != (h, w):
-        raise ValueError(
-            f"shape mismatch: query {tuple(query.shape)}, memory {tuple(memory.shape)}, "
-            f"labels {tuple(labels.shape)}"
-        )
-    q = query.reshape(C, h * w).t()
-    m = memory.reshape(Fm, C, h * w).permute(0, 2, 1).reshape(Fm * h * w, C)
-    lab = labels.reshape(Fm, labels.shape[1], h * w).permute(0, 2, 1).reshape(Fm * h * w, -1)
-    return q, m, lab, (h, w), Fm
+    q = query.reshape(C, -1).t()
+    m = memory.reshape(Fm, C, -1).permute(0, 2, 1).reshape(-1, C)
+    return q, m, lab, grid, Fm
 
 
 def _labels_flat(query, memory, labels) -> tuple[torch.Tensor, tuple[int, int]]:

@@ -65,6 +65,16 @@ def _softmaxes(S, tm, dm, temperature):
     return out[0], out[1]
 
 
+def _affinity(tracklets, detections, temperature, t_mask, d_mask):
+    """Prepared features, the joint affinity ``S`` and its two softmaxes (None when empty)."""
+    t, d, tm, dm = _prep(tracklets, detections, t_mask, d_mask)
+    if t.shape[0] == 0 or d.shape[0] == 0:
+        return t, d, None, None, None
+    S = torch.einsum("mac,nbc->manb", t, d)
+    P, Q = _softmaxes(S, tm, dm, temperature)
+    return t, d, S, P, Q
+
+
 def _cos(num, den, norm):
     return num / (den.clamp_min(0).sqrt() * norm.sqrt()).clamp_min(1e-12)
 
@@ -77,12 +87,10 @@ def rsm(
     d_mask: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """RSM via Gram matrices: ``M × N``, no reconstruction tensors."""
-    t, d, tm, dm = _prep(tracklets, detections, t_mask, d_mask)
+    t, d, S, P, Q = _affinity(tracklets, detections, temperature, t_mask, d_mask)
     M, N = t.shape[0], d.shape[0]
     if M == 0 or N == 0:
         return torch.zeros(M, N, device=t.device, dtype=t.dtype)
-    S = torch.einsum("mac,nbc->manb", t, d)
-    P, Q = _softmaxes(S, tm, dm, temperature)
     Gd = torch.einsum("nbc,nec->nbe", d, d)
     Gt = torch.einsum("mac,mec->mae", t, t)
     num_t = (P * S).sum((1, 3))
@@ -102,12 +110,10 @@ def rsm_direct(
     d_mask: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """The definition, materialising every reconstruction (``M × s_t × N × C`` and the mirror)."""
-    t, d, tm, dm = _prep(tracklets, detections, t_mask, d_mask)
+    t, d, S, P, Q = _affinity(tracklets, detections, temperature, t_mask, d_mask)
     M, N = t.shape[0], d.shape[0]
     if M == 0 or N == 0:
         return torch.zeros(M, N, device=t.device, dtype=t.dtype)
-    S = torch.einsum("mac,nbc->manb", t, d)
-    P, Q = _softmaxes(S, tm, dm, temperature)
     t_hat = torch.einsum("manb,nbc->manc", P, d)  # reconstruction of T_i from D_j
     d_hat = torch.einsum("manb,mac->mnbc", Q, t)  # reconstruction of D_j from T_i
     cos_t = torch.nn.functional.cosine_similarity(

@@ -27,31 +27,10 @@ import torch.nn.functional as F
 from unibench.cuda_ops import l2_normalize, propagate
 from unibench.heads.base import HEADS
 
+from unibench.protocols import VOS_PROTOCOLS
 from unibench.types import VideoSequence, VOSFramePrediction
 
-PRESETS: dict[str, dict[str, object]] = {
-    # UniTrack's VOS configuration is the default of PropagationParams.
-    "unitrack": {},
-    "crw": {"n_recent": 20},
-    "dino": {
-        "temperature": 0.1,
-        "topk": 5,
-        "n_recent": 7,
-        "radius_shape": "square",
-        "radius": 12.0,
-        "restrict_first": True,
-        "label_downsample": "nearest",
-        "output_norm": "minmax",
-    },
-    "vfs": {
-        "temperature": 0.07,
-        "topk": 10,
-        "n_recent": 20,
-        "restrict_first": True,
-        "label_downsample": "nearest",
-        "output_norm": "minmax",
-    },
-}
+PRESETS = VOS_PROTOCOLS  # named presets: unitrack (default), crw, dino, vfs
 
 
 @dataclass
