@@ -63,6 +63,14 @@ class OPEBenchmark:
             {"cache_key": f"{self.name}|{key}|{len(frames)}"},
         )
 
+    def read_trajectory(self, pred_dir: Path, name: str, gt: np.ndarray) -> np.ndarray:
+        """The predicted boxes of a sequence, checked against the ground-truth length."""
+        f = self.result_path(pred_dir, name)
+        pred = read_boxes(f)
+        if len(pred) != len(gt):
+            raise DataError(f"{f}: {len(pred)} boxes for {len(gt)} ground-truth frames")
+        return pred
+
     def valid_frames(self, name: str, gt: np.ndarray) -> np.ndarray | None:
         return None
 
@@ -70,10 +78,7 @@ class OPEBenchmark:
         rows, curves = [], []
         for name in iter_progress(list(sequences or self._names), "evaluate", progress):
             gt = self.ground_truth(name)
-            f = self.result_path(pred_dir, name)
-            pred = read_boxes(f)
-            if len(pred) != len(gt):
-                raise DataError(f"{f}: {len(pred)} boxes for {len(gt)} ground-truth frames")
+            pred = self.read_trajectory(pred_dir, name, gt)
             c = sot_metrics.ope_curves(pred, gt, self.valid_frames(name, gt))
             curves.append(c)
             rows.append(

@@ -4,9 +4,11 @@
 rectangle) or ``area`` (SiamFC's area-preserving box)), an optional ``list.txt`` at the root, and an
 optional ``*_frames.txt`` holding ``first,last`` (the SiamFC demo's frame range).
 
-VOT's own reset-based protocol (accuracy, robustness, EAO) is not implemented: the sequences are
-scored like OTB (OPE on the converted boxes), which is what single-object-tracking tables that mix
-VOT sequences into OPE do.
+Results use the VOT toolkit's trajectory layout of its one-pass ("unsupervised") experiment:
+``<out>/<seq>/<seq>_001.txt`` with ``1`` on the initialisation frame and one ``x,y,w,h`` region per
+later frame, and ``<seq>_time.txt``; polygon regions in a result file are read too. VOT's reset-based
+protocol (accuracy, robustness, EAO) is not implemented: the sequences are scored like OTB (OPE on
+the converted boxes).
 """
 
 from __future__ import annotations
@@ -23,6 +25,48 @@ from unibench.types import VideoSequence
 
 
 class VOT(OPEBenchmark):
+    def result_path(self, pred_dir: Path, name: str) -> Path:
+        return Path(pred_dir) / name  # a folder: <seq>/<seq>_001.txt (VOT trajectory layout)
+
+    def write_predictions(self, seq: VideoSequence, preds, out: Path) -> int:
+        ps = list(preds)
+        if len(ps) != len(seq.clip):
+            raise DataError(f"{seq.name}: head produced {len(ps)} boxes for {len(seq.clip)} frames")
+        lines = ["1\n"] + [",".join(f"{v:.4f}" for v in p.box) + "\n" for p in ps[1:]]
+        (Path(out) / f"{seq.name}_001.txt").write_text("".join(lines))
+        (Path(out) / f"{seq.name}_time.txt").write_text("".join(f"{p.seconds:.6f}\n" for p in ps))
+        return len(ps)
+
+    def read_trajectory(self, pred_dir: Path, name: str, gt: np.ndarray) -> np.ndarray:
+        """A VOT trajectory as boxes; the initialisation line ``1`` takes the ground truth."""
+        f = Path(pred_dir) / name / f"{name}_001.txt"
+        if not f.is_file():
+            raise DataError(f"missing prediction {f}")
+        boxes = []
+        for n, line in enumerate(f.read_text().splitlines(), 1):
+            vals = [v for v in line.replace("\t", ",").replace(" ", ",").split(",") if v]
+            try:
+                nums = [float(v) for v in vals]
+            except ValueError:
+                raise DataError(
+                    f"{f}:{n}: expected a VOT region or status code, got {line!r}"
+                ) from None
+            if len(nums) == 1:  # status code (1 = initialisation)
+                boxes.append(gt[len(boxes)] if int(nums[0]) == 1 else [np.nan] * 4)
+            elif len(nums) in (4, 8):
+                boxes.append(polygon_to_box(np.array([nums]), self.polygon)[0])
+            else:
+                raise DataError(f"{f}:{n}: expected 1, 4 or 8 values, got {len(nums)}")
+        out = np.asarray(boxes, float)
+        if len(out) != len(gt):
+            raise DataError(f"{f}: {len(out)} regions for {len(gt)} ground-truth frames")
+        if np.isnan(out).any():
+            raise DataError(
+                f"{f}: failure/skip codes belong to VOT's reset protocol, which is not "
+                f"scored here (one-pass trajectories only)"
+            )
+        return out
+
     protocol = "OPE on VOT sequences (polygons → axis-aligned boxes); not VOT's EAO protocol"
 
     def __init__(self, root, split=None, sequences=None, name="vot", polygon: str = "bounds"):

@@ -175,3 +175,28 @@ def test_real_vot_bag_through_the_adapter(realdata):
     assert len(seq.clip) == 196 and seq.clip.size == (360, 480)
     gt = vot.ground_truth("vot2015-bag")
     assert gt.shape == (196, 4) and seq.init.box == tuple(gt[0])
+
+
+def test_vot_trajectory_layout_roundtrip(tmp_path):
+    from unibench.benchmarks.vot import VOT
+
+    from unibench.types import BoxFramePrediction
+
+    d = tmp_path / "data" / "ball"
+    (d / "color").mkdir(parents=True)
+    for i in range(3):
+        Image.new("RGB", (40, 30)).save(d / "color" / f"{i + 1:08d}.jpg")
+    (d / "groundtruth.txt").write_text("0,5,5,0,10,5,5,10\n" * 3)
+    vot = VOT(tmp_path / "data")
+    seq = vot.load_sequence("ball")
+    out = tmp_path / "res" / "ball"
+    out.mkdir(parents=True)
+    preds = [BoxFramePrediction(i, seq.init.box, 0.01) for i in range(3)]
+    vot.write_predictions(seq, preds, out)
+    assert (out / "ball_001.txt").read_text().splitlines()[0] == "1"
+    assert len((out / "ball_time.txt").read_text().splitlines()) == 3
+    t = vot.evaluate(tmp_path / "res")
+    assert t.summary["AUC"] == pytest.approx(20 / 21)
+    (out / "ball_001.txt").write_text("1\n2\n0,0,10,10\n")  # a failure code: reset protocol
+    with pytest.raises(DataError, match="reset protocol"):
+        vot.evaluate(tmp_path / "res")
