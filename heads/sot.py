@@ -117,11 +117,7 @@ class XCorrHead:
 
         z_sz, x_sz = sizes(sz)
         img = extractor.preprocess(seq.clip.frame(0))
-        zf = _features(
-            extractor, crop(img, tuple(center), (z_sz, z_sz), (p.exemplar_sz, p.exemplar_sz))
-        )
-        if p.normalize:
-            zf = F.normalize(zf, dim=1)
+        zf = self._kernel(extractor, img, center, z_sz, x_sz)
         n = p.scale_num
         factors = p.scale_step ** torch.linspace(-(n // 2), n // 2, n)
         stride = extractor.info.stride

@@ -133,3 +133,23 @@ def test_ridge_kernel_discriminates_background(moving_target):
     resp = torch.nn.functional.conv2d(inst, k_r)[0, 0]
     iy, ix = divmod(int(resp.argmax()), resp.shape[-1])
     assert abs(iy - resp.shape[0] // 2) <= 1 and abs(ix - resp.shape[1] // 2) <= 1
+
+
+def test_ridge_head_tracks_with_its_own_kernel(moving_target, monkeypatch):
+    """The ridge head must correlate with the ridge kernel, not the plain exemplar."""
+    from unibench.heads.sot import RidgeHead, XCorrHead
+
+    seq, _ = moving_target
+    ex, _ = create_model("resnet18")
+    calls = []
+    original = RidgeHead._kernel
+
+    def spy(self, *a):
+        calls.append(1)
+        return original(self, *a)
+
+    monkeypatch.setattr(RidgeHead, "_kernel", spy)
+    ridge = [p.box for p in RidgeHead(RidgeParams()).track(seq, ex)]
+    xcorr = [p.box for p in XCorrHead(XCorrParams()).track(seq, ex)]
+    assert calls == [1]
+    assert ridge != xcorr  # random 256-d features: the fitted kernel changes the responses
