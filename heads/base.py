@@ -1,7 +1,8 @@
 """Task heads: training-free modules that turn feature maps into per-task predictions.
 
 Contract of a registered head: a class with ``task`` (str), ``Params`` (a dataclass of every
-hyperparameter, recorded in each result) and ``__init__(params)``; ``track(sequence, extractor)``
+hyperparameter, recorded in each result), optionally ``presets`` (name → parameter values, applied
+with ``head.preset=NAME``) and ``__init__(params)``; ``track(sequence, extractor)``
 yields one prediction per frame of the sequence. Heads never import benchmarks.
 """
 

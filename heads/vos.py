@@ -95,6 +95,7 @@ def one_hot(mask: np.ndarray, object_ids: tuple[int, ...]) -> torch.Tensor:
 class MaskPropagationHead:
     task = "vos"
     Params = PropagationParams
+    presets = PRESETS
 
     def __init__(self, params: PropagationParams) -> None:
         self.p = params

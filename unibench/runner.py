@@ -55,8 +55,7 @@ def resolve_config(
         C.check_keys(C.RunConfig, layer.data, layer.source)
 
     # what the user layers say about the things that pick the lower layers
-    prov: dict[str, str] = {}
-    probe = C.deep_merge({}, {}, "", prov)
+    probe: dict[str, Any] = {}
     for layer in user_layers:
         C.deep_merge(probe, layer.data, layer.source, {})
     run0 = C.from_dict(C.RunConfig, {k: v for k, v in probe.items() if k != "head"}, "config")
@@ -92,7 +91,7 @@ def resolve_config(
     preset = None
     for layer in user_layers:
         preset = (layer.data.get("head") or {}).get("params", {}).get("preset", preset)
-    presets = getattr(__import__(head_cls.__module__, fromlist=["PRESETS"]), "PRESETS", {})
+    presets = getattr(head_cls, "presets", {})
     if preset is not None:
         if preset not in presets:
             raise ConfigError(
