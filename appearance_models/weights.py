@@ -8,7 +8,6 @@ path where a manually downloaded file is picked up.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import urllib.error
@@ -16,20 +15,13 @@ import urllib.request
 from pathlib import Path
 
 from unibench.errors import CheckpointError
+from unibench.io import sha256_of
 
 logger = logging.getLogger(__name__)
 
 
 def cache_root() -> Path:
     return Path(os.environ.get("UNIBENCH_CACHE", Path.home() / ".cache" / "unibench")) / "weights"
-
-
-def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def verify(path: Path, expected: str | None) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 
+from unibench.reports.table import PERCENT
+
 from unibench.types import MetricTable, ResultRecord
 
 
@@ -30,24 +32,7 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     return "\n".join(out)
 
 
-PERCENT_METRICS = {
-    "J&F-Mean",
-    "J-Mean",
-    "J-Recall",
-    "J-Decay",
-    "F-Mean",
-    "F-Recall",
-    "F-Decay",
-    "AUC",
-    "Precision",
-    "NormPrecision",
-    "NormPrecision@0.2",
-    "SuccessRate",
-    "AO",
-    "SR0.5",
-    "SR0.75",
-}
-PERCENT_METRICS |= {"HOTA", "IDF1", "MOTA", "MOTP", "DetA", "AssA"}
+PERCENT_METRICS = PERCENT  # figures stored as fractions, printed in percent
 
 
 def metric_table(t: MetricTable, title: str = "") -> str:

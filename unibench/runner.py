@@ -22,7 +22,7 @@ import yaml
 
 from unibench import config as C
 from unibench.errors import ConfigError
-from unibench.io import atomic_write_text, staging_dir
+from unibench.io import atomic_write_text, sha256_of, staging_dir
 from unibench.store import ResultStore, environment, git_sha, now_iso
 from unibench.types import MetricTable, ResultRecord
 
@@ -127,14 +127,6 @@ class RunOutcome:
     skipped: list[str]
 
 
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _identity(cfg: C.RunConfig, params: dict, bench, tap: str, ckpt_id: str | None) -> dict:
     return {
         "task": cfg.task,
@@ -150,7 +142,7 @@ def _identity(cfg: C.RunConfig, params: dict, bench, tap: str, ckpt_id: str | No
     }
 
 
-def _feature_cache(cfg: C.RunConfig, card, tap: str, ckpt_id: str | None, height):
+def _feature_cache(card, tap: str, ckpt_id: str | None, height):
     from unibench.featcache import FeatureCache
 
     ident = {"card": C.to_dict(card), "checkpoint": ckpt_id, "tap": tap, "input_height": height}
@@ -184,7 +176,6 @@ class _Worker:
         self.ckpt_id = _checkpoint_id(cfg)
         if cfg.output.feature_cache:
             self.extractor.cache = _feature_cache(
-                cfg,
                 self.extractor.cfg,
                 self.extractor.tap,
                 self.ckpt_id,
@@ -239,7 +230,7 @@ def _checkpoint_id(cfg: C.RunConfig) -> str | None:
         from unibench.errors import CheckpointError
 
         raise CheckpointError(f"checkpoint {p} does not exist")
-    return f"{p.name}@{file_sha256(p)[:12]}"
+    return f"{p.name}@{sha256_of(p)[:12]}"
 
 
 def plan(resolved: C.ResolvedConfig) -> tuple[str, dict, Any, str]:
