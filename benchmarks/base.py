@@ -2,7 +2,9 @@
 and score a prediction folder with the benchmark's official protocol.
 
 Contract of a registered benchmark factory: ``factory(data_root: Path | None, split: str | None,
-sequences: tuple[str, ...] | None) -> Benchmark``. Adapters never import heads or models.
+sequences: tuple[str, ...] | None) -> Benchmark``; association benchmarks also take
+``detections=`` (a folder of per-sequence detection files that replaces the benchmark's own). Adapters
+never import heads or models.
 """
 
 from __future__ import annotations
@@ -48,3 +50,20 @@ def iter_progress(items: list[str], desc: str, enabled: bool) -> Iterator[str]:
     from tqdm import tqdm
 
     yield from tqdm(items, desc=desc, unit="seq", leave=False)
+
+
+def build_benchmark(name: str, data_root, split, sequences, detections=None):
+    """Build a registered benchmark; ``detections`` only where the benchmark takes them."""
+    import inspect
+
+    from unibench.errors import ConfigError
+
+    factory = BENCHMARKS.get(name)
+    if detections is None:
+        return factory(data_root, split, sequences)
+    if "detections" not in inspect.signature(factory).parameters:
+        raise ConfigError(
+            f"benchmark {name!r} takes no detection folder (benchmark.detections / --detections "
+            "applies to association benchmarks: MOTChallenge, MOTS, PoseTrack, BDD100K)"
+        )
+    return factory(data_root, split, sequences, detections=detections)

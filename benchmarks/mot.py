@@ -123,6 +123,10 @@ class MOTChallenge:
 
     def detections(self, name: str, n_frames: int) -> tuple[np.ndarray, ...]:
         f = self.det_dir / f"{name}.txt" if self.det_dir else self.dir / name / "det" / "det.txt"
+        if self.det_dir and not f.is_file():
+            raise DataError(
+                f"missing {f}: the detection folder needs one <sequence>.txt per sequence"
+            )
         det = read_mot_txt(f, 7)
         out = []
         for t in range(1, n_frames + 1):
@@ -199,12 +203,12 @@ class MOTChallenge:
 
 
 def _factory(benchmark: str):
-    def make(data_root, split, sequences):
+    def make(data_root, split, sequences, detections=None):
         if data_root is None:
             raise DataError(
                 f"{benchmark.lower()} needs --data-root DIR (the folder holding train/ and test/)"
             )
-        return MOTChallenge(data_root, split, sequences, benchmark=benchmark)
+        return MOTChallenge(data_root, split, sequences, det_dir=detections, benchmark=benchmark)
 
     return make
 

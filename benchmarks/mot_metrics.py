@@ -106,6 +106,7 @@ def evaluate(seqs: dict[str, dict]) -> tuple[dict[str, float], dict[str, dict[st
             "AssA": float(np.mean(h["AssA"])),
             "MOTA": float(c["MOTA"]),
             "MOTP": float(c["MOTP"]),
+            "sMOTA": float(c["sMOTA"]),
             "IDF1": float(i["IDF1"]),
             "IDs": float(c["IDSW"]),
             "FP": float(c["CLR_FP"]),

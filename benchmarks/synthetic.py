@@ -12,6 +12,7 @@ once into ``$UNIBENCH_CACHE/synthetic/<version>-seed<seed>/`` (default ``~/.cach
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from unibench.benchmarks.base import BENCHMARKS
 from unibench.benchmarks.davis import Davis, write_palette_png
 
 from unibench.io import atomic_write_text, staging_dir
+from unibench.protocols import POSETRACK18_KEYPOINTS
 
 logger = logging.getLogger(__name__)
 VERSION = "v1"
@@ -93,6 +95,33 @@ def _palette(rng: np.random.Generator, hue: float) -> np.ndarray:
     return np.array(cols, np.float32)
 
 
+# A PoseTrack18 skeleton (COCO keypoint order) in object units (u right, v down), inside every
+# shape (ellipse, box, diamond), so that each object is also a "person" for the pose tasks.
+POSE_TEMPLATE = np.array(
+    [
+        [0.0, -0.7],  # nose
+        [0.0, -0.55],  # head_bottom
+        [0.0, -0.9],  # head_top
+        [0.15, -0.72],  # left_ear
+        [-0.15, -0.72],  # right_ear
+        [0.3, -0.4],  # left_shoulder
+        [-0.3, -0.4],  # right_shoulder
+        [0.45, -0.12],  # left_elbow
+        [-0.45, -0.12],  # right_elbow
+        [0.5, 0.15],  # left_wrist
+        [-0.5, 0.15],  # right_wrist
+        [0.2, 0.2],  # left_hip
+        [-0.2, 0.2],  # right_hip
+        [0.25, 0.5],  # left_knee
+        [-0.25, 0.5],  # right_knee
+        [0.25, 0.72],  # left_ankle
+        [-0.25, 0.72],  # right_ankle
+    ],
+    np.float32,
+)
+EARS = (3, 4)  # never annotated in PoseTrack18
+
+
 def make_scene(
     seed: int, name: str, length: int = 24, height: int = 240, width: int = 352, n_objects: int = 3
 ) -> Scene:
@@ -124,7 +153,7 @@ def make_scene(
                     pos[d] = np.clip(pos[d], 30, lim - 30)
         phase, freq = rng.uniform(0, 6.28), rng.uniform(0.5, 1.5)
         scales = 1 + 0.25 * np.sin(2 * np.pi * freq * np.arange(length) / length + phase)
-        kps = np.array([[0, 0], [-0.6, -0.6], [0.6, -0.6], [-0.6, 0.6], [0.6, 0.6]], np.float32)
+        kps = POSE_TEMPLATE
         objs.append(
             SceneObject(
                 i + 1, ("ellipse", "box", "diamond")[i % 3], (rx, ry), tex, centers, scales, kps
@@ -301,13 +330,186 @@ def write_mot(scenes: list[Scene], root: Path, split: str = "train") -> None:
                 )
         (d / "gt" / "gt.txt").write_text("".join(gt))
         (d / "det" / "det.txt").write_text("".join(det))
-        (d / "seqinfo.ini").write_text(
-            f"[Sequence]\nname={sc.name}\nimDir=img1\nframeRate=30\nseqLength={sc.length}\n"
-            f"imWidth={sc.width}\nimHeight={sc.height}\nimExt=.jpg\n"
-        )
+        (d / "seqinfo.ini").write_text(_seqinfo(sc))
 
 
-WRITERS = {"davis2017": write_davis2017, "otb": write_otb, "got10k": write_got10k, "mot": write_mot}
+def _encode(mask: np.ndarray) -> str:
+    from pycocotools import mask as mask_utils
+
+    return mask_utils.encode(np.asfortranarray(mask.astype(np.uint8)))["counts"].decode()
+
+
+def _seqinfo(sc: Scene) -> str:
+    return (
+        f"[Sequence]\nname={sc.name}\nimDir=img1\nframeRate=30\nseqLength={sc.length}\n"
+        f"imWidth={sc.width}\nimHeight={sc.height}\nimExt=.jpg\n"
+    )
+
+
+def write_mots(scenes: list[Scene], root: Path, split: str = "train") -> None:
+    """MOTS20 layout from the MOT scenes: gt/gt.txt with the visible masks (class 2, id 2000 + object)
+    and an ignore region (class 10: a bottom-left corner minus the objects over it), and
+    det/det.txt with noisy mask detections and a score column: 10% of visible objects missed, masks
+    grown or shrunk by 1–2 px and shifted by up to 2 px, ~0.5 false blobs per frame, some of them in
+    the ignore region."""
+    from scipy import ndimage
+
+    root = Path(root) / split
+    for sc in mot_scenes(scenes[0].seed // 100 if scenes else 0):
+        d = root / sc.name
+        (d / "img1").mkdir(parents=True, exist_ok=True)
+        (d / "gt").mkdir(exist_ok=True)
+        (d / "det").mkdir(exist_ok=True)
+        rng = np.random.default_rng(sc.seed + 11)
+        h, w = sc.height, sc.width
+        corner = np.zeros((h, w), bool)
+        corner[h - 48 :, :72] = True
+        yy, xx = np.mgrid[0:h, 0:w]
+        gt, det = [], []
+        for t in range(sc.length):
+            fr = render(sc, t)
+            Image.fromarray(fr.rgb).save(d / "img1" / f"{t + 1:06d}.jpg", quality=95)
+            for o in sc.objects:
+                m = fr.labels == o.oid
+                if not m.any():
+                    continue
+                gt.append(f"{t + 1} {2000 + o.oid} 2 {h} {w} {_encode(m)}\n")
+                if fr.visible[o.oid] < 0.3 or rng.random() < 0.1:
+                    continue
+                k = int(rng.integers(1, 3))
+                m = (ndimage.binary_dilation if rng.random() < 0.5 else ndimage.binary_erosion)(
+                    m, iterations=k
+                )
+                m = np.roll(m, tuple(rng.integers(-2, 3, 2)), axis=(0, 1))
+                if m.any():
+                    det.append(f"{t + 1} -1 2 {h} {w} {_encode(m)} {rng.uniform(0.6, 1.0):.3f}\n")
+            gt.append(f"{t + 1} 10000 10 {h} {w} {_encode(corner & (fr.labels == 0))}\n")
+            for _ in range(rng.poisson(0.5)):
+                rx, ry = rng.uniform(8, 24, 2)
+                in_corner = rng.random() < 0.4
+                cx = rng.uniform(rx, 72 - rx) if in_corner else rng.uniform(rx, w - rx)
+                cy = rng.uniform(h - 48 + ry, h - ry) if in_corner else rng.uniform(ry, h - ry)
+                blob = ((xx - cx) / rx) ** 2 + ((yy - cy) / ry) ** 2 <= 1
+                det.append(f"{t + 1} -1 2 {h} {w} {_encode(blob)} {rng.uniform(0.5, 0.8):.3f}\n")
+        (d / "gt" / "gt.txt").write_text("".join(gt))
+        (d / "det" / "det.txt").write_text("".join(det))
+        (d / "seqinfo.ini").write_text(_seqinfo(sc))
+
+
+def _head_box(k: np.ndarray) -> list[float]:
+    """A head box around head_top and head_bottom: height 1.2 × their distance, width 0.8 × that."""
+    top, bottom = k[2, :2], k[1, :2]
+    h = 1.2 * float(np.hypot(*(top - bottom)))
+    cx, cy = (top + bottom) / 2
+    return [float(cx - 0.4 * h), float(cy - h / 2), 0.8 * h, h]
+
+
+def write_posetrack(scenes: list[Scene], root: Path, split: str = "val") -> None:
+    """PoseTrack18 layout from the MOT scenes (each object a "person" with the 17-point skeleton):
+    images/<split>/<video>/000000.jpg, annotations/<split>/<video>.json (every frame labelled,
+    visible keypoints only, ears never annotated, head boxes, an ignore region in the top-right
+    corner) and detections/<split>/<video>.json: COCO-results pose detections with 10% of persons
+    missed, keypoints jittered by 1.5 px and each dropped with probability 0.1, and ~0.3 false poses
+    per frame with lower scores."""
+    root = Path(root)
+    cats = [
+        {
+            "id": 1,
+            "name": "person",
+            "supercategory": "person",
+            "keypoints": list(POSETRACK18_KEYPOINTS),
+            "skeleton": [],
+        }
+    ]
+    for v, sc in enumerate(mot_scenes(scenes[0].seed // 100 if scenes else 0)):
+        vid = f"{v + 1:06d}_synth"
+        img_dir = root / "images" / split / vid
+        img_dir.mkdir(parents=True, exist_ok=True)
+        rng = np.random.default_rng(sc.seed + 13)
+        h, w = sc.height, sc.width
+        ign_x, ign_y = [w - 70, w - 1, w - 1, w - 70], [0, 0, 44, 44]
+        images, anns, dets = [], [], []
+        for t in range(sc.length):
+            fr = render(sc, t)
+            name = f"images/{split}/{vid}/{t:06d}.jpg"
+            Image.fromarray(fr.rgb).save(root / name, quality=95)
+            image_id = 10_000_000 + (v + 1) * 10_000 + t
+            images.append(
+                {
+                    "id": image_id,
+                    "frame_id": image_id,
+                    "vid_id": f"{v + 1:06d}",
+                    "file_name": name,
+                    "nframes": sc.length,
+                    "is_labeled": True,
+                    "width": w,
+                    "height": h,
+                    "ignore_regions_x": [ign_x],
+                    "ignore_regions_y": [ign_y],
+                }
+            )
+            for o in sc.objects:
+                k = fr.keypoints[o.oid].copy()
+                k[list(EARS), 2] = 0
+                vis = k[:, 2] > 0
+                if not vis.any():
+                    continue
+                gt_k = np.where(vis[:, None], k, 0.0)
+                anns.append(
+                    {
+                        "id": image_id * 100 + o.oid,
+                        "image_id": image_id,
+                        "track_id": o.oid - 1,
+                        "category_id": 1,
+                        "keypoints": [round(float(x), 2) for x in gt_k.ravel()],
+                        "num_keypoints": int(vis.sum()),
+                        "bbox": [round(float(x), 2) for x in fr.amodal[o.oid]],
+                        "bbox_head": [round(x, 2) for x in _head_box(fr.keypoints[o.oid])],
+                    }
+                )
+                if vis.sum() < 4 or rng.random() < 0.1:
+                    continue
+                dk = fr.keypoints[o.oid].copy()
+                dk[:, :2] += rng.normal(0, 1.5, (len(dk), 2))
+                dk[:, 2] = (dk[:, 2] > 0) & (rng.random(len(dk)) > 0.1)
+                dk[:, 2] *= rng.uniform(0.5, 1.0, len(dk))
+                dk[dk[:, 2] == 0, :2] = 0
+                dets.append(
+                    {
+                        "image_id": image_id,
+                        "category_id": 1,
+                        "keypoints": [round(float(x), 3) for x in dk.ravel()],
+                        "score": round(float(rng.uniform(0.6, 1.0)), 3),
+                    }
+                )
+            for _ in range(rng.poisson(0.3)):
+                s = rng.uniform(15, 30)
+                c = rng.uniform([s, s], [w - s, h - s])
+                dk = np.c_[POSE_TEMPLATE * s + c, rng.uniform(0.3, 0.8, len(POSE_TEMPLATE))]
+                dets.append(
+                    {
+                        "image_id": image_id,
+                        "category_id": 1,
+                        "keypoints": [round(float(x), 3) for x in dk.ravel()],
+                        "score": round(float(rng.uniform(0.3, 0.7)), 3),
+                    }
+                )
+        for sub, doc in (
+            ("annotations", {"images": images, "annotations": anns, "categories": cats}),
+            ("detections", dets),
+        ):
+            (root / sub / split).mkdir(parents=True, exist_ok=True)
+            (root / sub / split / f"{vid}.json").write_text(json.dumps(doc))
+
+
+WRITERS = {
+    "davis2017": write_davis2017,
+    "otb": write_otb,
+    "got10k": write_got10k,
+    "mot": write_mot,
+    "mots": write_mots,
+    "posetrack": write_posetrack,
+}
 
 
 def cache_dir() -> Path:
@@ -361,7 +563,7 @@ def _synthetic_got10k(data_root, split, sequences):
     )
 
 
-def _synthetic_mot(data_root, split, sequences):
+def _synthetic_mot(data_root, split, sequences, detections=None):
     from unibench.benchmarks.mot import MOTChallenge
 
     root = Path(data_root) if data_root else ensure_suite()
@@ -369,13 +571,48 @@ def _synthetic_mot(data_root, split, sequences):
         root / "mot" if (root / "mot").is_dir() else root,
         split,
         sequences,
+        det_dir=detections,
         benchmark="MOT17",
         name="synthetic-mot",
     )
 
 
+def _synthetic_mots(data_root, split, sequences, detections=None):
+    from unibench.benchmarks.mots import MOTS20
+
+    root = Path(data_root) if data_root else ensure_suite()
+    return MOTS20(
+        root / "mots" if (root / "mots").is_dir() else root,
+        split,
+        sequences,
+        detections,
+        name="synthetic-mots",
+    )
+
+
+def _synthetic_posetrack(data_root, split, sequences, detections=None):
+    from unibench.benchmarks.posetrack import PoseTrack18
+
+    root = Path(data_root) if data_root else ensure_suite()
+    return PoseTrack18(
+        root / "posetrack" if (root / "posetrack").is_dir() else root,
+        split,
+        sequences,
+        detections,
+        name="synthetic-posetrack",
+    )
+
+
 BENCHMARKS.register("synthetic-davis", _synthetic_davis)
+BENCHMARKS.register("synthetic-posetrack", _synthetic_posetrack)
+BENCHMARKS.register("synthetic-mots", _synthetic_mots)
 BENCHMARKS.register("synthetic-mot", _synthetic_mot)
 BENCHMARKS.register("synthetic-otb", _synthetic_otb)
 BENCHMARKS.register("synthetic-got10k", _synthetic_got10k)
-DEFAULT_SYNTHETIC = {"vos": "synthetic-davis", "sot": "synthetic-otb", "mot": "synthetic-mot"}
+DEFAULT_SYNTHETIC = {
+    "vos": "synthetic-davis",
+    "sot": "synthetic-otb",
+    "mot": "synthetic-mot",
+    "mots": "synthetic-mots",
+    "posetrack": "synthetic-posetrack",
+}

@@ -15,8 +15,25 @@ their features (``feat_ema``). Association, as in JDE/UniTrack's tracker:
    than ``track_buffer × frame_rate / 30`` frames are removed; a tracked/lost pair closer than
    ``duplicate_thresh`` IoU distance keeps the longer-lived track.
 
-``motion=False`` (the paper's representation study) sets λ = 1 and removes the gate. Track ids are
-counted per tracker instance (one per sequence). Boxes smaller than ``min_box_area`` are not output.
+``motion=False`` (the paper's representation study) sets λ = 1 and removes the gate; ``gate=False``
+keeps the motion cost but removes the gate (UniTrack's MOTS setting). ``class_gate=True`` forbids
+matching a track to a detection of another class in every stage (multi-class benchmarks: KITTI-MOTS,
+BDD100K). Track ids are counted per tracker instance (one per sequence). Boxes smaller than
+``min_box_area`` are not output.
+
+One tracker serves boxes, masks and poses; only the object features differ (``objects``, chosen from
+the observations by default):
+
+* ``box``: RoIAlign, ``roi_hw`` points; the track keeps an EMA of its features;
+* ``mask``: the feature cells that the mask covers by at least half (the best-covered cell if none),
+  at most ``max_mask_area`` of them, taken evenly in raster order where there are more;
+* ``pose``: the pose drawn as a mask on the feature grid (trunk polygon through the shoulders and
+  hips, plus limb and head segments ``limb_width`` × body size wide), then as ``mask``.
+
+Mask and pose features have a variable number of points, so a track takes the features of its latest
+detection (an EMA needs corresponding points) and ``cosine-flat`` is refused for them. Per-task
+defaults (UniTrack's configurations) live in ``TASK_DEFAULTS``: MOT (the dataclass defaults), MOTS
+(λ 0.98, no gate, 200 cells) and PoseTrack (λ 0.9999, unconfirmed 0.6, duplicates 0.2, 400 cells).
 """
 
 from __future__ import annotations
@@ -30,6 +47,7 @@ import torch
 import torch.nn.functional as F
 from unibench.heads.base import HEADS
 
+from unibench.protocols import POSE_SEGMENTS, POSE_TRUNK
 from unibench.types import TrackFramePrediction, VideoSequence
 
 CHI2_95_4DOF = 9.4877
@@ -144,6 +162,8 @@ class _Track:
     last: int
     state: str = "tracked"  # tracked | lost | removed
     activated: bool = False
+    cls: int = -1
+    det: int = -1  # index of the detection matched in the current frame
 
     @property
     def tlwh(self) -> np.ndarray:
@@ -156,6 +176,9 @@ class AssociationParams:
 
     similarity: Literal["rsm", "cosine-pool", "cosine-flat"] = "rsm"
     motion: bool = True
+    gate: bool = True  # Mahalanobis gate at the χ²(4) 95% quantile (with motion on)
+    class_gate: bool = False
+    objects: Literal["auto", "box", "mask", "pose"] = "auto"
     lambda_app: float = 0.98
     match_thresh: float = 0.7
     iou_thresh: float = 0.5
@@ -165,12 +188,29 @@ class AssociationParams:
     det_thresh: float = 0.5
     min_box_area: float = 200.0
     roi_hw: tuple[int, int] = (10, 4)
+    max_mask_area: int = 200  # feature cells per mask/pose object
+    limb_width: float = 0.1  # pose → mask: segment width as a fraction of the body size
     feat_ema: float = 0.9
     rsm_temperature: float = 0.01
 
     def __post_init__(self) -> None:
         if not 0 <= self.lambda_app <= 1:
             raise ValueError(f"lambda_app must be in [0, 1], got {self.lambda_app}")
+        if self.max_mask_area < 1:
+            raise ValueError(f"max_mask_area must be >= 1, got {self.max_mask_area}")
+
+
+TASK_DEFAULTS: dict[str, dict] = {
+    "mot": {},
+    "mots": {"gate": False, "max_mask_area": 200, "min_box_area": 0.0},
+    "posetrack": {
+        "lambda_app": 0.9999,
+        "unconfirmed_thresh": 0.6,
+        "duplicate_thresh": 0.2,
+        "max_mask_area": 400,
+        "min_box_area": 0.0,
+    },
+}
 
 
 def object_features(
@@ -189,23 +229,125 @@ def object_features(
     return F.normalize(out.flatten(2).transpose(1, 2), dim=-1)
 
 
-def similarity(kind: str, t: torch.Tensor, d: torch.Tensor, temperature: float) -> torch.Tensor:
+def _cells(cover: torch.Tensor, max_points: int) -> torch.Tensor:
+    """Flat indices of the cells a mask covers by ≥ half (else its best cell), evenly capped."""
+    flat = cover.flatten()
+    idx = torch.nonzero(flat >= 0.5).flatten()
+    if len(idx) == 0:
+        idx = flat.argmax().view(1)
+    if len(idx) > max_points:
+        idx = idx[torch.from_numpy(np.linspace(0, len(idx) - 1, max_points).round().astype(int))]
+    return idx
+
+
+def masked_features(
+    fmap: torch.Tensor, masks: list[np.ndarray], max_points: int
+) -> list[torch.Tensor]:
+    """Features of the cells under each ``H×W`` mask (image resolution): ``points_i × C`` each."""
+    C, h, w = fmap.shape
+    flat = F.normalize(fmap.float().reshape(C, h * w), dim=0)
+    out = []
+    for m in masks:
+        m = torch.from_numpy(np.ascontiguousarray(m, dtype=np.float32))
+        cover = F.adaptive_avg_pool2d(m[None, None], (h, w))[0, 0]
+        out.append(flat[:, _cells(cover, max_points)].t().contiguous())
+    return out
+
+
+def pose_grid_mask(
+    kps: np.ndarray, image_size: tuple[int, int], grid: tuple[int, int], limb_width: float
+) -> np.ndarray:
+    """A pose (``K×3`` PoseTrack18 keypoints, x, y, visibility; image pixels) drawn on the feature
+    grid: the trunk polygon through the visible shoulders and hips, and the limb/head segments
+    whose both ends are visible, ``limb_width`` × body size wide (at least one cell). Body size is
+    the square root of the area of the visible keypoints' bounding box."""
+    from PIL import Image, ImageDraw
+
+    H, W = image_size
+    h, w = grid
+    sx, sy = w / W, h / H
+    vis = kps[:, 2] > 0
+    pts = [((x + 0.5) * sx - 0.5, (y + 0.5) * sy - 0.5) for x, y in kps[:, :2]]
+    img = Image.new("L", (w, h), 0)
+    draw = ImageDraw.Draw(img)
+    if vis.any():
+        v = kps[vis, :2]
+        body = float(np.sqrt(max(np.ptp(v[:, 0]), 1.0) * max(np.ptp(v[:, 1]), 1.0)))
+        width = max(1, int(round(limb_width * body * (sx + sy) / 2)))
+        trunk = [pts[i] for i in POSE_TRUNK if vis[i]]
+        if len(trunk) >= 3:
+            draw.polygon(trunk, fill=1)
+        elif len(trunk) == 2:
+            draw.line(trunk, fill=1, width=width)
+        for a, b in POSE_SEGMENTS:
+            if a < len(kps) and b < len(kps) and vis[a] and vis[b]:
+                draw.line([pts[a], pts[b]], fill=1, width=width)
+        for i in np.nonzero(vis)[0]:  # lone keypoints still mark their cell
+            x, y = pts[i]
+            draw.point((round(x), round(y)), fill=1)
+    return np.asarray(img, bool)
+
+
+def pose_features(
+    fmap: torch.Tensor,
+    poses: np.ndarray,
+    image_size: tuple[int, int],
+    max_points: int,
+    limb_width: float,
+) -> list[torch.Tensor]:
+    """Object features of poses (``N×K×3``): each pose's grid mask, then the masked features."""
+    C, h, w = fmap.shape
+    flat = F.normalize(fmap.float().reshape(C, h * w), dim=0)
+    out = []
+    for kps in poses:
+        cover = torch.from_numpy(pose_grid_mask(kps, image_size, (h, w), limb_width)).float()
+        out.append(flat[:, _cells(cover, max_points)].t().contiguous())
+    return out
+
+
+def _pad(feats: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+    n = max(len(f) for f in feats)
+    x = torch.zeros(len(feats), n, feats[0].shape[-1])
+    m = torch.zeros(len(feats), n, dtype=torch.bool)
+    for i, f in enumerate(feats):
+        x[i, : len(f)], m[i, : len(f)] = f, True
+    return x, m
+
+
+def similarity(
+    kind: str, t: list[torch.Tensor], d: list[torch.Tensor], temperature: float
+) -> torch.Tensor:
+    """``M × N`` appearance similarity of tracklets and detections (each a ``points × C`` set)."""
     if len(t) == 0 or len(d) == 0:
         return torch.zeros(len(t), len(d))
+    tp, tm = _pad(list(t))
+    dp, dm = _pad(list(d))
     if kind == "rsm":
         from unibench.cuda_ops import rsm
 
-        return rsm(t, d, temperature)
+        return rsm(tp, dp, temperature, tm, dm)
     if kind == "cosine-pool":
-        return F.normalize(t.mean(1), dim=-1) @ F.normalize(d.mean(1), dim=-1).t()
-    return F.normalize(t.flatten(1), dim=-1) @ F.normalize(d.flatten(1), dim=-1).t()
+        tmean = tp.sum(1) / tm.sum(1, keepdim=True)
+        dmean = dp.sum(1) / dm.sum(1, keepdim=True)
+        return F.normalize(tmean, dim=-1) @ F.normalize(dmean, dim=-1).t()
+    if not (tm.all() and dm.all() and tp.shape[1] == dp.shape[1]):
+        raise ValueError(
+            "cosine-flat compares corresponding points and needs the same number of points per "
+            "object (box RoIAlign features); use rsm or cosine-pool for masks and poses"
+        )
+    return F.normalize(tp.flatten(1), dim=-1) @ F.normalize(dp.flatten(1), dim=-1).t()
 
 
 class JDETracker:
-    """The association state of one sequence (ids counted per instance)."""
+    """The association state of one sequence (ids counted per instance).
 
-    def __init__(self, p: AssociationParams, frame_rate: float = 30.0) -> None:
+    ``ema=True`` smooths a track's features over time (box features, whose points correspond);
+    ``ema=False`` replaces them by the latest matched detection's (mask and pose features).
+    """
+
+    def __init__(self, p: AssociationParams, frame_rate: float = 30.0, ema: bool = True) -> None:
         self.p = p
+        self.ema = ema
         self.tracks: list[_Track] = []
         self.frame = 0
         self.next_id = 1
@@ -215,27 +357,47 @@ class JDETracker:
         self.next_id += 1
         return self.next_id - 1
 
-    def step(self, dets: np.ndarray, feats: torch.Tensor) -> list[_Track]:
+    def _class_block(self, tracks: list[_Track], classes: np.ndarray | None, idx) -> np.ndarray:
+        """True where the class gate forbids a pair."""
+        if not self.p.class_gate or classes is None:
+            return np.zeros((len(tracks), len(idx)), bool)
+        tc = np.array([t.cls for t in tracks])
+        return tc[:, None] != np.asarray(classes)[list(idx)][None, :]
+
+    def step(
+        self, dets: np.ndarray, feats: list[torch.Tensor], classes: np.ndarray | None = None
+    ) -> list[_Track]:
+        """One frame: ``dets`` N×5 (x, y, w, h, score), ``feats`` one ``points × C`` set per
+        detection, ``classes`` optional N class ids. Returns the tracks output in this frame; each
+        has ``det`` = the index of its detection here."""
         p = self.p
         self.frame += 1
         f = self.frame
         for t in self.tracks:
             t.kf.predict()
+            t.det = -1
         det_idx = list(range(len(dets)))
         unconfirmed = [t for t in self.tracks if t.state == "tracked" and not t.activated]
         pool = [t for t in self.tracks if t.state in ("tracked", "lost") and t.activated]
 
         def update(t: _Track, i: int) -> None:
             t.kf.update(to_xyah(dets[i, :4])[0])
-            t.feat = F.normalize(p.feat_ema * t.feat + (1 - p.feat_ema) * feats[i], dim=-1)
+            if self.ema and t.feat.shape == feats[i].shape:
+                t.feat = F.normalize(p.feat_ema * t.feat + (1 - p.feat_ema) * feats[i], dim=-1)
+            else:
+                t.feat = feats[i]
             t.score, t.last, t.state, t.activated = float(dets[i, 4]), f, "tracked", True
+            t.det = i
+
+        def iou_stage(tracks: list[_Track], idx: list[int], thresh: float):
+            cost = 1 - iou_matrix(np.stack([t.tlwh for t in tracks]), dets[idx, :4])
+            cost[self._class_block(tracks, classes, idx)] = np.inf
+            return linear_assignment(cost, thresh)
 
         # 1. appearance (+ motion)
         if pool and det_idx:
             sim = (
-                similarity(
-                    p.similarity, torch.stack([t.feat for t in pool]), feats, p.rsm_temperature
-                )
+                similarity(p.similarity, [t.feat for t in pool], feats, p.rsm_temperature)
                 .numpy()
                 .astype(float)
             )
@@ -244,7 +406,9 @@ class JDETracker:
                 xyah = to_xyah(dets[:, :4])
                 gate = np.stack([t.kf.gating_distance(xyah) for t in pool])
                 cost = p.lambda_app * cost + (1 - p.lambda_app) * gate
-                cost[gate > CHI2_95_4DOF] = np.inf
+                if p.gate:
+                    cost[gate > CHI2_95_4DOF] = np.inf
+            cost[self._class_block(pool, classes, det_idx)] = np.inf
             matches, u_t, u_d = linear_assignment(cost, p.match_thresh)
             for ti, di in matches:
                 update(pool[ti], di)
@@ -255,8 +419,7 @@ class JDETracker:
         # 2. IoU on the remaining tracked tracks
         r_tracked = [t for t in rest if t.state == "tracked"]
         if r_tracked and det_idx:
-            cost = 1 - iou_matrix(np.stack([t.tlwh for t in r_tracked]), dets[det_idx, :4])
-            matches, u_t, u_d = linear_assignment(cost, p.iou_thresh)
+            matches, u_t, u_d = iou_stage(r_tracked, det_idx, p.iou_thresh)
             for ti, di in matches:
                 update(r_tracked[ti], det_idx[di])
             lost_now = [r_tracked[i] for i in u_t]
@@ -267,8 +430,7 @@ class JDETracker:
             t.state = "lost"
         # 3. unconfirmed tracks
         if unconfirmed and det_idx:
-            cost = 1 - iou_matrix(np.stack([t.tlwh for t in unconfirmed]), dets[det_idx, :4])
-            matches, u_t, u_d = linear_assignment(cost, p.unconfirmed_thresh)
+            matches, u_t, u_d = iou_stage(unconfirmed, det_idx, p.unconfirmed_thresh)
             for ti, di in matches:
                 update(unconfirmed[ti], det_idx[di])
             for i in u_t:
@@ -290,6 +452,8 @@ class JDETracker:
                     f,
                     f,
                     activated=(f == 1),
+                    cls=int(classes[i]) if classes is not None else -1,
+                    det=i,
                 )
             )
         for t in self.tracks:
@@ -310,9 +474,37 @@ class JDETracker:
         return [t for t in self.tracks if t.state == "tracked" and t.activated]
 
 
+def _decode_masks(rles: list[dict]) -> list[np.ndarray]:
+    if not rles:
+        return []
+    from pycocotools import mask as mask_utils
+
+    return [mask_utils.decode(r).astype(bool) for r in rles]
+
+
+def _object_kind(p: AssociationParams, seq: VideoSequence) -> str:
+    obs = seq.init
+    if p.objects != "auto":
+        if p.objects == "mask" and obs.masks is None:
+            raise ValueError(f"{seq.name}: head.objects=mask but the observations carry no masks")
+        if p.objects == "pose" and obs.keypoints is None:
+            raise ValueError(f"{seq.name}: head.objects=pose but the observations carry no poses")
+        return p.objects
+    if obs.masks is not None:
+        return "mask"
+    if obs.keypoints is not None:
+        return "pose"
+    return "box"
+
+
 @HEADS.register("association")
 class AssociationHead:
+    """JDE-style association of given observations (boxes, masks or poses) for MOT, MOTS and
+    PoseTrack; per-task defaults in ``TASK_DEFAULTS``."""
+
     task = "mot"
+    tasks = ("mot", "mots", "posetrack")
+    task_defaults = TASK_DEFAULTS
     Params = AssociationParams
 
     def __init__(self, params: AssociationParams) -> None:
@@ -320,20 +512,50 @@ class AssociationHead:
 
     def track(self, seq: VideoSequence, extractor) -> Iterator[TrackFramePrediction]:
         p = self.p
-        tracker = JDETracker(p, float(seq.meta.get("frame_rate", 30.0)))
+        kind = _object_kind(p, seq)
+        if kind != "box" and p.similarity == "cosine-flat":
+            raise ValueError(
+                f"similarity cosine-flat needs box features (corresponding points); the {kind} "
+                "observations give variable point sets: use rsm or cosine-pool"
+            )
+        obs = seq.init
+        tracker = JDETracker(p, float(seq.meta.get("frame_rate", 30.0)), ema=kind == "box")
         for t in range(len(seq.clip)):
-            dets = np.asarray(seq.init.boxes[t], float).reshape(-1, 5)
+            dets = np.asarray(obs.boxes[t], float).reshape(-1, 5)
+            classes = None if obs.classes is None else np.asarray(obs.classes[t], int)
+            feats: list[torch.Tensor] = []
             if len(dets):
-                fmap = extractor.features(seq, t).data
-                feats = object_features(fmap.cpu(), dets, extractor.info.stride, p.roi_hw)
-            else:
-                feats = torch.zeros(0, p.roi_hw[0] * p.roi_hw[1], extractor.info.channels)
+                fmap = extractor.features(seq, t).data.cpu()
+                if kind == "box":
+                    feats = list(object_features(fmap, dets, extractor.info.stride, p.roi_hw))
+                elif kind == "mask":
+                    feats = masked_features(fmap, _decode_masks(obs.masks[t]), p.max_mask_area)
+                else:
+                    feats = pose_features(
+                        fmap, obs.keypoints[t], seq.clip.size, p.max_mask_area, p.limb_width
+                    )
             out = [
-                tr for tr in tracker.step(dets, feats) if tr.tlwh[2] * tr.tlwh[3] > p.min_box_area
+                tr
+                for tr in tracker.step(dets, feats, classes)
+                if kind != "box" or tr.tlwh[2] * tr.tlwh[3] > p.min_box_area
             ]
+            if kind != "box":  # masks and poses: the matched observation is the output
+                out = [tr for tr in out if dets[tr.det, 2] * dets[tr.det, 3] > p.min_box_area]
+            boxes = (
+                np.array([tr.tlwh for tr in out])
+                if kind == "box"
+                else dets[[tr.det for tr in out], :4]
+            )
             yield TrackFramePrediction(
                 t,
                 np.array([tr.track_id for tr in out], int),
-                np.array([tr.tlwh for tr in out]).reshape(-1, 4),
+                boxes.reshape(-1, 4),
                 np.array([tr.score for tr in out], float),
+                classes=None if classes is None else classes[[tr.det for tr in out]],
+                masks=[obs.masks[t][tr.det] for tr in out] if kind == "mask" else None,
+                keypoints=(
+                    np.asarray(obs.keypoints[t])[[tr.det for tr in out]].reshape(len(out), -1, 3)
+                    if kind == "pose"
+                    else None
+                ),
             )

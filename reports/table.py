@@ -38,11 +38,18 @@ PERCENT = {
     "DetA",
     "AssA",
     "sMOTSA",
+    "MOTSA",
+    "MOTSP",
+    "Prec",
+    "Rec",
+    *(f"MOTA-{g}" for g in ("Head", "Shou", "Elb", "Wri", "Hip", "Knee", "Ankl")),
 }
 MEASURED_METRICS = {
     "vos": ("J&F-Mean", "J-Mean", "F-Mean"),
     "sot": ("AUC", "Precision", "NormPrecision", "AO", "SR0.5", "SR0.75"),
     "mot": ("IDF1", "HOTA", "MOTA", "IDs"),
+    "mots": ("IDF1", "HOTA", "sMOTSA", "IDs"),
+    "posetrack": ("IDF1", "MOTA", "IDs"),
 }
 TASK_ORDER = ("sot", "vos", "mot", "mots", "posetrack")
 

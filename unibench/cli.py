@@ -38,6 +38,11 @@ def _add_run(sub) -> None:
     p.add_argument("--data-root", help="benchmark root folder (official layout)")
     p.add_argument("--split", help="benchmark split (default: the benchmark's, e.g. val)")
     p.add_argument("--sequences", help="comma-separated subset of sequences")
+    p.add_argument(
+        "--detections",
+        help="association tasks: folder of per-sequence detection files replacing the "
+        "benchmark's own (e.g. FairMOT's <seq>.txt for MOTChallenge)",
+    )
     p.add_argument("--head", help="head name (default: the task's default head)")
     p.add_argument("--tap", "--layer", dest="tap", help="feature tap, e.g. layer3 or layer4")
     p.add_argument(
@@ -90,8 +95,10 @@ def _cells(a) -> list[tuple[dict, list[str]]]:
     tasks = [t for t in (a.task or "").split(",") if t] or suite.tasks
     layers = [x for x in (a.layers or "").split(",") if x] or suite.layers or [a.tap]
     benches = suite.benchmarks or [{}]
-    if a.benchmark or a.data_root or a.split or a.sequences:
+    if a.benchmark or a.data_root or a.split or a.sequences or a.detections:
         b: dict = {}
+        if a.detections:
+            b["detections"] = a.detections
         if a.benchmark:
             b["name"] = a.benchmark
         if a.data_root:
@@ -245,7 +252,7 @@ def _cmd_list(a) -> int:
             print(f"{n:32s} {c.family:16s} {c.training_data}")
     elif a.what == "heads":
         for n, h in HEADS.items():
-            print(f"{n:24s} task={h.task}")
+            print(f"{n:24s} task={','.join(getattr(h, 'tasks', (h.task,)))}")
     else:
         for n in BENCHMARKS.names():
             print(n)
@@ -357,7 +364,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--task", required=True)
     p.add_argument("--benchmark", required=True)
     p.add_argument("--data-root", help="benchmark root (ground truth)")
-    p.add_argument("--predictions", required=True, help="folder with <sequence>/<frame>.png")
+    p.add_argument(
+        "--predictions",
+        required=True,
+        help="result folder in the benchmark's official format (DAVIS <seq>/<frame>.png, "
+        "MOTChallenge/MOTS <seq>.txt, PoseTrack <seq>.json, …)",
+    )
     p.add_argument("--split")
     p.add_argument("--sequences", help="comma-separated subset")
     p = sub.add_parser(

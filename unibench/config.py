@@ -1,7 +1,8 @@
 """Typed configuration: dataclasses that reject unknown keys, merged from layers.
 
-Precedence, lowest first: dataclass defaults < model config (the pretrained card's per-task head
-defaults) < benchmark defaults < YAML file < CLI ``key=value`` overrides. Every layer is validated on
+Precedence, lowest first: dataclass defaults < the head's per-task defaults (one association head
+serves MOT, MOTS and PoseTrack with UniTrack's three configurations) < model config (the pretrained
+card's per-task head defaults) < benchmark defaults < YAML file < CLI ``key=value`` overrides. Every layer is validated on
 its own, so an error names the layer (e.g. ``CLI override``, ``config.yaml``) and the misspelt key, and
 lists the valid keys. The resolved config and the layer that set each key are saved beside a run's
 outputs.
@@ -213,6 +214,7 @@ class BenchmarkConfig:
     data_root: str | None = None
     split: str | None = None
     sequences: tuple[str, ...] | None = None
+    detections: str | None = None  # association tasks: a folder of detection files per sequence
 
 
 @dataclass

@@ -71,12 +71,19 @@ def resolve_config(
     if head_name is None:
         raise ConfigError(f"task {task!r} has no head; known tasks: {', '.join(DEFAULT_HEAD)}")
     head_cls = HEADS.get(head_name)
-    if head_cls.task != task:
-        raise ConfigError(f"head {head_name!r} serves task {head_cls.task!r}, not {task!r}")
+    head_tasks = getattr(head_cls, "tasks", (head_cls.task,))
+    if task not in head_tasks:
+        raise ConfigError(
+            f"head {head_name!r} serves task(s) {', '.join(head_tasks)}, not {task!r}"
+        )
     card = MODELS.get(run0.model.name)
     bench_factory = BENCHMARKS.get(bench_name)
 
     layers = [
+        C.Layer(
+            f"head defaults for task {task}",
+            {"head": {"params": dict(getattr(head_cls, "task_defaults", {}).get(task, {}))}},
+        ),
         C.Layer(
             f"model card {card.name}", {"head": {"params": dict(card.head_defaults.get(task, {}))}}
         ),
@@ -139,6 +146,11 @@ def _identity(cfg: C.RunConfig, params: dict, bench, tap: str, ckpt_id: str | No
         "root": str(Path(bench.root).resolve()),
         "split": bench.split,
         "sequences": bench.sequence_names(),
+        **(
+            {"detections": str(Path(cfg.benchmark.detections).resolve())}
+            if cfg.benchmark.detections
+            else {}
+        ),
     }
 
 
@@ -156,14 +168,18 @@ class _Worker:
         import torch
 
         from unibench.appearance_models import create_model
-        from unibench.benchmarks import BENCHMARKS
+        from unibench.benchmarks.base import build_benchmark
         from unibench.heads import HEADS
 
         if threads:
             torch.set_num_threads(threads)
         cfg = resolved.run
-        self.bench = BENCHMARKS.get(cfg.benchmark.name)(
-            cfg.benchmark.data_root, cfg.benchmark.split, cfg.benchmark.sequences
+        self.bench = build_benchmark(
+            cfg.benchmark.name,
+            cfg.benchmark.data_root,
+            cfg.benchmark.split,
+            cfg.benchmark.sequences,
+            cfg.benchmark.detections,
         )
         self.extractor, self.report = create_model(
             cfg.model.name,
@@ -236,11 +252,15 @@ def _checkpoint_id(cfg: C.RunConfig) -> str | None:
 def plan(resolved: C.ResolvedConfig) -> tuple[str, dict, Any, str]:
     """Run id, identity, benchmark and tap of a cell, without loading any weights."""
     from unibench.appearance_models import build_random, get_cfg
-    from unibench.benchmarks import BENCHMARKS
+    from unibench.benchmarks.base import build_benchmark
 
     cfg = resolved.run
-    bench = BENCHMARKS.get(cfg.benchmark.name)(
-        cfg.benchmark.data_root, cfg.benchmark.split, cfg.benchmark.sequences
+    bench = build_benchmark(
+        cfg.benchmark.name,
+        cfg.benchmark.data_root,
+        cfg.benchmark.split,
+        cfg.benchmark.sequences,
+        cfg.benchmark.detections,
     )
     tap = cfg.model.tap or build_random(get_cfg(cfg.model.name)).default_tap
     ident = _identity(cfg, C.to_dict(resolved.head_params), bench, tap, _checkpoint_id(cfg))

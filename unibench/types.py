@@ -84,9 +84,21 @@ class BoxInit:
 @dataclass(frozen=True)
 class Observations:
     """Association tasks: the detections of every frame, ``frame index → N×5`` (x, y, w, h, score),
-    0-based pixel boxes."""
+    0-based pixel boxes; optionally per detection a mask (MOTS: COCO RLE dicts, decoded lazily with
+    pycocotools), a pose (PoseTrack: ``N×K×3`` x, y, visibility) and a class id (for the class gate).
+    Where masks or poses are given, ``boxes`` are their bounding boxes."""
 
     boxes: tuple[np.ndarray, ...]
+    masks: tuple[list[dict], ...] | None = None
+    keypoints: tuple[np.ndarray, ...] | None = None
+    classes: tuple[np.ndarray, ...] | None = None
+
+    def __post_init__(self) -> None:
+        n = len(self.boxes)
+        for name in ("masks", "keypoints", "classes"):
+            v = getattr(self, name)
+            if v is not None and len(v) != n:
+                raise ValueError(f"Observations.{name} has {len(v)} frames, boxes {n}")
 
 
 @dataclass(frozen=True)
@@ -118,12 +130,16 @@ class BoxFramePrediction:
 
 @dataclass(frozen=True)
 class TrackFramePrediction:
-    """An association head's output for one frame: track ids and their ``x, y, w, h`` boxes."""
+    """An association head's output for one frame: track ids and their ``x, y, w, h`` boxes (plus
+    masks or poses where the task has them)."""
 
     index: int
     ids: np.ndarray
     boxes: np.ndarray
     scores: np.ndarray
+    classes: np.ndarray | None = None  # per track, where the observations carry classes
+    masks: list[dict] | None = None  # per track, COCO RLE (MOTS)
+    keypoints: np.ndarray | None = None  # per track, K×3 x, y, score (PoseTrack)
 
 
 @dataclass

@@ -1,0 +1,441 @@
+"""MOTS: MOTSChallenge (MOTS20) and KITTI-MOTS, masks as COCO RLE in the MOTS text format.
+
+Format (both benchmarks, space-separated): ``time_frame object_id class_id img_height img_width rle``
+where ``rle`` is pycocotools' compressed RLE string; ``class_id`` 1 = car, 2 = pedestrian, 10 = ignore
+region (not an object: unmatched tracker masks lying ≥ 50% inside it are removed before scoring);
+``object_id = class_id × 1000 + instance``. Masks of one frame never overlap.
+
+Layouts:
+
+* MOTS20: ``<root>/<split>/MOTS20-XX/seqinfo.ini``, ``img1/000001.jpg``, ``gt/gt.txt``; frames
+  1-based; a ``seqinfo.ini`` length that disagrees with the frames on disk is an error.
+* KITTI-MOTS: ``<root>/instances_txt/<seq>.txt`` and ``<root>/training/image_02/<seq>/000000.png``
+  (``testing/`` for the test split); frames 0-based; splits ``train``/``val`` are the official
+  KITTI-MOTS split of the 21 training sequences.
+
+Detections (the observations the tracker associates) are files in the same text format, one per
+sequence: MOTS20's ``<seq>/det/det.txt`` where present, or ``<detections>/<seq>.txt`` (e.g. the
+public Mask R-CNN detections of the MOTS tools); the object id is ignored and an optional 7th column
+is the detection score (1.0 where absent). Results are written as ``<out>/<seq>.txt`` in the
+format above; where masks of one frame overlap, the higher-scored track keeps the pixels (the format
+forbids overlaps) and a mask left empty is dropped. Scoring: TrackEval's own MOTS preprocessing and
+HOTA/CLEAR/Identity on mask IoU; ``sMOTSA`` is CLEAR's soft MOTA on masks, ``MOTSA`` its MOTA.
+KITTI-MOTS scores car and pedestrian separately and reports their mean as the summary.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+from unibench.benchmarks import mot_metrics
+from unibench.benchmarks.base import BENCHMARKS, iter_progress
+from unibench.benchmarks.mot import read_seqinfo
+
+from unibench.errors import DataError
+from unibench.io import image_size, read_rgb
+from unibench.types import Clip, MetricTable, Observations, TrackFramePrediction, VideoSequence
+
+logger = logging.getLogger(__name__)
+
+IGNORE_CLASS = 10
+KITTI_MOTS_SPLITS = {
+    "train": ("0000", "0001", "0003", "0004", "0005", "0009", "0011", "0012", "0015", "0017")
+    + ("0019", "0020"),
+    "val": ("0002", "0006", "0007", "0008", "0010", "0013", "0014", "0016", "0018"),
+}
+
+
+def read_mots_txt(path: Path, scores: bool = False) -> list[tuple]:
+    """Rows ``(frame, id, class, h, w, rle[, score])``; malformed lines name the file and line."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"missing {path}: expected a MOTS text file")
+    rows = []
+    for n, line in enumerate(path.read_text().splitlines(), 1):
+        if not line.strip():
+            continue
+        parts = line.split()
+        if len(parts) not in (6, 7) or (len(parts) == 7 and not scores):
+            raise DataError(
+                f"{path}:{n}: expected 'frame id class height width rle'"
+                + (" [score]" if scores else "")
+                + f", got {len(parts)} fields"
+            )
+        try:
+            row = (int(parts[0]), int(parts[1]), int(parts[2]), int(parts[3]), int(parts[4]))
+            score = float(parts[6]) if len(parts) == 7 else 1.0
+        except ValueError:
+            raise DataError(f"{path}:{n}: expected integers in the first five fields") from None
+        rows.append((*row, parts[5], score))
+    return rows
+
+
+def rle(row: tuple) -> dict:
+    return {"size": [row[3], row[4]], "counts": row[5].encode()}
+
+
+def _by_frame(rows: list[tuple], n_frames: int, offset: int, path: Path) -> list[list[tuple]]:
+    out: list[list[tuple]] = [[] for _ in range(n_frames)]
+    for r in rows:
+        t = r[0] - offset
+        if not 0 <= t < n_frames:
+            raise DataError(
+                f"{path}: frame {r[0]} outside the sequence's {n_frames} frames "
+                f"(frames are {offset}-based)"
+            )
+        out[t].append(r)
+    return out
+
+
+def check_masks(masks: list[dict], size: tuple[int, int], where: str) -> None:
+    """Sizes equal the frame's and no two masks overlap (the MOTS format's rule)."""
+    from pycocotools import mask as mask_utils
+
+    for m in masks:
+        if tuple(m["size"]) != tuple(size):
+            raise DataError(f"{where}: mask size {tuple(m['size'])}, frame size {tuple(size)}")
+    if len(masks) > 1:
+        merged = masks[0]
+        for m in masks[1:]:
+            if mask_utils.area(mask_utils.merge([merged, m], intersect=True)) > 0:
+                raise DataError(f"{where}: masks overlap (the MOTS format forbids it)")
+            merged = mask_utils.merge([merged, m], intersect=False)
+
+
+def resolve_overlaps(masks: list[dict], scores: np.ndarray) -> list[dict | None]:
+    """Higher score keeps overlapping pixels; masks left empty become None."""
+    from pycocotools import mask as mask_utils
+
+    if not masks:
+        return []
+    dec = mask_utils.decode(masks).astype(bool)  # H×W×N
+    taken = np.zeros(dec.shape[:2], bool)
+    out: list[dict | None] = [None] * len(masks)
+    for i in np.argsort(-np.asarray(scores), kind="stable"):
+        m = dec[..., i] & ~taken
+        taken |= m
+        if m.any():
+            enc = mask_utils.encode(np.asfortranarray(m.astype(np.uint8)))
+            out[i] = {"size": list(enc["size"]), "counts": enc["counts"]}
+    return out
+
+
+class MOTSBase:
+    """What MOTS20 and KITTI-MOTS share; subclasses say where things are."""
+
+    tasks = ("mots",)
+    head_defaults: dict = {}
+    offset = 1  # first frame number in the text files
+    classes: dict[str, int] = {"pedestrian": 2}
+    default_class = 2
+    trackeval_dataset = "MOTSChallenge"
+
+    def __init__(self, root, split, sequences, detections=None, name="mots"):
+        self.root = Path(root)
+        self.split = split
+        self.name = name
+        self.det_dir = Path(detections) if detections else None
+        self._names = list(sequences) if sequences else self._all_sequences()
+        if not self._names:
+            raise DataError(f"{self.root}: no {name} sequence found for split {split!r}")
+
+    # ---------------------------------------------------------------- layout (subclasses)
+    def _all_sequences(self) -> list[str]:
+        raise NotImplementedError
+
+    def frames(self, name: str) -> tuple[list[Path], dict]:
+        raise NotImplementedError
+
+    def gt_file(self, name: str) -> Path:
+        raise NotImplementedError
+
+    def det_file(self, name: str) -> Path:
+        if self.det_dir is None:
+            raise DataError(f"{self.name}: no public detections; pass --detections DIR")
+        return self.det_dir / f"{name}.txt"
+
+    def n_frames(self, name: str) -> int:
+        """The sequence length, from the layout (no frames are read)."""
+        raise NotImplementedError
+
+    # ---------------------------------------------------------------- the benchmark contract
+    def sequence_names(self) -> list[str]:
+        return list(self._names)
+
+    def primary_metrics(self) -> list[str]:
+        return ["HOTA", "sMOTSA", "IDF1"]
+
+    def load_sequence(self, name: str) -> VideoSequence:
+        from pycocotools import mask as mask_utils
+
+        frames, info = self.frames(name)
+        size = image_size(frames[0])
+        path = self.det_file(name)
+        rows = _by_frame(read_mots_txt(path, scores=True), len(frames), self.offset, path)
+        boxes, masks, classes = [], [], []
+        for t, rs in enumerate(rows):
+            rs = [r for r in rs if r[2] != IGNORE_CLASS]
+            ms = [rle(r) for r in rs]
+            for m in ms:
+                if tuple(m["size"]) != size:
+                    raise DataError(
+                        f"{path}: frame {t + self.offset}: mask size {tuple(m['size'])}, "
+                        f"frame size {size}"
+                    )
+            bb = mask_utils.toBbox(ms).reshape(-1, 4) if ms else np.zeros((0, 4))
+            boxes.append(np.c_[bb, [r[6] for r in rs]].reshape(-1, 5))
+            masks.append(ms)
+            classes.append(np.array([r[2] for r in rs], int))
+        clip = Clip(tuple(p.stem for p in frames), lambda i: read_rgb(frames[i]), size)
+        return VideoSequence(
+            name,
+            clip,
+            Observations(tuple(boxes), masks=tuple(masks), classes=tuple(classes)),
+            {
+                "frame_rate": float(info.get("framerate", 30)),
+                "cache_key": f"{self.name}|{name}|{len(frames)}|{frames[0].resolve()}",
+            },
+        )
+
+    def result_path(self, pred_dir: Path, name: str) -> Path:
+        return Path(pred_dir) / f"{name}.txt"
+
+    def write_predictions(
+        self, seq: VideoSequence, preds: Iterable[TrackFramePrediction], out: Path
+    ) -> int:
+        lines, n = [], 0
+        for p in preds:
+            n += 1
+            if p.masks is None:
+                raise DataError(f"{seq.name}: the head gave no masks (MOTS needs mask outputs)")
+            cls = p.classes if p.classes is not None else np.full(len(p.ids), self.default_class)
+            for i, m, c in zip(p.ids, resolve_overlaps(p.masks, p.scores), cls, strict=True):
+                if m is None:
+                    continue
+                counts = m["counts"].decode() if isinstance(m["counts"], bytes) else m["counts"]
+                lines.append(
+                    f"{p.index + self.offset} {int(c) * 1000 + int(i)} {int(c)} "
+                    f"{m['size'][0]} {m['size'][1]} {counts}\n"
+                )
+        if n != len(seq.clip):
+            raise DataError(f"{seq.name}: head produced {n} frames for {len(seq.clip)}")
+        Path(out).write_text("".join(lines))
+        return n
+
+    def _raw(self, name: str, pred_file: Path) -> dict:
+        """TrackEval's raw MOTS data of one sequence, with its load-time checks."""
+        from pycocotools import mask as mask_utils
+        from trackeval.datasets._base_dataset import _BaseDataset
+
+        n = self.n_frames(name)
+        gpath = self.gt_file(name)
+        gt = _by_frame(read_mots_txt(gpath), n, self.offset, gpath)
+        res = _by_frame(read_mots_txt(pred_file), n, self.offset, pred_file)
+        raw: dict = {"num_timesteps": n, "seq": name}
+        for k in ("gt_ids", "gt_classes", "gt_dets", "gt_ignore_region", "tracker_ids"):
+            raw[k] = [None] * n
+        for k in ("tracker_classes", "tracker_dets", "similarity_scores"):
+            raw[k] = [None] * n
+        for t in range(n):
+            g = [r for r in gt[t] if r[2] != IGNORE_CLASS]
+            ign = [rle(r) for r in gt[t] if r[2] == IGNORE_CLASS]
+            r = res[t]
+            raw["gt_ids"][t] = np.array([x[1] for x in g], int)
+            raw["gt_classes"][t] = np.array([x[2] for x in g], int)
+            raw["gt_dets"][t] = [rle(x) for x in g]
+            raw["gt_ignore_region"][t] = mask_utils.merge(ign, intersect=False)
+            raw["tracker_ids"][t] = np.array([x[1] for x in r], int)
+            raw["tracker_classes"][t] = np.array([x[2] for x in r], int)
+            raw["tracker_dets"][t] = [rle(x) for x in r]
+            where = f"frame {t + self.offset}"
+            size = tuple(g[0][3:5]) if g else tuple(r[0][3:5]) if r else None
+            if size is not None:
+                check_masks(raw["gt_dets"][t] + ign, size, f"{gpath}: {where}")
+                check_masks(raw["tracker_dets"][t], size, f"{pred_file}: {where}")
+            raw["similarity_scores"][t] = _BaseDataset._calculate_mask_ious(
+                raw["gt_dets"][t], raw["tracker_dets"][t], is_encoded=True, do_ioa=False
+            )
+        return raw
+
+    def _dataset(self):
+        import trackeval.datasets as D
+
+        cls = getattr(D, self.trackeval_dataset)
+        ds = cls.__new__(cls)
+        ds.class_name_to_class_id = {k: str(v) for k, v in self.classes.items()} | {
+            "ignore": str(IGNORE_CLASS)
+        }
+        return ds
+
+    def evaluate(self, pred_dir: Path, sequences=None, progress: bool = False) -> MetricTable:
+        from trackeval.utils import TrackEvalException
+
+        names = list(sequences or self._names)
+        ds = self._dataset()
+        per_class: dict[str, dict[str, dict]] = {c: {} for c in self.classes}
+        for name in iter_progress(names, "evaluate", progress):
+            pred_file = self.result_path(pred_dir, name)
+            raw = self._raw(name, pred_file)
+            for c in self.classes:
+                try:
+                    per_class[c][name] = ds.get_preprocessed_seq_data(raw, c)
+                except TrackEvalException as exc:
+                    raise DataError(f"{pred_file}: {exc}") from None
+        summaries, rows = {}, []
+        for c, data in per_class.items():
+            summary, per = mot_metrics.evaluate(data)
+            summaries[c] = _mots_names(summary)
+            for n, m in per.items():
+                rows.append({"sequence": n, "class": c, **_mots_names(m)})
+        if len(self.classes) == 1:
+            summary = next(iter(summaries.values()))
+        else:
+            keys = next(iter(summaries.values())).keys()
+            summary = {k: float(np.mean([s[k] for s in summaries.values()])) for k in keys}
+            for c, s in summaries.items():
+                summary.update({f"{c}/{k}": v for k, v in s.items()})
+        cols = ["sequence", "class", "HOTA", "sMOTSA", "IDF1", "MOTSA", "IDs", "FP", "FN"]
+        rows = [{k: r[k] for k in cols} for r in rows]
+        return MetricTable(
+            cols,
+            rows,
+            summary,
+            protocol=f"TrackEval HOTA/CLEAR/Identity on mask IoU, {self.trackeval_dataset} "
+            "preprocessing (ignore class 10); sMOTSA = CLEAR sMOTA",
+        )
+
+
+def _mots_names(m: dict[str, float]) -> dict[str, float]:
+    out = dict(m)
+    out["sMOTSA"] = out.pop("sMOTA")
+    out["MOTSA"] = out.pop("MOTA")
+    out["MOTSP"] = out.pop("MOTP")
+    return out
+
+
+class MOTS20(MOTSBase):
+    """MOTSChallenge / MOTS20 (pedestrians)."""
+
+    def __init__(self, root, split=None, sequences=None, detections=None, name="mots20"):
+        self.dir = Path(root) / (split or "train")
+        if not self.dir.is_dir():
+            raise DataError(f"{self.dir} does not exist: expected <root>/{split or 'train'}/<seq>/")
+        super().__init__(root, split or "train", sequences, detections, name)
+
+    def _all_sequences(self) -> list[str]:
+        return sorted(p.name for p in self.dir.iterdir() if (p / "seqinfo.ini").is_file())
+
+    def _info(self, name: str) -> dict:
+        return read_seqinfo(self.dir / name / "seqinfo.ini")
+
+    def n_frames(self, name: str) -> int:
+        info = self._info(name)
+        try:
+            return int(info["seqlength"])
+        except (KeyError, ValueError) as exc:
+            raise DataError(f"{self.dir / name / 'seqinfo.ini'}: no integer seqLength") from exc
+
+    def frames(self, name: str) -> tuple[list[Path], dict]:
+        info = self._info(name)
+        n = self.n_frames(name)
+        img = self.dir / name / info.get("imdir", "img1")
+        frames = sorted(img.glob(f"*{info.get('imext', '.jpg')}"))
+        if len(frames) != n:
+            raise DataError(
+                f"{self.dir / name}: seqinfo.ini says seqLength={n} but {img} holds "
+                f"{len(frames)} frames"
+            )
+        return frames, info
+
+    def gt_file(self, name: str) -> Path:
+        return self.dir / name / "gt" / "gt.txt"
+
+    def det_file(self, name: str) -> Path:
+        if self.det_dir is not None:
+            return self.det_dir / f"{name}.txt"
+        f = self.dir / name / "det" / "det.txt"
+        if not f.is_file():
+            raise DataError(
+                f"missing {f}: MOTS20 needs mask detections in the MOTS text format; "
+                "pass --detections DIR with <sequence>.txt files"
+            )
+        return f
+
+
+class KittiMOTS(MOTSBase):
+    """KITTI-MOTS (cars and pedestrians, scored separately)."""
+
+    offset = 0
+    classes = {"car": 1, "pedestrian": 2}
+    default_class = 1
+    trackeval_dataset = "KittiMOTS"
+
+    def __init__(self, root, split=None, sequences=None, detections=None, name="kitti-mots"):
+        split = split or "val"
+        if split not in (*KITTI_MOTS_SPLITS, "test"):
+            raise DataError(f"kitti-mots split {split!r}: expected train, val or test")
+        self.img_root = Path(root) / ("testing" if split == "test" else "training") / "image_02"
+        if not self.img_root.is_dir() and not (Path(root) / "instances_txt").is_dir():
+            raise DataError(
+                f"{root}: expected KITTI-MOTS' instances_txt/ and training/image_02/ folders"
+            )
+        super().__init__(root, split, sequences, detections, name)
+
+    def _all_sequences(self) -> list[str]:
+        if self.split == "test":
+            return sorted(p.name for p in self.img_root.iterdir() if p.is_dir())
+        return list(KITTI_MOTS_SPLITS[self.split])
+
+    def frames(self, name: str) -> tuple[list[Path], dict]:
+        d = self.img_root / name
+        frames = sorted(d.glob("*.png"))
+        if not frames:
+            raise DataError(f"{d}: no frames (expected 000000.png, …)")
+        if [int(f.stem) for f in frames] != list(range(len(frames))):
+            raise DataError(f"{d}: frames are not numbered 0…{len(frames) - 1} without gaps")
+        return frames, {"framerate": 10}
+
+    def n_frames(self, name: str) -> int:
+        """Frames on disk, else the devkit's seqmap (``<root>/<split>.seqmap``: ``seq empty first
+        last``), so that scoring needs no frames."""
+        d = self.img_root / name
+        if d.is_dir():
+            return len(self.frames(name)[0])
+        seqmap = self.root / f"{self.split}.seqmap"
+        if seqmap.is_file():
+            for n, line in enumerate(seqmap.read_text().splitlines(), 1):
+                parts = line.split()
+                if parts and parts[0] == name:
+                    if len(parts) != 4 or not parts[3].isdigit():
+                        raise DataError(f"{seqmap}:{n}: expected 'seq empty first last'")
+                    return int(parts[3]) + 1
+        raise DataError(
+            f"kitti-mots {name}: no frames in {d} and no line for it in {seqmap}; the sequence "
+            "length comes from one of them"
+        )
+
+    def gt_file(self, name: str) -> Path:
+        return self.root / "instances_txt" / f"{name}.txt"
+
+
+def _require_root(name: str, data_root):
+    if data_root is None:
+        raise DataError(f"{name} needs --data-root DIR")
+    return data_root
+
+
+BENCHMARKS.register(
+    "mots20",
+    lambda data_root, split, sequences, detections=None: MOTS20(
+        _require_root("mots20", data_root), split, sequences, detections
+    ),
+)
+BENCHMARKS.register(
+    "kitti-mots",
+    lambda data_root, split, sequences, detections=None: KittiMOTS(
+        _require_root("kitti-mots", data_root), split, sequences, detections
+    ),
+)
