@@ -12,13 +12,14 @@ Protocol (poseval ``evaluateTracking.py`` / ``eval_helpers.py``), per sequence:
    predicted person where its joint is given (visibility/score flag > 0). The distance of a pair is
    the Euclidean distance normalised by the ground truth's **head size** ``0.6 × ‖head box
    diagonal‖``; pairs farther than **0.5** cannot match.
-4. Per joint, a CLEAR-MOT accumulator (py-motmetrics semantics: a correspondence of the previous
-   frame is kept while it stays matchable, the rest is matched by Hungarian on distance, a switch is
-   a match to another track than the object's last one) counts misses, false positives, switches,
+4. Per joint, a CLEAR-MOT accumulator (py-motmetrics' ``MOTAccumulator.update``: an object's last
+   correspondence is re-established where it is matchable, the rest is matched by Hungarian on
+   distance, a switch is a match to another track than the object's last one) counts misses, false positives, switches,
    matches and the sum of matched distances. Counts are summed over sequences.
 5. ``MOTA_j = 1 − (FN + FP + IDSW) / GT``, ``MOTP_j = 1 − ΣD / TP``, precision, recall; the totals are
-   the **mean over joints** (joints without any ground truth are left out of the mean, where poseval
-   would print NaN). IDF1 per joint (global identity matching, as py-motmetrics), mean over joints;
+   the **mean over joints** (a joint where a rate is undefined — no ground truth for MOTA/recall,
+   no prediction for precision, no match for MOTP — is left out of that mean, where poseval would
+   print NaN). IDF1 per joint (global identity matching, as py-motmetrics), mean over joints;
    IDs = switches summed over joints (the figure UniTrack's tables print). Rates are fractions
    (as TrackEval's); reports print them as percentages.
 """
@@ -94,7 +95,6 @@ class ClearAccumulator:
 
     def __init__(self) -> None:
         self.last: dict[int, int] = {}  # object → hypothesis of its last match
-        self.prev: set[int] = set()  # objects matched in the previous update
         self.objects = self.misses = self.fp = self.switches = self.matches = 0
         self.dist_sum = 0.0
         self.pairs: dict[tuple[int, int], int] = {}  # (object, hypothesis) → matchable frames
@@ -114,9 +114,8 @@ class ClearAccumulator:
                     self.pairs[(o, h)] = self.pairs.get((o, h), 0) + 1
         o_free = np.ones(len(oids), bool)
         h_free = np.ones(len(hids), bool)
-        matched: set[int] = set()
-        for i, o in enumerate(oids):  # 1. keep last frame's correspondences that are still valid
-            if o not in self.prev:
+        for i, o in enumerate(oids):  # 1. re-establish each object's last correspondence
+            if o not in self.last:
                 continue
             js = [j for j, h in enumerate(hids) if h_free[j] and h == self.last[o]]
             if js and np.isfinite(dist[i, js[0]]):
@@ -124,7 +123,6 @@ class ClearAccumulator:
                 o_free[i] = h_free[j] = False
                 self.matches += 1
                 self.dist_sum += dist[i, j]
-                matched.add(o)
         oi, hj = np.nonzero(o_free)[0], np.nonzero(h_free)[0]
         if len(oi) and len(hj):  # 2. Hungarian on the rest
             sub = dist[np.ix_(oi, hj)]
@@ -142,10 +140,8 @@ class ClearAccumulator:
                     o_free[i] = h_free[j] = False
                     self.matches += 1
                     self.dist_sum += dist[i, j]
-                    matched.add(o)
         self.misses += int(o_free.sum())
         self.fp += int(h_free.sum())
-        self.prev = matched
 
     def id_true_positives(self) -> int:
         """IDTP of the global one-to-one identity assignment (py-motmetrics' IDF1)."""
@@ -230,14 +226,15 @@ def _summarise(counts: dict[int, JointCounts]) -> dict[str, float]:
             continue
         per[j] = {
             "MOTA": 1 - (c.misses + c.fp + c.switches) / c.objects,
-            "MOTP": 1 - c.dist_sum / c.matches if c.matches else 0.0,
-            "Prec": c.matches / (c.matches + c.fp) if c.matches + c.fp else 0.0,
+            "MOTP": 1 - c.dist_sum / c.matches if c.matches else float("nan"),
+            "Prec": c.matches / (c.matches + c.fp) if c.matches + c.fp else float("nan"),
             "Rec": c.matches / c.objects,
             "IDF1": 2 * c.idtp / (c.objects + c.hyps) if c.objects + c.hyps else 0.0,
         }
     out: dict[str, float] = {}
     for k in ("MOTA", "MOTP", "Prec", "Rec", "IDF1"):
-        out[k] = float(np.mean([v[k] for v in per.values()])) if per else float("nan")
+        vals = [v[k] for v in per.values() if not np.isnan(v[k])]
+        out[k] = float(np.mean(vals)) if vals else float("nan")
     out["IDs"] = float(sum(c.switches for c in counts.values()))
     out["FP"] = float(sum(c.fp for c in counts.values()))
     out["FN"] = float(sum(c.misses for c in counts.values()))

@@ -242,3 +242,78 @@ def test_sot_run_eval_and_package(tmp_path, capsys):
         str(tmp_path / "sub.zip"),
     )
     assert rc == 2 and "missing results for synth-01" in _  # every sequence must be present
+
+
+@pytest.mark.parametrize(
+    "task, head, benchmark, key",
+    [
+        ("mots", "association", "mots20", "sMOTSA"),
+        ("posetrack", "association", "posetrack18", "MOTA"),
+        ("posetrack", "pose-propagation", "posetrack18", "MOTA"),
+    ],
+)
+def test_association_tasks_run_and_eval_without_frames(
+    tmp_path, capsys, task, head, benchmark, key
+):
+    import os
+    from pathlib import Path
+
+    out = str(tmp_path / "o")
+    args = ["run", "--model", "pixels", "--task", task, "--head", head, "--output", out]
+    rc, text, _ = _run(
+        capsys,
+        *args,
+        "--no-progress",
+        "head.motion=false" if head == "association" else "head.topk=10",
+    )
+    assert rc == 0 and key in text
+    rec = ResultStore(out).records()[-1]
+    assert rec.task == task and rec.head == head and key in rec.metrics
+    # eval re-scores the stored predictions from the ground truth alone (frames removed)
+    root = Path(os.environ["UNIBENCH_CACHE"]) / "synthetic" / "v1-seed0" / task
+    gt_only = tmp_path / "gt"
+    shutil.copytree(root, gt_only, ignore=shutil.ignore_patterns("*.jpg"))
+    rc, text, _ = _run(
+        capsys,
+        "eval",
+        "--task",
+        task,
+        "--benchmark",
+        benchmark,
+        "--data-root",
+        str(gt_only),
+        "--predictions",
+        rec.predictions,
+    )
+    assert rc == 0 and f"{100 * rec.metrics[key]:.1f}" in text
+
+
+def test_detections_option_replaces_the_benchmarks_own(tmp_path, capsys):
+    import os
+    from pathlib import Path
+
+    root = Path(os.environ["UNIBENCH_CACHE"]) / "synthetic" / "v1-seed0"
+    out = str(tmp_path / "o")
+    base = ["run", "--model", "pixels", "--task", "mot", "--output", out, "--no-progress"]
+    assert _run(capsys, *base)[0] == 0
+    dets = tmp_path / "dets"
+    dets.mkdir()
+    for seq in ("SYNTH-01", "SYNTH-02"):  # the ground truth as detections: an oracle tracker
+        gt = (root / "mot" / "train" / seq / "gt" / "gt.txt").read_text().splitlines()
+        (dets / f"{seq}.txt").write_text("".join(",".join(l.split(",")[:6]) + ",1\n" for l in gt))
+    assert _run(capsys, *base, "--detections", str(dets))[0] == 0
+    own, oracle = ResultStore(out).records()
+    assert oracle.metrics["MOTA"] > own.metrics["MOTA"]
+    rc, _, err = _run(
+        capsys,
+        "run",
+        "--model",
+        "pixels",
+        "--task",
+        "vos",
+        "--detections",
+        str(dets),
+        "--output",
+        out,
+    )
+    assert rc != 0 and "takes no detection folder" in err
