@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from PIL import Image
 from pycocotools import mask as mask_utils
-from unibench.benchmarks.mots import KittiMOTS, MOTS20, read_mots_txt, resolve_overlaps
+from unibench.benchmarks.mots import MOTS20, KittiMOTS, read_mots_txt, resolve_overlaps
 
 from unibench.errors import DataError
 
@@ -123,7 +123,9 @@ def test_synthetic_mots_suite_reads_back(tmp_path):
     seq = b.load_sequence(b.sequence_names()[0])
     assert seq.init.masks is not None and len(seq.init.masks) == len(seq.clip) == 30
     n_det = sum(len(m) for m in seq.init.masks)
-    assert n_det > 0 and all(len(c) == len(m) for c, m in zip(seq.init.classes, seq.init.masks))
+    assert n_det > 0 and all(
+        len(c) == len(m) for c, m in zip(seq.init.classes, seq.init.masks, strict=True)
+    )
     # ground truth scored against itself; the ignore rows (class 10) are not objects
     pred = tmp_path / "pred"
     pred.mkdir()

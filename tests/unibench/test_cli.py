@@ -300,7 +300,9 @@ def test_detections_option_replaces_the_benchmarks_own(tmp_path, capsys):
     dets.mkdir()
     for seq in ("SYNTH-01", "SYNTH-02"):  # the ground truth as detections: an oracle tracker
         gt = (root / "mot" / "train" / seq / "gt" / "gt.txt").read_text().splitlines()
-        (dets / f"{seq}.txt").write_text("".join(",".join(l.split(",")[:6]) + ",1\n" for l in gt))
+        (dets / f"{seq}.txt").write_text(
+            "".join(",".join(row.split(",")[:6]) + ",1\n" for row in gt)
+        )
     assert _run(capsys, *base, "--detections", str(dets))[0] == 0
     own, oracle = ResultStore(out).records()
     assert oracle.metrics["MOTA"] > own.metrics["MOTA"]
