@@ -1,6 +1,7 @@
 """Benchmark adapters (one module per benchmark) and their official metrics."""
 
 from unibench.benchmarks import (  # noqa: F401  (registrations)
+    bdd100k,
     davis,
     got10k,
     lasot,

@@ -1,0 +1,361 @@
+"""BDD100K MOT (``box_track_20``) and MOTS (``seg_track_20``), Scalabel json per video.
+
+Layout: frames at ``<root>/images/<images_sub>/<split>/<video>/<name>`` (``images_sub`` = ``track`` for
+MOT, ``seg_track_20`` for MOTS) and labels at ``<root>/labels/box_track_20/<split>/<video>.json`` or
+``<root>/labels/seg_track_20/<split>/<video>.json``: a list of frames ``{"name", "videoName",
+"frameIndex", "labels": [{"id", "category", "attributes": {"crowd", …}, "box2d": {"x1", "y1", "x2",
+"y2"}}]}`` (MOTS labels carry ``"rle": {"size", "counts"}`` instead of / besides ``box2d``).
+
+Classes: pedestrian, rider, car, truck, bus, train, motorcycle, bicycle are scored; ``other person``,
+``other vehicle``, ``trailer`` and crowd-marked labels are distractors (TrackEval's BDD100K
+preprocessing: tracker outputs matched to them or lying ≥ 50% inside them are removed). Scoring is per
+class with TrackEval (HOTA, CLEAR, Identity; boxes by IoU ``x1,y1,x2,y2``, masks by mask IoU through
+the same preprocessing code with the overlap functions swapped); the summary is the class average
+over classes with ground truth (BDD's mHOTA / mMOTA / mIDF1, reported as HOTA / MOTA / IDF1) plus
+per-class ``<class>/<metric>``.
+
+BDD100K has no public detections: the observations are ``<detections>/<video>.json`` in the same
+Scalabel format with a ``score`` per label. The head tracks all classes at once with the class gate on
+(``class_gate=True`` is this benchmark's head default). Results are written as ``<out>/<video>.json``
+in the Scalabel format.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+from unibench.benchmarks import mot_metrics
+from unibench.benchmarks.base import BENCHMARKS, iter_progress
+
+from unibench.errors import DataError
+from unibench.io import image_size, read_rgb
+from unibench.types import Clip, MetricTable, Observations, TrackFramePrediction, VideoSequence
+
+logger = logging.getLogger(__name__)
+
+CLASSES = ("pedestrian", "rider", "car", "truck", "bus", "train", "motorcycle", "bicycle")
+DISTRACTORS = ("other person", "trailer", "other vehicle")
+CLASS_ID = {
+    "pedestrian": 1,
+    "rider": 2,
+    "other person": 3,
+    "car": 4,
+    "bus": 5,
+    "truck": 6,
+    "train": 7,
+    "trailer": 8,
+    "other vehicle": 9,
+    "motorcycle": 10,
+    "bicycle": 11,
+}  # TrackEval's numbering
+CLASS_NAME = {v: k for k, v in CLASS_ID.items()}
+
+
+def load_frames(path: Path) -> list[dict]:
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"missing {path}")
+    try:
+        doc = json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise DataError(f"{path}: not valid json ({exc})") from None
+    if isinstance(doc, dict) and "frames" in doc:
+        doc = doc["frames"]
+    if not isinstance(doc, list):
+        raise DataError(f"{path}: expected a Scalabel list of frames")
+    return sorted(doc, key=lambda f: f.get("frameIndex", 0))
+
+
+def _crowd(label: dict) -> bool:
+    a = label.get("attributes") or {}
+    return bool(a.get("crowd", a.get("Crowd", False)))
+
+
+class BDD100K:
+    head_defaults = {"mot": {"class_gate": True}, "mots": {"class_gate": True}}
+
+    def __init__(self, root, split=None, sequences=None, detections=None, masks=False, name=None):
+        self.root = Path(root)
+        self.split = split or "val"
+        self.masks = masks
+        self.tasks = ("mots",) if masks else ("mot",)
+        self.name = name or ("bdd100k-mots" if masks else "bdd100k-mot")
+        sub = "seg_track_20" if masks else "box_track_20"
+        self.label_dir = self.root / "labels" / sub / self.split
+        self.image_dir = self.root / "images" / ("seg_track_20" if masks else "track") / self.split
+        self.det_dir = Path(detections) if detections else None
+        if not self.label_dir.is_dir():
+            raise DataError(f"{self.label_dir} does not exist: expected labels/{sub}/<split>/")
+        self._names = (
+            list(sequences) if sequences else sorted(p.stem for p in self.label_dir.glob("*.json"))
+        )
+        if not self._names:
+            raise DataError(f"{self.label_dir}: no <video>.json")
+
+    def sequence_names(self) -> list[str]:
+        return list(self._names)
+
+    def primary_metrics(self) -> list[str]:
+        return ["HOTA", "sMOTSA", "IDF1"] if self.masks else ["HOTA", "MOTA", "IDF1"]
+
+    # ------------------------------------------------------------------------ reading
+    def _label(self, lab: dict, where: str, size=None) -> tuple[np.ndarray, dict | None]:
+        """``x1, y1, x2, y2`` and (MOTS) the RLE of one label."""
+        rle = None
+        if self.masks:
+            r = lab.get("rle")
+            if not r or "counts" not in r or "size" not in r:
+                raise DataError(f"{where}: a MOTS label needs 'rle': {{'size', 'counts'}}")
+            rle = {"size": list(r["size"]), "counts": r["counts"]}
+            if isinstance(rle["counts"], str):
+                rle["counts"] = rle["counts"].encode()
+            if size is not None and tuple(rle["size"]) != tuple(size):
+                raise DataError(f"{where}: mask size {tuple(rle['size'])}, frame size {size}")
+            from pycocotools import mask as mask_utils
+
+            x, y, w, h = mask_utils.toBbox(rle)
+            return np.array([x, y, x + w, y + h]), rle
+        b = lab.get("box2d")
+        if not b or any(k not in b for k in ("x1", "y1", "x2", "y2")):
+            raise DataError(f"{where}: expected 'box2d' with x1, y1, x2, y2")
+        return np.array([b["x1"], b["y1"], b["x2"], b["y2"]], float), rle
+
+    def _frames(self, name: str) -> list[Path]:
+        frames = load_frames(self.label_dir / f"{name}.json")
+        paths = [self.image_dir / name / f["name"] for f in frames]
+        for p in paths:
+            if not p.is_file():
+                raise DataError(f"missing frame {p} (listed in {self.label_dir / name}.json)")
+        return paths
+
+    def load_sequence(self, name: str) -> VideoSequence:
+        paths = self._frames(name)
+        size = image_size(paths[0])
+        if self.det_dir is None:
+            raise DataError(
+                f"{self.name} has no public detections: pass --detections DIR with "
+                "<video>.json Scalabel files (labels with category, score and box2d/rle)"
+            )
+        dpath = self.det_dir / f"{name}.json"
+        det_frames = {f["name"]: f for f in load_frames(dpath)}
+        boxes, masks, classes = [], [], []
+        for p in paths:
+            labs = (det_frames.get(p.name) or {}).get("labels") or []
+            bb, ms, cl = [], [], []
+            for n, lab in enumerate(labs):
+                where = f"{dpath}: frame {p.name}, label {n}"
+                cat = lab.get("category")
+                if cat not in CLASS_ID:
+                    raise DataError(f"{where}: category {cat!r}; expected one of {list(CLASS_ID)}")
+                if cat not in CLASSES:
+                    continue  # detectors of distractor classes: not tracked
+                xyxy, rle = self._label(lab, where, size)
+                bb.append([*xyxy[:2], *(xyxy[2:] - xyxy[:2]), float(lab.get("score", 1.0))])
+                ms.append(rle)
+                cl.append(CLASS_ID[cat])
+            boxes.append(np.array(bb, float).reshape(-1, 5))
+            masks.append(ms)
+            classes.append(np.array(cl, int))
+        clip = Clip(tuple(p.stem for p in paths), lambda i: read_rgb(paths[i]), size)
+        return VideoSequence(
+            name,
+            clip,
+            Observations(
+                tuple(boxes), masks=tuple(masks) if self.masks else None, classes=tuple(classes)
+            ),
+            {
+                "frame_rate": 5.0,
+                "frame_names": [p.name for p in paths],
+                "cache_key": f"{self.name}|{name}|{len(paths)}|{paths[0].resolve()}",
+            },
+        )
+
+    # ------------------------------------------------------------------------ writing
+    def result_path(self, pred_dir: Path, name: str) -> Path:
+        return Path(pred_dir) / f"{name}.json"
+
+    def write_predictions(
+        self, seq: VideoSequence, preds: Iterable[TrackFramePrediction], out: Path
+    ) -> int:
+        from unibench.benchmarks.mots import resolve_overlaps
+
+        names, frames = seq.meta["frame_names"], []
+        for p in preds:
+            if p.classes is None:
+                raise DataError(f"{seq.name}: the head gave no classes (BDD100K is multi-class)")
+            masks = [None] * len(p.ids)
+            if self.masks:
+                if p.masks is None:
+                    raise DataError(f"{seq.name}: the head gave no masks")
+                masks = resolve_overlaps(p.masks, p.scores)
+            labels = []
+            for tid, b, s, c, m in zip(p.ids, p.boxes, p.scores, p.classes, masks, strict=True):
+                lab = {"id": str(int(tid)), "category": CLASS_NAME[int(c)], "score": float(s)}
+                if self.masks:
+                    if m is None:
+                        continue
+                    counts = m["counts"]
+                    lab["rle"] = {
+                        "size": list(m["size"]),
+                        "counts": counts.decode() if isinstance(counts, bytes) else counts,
+                    }
+                else:
+                    x, y, w, h = (float(v) for v in b)
+                    lab["box2d"] = {"x1": x, "y1": y, "x2": x + w, "y2": y + h}
+                labels.append(lab)
+            frames.append(
+                {
+                    "name": names[p.index],
+                    "videoName": seq.name,
+                    "frameIndex": p.index,
+                    "labels": labels,
+                }
+            )
+        if len(frames) != len(seq.clip):
+            raise DataError(f"{seq.name}: head produced {len(frames)} frames for {len(seq.clip)}")
+        Path(out).write_text(json.dumps(frames))
+        return len(frames)
+
+    # ------------------------------------------------------------------------ scoring
+    def _raw(self, name: str, pred_file: Path) -> dict:
+        gpath = self.label_dir / f"{name}.json"
+        gt = load_frames(gpath)
+        res = {f["name"]: f for f in load_frames(pred_file)}
+        unknown = set(res) - {f["name"] for f in gt}
+        if unknown:
+            raise DataError(f"{pred_file}: frames not in the sequence: {sorted(unknown)[:3]}")
+        raw: dict = {"num_timesteps": len(gt), "seq": name}
+        keys = ("gt_ids", "gt_classes", "gt_dets", "gt_crowd_ignore_regions", "tracker_ids")
+        for k in (*keys, "tracker_classes", "tracker_dets", "similarity_scores"):
+            raw[k] = [None] * len(gt)
+        gt_ids: dict[str, int] = {}
+        for t, fr in enumerate(gt):
+            keep, ign = [], []
+            for n, lab in enumerate(fr.get("labels") or []):
+                where = f"{gpath}: frame {fr.get('name')}, label {n}"
+                cat = lab.get("category")
+                if cat not in CLASS_ID:
+                    raise DataError(f"{where}: category {cat!r}; expected one of {list(CLASS_ID)}")
+                xyxy, rle = self._label(lab, where)
+                item = rle if self.masks else xyxy
+                if cat in DISTRACTORS or _crowd(lab):
+                    ign.append(item)
+                else:
+                    keep.append(
+                        (gt_ids.setdefault(str(lab["id"]), len(gt_ids)), CLASS_ID[cat], item)
+                    )
+            raw["gt_ids"][t] = np.array([k[0] for k in keep], int)
+            raw["gt_classes"][t] = np.array([k[1] for k in keep], int)
+            raw["gt_dets"][t] = self._dets([k[2] for k in keep])
+            raw["gt_crowd_ignore_regions"][t] = self._dets(ign)
+            trk = (res.get(fr.get("name")) or {}).get("labels") or []
+            items, ids, cls = [], [], []
+            for n, lab in enumerate(trk):
+                where = f"{pred_file}: frame {fr.get('name')}, label {n}"
+                if lab.get("category") not in CLASS_ID:
+                    raise DataError(f"{where}: category {lab.get('category')!r}")
+                try:
+                    ids.append(int(lab["id"]))
+                except (KeyError, ValueError):
+                    raise DataError(f"{where}: expected an integer track 'id'") from None
+                cls.append(CLASS_ID[lab["category"]])
+                items.append(self._label(lab, where)[1 if self.masks else 0])
+            raw["tracker_ids"][t] = np.array(ids, int)
+            raw["tracker_classes"][t] = np.array(cls, int)
+            raw["tracker_dets"][t] = self._dets(items)
+            raw["similarity_scores"][t] = _dataset_cls()._calculate_box_ious(
+                raw["gt_dets"][t], raw["tracker_dets"][t], box_format="x0y0x1y1"
+            )
+        return raw
+
+    def _dets(self, items: list):
+        if self.masks:  # N×1, so that TrackEval's row indexing (dets[idx, :]) works
+            out = np.empty((len(items), 1), object)
+            for i, it in enumerate(items):
+                out[i, 0] = it
+            return out
+        return np.array(items, float).reshape(-1, 4)
+
+    def evaluate(self, pred_dir: Path, sequences=None, progress: bool = False) -> MetricTable:
+        from trackeval.utils import TrackEvalException
+
+        cls = _dataset_cls()
+        ds = cls.__new__(cls)
+        ds.class_name_to_class_id = dict(CLASS_ID)
+        per_class: dict[str, dict] = {c: {} for c in CLASSES}
+        has_gt: dict[str, bool] = dict.fromkeys(CLASSES, False)
+        for name in iter_progress(list(sequences or self._names), "evaluate", progress):
+            pred_file = self.result_path(pred_dir, name)
+            raw = self._raw(name, pred_file)
+            for c in CLASSES:
+                try:
+                    per_class[c][name] = ds.get_preprocessed_seq_data(raw, c)
+                except TrackEvalException as exc:
+                    raise DataError(f"{pred_file}: {exc}") from None
+                has_gt[c] |= per_class[c][name]["num_gt_dets"] > 0
+        summaries, rows = {}, []
+        for c in CLASSES:
+            s, per = mot_metrics.evaluate(per_class[c])
+            summaries[c] = s
+            rows += [{"sequence": n, "class": c, **m} for n, m in per.items() if has_gt[c]]
+        scored = [c for c in CLASSES if has_gt[c]]
+        if not scored:
+            raise DataError(f"{self.label_dir}: no ground truth of any scored class")
+        keys = list(summaries[scored[0]])
+        summary = {k: float(np.mean([summaries[c][k] for c in scored])) for k in keys}
+        for k in ("IDs", "FP", "FN"):
+            summary[k] = float(sum(summaries[c][k] for c in scored))
+        if self.masks:
+            summary["sMOTSA"] = summary.pop("sMOTA")
+        for c in scored:
+            summary.update({f"{c}/{k}": v for k, v in summaries[c].items()})
+        cols = ["sequence", "class", "HOTA", "IDF1", "MOTA", "IDs", "FP", "FN"]
+        rows = [{k: r[k] for k in cols} for r in rows]
+        return MetricTable(
+            cols,
+            rows,
+            summary,
+            protocol="TrackEval BDD100K preprocessing (distractors, crowd); per class, "
+            f"mean over the classes with ground truth ({', '.join(scored)})"
+            + ("; masks by mask IoU" if self.masks else ""),
+        )
+
+
+@functools.cache
+def _dataset_cls():
+    from trackeval.datasets import BDD100K as TE
+    from trackeval.datasets._base_dataset import _BaseDataset
+
+    class _MaskAware(TE):
+        """TrackEval's BDD100K preprocessing; for mask (RLE object array) inputs its box overlap
+        is replaced by the mask overlap, nothing else changes."""
+
+        @staticmethod
+        def _calculate_box_ious(a, b, box_format="xywh", do_ioa=False, **_):
+            a, b = np.asarray(a), np.asarray(b)
+            if a.dtype.kind == "O" or b.dtype.kind == "O":  # N×1 arrays of RLE dicts
+                return _BaseDataset._calculate_mask_ious(
+                    list(a.ravel()), list(b.ravel()), is_encoded=True, do_ioa=do_ioa
+                )
+            return _BaseDataset._calculate_box_ious(a, b, box_format=box_format, do_ioa=do_ioa)
+
+    return _MaskAware
+
+
+def _factory(masks: bool):
+    def make(data_root, split, sequences, detections=None):
+        if data_root is None:
+            raise DataError("bdd100k needs --data-root DIR (holding images/ and labels/)")
+        return BDD100K(data_root, split, sequences, detections, masks=masks)
+
+    make.head_defaults = BDD100K.head_defaults
+    return make
+
+
+BENCHMARKS.register("bdd100k-mot", _factory(False))
+BENCHMARKS.register("bdd100k-mots", _factory(True))
