@@ -47,6 +47,7 @@ import torch
 import torch.nn.functional as F
 from unibench.heads.base import HEADS
 
+from unibench.errors import ConfigError
 from unibench.protocols import POSE_SEGMENTS, POSE_TRUNK
 from unibench.types import TrackFramePrediction, VideoSequence
 
@@ -486,9 +487,9 @@ def _object_kind(p: AssociationParams, seq: VideoSequence) -> str:
     obs = seq.init
     if p.objects != "auto":
         if p.objects == "mask" and obs.masks is None:
-            raise ValueError(f"{seq.name}: head.objects=mask but the observations carry no masks")
+            raise ConfigError(f"{seq.name}: head.objects=mask but the observations carry no masks")
         if p.objects == "pose" and obs.keypoints is None:
-            raise ValueError(f"{seq.name}: head.objects=pose but the observations carry no poses")
+            raise ConfigError(f"{seq.name}: head.objects=pose but the observations carry no poses")
         return p.objects
     if obs.masks is not None:
         return "mask"
@@ -514,7 +515,7 @@ class AssociationHead:
         p = self.p
         kind = _object_kind(p, seq)
         if kind != "box" and p.similarity == "cosine-flat":
-            raise ValueError(
+            raise ConfigError(
                 f"similarity cosine-flat needs box features (corresponding points); the {kind} "
                 "observations give variable point sets: use rsm or cosine-pool"
             )

@@ -3,6 +3,10 @@
 ``unibench bench sot [models=pixels,resnet18] [heads=xcorr,dcf,mask-box] [repeats=3]``: frames per
 second of each SOT head on the embedded OTB suite, with the bare feature extraction rate beside it.
 
+``unibench bench association [models=pixels,resnet18] [tasks=mot,mots,posetrack]
+[similarities=rsm,cosine-pool,cosine-flat]``: the representation study (RSM vs cosine, motion on/off)
+on the embedded MOT, MOTS and PoseTrack suites, as markdown tables with seconds per frame.
+
 ``unibench bench kernels [C=256,1024] [N=1,5,21] [L=5,10] [repeats=3] [rsm=50,100] [json=F]``
 
 One DAVIS 480p query frame (60×107 = 6420 cells at stride 8) against N memory frames, k = 10:
@@ -29,6 +33,7 @@ import json
 import multiprocessing as mp
 import statistics
 import time
+from pathlib import Path
 
 H, W = 60, 107  # DAVIS 480p at stride 8
 
@@ -224,6 +229,63 @@ def bench_sot(models: list[str], heads: list[str], repeats: int) -> list[dict]:
     return rows
 
 
+ABLATION_KEYS = {
+    "mot": ("HOTA", "IDF1", "MOTA", "IDs"),
+    "mots": ("HOTA", "IDF1", "sMOTSA", "IDs"),
+    "posetrack": ("MOTA", "IDF1", "IDs"),
+}
+
+
+def bench_association(models: list[str], tasks: list[str], similarities: list[str]) -> list[dict]:
+    """The representation study on the embedded suites: each association task × model ×
+    similarity, with motion on and off (λ = 1, no gate), through the task's default head
+    configuration; scores and the head's seconds per frame (features included)."""
+    import tempfile
+
+    from unibench.appearance_models import create_model
+    from unibench.benchmarks import BENCHMARKS, DEFAULT_SYNTHETIC
+    from unibench.heads import HEADS
+    from unibench.runner import resolve_config
+
+    rows = []
+    for task in tasks:
+        bench = BENCHMARKS.get(DEFAULT_SYNTHETIC[task])(None, None, None)
+        seqs = [bench.load_sequence(n) for n in bench.sequence_names()]
+        keys = ABLATION_KEYS[task]
+        print(f"\n{task} ({bench.name}: {len(seqs)} sequences)", flush=True)
+        print("| model | similarity | motion | " + " | ".join(keys) + " | s/frame |")
+        print("|---" * (len(keys) + 4) + "|")
+        for model in models:
+            ex, _ = create_model(model)
+            for sim in similarities:
+                if sim == "cosine-flat" and task != "mot":
+                    continue  # needs corresponding points: box features only
+                for motion in (True, False):
+                    resolved = resolve_config(
+                        {"task": task, "model": {"name": model}},
+                        overrides=[f"head.similarity={sim}", f"head.motion={str(motion).lower()}"],
+                    )
+                    head = HEADS.get(resolved.run.head.name)(resolved.head_params)
+                    with tempfile.TemporaryDirectory() as tmp:
+                        n, t0 = 0, time.perf_counter()
+                        for seq in seqs:
+                            target = bench.result_path(Path(tmp), seq.name)
+                            n += bench.write_predictions(seq, head.track(seq, ex), target)
+                        secs = (time.perf_counter() - t0) / n
+                        m = bench.evaluate(Path(tmp)).summary
+                    r = {"task": task, "model": model, "similarity": sim, "motion": motion}
+                    r.update({k: m[k] for k in keys} | {"seconds_per_frame": secs})
+                    rows.append(r)
+                    cells = [f"{m[k]:.0f}" if k == "IDs" else f"{100 * m[k]:.1f}" for k in keys]
+                    print(
+                        f"| {model} | {sim} | {'on' if motion else 'off'} | "
+                        + " | ".join(cells)
+                        + f" | {secs:.3f} |",
+                        flush=True,
+                    )
+    return rows
+
+
 def main(what: str, args: list[str]) -> int:
     opts = dict(a.split("=", 1) for a in args)
     device = opts.get("device", "cpu")
@@ -258,6 +320,12 @@ def main(what: str, args: list[str]) -> int:
             opts.get("models", "pixels,resnet18").split(","),
             opts.get("heads", "xcorr,dcf,mask-box").split(","),
             repeats,
+        )
+    if what == "association":
+        rows = bench_association(
+            opts.get("models", "pixels,resnet18").split(","),
+            opts.get("tasks", "mot,mots,posetrack").split(","),
+            opts.get("similarities", "rsm,cosine-pool,cosine-flat").split(","),
         )
     if "json" in opts:
         with open(opts["json"], "w") as f:

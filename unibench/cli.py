@@ -402,7 +402,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--predictions", required=True)
     p.add_argument("--out", required=True, help="the .zip to write")
     p = sub.add_parser("bench", help="performance benchmarks (numbers, not tests)")
-    p.add_argument("what", choices=["kernels", "sot"])
+    p.add_argument("what", choices=["kernels", "sot", "association"])
     p.add_argument("args", nargs="*", help="key=value options of the benchmark")
     return ap
 

@@ -204,7 +204,9 @@ def test_cosine_flat_is_refused_for_variable_point_sets():
     seq, _ = _crossing_masks()
     ex, _ = create_model("pixels")
     head = HEADS.get("association")(AssociationParams(similarity="cosine-flat"))
-    with pytest.raises(ValueError, match="cosine-flat needs box features"):
+    from unibench.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="cosine-flat needs box features"):
         next(iter(head.track(seq, ex)))
 
 
