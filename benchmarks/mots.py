@@ -366,7 +366,7 @@ class MOTS20(MOTSBase):
 
 
 class KittiMOTS(MOTSBase):
-    """KITTI-MOTS (cars and pedestrians, scored separately)."""
+    """KITTI-MOTS (cars and pedestrians, scored separately; the class gate is on by default)."""
 
     offset = 0
     classes = {"car": 1, "pedestrian": 2}
@@ -433,9 +433,11 @@ BENCHMARKS.register(
         _require_root("mots20", data_root), split, sequences, detections
     ),
 )
-BENCHMARKS.register(
-    "kitti-mots",
-    lambda data_root, split, sequences, detections=None: KittiMOTS(
-        _require_root("kitti-mots", data_root), split, sequences, detections
-    ),
-)
+
+
+def _kitti_mots(data_root, split, sequences, detections=None):
+    return KittiMOTS(_require_root("kitti-mots", data_root), split, sequences, detections)
+
+
+_kitti_mots.head_defaults = {"mots": {"class_gate": True}}  # cars and pedestrians
+BENCHMARKS.register("kitti-mots", _kitti_mots)

@@ -135,3 +135,13 @@ def test_synthetic_mots_suite_reads_back(tmp_path):
         (pred / f"{name}.txt").write_text(txt)
     s = b.evaluate(pred).summary
     assert s["sMOTSA"] == pytest.approx(1.0) and s["IDF1"] == pytest.approx(1.0)
+
+
+def test_multi_class_benchmarks_turn_the_class_gate_on():
+    from unibench.runner import resolve_config
+
+    for bench, task in (("kitti-mots", "mots"), ("bdd100k-mot", "mot"), ("bdd100k-mots", "mots")):
+        cfg = resolve_config({"task": task, "benchmark": {"name": bench}})
+        assert cfg.head_params.class_gate is True, bench
+        assert cfg.provenance["head.params.class_gate"].startswith("benchmark defaults"), bench
+    assert resolve_config({"task": "mots"}).head_params.class_gate is False
