@@ -128,7 +128,7 @@ def test_override_changes_recorded_params(tmp_path, capsys):
             ["run", "--model", "pixels", "--benchmark", "davis2017", "--data-root", "/nonexistent"],
             "DAVIS root /nonexistent does not exist",
         ),
-        (["run", "--model", "pixels", "--task", "posetrack"], "task 'posetrack'"),
+        (["run", "--model", "pixels", "--task", "jhmdb"], "task 'jhmdb'"),
     ],
 )
 def test_clear_errors(args, msg, capsys, tmp_path):
