@@ -145,3 +145,28 @@ def test_multi_class_benchmarks_turn_the_class_gate_on():
         assert cfg.head_params.class_gate is True, bench
         assert cfg.provenance["head.params.class_gate"].startswith("benchmark defaults"), bench
     assert resolve_config({"task": "mots"}).head_params.class_gate is False
+
+
+def test_kitti_mots_reads_png_frames_and_detection_files(tmp_path):
+    img = tmp_path / "training" / "image_02" / "0002"
+    img.mkdir(parents=True)
+    for t in range(2):
+        Image.fromarray(np.zeros((H, W, 3), np.uint8)).save(img / f"{t:06d}.png")
+    (tmp_path / "instances_txt").mkdir()
+    (tmp_path / "instances_txt" / "0002.txt").write_text(line(0, 1001, 1, rect(0, 10)))
+    dets = tmp_path / "dets"
+    dets.mkdir()
+    (dets / "0002.txt").write_text(
+        line(0, -1, 1, rect(0, 10)).strip()
+        + " 0.9\n"
+        + line(1, -1, 2, rect(20, 30)).strip()
+        + " 0.7\n"
+        + line(1, -1, 10, rect(30, 40))  # an ignore-class detection is not an observation
+    )
+    with pytest.raises(DataError, match="no public detections"):
+        KittiMOTS(tmp_path, "val", ["0002"]).load_sequence("0002")
+    seq = KittiMOTS(tmp_path, "val", ["0002"], detections=dets).load_sequence("0002")
+    assert len(seq.clip) == 2 and seq.meta["frame_rate"] == 10
+    assert [list(c) for c in seq.init.classes] == [[1], [2]]
+    assert seq.init.boxes[1][0].tolist() == [20, 0, 10, 10, 0.7]
+    assert KittiMOTS(tmp_path, "val", ["0002"]).n_frames("0002") == 2  # from the frames
