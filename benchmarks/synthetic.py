@@ -535,72 +535,49 @@ def ensure_suite(seed: int = 0) -> Path:
     return generate(cache_dir() / "synthetic" / f"{VERSION}-seed{seed}", seed)
 
 
-def _synthetic_davis(data_root, split, sequences):
+def _root(data_root, fmt: str) -> Path:
+    """The folder of one format: ``data_root`` (a suite or the format's own folder) or the cache."""
     root = Path(data_root) if data_root else ensure_suite()
-    if (root / "davis2017").is_dir():
-        root = root / "davis2017"
+    return root / fmt if (root / fmt).is_dir() else root
+
+
+def _synthetic_davis(data_root, split, sequences):
+    root = _root(data_root, "davis2017")
     return Davis(root, year=2017, split=split or "val", sequences=sequences, name="synthetic-davis")
 
 
 def _synthetic_otb(data_root, split, sequences):
     from unibench.benchmarks.otb import OTB
 
-    root = Path(data_root) if data_root else ensure_suite()
-    return OTB(
-        root / "otb" if (root / "otb").is_dir() else root, split, sequences, name="synthetic-otb"
-    )
+    return OTB(_root(data_root, "otb"), split, sequences, name="synthetic-otb")
 
 
 def _synthetic_got10k(data_root, split, sequences):
     from unibench.benchmarks.got10k import GOT10k
 
-    root = Path(data_root) if data_root else ensure_suite()
-    return GOT10k(
-        root / "got10k" if (root / "got10k").is_dir() else root,
-        split,
-        sequences,
-        name="synthetic-got10k",
-    )
+    return GOT10k(_root(data_root, "got10k"), split, sequences, name="synthetic-got10k")
 
 
 def _synthetic_mot(data_root, split, sequences, detections=None):
     from unibench.benchmarks.mot import MOTChallenge
 
-    root = Path(data_root) if data_root else ensure_suite()
+    root = _root(data_root, "mot")
     return MOTChallenge(
-        root / "mot" if (root / "mot").is_dir() else root,
-        split,
-        sequences,
-        det_dir=detections,
-        benchmark="MOT17",
-        name="synthetic-mot",
+        root, split, sequences, det_dir=detections, benchmark="MOT17", name="synthetic-mot"
     )
 
 
 def _synthetic_mots(data_root, split, sequences, detections=None):
     from unibench.benchmarks.mots import MOTS20
 
-    root = Path(data_root) if data_root else ensure_suite()
-    return MOTS20(
-        root / "mots" if (root / "mots").is_dir() else root,
-        split,
-        sequences,
-        detections,
-        name="synthetic-mots",
-    )
+    return MOTS20(_root(data_root, "mots"), split, sequences, detections, name="synthetic-mots")
 
 
 def _synthetic_posetrack(data_root, split, sequences, detections=None):
     from unibench.benchmarks.posetrack import PoseTrack18
 
-    root = Path(data_root) if data_root else ensure_suite()
-    return PoseTrack18(
-        root / "posetrack" if (root / "posetrack").is_dir() else root,
-        split,
-        sequences,
-        detections,
-        name="synthetic-posetrack",
-    )
+    root = _root(data_root, "posetrack")
+    return PoseTrack18(root, split, sequences, detections, name="synthetic-posetrack")
 
 
 BENCHMARKS.register("synthetic-davis", _synthetic_davis)

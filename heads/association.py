@@ -38,7 +38,7 @@ defaults (UniTrack's configurations) live in ``TASK_DEFAULTS``: MOT (the datacla
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -241,18 +241,25 @@ def _cells(cover: torch.Tensor, max_points: int) -> torch.Tensor:
     return idx
 
 
+def _cell_features(
+    fmap: torch.Tensor, covers: Iterable[torch.Tensor], max_points: int
+) -> list[torch.Tensor]:
+    """Unit features (``points_i × C``) of the cells each ``h×w`` coverage map selects."""
+    C, h, w = fmap.shape
+    flat = F.normalize(fmap.float().reshape(C, h * w), dim=0)
+    return [flat[:, _cells(cover, max_points)].t().contiguous() for cover in covers]
+
+
 def masked_features(
     fmap: torch.Tensor, masks: list[np.ndarray], max_points: int
 ) -> list[torch.Tensor]:
     """Features of the cells under each ``H×W`` mask (image resolution): ``points_i × C`` each."""
-    C, h, w = fmap.shape
-    flat = F.normalize(fmap.float().reshape(C, h * w), dim=0)
-    out = []
-    for m in masks:
-        m = torch.from_numpy(np.ascontiguousarray(m, dtype=np.float32))
-        cover = F.adaptive_avg_pool2d(m[None, None], (h, w))[0, 0]
-        out.append(flat[:, _cells(cover, max_points)].t().contiguous())
-    return out
+    grid = tuple(fmap.shape[-2:])
+    covers = (
+        F.adaptive_avg_pool2d(torch.from_numpy(np.asarray(m, np.float32))[None, None], grid)[0, 0]
+        for m in masks
+    )
+    return _cell_features(fmap, covers, max_points)
 
 
 def pose_grid_mask(
@@ -297,13 +304,11 @@ def pose_features(
     limb_width: float,
 ) -> list[torch.Tensor]:
     """Object features of poses (``N×K×3``): each pose's grid mask, then the masked features."""
-    C, h, w = fmap.shape
-    flat = F.normalize(fmap.float().reshape(C, h * w), dim=0)
-    out = []
-    for kps in poses:
-        cover = torch.from_numpy(pose_grid_mask(kps, image_size, (h, w), limb_width)).float()
-        out.append(flat[:, _cells(cover, max_points)].t().contiguous())
-    return out
+    grid = tuple(fmap.shape[-2:])
+    covers = (
+        torch.from_numpy(pose_grid_mask(kps, image_size, grid, limb_width)).float() for kps in poses
+    )
+    return _cell_features(fmap, covers, max_points)
 
 
 def _pad(feats: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:

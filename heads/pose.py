@@ -19,15 +19,14 @@ random ResNet-18 this halves the keypoint error one frame later (3.0 px against 
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 import torch
-from unibench.cuda_ops import l2_normalize, propagate
 from unibench.heads.base import HEADS
+from unibench.heads.vos import propagate_sequence
 
 from unibench.types import TrackFramePrediction, VideoSequence
 
@@ -136,37 +135,25 @@ class PosePropagationHead:
         if obs.keypoints is None:
             raise ValueError(f"{seq.name}: pose propagation needs pose observations in frame 0")
         keep = np.asarray(obs.boxes[0], float).reshape(-1, 5)[:, 4] >= p.det_thresh
-        poses = np.asarray(obs.keypoints[0], float)[keep]
-        P, K = len(poses), (poses.shape[1] if len(poses) else 0)
+        poses = np.asarray(obs.keypoints[0], float).reshape(len(keep), -1, 3)[keep]
+        P, K = poses.shape[:2]
         ids = np.arange(1, P + 1)
         size = seq.clip.size
-        feat0 = l2_normalize(extractor.features(seq, 0, p.input_height).data)
-        grid = tuple(feat0.shape[-2:])
-        lab0, vis = belief_maps(poses.reshape(P, K, 3), size, grid, p.sigma_ratio)
-        lab0 = lab0.to(feat0)
-        peaks = lab0.flatten(1).amax(1).cpu() if P else torch.zeros(0)
+        vis = poses[..., 2] > 0
         yield self._frame(0, ids, poses, vis, np.ones((P, K)))
-        recent: deque[tuple[torch.Tensor, torch.Tensor]] = deque(maxlen=max(p.n_recent, 0) or None)
-        for t in range(1, len(seq.clip)):
-            if P == 0:
-                yield self._frame(t, ids, poses, vis, np.zeros((0, 0)))
-                continue
-            q = l2_normalize(extractor.features(seq, t, p.input_height).data)
-            soft = propagate(
-                q,
-                torch.stack([feat0] + [f for f, _ in recent]),
-                torch.stack([lab0] + [lb for _, lb in recent]),
-                p.topk,
-                p.temperature,
-                p.radius,
-                p.restrict_first,
-                p.radius_shape,
-                impl=p.impl,
-                budget_bytes=p.memory_budget_mb * 2**20,
-            )
-            if p.n_recent > 0:
-                recent.append((q, soft))
-            dec = decode(soft.cpu(), peaks, size, p.decode_topk, p.decode_window)
+        if P == 0:
+            for t in range(1, len(seq.clip)):
+                yield self._frame(t, ids, poses, vis, np.zeros((0, K)))
+            return
+        peaks: list[torch.Tensor] = []  # the first frame's peak per map (set on the grid)
+
+        def labels0(grid: tuple[int, int]) -> torch.Tensor:
+            maps, _ = belief_maps(poses, size, grid, p.sigma_ratio)
+            peaks.append(maps.flatten(1).amax(1))
+            return maps
+
+        for t, soft in propagate_sequence(seq, extractor, p, labels0):
+            dec = decode(soft.cpu(), peaks[0], size, p.decode_topk, p.decode_window)
             dec = dec.reshape(P, K, 3)
             yield self._frame(t, ids, dec, vis, dec[:, :, 2])
 

@@ -17,7 +17,7 @@ that point sampling snaps to the 8 px grid).
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -60,6 +60,39 @@ class PropagationParams:
             raise ValueError(f"n_recent must be >= 0, got {self.n_recent}")
         if self.radius is not None and self.radius <= 0:
             raise ValueError(f"radius must be > 0 or null, got {self.radius}")
+
+
+def propagate_sequence(
+    seq: VideoSequence, extractor, p, labels0: Callable[[tuple[int, int]], torch.Tensor]
+) -> Iterator[tuple[int, torch.Tensor]]:
+    """Label propagation over a sequence, shared by the mask and pose heads: yields ``(t, soft
+    labels on the feature grid)`` for every frame after the first. The memory is frame 0 with
+    ``labels0(grid)`` plus the ``p.n_recent`` latest frames with their propagated soft labels; ``p``
+    carries ``topk, temperature, radius, restrict_first, radius_shape, n_recent, input_height,
+    memory_budget_mb, impl``."""
+    feat0 = l2_normalize(extractor.features(seq, 0, p.input_height).data)
+    grid = tuple(feat0.shape[-2:])
+    lab0 = labels0(grid).to(feat0)
+    recent: deque[tuple[torch.Tensor, torch.Tensor]] = deque(maxlen=max(p.n_recent, 0) or None)
+    for t in range(1, len(seq.clip)):
+        q = l2_normalize(extractor.features(seq, t, p.input_height).data)
+        if tuple(q.shape[-2:]) != grid:
+            raise ValueError(f"{seq.name}: frame {t} feature grid {tuple(q.shape[-2:])} != {grid}")
+        soft = propagate(
+            q,
+            torch.stack([feat0] + [f for f, _ in recent]),
+            torch.stack([lab0] + [lb for _, lb in recent]),
+            p.topk,
+            p.temperature,
+            p.radius,
+            p.restrict_first,
+            p.radius_shape,
+            impl=p.impl,
+            budget_bytes=p.memory_budget_mb * 2**20,
+        )
+        if p.n_recent > 0:
+            recent.append((q, soft))
+        yield t, soft
 
 
 def boxes_as_mask(mask: np.ndarray, object_ids: tuple[int, ...]) -> np.ndarray:
@@ -125,32 +158,10 @@ class MaskPropagationHead:
         if p.init_from_box:
             init = boxes_as_mask(init, seq.init.object_ids)
         yield VOSFramePrediction(0, seq.init.mask.astype(np.uint8))
-        feat0 = l2_normalize(extractor.features(seq, 0, p.input_height).data)
-        grid = feat0.shape[-2:]
-        lab0 = self._labels_to_grid(one_hot(init, seq.init.object_ids), grid).to(feat0)
-        recent: deque[tuple[torch.Tensor, torch.Tensor]] = deque(maxlen=max(p.n_recent, 0) or None)
-        for t in range(1, len(seq.clip)):
-            q = l2_normalize(extractor.features(seq, t, p.input_height).data)
-            if q.shape[-2:] != grid:
-                raise ValueError(
-                    f"{seq.name}: frame {t} feature grid {tuple(q.shape[-2:])} != {grid}"
-                )
-            mem = [feat0] + [f for f, _ in recent]
-            labs = [lab0] + [lb for _, lb in recent]
-            soft = propagate(
-                q,
-                torch.stack(mem),
-                torch.stack(labs),
-                p.topk,
-                p.temperature,
-                p.radius,
-                p.restrict_first,
-                p.radius_shape,
-                impl=p.impl,
-                budget_bytes=p.memory_budget_mb * 2**20,
-            )
-            if p.n_recent > 0:
-                recent.append((q, soft))
+        onehot = one_hot(init, seq.init.object_ids)
+        for t, soft in propagate_sequence(
+            seq, extractor, p, lambda grid: self._labels_to_grid(onehot, grid)
+        ):
             yield VOSFramePrediction(t, self._decode(soft, size, ids))
 
 
