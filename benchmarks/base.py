@@ -3,7 +3,9 @@ and score a prediction folder with the benchmark's official protocol.
 
 Contract of a registered benchmark factory: ``factory(data_root: Path | None, split: str | None,
 sequences: tuple[str, ...] | None) -> Benchmark``; association benchmarks also take
-``detections=`` (a folder of per-sequence detection files that replaces the benchmark's own). Adapters
+``detections=`` (a folder of per-sequence detection files that replaces the benchmark's own), and a
+benchmark with scoring variants takes ``options=`` (a mapping it validates against its own options
+dataclass, e.g. PoseTrack18's ``PoseEvalOptions``). Adapters
 never import heads or models.
 """
 
@@ -52,18 +54,29 @@ def iter_progress(items: list[str], desc: str, enabled: bool) -> Iterator[str]:
     yield from tqdm(items, desc=desc, unit="seq", leave=False)
 
 
-def build_benchmark(name: str, data_root, split, sequences, detections=None):
-    """Build a registered benchmark; ``detections`` only where the benchmark takes them."""
+def build_benchmark(name: str, data_root, split, sequences, detections=None, options=None):
+    """Build a registered benchmark; ``detections`` and scoring ``options`` only where the
+    benchmark's factory takes them."""
     import inspect
 
     from unibench.errors import ConfigError
 
     factory = BENCHMARKS.get(name)
-    if detections is None:
-        return factory(data_root, split, sequences)
-    if "detections" not in inspect.signature(factory).parameters:
-        raise ConfigError(
-            f"benchmark {name!r} takes no detection folder (benchmark.detections / --detections "
-            "applies to association benchmarks: MOTChallenge, MOTS, PoseTrack, BDD100K)"
-        )
-    return factory(data_root, split, sequences, detections=detections)
+    params = inspect.signature(factory).parameters
+    kwargs = {}
+    if detections is not None:
+        if "detections" not in params:
+            raise ConfigError(
+                f"benchmark {name!r} takes no detection folder (benchmark.detections / "
+                "--detections applies to association benchmarks: MOTChallenge, MOTS, PoseTrack, "
+                "BDD100K)"
+            )
+        kwargs["detections"] = detections
+    if options:
+        if "options" not in params:
+            raise ConfigError(
+                f"benchmark {name!r} takes no scoring options (benchmark.options.*); "
+                f"got {', '.join(sorted(options))}"
+            )
+        kwargs["options"] = dict(options)
+    return factory(data_root, split, sequences, **kwargs)

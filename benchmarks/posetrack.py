@@ -27,6 +27,7 @@ import numpy as np
 from unibench.benchmarks import posetrack_metrics as PM
 from unibench.benchmarks.base import BENCHMARKS, iter_progress
 
+from unibench.config import from_dict
 from unibench.errors import DataError
 from unibench.io import image_size, read_rgb
 from unibench.protocols import POSETRACK18_KEYPOINTS
@@ -46,11 +47,46 @@ def load_json(path: Path) -> object:
         raise DataError(f"{path}: not valid json ({exc})") from None
 
 
-def keypoints_array(values, where: str) -> np.ndarray:
-    k = np.asarray(values, float)
-    if k.size != 3 * K:
-        raise DataError(f"{where}: expected {3 * K} keypoint values (17 × x, y, v), got {k.size}")
-    return k.reshape(K, 3)
+def keypoints_array(values, where: str, order: np.ndarray | None = None) -> np.ndarray:
+    """K×3 keypoints in UniBench's (COCO) order; ``order`` maps the file's keypoint index to ours
+    (from its ``categories``), None for the 17 COCO-ordered keypoints of detection files."""
+    n = K if order is None else len(order)
+    try:
+        k = np.asarray(values, float)
+    except (TypeError, ValueError):
+        raise DataError(f"{where}: keypoints must be numbers, got {values!r:.80}") from None
+    if k.ndim != 1 or k.size != 3 * n:
+        raise DataError(f"{where}: expected {3 * n} keypoint values ({n} × x, y, v), got {k.size}")
+    if not np.isfinite(k).all():
+        raise DataError(f"{where}: keypoints must be finite numbers")
+    k = k.reshape(n, 3)
+    if order is None:
+        return k
+    out = np.zeros((K, 3))
+    keep = order >= 0
+    out[order[keep]] = k[keep]
+    return out
+
+
+def keypoint_order(doc: dict, path: Path) -> np.ndarray:
+    """poseval's ``Video.from_new``: the keypoint names of the file's single person category, 15 or
+    17 of them, each of the 15 scored joints present; returns file index → UniBench index (-1: not
+    scored)."""
+    cats = doc.get("categories")
+    if not isinstance(cats, list) or len(cats) != 1 or not isinstance(cats[0], dict):
+        raise DataError(
+            f"{path}: expected 'categories' with one person category naming its keypoints "
+            "(poseval reads the keypoint order from it)"
+        )
+    names = cats[0].get("keypoints")
+    if not isinstance(names, list) or len(names) not in (15, 17):
+        raise DataError(f"{path}: categories[0].keypoints must list 15 or 17 keypoint names")
+    scored = {POSETRACK18_KEYPOINTS[j] for j in PM.EVAL_JOINTS}
+    missing = sorted(scored - set(names))
+    if missing:
+        raise DataError(f"{path}: categories[0].keypoints lacks {', '.join(missing)}")
+    ours = {n: i for i, n in enumerate(POSETRACK18_KEYPOINTS)}
+    return np.array([ours[n] if n in scored else -1 for n in names])
 
 
 def ignore_polygons(img: dict) -> list[np.ndarray]:
@@ -82,11 +118,13 @@ class PoseTrack18:
         detections=None,
         truncate: bool = False,
         name: str = "posetrack18",
+        options: PM.PoseEvalOptions | None = None,
     ):
         self.root = Path(root)
         self.split = split or "val"
         self.name = name
         self.truncate = truncate
+        self.options = options or PM.PoseEvalOptions()
         self.ann_dir = self.root / "annotations" / self.split
         self.det_dir = Path(detections) if detections else self.root / "detections" / self.split
         if not self.ann_dir.is_dir():
@@ -125,7 +163,7 @@ class PoseTrack18:
         return path, ann, images
 
     def load_sequence(self, name: str) -> VideoSequence:
-        path, _, images = self._annotation(name)
+        path, ann, images = self._annotation(name)
         frames = [self.root / im["file_name"] for im in images]
         for f in frames:
             if not f.is_file():
@@ -163,6 +201,7 @@ class PoseTrack18:
                 "frame_rate": 30.0,
                 "image_ids": [im["id"] for im in images],
                 "file_names": [im["file_name"] for im in images],
+                "file_order": [im.get("id") for im in ann["images"]],
                 "cache_key": f"{self.name}|{name}|{len(frames)}|{frames[0].resolve()}",
             },
         )
@@ -196,10 +235,10 @@ class PoseTrack18:
                 )
         if n != len(seq.clip):
             raise DataError(f"{seq.name}: head produced {n} frames for {len(seq.clip)}")
+        by_id = {i: {"id": i, "file_name": f, "frame_id": i} for i, f in zip(ids, files, strict=True)}
+        order = seq.meta.get("file_order") or ids  # the ground truth's order: poseval pairs by it
         doc = {
-            "images": [
-                {"id": i, "file_name": f, "frame_id": i} for i, f in zip(ids, files, strict=True)
-            ],
+            "images": [by_id[i] for i in order],
             "annotations": anns,
             "categories": [{"id": 1, "name": "person", "keypoints": list(POSETRACK18_KEYPOINTS)}],
         }
@@ -207,61 +246,103 @@ class PoseTrack18:
         return n
 
     def frames_for_scoring(self, name: str, pred_file: Path) -> list[PM.PoseFrame]:
-        path, ann, images = self._annotation(name)
+        """Ground truth and prediction paired as poseval pairs them: by position in each file's
+        ``images``, keypoints in each file's own ``categories`` order, presence by the options."""
+        path, ann, _ = self._annotation(name)
+        strict = self.options.strict_visibility
+        gt_images = ann["images"]
         gt: dict = {}
+        order = keypoint_order(ann, path)
         for n, a in enumerate(ann.get("annotations", [])):
             where = f"{path}: annotation {n}"
-            if "keypoints" not in a:
-                continue
-            k = keypoints_array(a["keypoints"], where)
-            if "bbox_head" not in a or len(a["bbox_head"]) != 4:
-                if (k[:, 2] > 0).any():
+            if not isinstance(a, dict) or "image_id" not in a or "track_id" not in a:
+                raise DataError(f"{where}: expected an object with image_id and track_id")
+            k = np.zeros((K, 3))
+            if "keypoints" in a:
+                k = keypoints_array(a["keypoints"], where, order)
+            k[:, 2] = PM.presence(k, strict)
+            head = a.get("bbox_head")
+            if head is None or len(head) != 4:
+                if k[list(PM.EVAL_JOINTS), 2].any():
                     raise DataError(
                         f"{where}: a person with keypoints needs bbox_head [x, y, w, h]"
                     )
-                continue
-            person = PM.PosePerson(int(a["track_id"]), k, tuple(map(float, a["bbox_head"])))
+                head = None
+            person = PM.PosePerson(int(a["track_id"]), k, tuple(map(float, head)) if head else None)
             gt.setdefault(a["image_id"], []).append(person)
         pred_doc = load_json(pred_file)
-        anns = pred_doc.get("annotations") if isinstance(pred_doc, dict) else None
-        if not isinstance(anns, list):
-            raise DataError(f"{pred_file}: expected a PoseTrack json with 'annotations'")
+        if not isinstance(pred_doc, dict) or not isinstance(pred_doc.get("annotations"), list):
+            raise DataError(f"{pred_file}: expected a PoseTrack18 json with 'annotations'")
+        pr_images = pred_doc.get("images")
+        if not isinstance(pr_images, list):
+            raise DataError(
+                f"{pred_file}: expected 'images' (poseval pairs prediction and ground-truth frames "
+                "by their position in 'images')"
+            )
+        if len(pr_images) != len(gt_images):
+            raise DataError(
+                f"{pred_file}: {len(pr_images)} images listed, the ground truth {path} lists "
+                f"{len(gt_images)} (poseval pairs frames by position)"
+            )
+        for t, (g, q) in enumerate(zip(gt_images, pr_images, strict=True)):
+            if not isinstance(q, dict) or q.get("id") != g.get("id"):
+                raise DataError(
+                    f"{pred_file}: images[{t}] has id {q.get('id') if isinstance(q, dict) else q!r}"
+                    f", the ground truth's images[{t}] has id {g.get('id')!r} (poseval pairs "
+                    "frames by position: list them in the ground truth's order)"
+                )
+        pr_order = keypoint_order(pred_doc, pred_file)
         pred: dict = {}
-        known = {im["id"] for im in images}
-        for n, a in enumerate(anns):
+        known = {im.get("id") for im in pr_images}
+        for n, a in enumerate(pred_doc["annotations"]):
             where = f"{pred_file}: annotation {n}"
-            if a.get("image_id") not in known:
-                raise DataError(f"{where}: image_id {a.get('image_id')!r} is not a frame of {name}")
+            if not isinstance(a, dict) or a.get("image_id") not in known:
+                img = a.get("image_id") if isinstance(a, dict) else None
+                raise DataError(f"{where}: image_id {img!r} is not a frame of {name}")
             if "track_id" not in a:
                 raise DataError(f"{where}: no track_id")
-            k = keypoints_array(a.get("keypoints", []), where)
-            pred.setdefault(a["image_id"], []).append(PM.PosePerson(int(a["track_id"]), k))
+            k = keypoints_array(a.get("keypoints", []), where, pr_order)
+            k[:, 2] = PM.presence(k, strict)
+            frame = pred.setdefault(a["image_id"], [])
+            if any(p.track_id == int(a["track_id"]) for p in frame):
+                raise DataError(f"{where}: track_id {a['track_id']} appears twice in one frame")
+            frame.append(PM.PosePerson(int(a["track_id"]), k))
         return [
-            PM.PoseFrame(gt.get(im["id"], []), pred.get(im["id"], []), ignore_polygons(im))
-            for im in images
-            if im.get("is_labeled", True)
+            PM.PoseFrame(
+                gt.get(g["id"], []),
+                pred.get(g["id"], []),
+                ignore_polygons(g),
+                bool(g.get("is_labeled", True)),
+            )
+            for g in gt_images
         ]
 
     def evaluate(self, pred_dir: Path, sequences=None, progress: bool = False) -> MetricTable:
         data = {}
         for name in iter_progress(list(sequences or self._names), "evaluate", progress):
             data[name] = self.frames_for_scoring(name, self.result_path(pred_dir, name))
-        summary, per = PM.evaluate(data)
-        cols = ["sequence", "MOTA", "IDF1", "IDs", "MOTP", "Prec", "Rec"]
+        summary, per = PM.evaluate(data, self.options)
+        cols = ["sequence", "MOTA", "IDF1", "IDs", "MOTP", "MOTP-poseval", "Prec", "Rec"]
         rows = [{"sequence": n, **{k: m[k] for k in cols[1:]}} for n, m in per.items()]
         return MetricTable(
             cols,
             rows,
             summary,
-            protocol="poseval MOTA re-implemented: head-normalised distance <= 0.5, per-joint "
-            "CLEAR over labelled frames (last dropped), ignore regions, mean over 15 joints",
+            protocol=f"{self.options.describe()} MOTA re-implemented: head-normalised distance "
+            "<= 0.5, per-joint CLEAR over the frames with ground truth (last dropped), ignore "
+            "regions, empty frames, mean over 15 joints",
         )
 
 
-def _posetrack18(data_root, split, sequences, detections=None):
+def eval_options(options) -> PM.PoseEvalOptions:
+    """``benchmark.options`` of a PoseTrack benchmark, validated (unknown keys are errors)."""
+    return from_dict(PM.PoseEvalOptions, options, "benchmark.options", "benchmark.options.")
+
+
+def _posetrack18(data_root, split, sequences, detections=None, options=None):
     if data_root is None:
         raise DataError("posetrack18 needs --data-root DIR (holding annotations/ and images/)")
-    return PoseTrack18(data_root, split, sequences, detections)
+    return PoseTrack18(data_root, split, sequences, detections, options=eval_options(options))
 
 
 BENCHMARKS.register("posetrack18", _posetrack18)

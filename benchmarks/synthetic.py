@@ -573,11 +573,13 @@ def _synthetic_mots(data_root, split, sequences, detections=None):
     return MOTS20(_root(data_root, "mots"), split, sequences, detections, name="synthetic-mots")
 
 
-def _synthetic_posetrack(data_root, split, sequences, detections=None):
-    from unibench.benchmarks.posetrack import PoseTrack18
+def _synthetic_posetrack(data_root, split, sequences, detections=None, options=None):
+    from unibench.benchmarks.posetrack import PoseTrack18, eval_options
 
     root = _root(data_root, "posetrack")
-    return PoseTrack18(root, split, sequences, detections, name="synthetic-posetrack")
+    return PoseTrack18(
+        root, split, sequences, detections, name="synthetic-posetrack", options=eval_options(options)
+    )
 
 
 BENCHMARKS.register("synthetic-davis", _synthetic_davis)

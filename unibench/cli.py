@@ -263,8 +263,13 @@ def _cmd_eval(a) -> int:
     from unibench import runner
     from unibench.reports import metric_table
 
+    from unibench.config import overrides_to_dict
+
     seqs = [s for s in a.sequences.split(",") if s] if a.sequences else None
-    t = runner.evaluate_folder(a.task, a.benchmark, a.data_root, Path(a.predictions), a.split, seqs)
+    opts = overrides_to_dict(a.option) if a.option else None
+    t = runner.evaluate_folder(
+        a.task, a.benchmark, a.data_root, Path(a.predictions), a.split, seqs, opts
+    )
     print(metric_table(t, f"{a.predictions} · {a.benchmark}"))
     return 0
 
@@ -372,6 +377,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--split")
     p.add_argument("--sequences", help="comma-separated subset")
+    p.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="scoring option of the benchmark (posetrack18: strict_visibility=true, "
+        "count_empty_frames=true)",
+    )
     p = sub.add_parser(
         "report", help="leaderboard, radar, correlation, comparison (from the store)"
     )

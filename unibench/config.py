@@ -215,6 +215,8 @@ class BenchmarkConfig:
     split: str | None = None
     sequences: tuple[str, ...] | None = None
     detections: str | None = None  # association tasks: a folder of detection files per sequence
+    # scoring variant, validated by the benchmark (e.g. posetrack18: strict_visibility=true)
+    options: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

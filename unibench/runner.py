@@ -151,6 +151,7 @@ def _identity(cfg: C.RunConfig, params: dict, bench, tap: str, ckpt_id: str | No
             if cfg.benchmark.detections
             else {}
         ),
+        **({"benchmark_options": dict(cfg.benchmark.options)} if cfg.benchmark.options else {}),
     }
 
 
@@ -180,6 +181,7 @@ class _Worker:
             cfg.benchmark.split,
             cfg.benchmark.sequences,
             cfg.benchmark.detections,
+            cfg.benchmark.options,
         )
         self.extractor, self.report = create_model(
             cfg.model.name,
@@ -261,6 +263,7 @@ def plan(resolved: C.ResolvedConfig) -> tuple[str, dict, Any, str]:
         cfg.benchmark.split,
         cfg.benchmark.sequences,
         cfg.benchmark.detections,
+        cfg.benchmark.options,
     )
     tap = cfg.model.tap or build_random(get_cfg(cfg.model.name)).default_tap
     ident = _identity(cfg, C.to_dict(resolved.head_params), bench, tap, _checkpoint_id(cfg))
@@ -392,10 +395,11 @@ def evaluate_folder(
     predictions: Path,
     split: str | None = None,
     sequences=None,
+    options: dict | None = None,
 ) -> MetricTable:
-    from unibench.benchmarks import BENCHMARKS
+    from unibench.benchmarks.base import build_benchmark
 
-    bench = BENCHMARKS.get(benchmark)(data_root, split, sequences)
+    bench = build_benchmark(benchmark, data_root, split, sequences, options=options)
     if task not in bench.tasks:
         raise ConfigError(f"benchmark {benchmark!r} serves tasks {bench.tasks}, not {task!r}")
     return bench.evaluate(Path(predictions), progress=True)

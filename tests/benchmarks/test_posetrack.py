@@ -34,7 +34,8 @@ def test_hand_case_switch_motp_and_last_frame_dropped():
     assert s["IDs"] == 1 and s["FN"] == 0 and s["FP"] == 0
     assert s["MOTP"] == pytest.approx(1 - (2 / 6 + 1 / 6) / 2)
     assert s["IDF1"] == pytest.approx(2 * 1 / (2 + 2))  # one identity keeps one of two frames
-    assert s["MOTA-Head"] == pytest.approx(0.5) and np.isnan(s["MOTA-Knee"])
+    # poseval's group columns are plain means: head_bottom/head_top have no ground truth → NaN
+    assert np.isnan(s["MOTA-Head"]) and np.isnan(s["MOTA-Knee"])
     assert per["v"]["MOTA"] == pytest.approx(0.5)
 
 
@@ -137,17 +138,22 @@ def _video(root, name="000001_test", n=3, nframes=None, persons=2):
                     "bbox_head": [0, 0, 6, 8],
                 }
             )
-    doc = {"images": images, "annotations": anns, "categories": []}
+    cats = [{"id": 1, "name": "person", "keypoints": list(POSETRACK18_KEYPOINTS)}]
+    doc = {"images": images, "annotations": anns, "categories": cats}
     (root / "annotations" / "val" / f"{name}.json").write_text(json.dumps(doc))
     return doc
 
 
-def test_ground_truth_scores_perfectly_and_unlabelled_frames_are_skipped(tmp_path):
+def test_ground_truth_scores_perfectly_and_frames_are_kept_by_content(tmp_path):
     doc = _video(tmp_path)
     b = PoseTrack18(tmp_path)
     frames = b.frames_for_scoring("000001_test", _write_pred(tmp_path, doc))
-    assert len(frames) == 2  # frame 1 is not labelled
-    assert [len(f.gt) for f in frames] == [2, 2] and len(frames[0].ignore) == 1
+    assert [f.labeled for f in frames] == [True, False, True]
+    assert [len(f.gt) for f in frames] == [2, 2, 2] and len(frames[0].ignore) == 1
+    # poseval ignores is_labeled: frames with people are scored (the last dropped) …
+    assert len(PM.scored_frames(frames, PM.PoseEvalOptions())) == 2
+    # … the corrected rule takes the is_labeled frames (0 and 2), the last dropped
+    assert len(PM.scored_frames(frames, PM.PoseEvalOptions(count_empty_frames=True))) == 1
     t = b.evaluate(tmp_path / "pred")
     assert t.summary["MOTA"] == pytest.approx(1.0) and t.summary["IDs"] == 0
 
@@ -158,7 +164,7 @@ def _write_pred(root, doc, mutate=None):
         mutate(anns)
     (root / "pred").mkdir(exist_ok=True)
     f = root / "pred" / "000001_test.json"
-    f.write_text(json.dumps({"annotations": anns}))
+    f.write_text(json.dumps({**doc, "annotations": anns}))
     return f
 
 
