@@ -35,6 +35,7 @@ PERCENT = {
     "IDF1",
     "MOTA",
     "MOTP",
+    "MOTP-poseval",
     "DetA",
     "AssA",
     "sMOTSA",
