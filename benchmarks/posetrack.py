@@ -235,7 +235,9 @@ class PoseTrack18:
                 )
         if n != len(seq.clip):
             raise DataError(f"{seq.name}: head produced {n} frames for {len(seq.clip)}")
-        by_id = {i: {"id": i, "file_name": f, "frame_id": i} for i, f in zip(ids, files, strict=True)}
+        by_id = {
+            i: {"id": i, "file_name": f, "frame_id": i} for i, f in zip(ids, files, strict=True)
+        }
         order = seq.meta.get("file_order") or ids  # the ground truth's order: poseval pairs by it
         doc = {
             "images": [by_id[i] for i in order],

@@ -75,7 +75,9 @@ DUMMY_ID = -(2**62)  # poseval's never-matching dummy object/hypothesis of an em
 class PoseEvalOptions:
     """Scoring variant. The defaults reproduce poseval; both ``True`` give the corrected metric."""
 
-    strict_visibility: bool = False  # present iff the visibility/score flag > 0 (poseval: not (0,0,0))
+    strict_visibility: bool = (
+        False  # present iff the visibility/score flag > 0 (poseval: not (0,0,0))
+    )
     count_empty_frames: bool = False  # score is_labeled frames; empty frames counted as they are
 
     def describe(self) -> str:

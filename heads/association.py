@@ -1,39 +1,47 @@
-"""JDE-style association for MOT (boxes given every frame; the appearance model decides identities).
+"""JDE-style association for MOT, MOTS and PoseTrack (observations given every frame; the appearance
+model decides identities), equal by default to UniTrack's own tracker (its ``tracker/mot/``:
+``multitracker.py`` ``AssociationTracker.update``, ``basetrack.py``, ``box.py``/``mask.py``/``pose.py``,
+and ``core/association/matching.py``, ``core/motion/kalman_filter.py``).
 
-Per frame: each detection's object feature is RoIAligned from the frame's feature map
-(``roi_hw`` = 10×4 cells, 40 points, UniTrack's "4×10"). Tracks keep an exponential moving average of
-their features (``feat_ema``). Association, as in JDE/UniTrack's tracker:
+Per frame, as UniTrack's ``AssociationTracker.update``:
 
-1. tracked + lost tracks are predicted by a Kalman filter on ``(x, y, aspect, height)`` and their
-   velocities (filterpy, deep-sort noise model); appearance cost ``1 − similarity`` (``rsm``,
-   ``cosine-pool`` or ``cosine-flat``) is fused with motion: cost = λ·appearance + (1 − λ)·Mahalanobis,
-   with pairs beyond the χ²(4) 95% gate (9.4877) forbidden; Hungarian (``lap.lapjv``) with cost
-   limit ``match_thresh``;
-2. the remaining tracked tracks and detections are matched on IoU distance (``iou_thresh``);
-3. unconfirmed (one-frame) tracks are matched on IoU distance (``unconfirmed_thresh``), else dropped;
-4. unmatched detections above ``det_thresh`` start new (unconfirmed) tracks; tracks lost for more
-   than ``track_buffer × frame_rate / 30`` frames are removed; a tracked/lost pair closer than
-   ``duplicate_thresh`` IoU distance keeps the longer-lived track.
+0. detections scoring ``<= det_thresh`` are dropped (``drop_low_score``; box.py ``prepare_obs``);
+   object features: boxes by RoIAlign (``roi_hw`` = 4 high × 10 wide, unaligned, adaptive sampling:
+   ``ops.roi_align(feat, boxes, [4, 10])``), masks by the feature cells they cover, poses drawn as a
+   mask on the feature grid;
+1. tracked + lost (confirmed) tracks are predicted by a Kalman filter on ``(x, y, aspect, height)``
+   (deep-sort noise model); a lost track's height velocity is zeroed first
+   (``lost_zero_height_velocity``: basetrack ``multi_predict``), unconfirmed tracks are not predicted
+   (``predict_unconfirmed``). Appearance cost ``1 − similarity`` of the track's latest detection
+   features (``track_feature=latest``: ``reconsdot_distance`` reads ``curr_feat``) and the detections'
+   (``rsm``, ``cosine-pool`` or ``cosine-flat``), fused with motion: cost = λ·appearance + (1 − λ)·
+   Mahalanobis, pairs beyond the χ²(4) 95% gate (9.4877) forbidden (``fuse_motion``); Hungarian
+   (``lap.lapjv``) with cost limit ``match_thresh``;
+2. the remaining tracked tracks and detections are matched on IoU distance (``iou_thresh``), with the
+   +1-pixel IoU of ``cython_bbox`` (``iou_plus_one``);
+3. unconfirmed (one-frame) tracks are matched on IoU distance (``unconfirmed_thresh``), else removed;
+4. unmatched detections above ``det_thresh`` start tracks (confirmed at birth in frame 1, or always
+   with ``activate_immediately``: UniTrack's MOTS/PoseTrack trackers build detections with
+   ``ac=True``); lost tracks past ``track_buffer × frame_rate / 30`` frames are removed, but stay
+   matchable one more frame (``removed_grace_frame``: step 5 subtracts the removed list before adding
+   this frame's removals); a tracked/lost pair closer than ``duplicate_thresh`` IoU distance loses its
+   younger member (``duplicate_rule``);
+5. the output: confirmed tracked tracks, boxes of area ``> min_box_area`` and not wider than
+   ``max_aspect`` × height (test_mot.py's ``w / h > 1.6`` filter).
 
-``motion=False`` (the paper's representation study) sets λ = 1 and removes the gate; ``gate=False``
-keeps the motion cost but removes the gate (UniTrack's MOTS setting). ``class_gate=True`` forbids
-matching a track to a detection of another class in every stage (multi-class benchmarks: KITTI-MOTS,
-BDD100K). Track ids are counted per tracker instance (one per sequence). Boxes smaller than
-``min_box_area`` are not output.
+``head.preset=unibench`` is the tracker UniBench ran before (EMA features, continuous IoU, low scores
+kept for matching, all tracks predicted, no grace frame, ages at the current frame, no aspect filter,
+RoIAlign 10 × 4 aligned with 2 samples, unconfirmed MOTS/PoseTrack births); the README lists each
+option's measured effect. ``motion=False`` (the paper's representation study) sets λ = 1 and removes
+the gate; ``gate=False`` keeps the motion cost but removes the gate (UniTrack's MOTS/PoseTrack setting).
+``class_gate=True`` forbids matching a track to a detection of another class in every stage
+(multi-class benchmarks: KITTI-MOTS, BDD100K; UniTrack adds the class difference to the cost instead).
+Track ids are counted per tracker instance (one per sequence; UniTrack counts across sequences, which
+changes no metric).
 
-One tracker serves boxes, masks and poses; only the object features differ (``objects``, chosen from
-the observations by default):
-
-* ``box``: RoIAlign, ``roi_hw`` points; the track keeps an EMA of its features;
-* ``mask``: the feature cells that the mask covers by at least half (the best-covered cell if none),
-  at most ``max_mask_area`` of them, taken evenly in raster order where there are more;
-* ``pose``: the pose drawn as a mask on the feature grid (trunk polygon through the shoulders and
-  hips, plus limb and head segments ``limb_width`` × body size wide), then as ``mask``.
-
-Mask and pose features have a variable number of points, so a track takes the features of its latest
-detection (an EMA needs corresponding points) and ``cosine-flat`` is refused for them. Per-task
-defaults (UniTrack's configurations) live in ``TASK_DEFAULTS``: MOT (the dataclass defaults), MOTS
-(λ 0.98, no gate, 200 cells) and PoseTrack (λ 0.9999, unconfirmed 0.6, duplicates 0.2, 400 cells).
+Mask and pose features have a variable number of points, so their tracks always take the features of
+the latest detection and ``cosine-flat`` is refused for them. Per-task defaults (UniTrack's
+configurations) live in ``TASK_DEFAULTS``.
 """
 
 from __future__ import annotations
@@ -54,20 +62,23 @@ from unibench.types import TrackFramePrediction, VideoSequence
 CHI2_95_4DOF = 9.4877
 
 
-def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """IoU of ``x, y, w, h`` boxes, ``len(a) × len(b)``."""
+def iou_matrix(a: np.ndarray, b: np.ndarray, plus_one: bool = False) -> np.ndarray:
+    """IoU of ``x, y, w, h`` boxes, ``len(a) × len(b)``. ``plus_one``: the pixel-inclusive
+    convention of ``cython_bbox.bbox_overlaps`` that UniTrack's ``matching.ious`` calls on
+    ``(x, y, x + w, y + h)``: widths and intersections are ``x2 − x1 + 1``."""
     if len(a) == 0 or len(b) == 0:
         return np.zeros((len(a), len(b)))
+    e = 1.0 if plus_one else 0.0
     ax2, ay2 = a[:, 0] + a[:, 2], a[:, 1] + a[:, 3]
     bx2, by2 = b[:, 0] + b[:, 2], b[:, 1] + b[:, 3]
     iw = np.clip(
-        np.minimum(ax2[:, None], bx2[None]) - np.maximum(a[:, None, 0], b[None, :, 0]), 0, None
+        np.minimum(ax2[:, None], bx2[None]) - np.maximum(a[:, None, 0], b[None, :, 0]) + e, 0, None
     )
     ih = np.clip(
-        np.minimum(ay2[:, None], by2[None]) - np.maximum(a[:, None, 1], b[None, :, 1]), 0, None
+        np.minimum(ay2[:, None], by2[None]) - np.maximum(a[:, None, 1], b[None, :, 1]) + e, 0, None
     )
     inter = iw * ih
-    union = (a[:, 2] * a[:, 3])[:, None] + (b[:, 2] * b[:, 3])[None] - inter
+    union = ((a[:, 2] + e) * (a[:, 3] + e))[:, None] + ((b[:, 2] + e) * (b[:, 3] + e))[None] - inter
     return inter / np.maximum(union, 1e-12)
 
 
@@ -111,7 +122,9 @@ class KalmanXYAH:
         kf.P = np.diag(np.square(std))
         self.kf = kf
 
-    def predict(self) -> None:
+    def predict(self, zero_height_velocity: bool = False) -> None:
+        if zero_height_velocity:  # UniTrack's STrack.multi_predict for tracks not Tracked
+            self.kf.x[7, 0] = 0.0
         h = float(self.kf.x[3, 0])
         std = [
             self.std_pos * h,
@@ -165,6 +178,7 @@ class _Track:
     activated: bool = False
     cls: int = -1
     det: int = -1  # index of the detection matched in the current frame
+    expired: bool = False  # past the lost-track buffer, in its grace frame (UniTrack's quirk)
 
     @property
     def tlwh(self) -> np.ndarray:
@@ -173,8 +187,10 @@ class _Track:
 
 @dataclass
 class AssociationParams:
-    """UniTrack's MOT configuration."""
+    """UniTrack's MOT configuration; the defaults are the ``unitrack`` protocol (its tracker as
+    ``tracker/mot/`` runs it), ``head.preset=unibench`` switches on UniBench's refinements."""
 
+    preset: Literal["unitrack", "unibench"] = "unitrack"
     similarity: Literal["rsm", "cosine-pool", "cosine-flat"] = "rsm"
     motion: bool = True
     gate: bool = True  # Mahalanobis gate at the χ²(4) 95% quantile (with motion on)
@@ -188,36 +204,102 @@ class AssociationParams:
     track_buffer: int = 30
     det_thresh: float = 0.5
     min_box_area: float = 200.0
-    roi_hw: tuple[int, int] = (10, 4)
+    max_aspect: float = 1.6  # output filter: boxes wider than max_aspect × height dropped (0: off)
+    roi_hw: tuple[int, int] = (4, 10)  # RoIAlign output (high, wide): UniTrack's feat_size [4, 10]
+    roi_aligned: bool = False  # torchvision's aligned (half-pixel) RoIAlign; UniTrack: False
+    roi_sampling_ratio: int = -1  # RoIAlign samples per bin (-1: adaptive, torchvision's default)
     max_mask_area: int = 200  # feature cells per mask/pose object
     limb_width: float = 0.1  # pose → mask: segment width as a fraction of the body size
-    feat_ema: float = 0.9
+    track_feature: Literal["latest", "ema"] = "latest"  # box tracks; masks/poses: always latest
+    feat_ema: float = 0.9  # with track_feature=ema
     rsm_temperature: float = 0.01
+    iou_plus_one: bool = True  # +1-pixel IoU (cython_bbox) in the IoU stages and duplicates
+    drop_low_score: bool = True  # detections with score <= det_thresh dropped before matching
+    lost_zero_height_velocity: bool = True  # zero vh of lost tracks before predicting them
+    predict_unconfirmed: bool = False  # predict one-frame (unconfirmed) tracks too
+    removed_grace_frame: bool = True  # a track past the buffer stays matchable one more frame
+    duplicate_rule: Literal["unitrack", "current-age"] = "unitrack"
+    activate_immediately: bool = False  # new tracks are confirmed at birth (UniTrack MOTS/pose)
 
     def __post_init__(self) -> None:
         if not 0 <= self.lambda_app <= 1:
             raise ValueError(f"lambda_app must be in [0, 1], got {self.lambda_app}")
         if self.max_mask_area < 1:
             raise ValueError(f"max_mask_area must be >= 1, got {self.max_mask_area}")
+        if min(self.roi_hw) < 1:
+            raise ValueError(f"roi_hw must be positive, got {self.roi_hw}")
 
 
+# Where UniBench's behaviour is arguably better, it is a named option, off in ``unitrack``;
+# ``unibench`` is the tracker UniBench ran before the parity work (measured in the README).
+PRESETS: dict[str, dict] = {
+    "unitrack": {
+        "preset": "unitrack",
+        "track_feature": "latest",
+        "iou_plus_one": True,
+        "drop_low_score": True,
+        "lost_zero_height_velocity": True,
+        "predict_unconfirmed": False,
+        "removed_grace_frame": True,
+        "duplicate_rule": "unitrack",
+        "max_aspect": 1.6,
+        "roi_hw": (4, 10),
+        "roi_aligned": False,
+        "roi_sampling_ratio": -1,
+    },
+    "unibench": {
+        "preset": "unibench",
+        "track_feature": "ema",
+        "iou_plus_one": False,
+        "drop_low_score": False,
+        "lost_zero_height_velocity": False,
+        "predict_unconfirmed": True,
+        "removed_grace_frame": False,
+        "duplicate_rule": "current-age",
+        "max_aspect": 0.0,
+        "roi_hw": (10, 4),
+        "roi_aligned": True,
+        "roi_sampling_ratio": 2,
+        "activate_immediately": False,
+    },
+}
+
+# UniTrack's MOTS and PoseTrack trackers (tracker/mot/mask.py, pose.py) give every detection score 1
+# and build it activated (``STrack(..., ac=True)``); test_mots/test_posetrack filter no output box.
 TASK_DEFAULTS: dict[str, dict] = {
     "mot": {},
-    "mots": {"gate": False, "max_mask_area": 200, "min_box_area": 0.0},
+    "mots": {
+        "gate": False,
+        "max_mask_area": 200,
+        "min_box_area": 0.0,
+        "max_aspect": 0.0,
+        "drop_low_score": False,
+        "activate_immediately": True,
+    },
     "posetrack": {
         "lambda_app": 0.9999,
         "unconfirmed_thresh": 0.6,
         "duplicate_thresh": 0.2,
         "max_mask_area": 400,
         "min_box_area": 0.0,
+        "max_aspect": 0.0,
+        "drop_low_score": False,
+        "activate_immediately": True,
     },
 }
 
 
 def object_features(
-    fmap: torch.Tensor, boxes: np.ndarray, stride: int, roi_hw: tuple[int, int]
+    fmap: torch.Tensor,
+    boxes: np.ndarray,
+    stride: int,
+    roi_hw: tuple[int, int],
+    aligned: bool = False,
+    sampling_ratio: int = -1,
 ) -> torch.Tensor:
-    """RoIAlign of ``x, y, w, h`` image boxes on a ``C×h×w`` map: ``N × points × C``, unit cells."""
+    """RoIAlign of ``x, y, w, h`` image boxes on a ``C×h×w`` map: ``N × points × C``, unit cells
+    (``roi_hw`` = output high × wide; UniTrack's box tracker: ``ops.roi_align(feat, boxes, [4, 10])``
+    on boxes scaled to the feature grid, i.e. ``aligned=False`` and adaptive sampling)."""
     from torchvision.ops import roi_align
 
     if len(boxes) == 0:
@@ -225,7 +307,12 @@ def object_features(
     b = torch.as_tensor(boxes[:, :4], dtype=torch.float32)
     rois = torch.cat([torch.zeros(len(b), 1), b[:, :2], b[:, :2] + b[:, 2:4]], 1)
     out = roi_align(
-        fmap[None].float(), rois, roi_hw, spatial_scale=1.0 / stride, sampling_ratio=2, aligned=True
+        fmap[None].float(),
+        rois,
+        tuple(roi_hw),
+        spatial_scale=1.0 / stride,
+        sampling_ratio=sampling_ratio,
+        aligned=aligned,
     )  # N×C×h×w
     return F.normalize(out.flatten(2).transpose(1, 2), dim=-1)
 
@@ -347,8 +434,10 @@ def similarity(
 class JDETracker:
     """The association state of one sequence (ids counted per instance).
 
-    ``ema=True`` smooths a track's features over time (box features, whose points correspond);
-    ``ema=False`` replaces them by the latest matched detection's (mask and pose features).
+    ``ema=True`` lets box tracks follow ``track_feature``; ``ema=False`` always keeps the latest
+    matched detection's features (mask and pose features, whose points do not correspond).
+    UniTrack references are to ``tracker/mot/multitracker.py`` (``AssociationTracker.update``),
+    ``tracker/mot/basetrack.py`` and ``core/association/matching.py`` of its repository.
     """
 
     def __init__(self, p: AssociationParams, frame_rate: float = 30.0, ema: bool = True) -> None:
@@ -370,46 +459,82 @@ class JDETracker:
         tc = np.array([t.cls for t in tracks])
         return tc[:, None] != np.asarray(classes)[list(idx)][None, :]
 
+    def _iou(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return iou_matrix(a, b, self.p.iou_plus_one)
+
+    def duplicates(self, tracked: list[_Track], lost: list[_Track]) -> list[_Track]:
+        """The tracks that duplicate removal drops: tracked/lost pairs closer than
+        ``duplicate_thresh`` in IoU distance lose their younger member. ``unitrack``
+        (basetrack ``remove_duplicate_stracks``): ages at the last update (``frame_id −
+        start_frame``), a tie drops the tracked one; ``current-age``: ages at the current frame, a tie
+        drops the lost one."""
+        if not tracked or not lost:
+            return []
+        f = self.frame
+        d = 1 - self._iou(np.stack([t.tlwh for t in tracked]), np.stack([t.tlwh for t in lost]))
+        losers = []
+        for a, b in zip(*np.nonzero(d < self.p.duplicate_thresh), strict=True):
+            ta, tb = tracked[a], lost[b]
+            if self.p.duplicate_rule == "unitrack":
+                losers.append(tb if (ta.last - ta.start) > (tb.last - tb.start) else ta)
+            else:
+                losers.append(tb if (f - ta.start) >= (f - tb.start) else ta)
+        return losers
+
     def step(
         self, dets: np.ndarray, feats: list[torch.Tensor], classes: np.ndarray | None = None
     ) -> list[_Track]:
         """One frame: ``dets`` N×5 (x, y, w, h, score), ``feats`` one ``points × C`` set per
         detection, ``classes`` optional N class ids. Returns the tracks output in this frame; each
-        has ``det`` = the index of its detection here."""
+        has ``det`` = the index of its detection here. Detections at or below ``det_thresh`` take
+        no part where ``drop_low_score`` (UniTrack's box.py ``prepare_obs``: ``score >
+        conf_thres``); the caller may also drop them before extracting features."""
         p = self.p
         self.frame += 1
         f = self.frame
         for t in self.tracks:
-            t.kf.predict()
             t.det = -1
-        det_idx = list(range(len(dets)))
+        det_idx = [i for i in range(len(dets)) if not p.drop_low_score or dets[i, 4] > p.det_thresh]
         unconfirmed = [t for t in self.tracks if t.state == "tracked" and not t.activated]
         pool = [t for t in self.tracks if t.state in ("tracked", "lost") and t.activated]
+        # multitracker: only tracked + lost tracks are predicted (multi_predict), and a track not in
+        # the Tracked state has its height velocity zeroed first (basetrack mean_state[7] = 0)
+        for t in pool:
+            t.kf.predict(p.lost_zero_height_velocity and t.state != "tracked")
+        if p.predict_unconfirmed:
+            for t in unconfirmed:
+                t.kf.predict()
 
         def update(t: _Track, i: int) -> None:
             t.kf.update(to_xyah(dets[i, :4])[0])
-            if self.ema and t.feat.shape == feats[i].shape:
+            if self.ema and p.track_feature == "ema" and t.feat.shape == feats[i].shape:
                 t.feat = F.normalize(p.feat_ema * t.feat + (1 - p.feat_ema) * feats[i], dim=-1)
-            else:
+            else:  # UniTrack's reconsdot_distance reads curr_feat (the latest detection's)
                 t.feat = feats[i]
             t.score, t.last, t.state, t.activated = float(dets[i, 4]), f, "tracked", True
+            t.expired = False
             t.det = i
 
         def iou_stage(tracks: list[_Track], idx: list[int], thresh: float):
-            cost = 1 - iou_matrix(np.stack([t.tlwh for t in tracks]), dets[idx, :4])
+            cost = 1 - self._iou(np.stack([t.tlwh for t in tracks]), dets[idx, :4])
             cost[self._class_block(tracks, classes, idx)] = np.inf
             return linear_assignment(cost, thresh)
 
-        # 1. appearance (+ motion)
+        # 1. appearance (+ motion): matching.fuse_motion
         if pool and det_idx:
             sim = (
-                similarity(p.similarity, [t.feat for t in pool], feats, p.rsm_temperature)
+                similarity(
+                    p.similarity,
+                    [t.feat for t in pool],
+                    [feats[i] for i in det_idx],
+                    p.rsm_temperature,
+                )  # fmt: skip
                 .numpy()
                 .astype(float)
             )
             cost = np.clip(1.0 - sim, 0.0, None)
             if p.motion:
-                xyah = to_xyah(dets[:, :4])
+                xyah = to_xyah(dets[det_idx, :4])
                 gate = np.stack([t.kf.gating_distance(xyah) for t in pool])
                 cost = p.lambda_app * cost + (1 - p.lambda_app) * gate
                 if p.gate:
@@ -417,9 +542,9 @@ class JDETracker:
             cost[self._class_block(pool, classes, det_idx)] = np.inf
             matches, u_t, u_d = linear_assignment(cost, p.match_thresh)
             for ti, di in matches:
-                update(pool[ti], di)
+                update(pool[ti], det_idx[di])
             rest = [pool[i] for i in u_t]
-            det_idx = u_d
+            det_idx = [det_idx[i] for i in u_d]
         else:
             rest = list(pool)
         # 2. IoU on the remaining tracked tracks
@@ -457,26 +582,27 @@ class JDETracker:
                     float(dets[i, 4]),
                     f,
                     f,
-                    activated=(f == 1),
+                    activated=(f == 1) or p.activate_immediately,
                     cls=int(classes[i]) if classes is not None else -1,
                     det=i,
                 )
             )
+        lost_before = {id(t) for t in lost_now}
         for t in self.tracks:
-            if t.state == "lost" and f - t.last > self.max_lost:
+            if t.state != "lost" or id(t) in lost_before or f - t.last <= self.max_lost:
+                continue
+            # multitracker step 5 marks it removed but subtracts the removed list before adding
+            # this frame's removals: the track stays in lost_stracks, matchable one more frame
+            if p.removed_grace_frame and not t.expired:
+                t.expired = True
+            else:
                 t.state = "removed"
         self.tracks = [t for t in self.tracks if t.state != "removed"]
         tracked = [t for t in self.tracks if t.state == "tracked"]
         lost = [t for t in self.tracks if t.state == "lost"]
-        if tracked and lost:
-            d = 1 - iou_matrix(
-                np.stack([t.tlwh for t in tracked]), np.stack([t.tlwh for t in lost])
-            )
-            for a, b in zip(*np.nonzero(d < p.duplicate_thresh), strict=True):
-                ta, tb = tracked[a], lost[b]
-                loser = tb if (f - ta.start) >= (f - tb.start) else ta
-                loser.state = "removed"
-            self.tracks = [t for t in self.tracks if t.state != "removed"]
+        for t in self.duplicates(tracked, lost):
+            t.state = "removed"
+        self.tracks = [t for t in self.tracks if t.state != "removed"]
         return [t for t in self.tracks if t.state == "tracked" and t.activated]
 
 
@@ -511,6 +637,7 @@ class AssociationHead:
     task = "mot"
     tasks = ("mot", "mots", "posetrack")
     task_defaults = TASK_DEFAULTS
+    presets = PRESETS
     Params = AssociationParams
 
     def __init__(self, params: AssociationParams) -> None:
@@ -527,40 +654,52 @@ class AssociationHead:
         obs = seq.init
         tracker = JDETracker(p, float(seq.meta.get("frame_rate", 30.0)), ema=kind == "box")
         for t in range(len(seq.clip)):
-            dets = np.asarray(obs.boxes[t], float).reshape(-1, 5)
-            classes = None if obs.classes is None else np.asarray(obs.classes[t], int)
+            all_dets = np.asarray(obs.boxes[t], float).reshape(-1, 5)
+            # the detections the tracker sees (UniTrack drops low scores before any feature)
+            keep = np.arange(len(all_dets))
+            if p.drop_low_score:
+                keep = keep[all_dets[:, 4] > p.det_thresh]
+            dets = all_dets[keep]
+            classes = None if obs.classes is None else np.asarray(obs.classes[t], int)[keep]
             feats: list[torch.Tensor] = []
             if len(dets):
                 fmap = extractor.features(seq, t).data.cpu()
                 if kind == "box":
-                    feats = list(object_features(fmap, dets, extractor.info.stride, p.roi_hw))
-                elif kind == "mask":
-                    feats = masked_features(fmap, _decode_masks(obs.masks[t]), p.max_mask_area)
-                else:
-                    feats = pose_features(
-                        fmap, obs.keypoints[t], seq.clip.size, p.max_mask_area, p.limb_width
+                    feats = list(
+                        object_features(
+                            fmap,
+                            dets,
+                            extractor.info.stride,
+                            p.roi_hw,
+                            p.roi_aligned,
+                            p.roi_sampling_ratio,
+                        )  # fmt: skip
                     )
-            out = [
-                tr
-                for tr in tracker.step(dets, feats, classes)
-                if kind != "box" or tr.tlwh[2] * tr.tlwh[3] > p.min_box_area
+                elif kind == "mask":
+                    masks = _decode_masks([obs.masks[t][i] for i in keep])
+                    feats = masked_features(fmap, masks, p.max_mask_area)
+                else:
+                    kps = np.asarray(obs.keypoints[t])[keep]
+                    feats = pose_features(fmap, kps, seq.clip.size, p.max_mask_area, p.limb_width)
+            tracks = tracker.step(dets, feats, classes)
+            # the output box: the track's Kalman box (boxes) or its matched observation's
+            shown = [tr.tlwh if kind == "box" else dets[tr.det, :4] for tr in tracks]
+            out = [  # test_mot.py: area > min_box_area and not w / h > 1.6
+                (tr, b)
+                for tr, b in zip(tracks, shown, strict=True)
+                if b[2] * b[3] > p.min_box_area
+                and not (p.max_aspect and b[2] > p.max_aspect * b[3])
             ]
-            if kind != "box":  # masks and poses: the matched observation is the output
-                out = [tr for tr in out if dets[tr.det, 2] * dets[tr.det, 3] > p.min_box_area]
-            boxes = (
-                np.array([tr.tlwh for tr in out])
-                if kind == "box"
-                else dets[[tr.det for tr in out], :4]
-            )
+            src = [int(keep[tr.det]) for tr, _ in out]  # index among the sequence's observations
             yield TrackFramePrediction(
                 t,
-                np.array([tr.track_id for tr in out], int),
-                boxes.reshape(-1, 4),
-                np.array([tr.score for tr in out], float),
-                classes=None if classes is None else classes[[tr.det for tr in out]],
-                masks=[obs.masks[t][tr.det] for tr in out] if kind == "mask" else None,
+                np.array([tr.track_id for tr, _ in out], int),
+                np.array([b for _, b in out], float).reshape(-1, 4),
+                np.array([tr.score for tr, _ in out], float),
+                classes=None if obs.classes is None else np.asarray(obs.classes[t], int)[src],
+                masks=[obs.masks[t][i] for i in src] if kind == "mask" else None,
                 keypoints=(
-                    np.asarray(obs.keypoints[t])[[tr.det for tr in out]].reshape(len(out), -1, 3)
+                    np.asarray(obs.keypoints[t])[src].reshape(len(out), -1, 3)
                     if kind == "pose"
                     else None
                 ),

@@ -261,9 +261,8 @@ def _cmd_list(a) -> int:
 
 def _cmd_eval(a) -> int:
     from unibench import runner
-    from unibench.reports import metric_table
-
     from unibench.config import overrides_to_dict
+    from unibench.reports import metric_table
 
     seqs = [s for s in a.sequences.split(",") if s] if a.sequences else None
     opts = overrides_to_dict(a.option) if a.option else None

@@ -59,7 +59,7 @@ def coerce(value: Any, tp: Any, key: str, source: str) -> Any:
         if origin is tuple and args:
             if len(args) != len(value):
                 raise ConfigError(f"{source}: {key}={value!r} must have {len(args)} items")
-            return tuple(coerce(v, a, key, source) for v, a in zip(args, value, strict=True))
+            return tuple(coerce(v, a, key, source) for a, v in zip(args, value, strict=True))
         inner = args[0] if args else Any
         out = [coerce(v, inner, key, source) for v in value]
         return tuple(out) if origin is tuple else out

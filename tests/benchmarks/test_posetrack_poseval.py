@@ -98,7 +98,9 @@ def main_case() -> tuple[dict, dict]:
 
 
 def _annotation(doc, t, track):
-    return next(a for a in doc["annotations"] if a["image_id"] == _image_id(t) and a["track_id"] == track)
+    return next(
+        a for a in doc["annotations"] if a["image_id"] == _image_id(t) and a["track_id"] == track
+    )
 
 
 def empty_prediction_frame():
