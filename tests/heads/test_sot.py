@@ -1,11 +1,13 @@
 """SOT heads on a synthetic moving target with the pixel model."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from unibench.appearance_models import create_model
 from unibench.benchmarks.sot_metrics import rect_iou
 from unibench.heads import HEADS
-from unibench.heads.sot import DCFParams, RidgeParams, XCorrParams, crop
+from unibench.heads.sot import XCORR_PRESETS, DCFParams, RidgeParams, XCorrParams, crop
 from unibench.heads.vos import BoxFromMaskParams, PropagationParams, boxes_as_mask
 
 from unibench.types import BoxInit, Clip, MaskInit, VideoSequence
@@ -49,12 +51,13 @@ def test_dcf_update_switch_and_params_matter(moving_target):
     ex, _ = create_model("pixels")
     a = [p.box for p in HEADS.get("dcf")(DCFParams(lr=0.5)).track(seq, ex)]
     b = [p.box for p in HEADS.get("dcf")(DCFParams(lr=0.5, update=False)).track(seq, ex)]
-    c = [p.box for p in HEADS.get("xcorr")(XCorrParams(window_influence=0.9)).track(seq, ex)]
-    d = [p.box for p in HEADS.get("xcorr")(XCorrParams()).track(seq, ex)]
+    siamfc = XCorrParams(**XCORR_PRESETS["siamfc"])
+    c = [p.box for p in HEADS.get("xcorr")(replace(siamfc, window_influence=0.9)).track(seq, ex)]
+    d = [p.box for p in HEADS.get("xcorr")(siamfc).track(seq, ex)]
     assert a != b and c != d
     with pytest.raises(ValueError, match="odd"):
         XCorrParams(scale_num=2)
-    p = XCorrParams()
+    p = siamfc
     assert (
         p.scale_num,
         p.scale_step,
@@ -82,9 +85,13 @@ def test_dcf_update_switch_and_params_matter(moving_target):
 def test_size_clamped(moving_target):
     seq, _ = moving_target
     ex, _ = create_model("pixels")
-    p = XCorrParams(scale_step=1.5, scale_penalty=1.0, scale_lr=1.0, max_scale=1.2, min_scale=0.9)
-    for pred in HEADS.get("xcorr")(p).track(seq, ex):
-        assert 36 - 1e-6 <= pred.box[2] <= 48 + 1e-6
+    for preset in ("siamfc", "unitrack"):
+        p = replace(
+            XCorrParams(**XCORR_PRESETS[preset]),
+            scale_step=1.5, scale_penalty=1.0, scale_lr=1.0, max_scale=1.2, min_scale=0.9,
+        )  # fmt: skip
+        for pred in HEADS.get("xcorr")(p).track(seq, ex):
+            assert 36 - 1e-6 <= pred.box[2] <= 48 + 1e-6
 
 
 def test_crop_is_exact_for_identity_window():
@@ -150,6 +157,6 @@ def test_ridge_head_tracks_with_its_own_kernel(moving_target, monkeypatch):
 
     monkeypatch.setattr(RidgeHead, "_kernel", spy)
     ridge = [p.box for p in RidgeHead(RidgeParams()).track(seq, ex)]
-    xcorr = [p.box for p in XCorrHead(XCorrParams()).track(seq, ex)]
+    xcorr = [p.box for p in XCorrHead(XCorrParams(**XCORR_PRESETS["siamfc"])).track(seq, ex)]
     assert calls == [1]
     assert ridge != xcorr  # random 256-d features: the fitted kernel changes the responses
