@@ -21,21 +21,6 @@ from unibench.errors import CheckpointError
 
 logger = logging.getLogger(__name__)
 
-# Keys that self-supervised releases carry beside the backbone and that we drop on purpose.
-HEAD_PREFIXES = (
-    "fc.",
-    "linear.",
-    "head.",
-    "heads.",
-    "projector.",
-    "projection",
-    "prototypes.",
-    "predictor.",
-    "classifier.",
-    "jigsaw",
-    "queue",
-    "encoder_k.",
-)
 WRAPPER_KEYS = ("state_dict", "model", "network", "net", "teacher", "student")
 
 
@@ -124,37 +109,11 @@ FilterFn = Callable[
 ]
 
 
-def default_filter(
-    state: dict[str, torch.Tensor], model: torch.nn.Module, prefixes: tuple[str, ...] = ("module.",)
-) -> tuple[dict[str, torch.Tensor], str, list[str]]:
-    """Strip the first prefix under which most model keys are found; drop known head keys.
-
-    Returns the mapped state, the prefix used and the keys dropped on purpose.
-    """
-    target = set(model.state_dict())
-    best, best_hits = "", sum(k in target for k in state)
-    for p in prefixes:
-        hits = sum(k[len(p) :] in target for k in state if k.startswith(p))
-        if hits > best_hits:
-            best, best_hits = p, hits
-    out, dropped = {}, []
-    for k, v in state.items():
-        if best and not k.startswith(best):
-            dropped.append(k)
-            continue
-        kk = k[len(best) :]
-        if kk.startswith(HEAD_PREFIXES) or k.startswith(HEAD_PREFIXES):
-            dropped.append(k)
-            continue
-        out[kk] = v
-    return out, best, dropped
-
-
 def apply_state_dict(
     model: torch.nn.Module,
     state: dict[str, torch.Tensor],
     source: str,
-    filter_fn: FilterFn = default_filter,
+    filter_fn: FilterFn,
     allow_partial: bool = False,
 ) -> LoadReport:
     mapped, prefix, dropped = filter_fn(state, model)

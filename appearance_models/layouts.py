@@ -11,7 +11,7 @@ Facts about the authors' releases that could not be checked offline are marked i
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import torch
 
@@ -45,7 +45,6 @@ class Layout:
     drop: tuple[str, ...] = ()
     rewrites: tuple[Rewrite, ...] = ()
     notes: str = ""
-    families: tuple[str, ...] = field(default=())
 
     def filter(
         self, state: dict[str, torch.Tensor], model: torch.nn.Module
@@ -79,7 +78,9 @@ def _hits(state, prefix, target, rewrites) -> int:
     return n
 
 
-HEADS = (
+# key prefixes (inside a layout's prefix) of heads and projectors that releases carry beside the
+# backbone and that loading drops on purpose (reported, never silently)
+DROPPED_KEYS = (
     "fc.",
     "fc1.",
     "fc2.",
@@ -102,70 +103,65 @@ LAYOUTS: dict[str, Layout] = {
         Layout(
             "plain",
             ("",),
-            HEADS,
+            DROPPED_KEYS,
             notes="torchvision; SimCLR v1/v2 and BYOL after conversion "
             "to torch; Barlow Twins' resnet50.pth",
         ),
-        Layout("module", ("module.",), HEADS, notes="SwAV, DeepCluster-v2, SeLa-v2 (DataParallel)"),
+        Layout("module", ("module.",), DROPPED_KEYS, notes="SwAV, DeepCluster-v2, SeLa-v2 (DataParallel)"),
         Layout(
             "moco",
             ("module.encoder_q.",),
-            HEADS,
+            DROPPED_KEYS,
             notes="MoCo v1/v2, PCL v1/v2, DetCo: query encoder kept; encoder_k and queue "
             "dropped (outside the prefix)",
         ),
         Layout(
-            "pycontrast",
+            "module-encoder",
             ("module.encoder.",),
-            HEADS,
-            notes="InsDis, PIRL, InfoMin (PyContrast); jigsaw/projection heads dropped",
-        ),
-        Layout(
-            "pixpro",
-            ("module.encoder.",),
-            HEADS,
-            notes="PixPro: encoder kept; encoder_k, projector, predictor dropped (unverified "
-            "offline)",
+            DROPPED_KEYS,
+            notes="InsDis, PIRL, InfoMin (PyContrast; jigsaw/projection heads dropped) and PixPro "
+            "(encoder_k, projector, predictor dropped; unverified offline): one key layout, which "
+            "detection cannot split, so one entry",
         ),
         Layout(
             "byol-torch",
             ("online_network.encoder.", ""),
-            HEADS,
+            DROPPED_KEYS,
             notes="BYOL re-implementations that save online_network.encoder.*",
         ),
         Layout(
             "mmaction",
             ("backbone.",),
-            HEADS,
+            DROPPED_KEYS,
             notes="VFS (mmaction2 style, under 'state_dict'); cls_head dropped",
         ),
         Layout(
             "crw",
             ("encoder.model.",),
-            HEADS,
+            DROPPED_KEYS,
             (_crw_reflect,),
             notes="CRW videowalk: reflect-padded convs saved as Sequential(pad, conv)",
         ),
-        Layout("uvc", ("module.gray_encoder.",), HEADS, notes="UVC (unverified offline)"),
+        Layout("uvc", ("module.gray_encoder.",), DROPPED_KEYS, notes="UVC (unverified offline)"),
         Layout(
             "timecycle",
             ("module.encoderVideo.",),
-            HEADS,
+            DROPPED_KEYS,
             (_inflated_3d,),
             notes="TimeCycle: 3-D inflated ResNet-50, temporal kernels collapsed",
         ),
-        Layout("model", ("model.",), HEADS, notes="Colorization+mem (unverified offline)"),
+        Layout("model", ("model.",), DROPPED_KEYS, notes="Colorization+mem (unverified offline)"),
         Layout(
             "dino",
             ("", "backbone."),
-            HEADS,
+            DROPPED_KEYS,
             notes="DINO: backbone-only release (no prefix) or full checkpoint ('teacher', "
             "backbone.* kept, DINOHead dropped)",
         ),
         Layout(
             "unicorn",
             ("backbone.backbone.", "backbone."),
-            HEADS,
+            DROPPED_KEYS,
             notes="Unicorn: the backbone of the tracker (FPN neck and heads dropped); key "
             "prefix unverified offline",
         ),

@@ -20,10 +20,9 @@ from unibench.appearance_models.base import (
     register_pretrained,
 )
 
-from unibench.protocols import VOS_PROTOCOLS
 from unibench.types import TapInfo
 
-DINO_VOS = VOS_PROTOCOLS["dino"]
+DINO_VOS = {"preset": "dino"}  # the card's VOS protocol: DINO's evaluation, a named preset
 
 
 class PatchTokenViT(VisionTransformer, AppearanceModel):

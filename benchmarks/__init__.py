@@ -14,6 +14,5 @@ from unibench.benchmarks import (  # noqa: F401  (registrations)
     vot,
 )
 from unibench.benchmarks.base import BENCHMARKS, Benchmark
-from unibench.benchmarks.synthetic import DEFAULT_SYNTHETIC
 
-__all__ = ["BENCHMARKS", "DEFAULT_SYNTHETIC", "Benchmark"]
+__all__ = ["BENCHMARKS", "Benchmark"]

@@ -1,7 +1,8 @@
 """Benchmark adapters: read an official on-disk layout, write predictions in its official format,
 and score a prediction folder with the benchmark's official protocol.
 
-Contract of a registered benchmark factory: ``factory(data_root: Path | None, split: str | None,
+Contract of a registered benchmark factory (which may carry ``head_defaults``: task → head parameter
+values, the config layer "benchmark defaults"): ``factory(data_root: Path | None, split: str | None,
 sequences: tuple[str, ...] | None) -> Benchmark``; association benchmarks also take
 ``detections=`` (a folder of per-sequence detection files that replaces the benchmark's own), and a
 benchmark with scoring variants takes ``options=`` (a mapping it validates against its own options
@@ -24,7 +25,6 @@ class Benchmark(Protocol):
     tasks: tuple[str, ...]
     split: str
     root: Path
-    head_defaults: dict[str, dict[str, Any]]
 
     def sequence_names(self) -> list[str]: ...
 
@@ -35,8 +35,6 @@ class Benchmark(Protocol):
     def evaluate(
         self, pred_dir: Path, sequences: Iterable[str] | None = None, progress: bool = False
     ) -> MetricTable: ...
-
-    def primary_metrics(self) -> list[str]: ...
 
 
 BENCHMARKS: Registry[Any] = Registry(

@@ -76,9 +76,11 @@ def _crowd(label: dict) -> bool:
     return bool(a.get("crowd", a.get("Crowd", False)))
 
 
-class BDD100K:
-    head_defaults = {"mot": {"class_gate": True}, "mots": {"class_gate": True}}
+# the head defaults the factories declare (the runner reads them from the registered factory)
+HEAD_DEFAULTS = {"mot": {"class_gate": True}, "mots": {"class_gate": True}}
 
+
+class BDD100K:
     def __init__(self, root, split=None, sequences=None, detections=None, masks=False, name=None):
         self.root = Path(root)
         self.split = split or "val"
@@ -99,9 +101,6 @@ class BDD100K:
 
     def sequence_names(self) -> list[str]:
         return list(self._names)
-
-    def primary_metrics(self) -> list[str]:
-        return ["HOTA", "sMOTSA", "IDF1"] if self.masks else ["HOTA", "MOTA", "IDF1"]
 
     # ------------------------------------------------------------------------ reading
     def _label(self, lab: dict, where: str, size=None) -> tuple[np.ndarray, dict | None]:
@@ -353,7 +352,7 @@ def _factory(masks: bool):
             raise DataError("bdd100k needs --data-root DIR (holding images/ and labels/)")
         return BDD100K(data_root, split, sequences, detections, masks=masks)
 
-    make.head_defaults = BDD100K.head_defaults
+    make.head_defaults = HEAD_DEFAULTS
     return make
 
 

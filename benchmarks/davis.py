@@ -92,7 +92,6 @@ class Davis:
     """A DAVIS-layout dataset; ``year`` 2016 (single object) or 2017 (multi-object)."""
 
     tasks = ("vos",)
-    head_defaults: dict = {}
 
     def __init__(
         self,
@@ -154,9 +153,6 @@ class Davis:
 
     def sequence_names(self) -> list[str]:
         return list(self._names)
-
-    def primary_metrics(self) -> list[str]:
-        return ["J&F-Mean", "J-Mean", "F-Mean"]
 
     def _frame_paths(self, name: str) -> list[Path]:
         d = self.images / name

@@ -40,7 +40,6 @@ def read_meta(path: Path) -> dict[str, str]:
 
 class GOT10k:
     tasks = ("sot",)
-    head_defaults: dict = {}
 
     def __init__(self, root, split: str | None = None, sequences=None, name: str = "got10k"):
         self.root = Path(root)
@@ -63,9 +62,6 @@ class GOT10k:
 
     def sequence_names(self) -> list[str]:
         return list(self._names)
-
-    def primary_metrics(self) -> list[str]:
-        return ["AO", "SR0.5", "SR0.75"]
 
     def load_sequence(self, name: str) -> VideoSequence:
         d = self.dir / name

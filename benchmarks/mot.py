@@ -60,7 +60,6 @@ def read_seqinfo(path: Path) -> dict[str, str]:
 
 class MOTChallenge:
     tasks = ("mot",)
-    head_defaults: dict = {}
 
     def __init__(
         self,
@@ -91,9 +90,6 @@ class MOTChallenge:
 
     def sequence_names(self) -> list[str]:
         return list(self._names)
-
-    def primary_metrics(self) -> list[str]:
-        return ["HOTA", "IDF1", "MOTA"]
 
     def _info(self, name: str) -> tuple[dict, list[Path], int]:
         d = self.dir / name

@@ -127,7 +127,6 @@ class MOTSBase:
     """What MOTS20 and KITTI-MOTS share; subclasses say where things are."""
 
     tasks = ("mots",)
-    head_defaults: dict = {}
     offset = 1  # first frame number in the text files
     classes: dict[str, int] = {"pedestrian": 2}
     default_class = 2
@@ -164,9 +163,6 @@ class MOTSBase:
     # ---------------------------------------------------------------- the benchmark contract
     def sequence_names(self) -> list[str]:
         return list(self._names)
-
-    def primary_metrics(self) -> list[str]:
-        return ["HOTA", "sMOTSA", "IDF1"]
 
     def load_sequence(self, name: str) -> VideoSequence:
         from pycocotools import mask as mask_utils

@@ -108,7 +108,6 @@ def pose_box(k: np.ndarray) -> np.ndarray:
 
 class PoseTrack18:
     tasks = ("posetrack",)
-    head_defaults: dict = {}
 
     def __init__(
         self,
@@ -137,9 +136,6 @@ class PoseTrack18:
 
     def sequence_names(self) -> list[str]:
         return list(self._names)
-
-    def primary_metrics(self) -> list[str]:
-        return ["MOTA", "IDF1", "IDs"]
 
     def _annotation(self, name: str) -> tuple[Path, dict, list[dict]]:
         path = self.ann_dir / f"{name}.json"

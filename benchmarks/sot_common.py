@@ -23,15 +23,11 @@ class OPEBenchmark:
     """
 
     tasks = ("sot",)
-    head_defaults: dict = {}
     offset = 0.0  # added to x, y when writing results (OTB files are 1-based)
     protocol = "OPE (got10k ExperimentOTB): 21 IoU thresholds, AUC = mean"
 
     def sequence_names(self) -> list[str]:
         return list(self._names)
-
-    def primary_metrics(self) -> list[str]:
-        return ["AUC", "Precision", "NormPrecision"]
 
     def result_path(self, pred_dir: Path, name: str) -> Path:
         return Path(pred_dir) / f"{name}.txt"

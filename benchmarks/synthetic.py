@@ -578,7 +578,12 @@ def _synthetic_posetrack(data_root, split, sequences, detections=None, options=N
 
     root = _root(data_root, "posetrack")
     return PoseTrack18(
-        root, split, sequences, detections, name="synthetic-posetrack", options=eval_options(options)
+        root,
+        split,
+        sequences,
+        detections,
+        name="synthetic-posetrack",
+        options=eval_options(options),
     )
 
 
@@ -588,10 +593,3 @@ BENCHMARKS.register("synthetic-mots", _synthetic_mots)
 BENCHMARKS.register("synthetic-mot", _synthetic_mot)
 BENCHMARKS.register("synthetic-otb", _synthetic_otb)
 BENCHMARKS.register("synthetic-got10k", _synthetic_got10k)
-DEFAULT_SYNTHETIC = {
-    "vos": "synthetic-davis",
-    "sot": "synthetic-otb",
-    "mot": "synthetic-mot",
-    "mots": "synthetic-mots",
-    "posetrack": "synthetic-posetrack",
-}

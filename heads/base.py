@@ -16,10 +16,3 @@ from unibench.registry import Registry
 HEADS: Registry[Any] = Registry(
     "head", doc="class with .task, .Params dataclass, __init__(params), track(sequence, extractor)"
 )
-DEFAULT_HEAD: dict[str, str] = {
-    "vos": "propagation",
-    "sot": "xcorr",
-    "mot": "association",
-    "mots": "association",
-    "posetrack": "association",
-}

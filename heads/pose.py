@@ -4,8 +4,9 @@ The poses of the first frame (the observations of frame 0 scoring at least ``det
 becomes one track) are turned into belief maps on the feature grid: one Gaussian per visible
 keypoint with ``σ = sigma_ratio × body size`` (body size = √(area of the visible keypoints' box),
 at least half a cell). The maps are propagated exactly like VOS masks (top-k affinity to the first
-frame and the ``n_recent`` previous frames with their propagated soft maps, softmax with
-``temperature``, spatial ``radius``), and each keypoint is decoded as the weighted mean of the
+frame and the short-term window, laid out as the VOS head's: ``pad_memory`` as UniTrack's pose
+loader pads the clip with frame-0 copies; soft maps, softmax with ``temperature``, spatial
+``radius``), and each keypoint is decoded as the weighted mean of the
 ``decode_topk`` highest locations of its map within ``decode_window`` cells of its peak (without the
 window, far cells of a faint map pull the mean away: on a translating texture the error grew from
 3.5 px to 20–45 px after four frames). A keypoint's score is its map's peak
@@ -19,46 +20,36 @@ random ResNet-18 this halves the keypoint error one frame later (3.0 px against 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 import torch
 from unibench.heads.base import HEADS
-from unibench.heads.vos import propagate_sequence
+from unibench.heads.vos import PropagationSpec, propagate_sequence
 
 from unibench.types import TrackFramePrediction, VideoSequence
 
 
 @dataclass
-class PosePropagationParams:
-    """Propagation settings (UniTrack's VOS defaults) plus the belief-map encoding and decoding."""
+class PosePropagationParams(PropagationSpec):
+    """The shared propagation parameters (UniTrack's, its pose loader pads the clip like VOS) plus
+    the belief-map encoding and decoding."""
 
-    temperature: float = 0.05
-    topk: int = 10
-    radius: float | None = 12.0
-    radius_shape: Literal["circle", "square"] = "circle"
     restrict_first: bool = True  # keypoints are local: the radius applies to frame 0 too
-    n_recent: int = 5
-    input_height: int | None = None
     sigma_ratio: float = 0.05
     decode_topk: int = 5
     decode_window: float | None = 2.0  # cells around the peak that the decoding averages over
     min_keypoint_score: float = 0.1
     det_thresh: float = 0.5
-    memory_budget_mb: int = 384
-    impl: Literal["auto", "reference", "chunked", "triton"] = "auto"
 
     def __post_init__(self) -> None:
-        if self.temperature <= 0:
-            raise ValueError(f"temperature must be > 0, got {self.temperature}")
-        if self.topk < 1 or self.decode_topk < 1:
-            raise ValueError("topk and decode_topk must be >= 1")
-        if self.sigma_ratio <= 0:
-            raise ValueError(f"sigma_ratio must be > 0, got {self.sigma_ratio}")
-        if self.n_recent < 0:
-            raise ValueError(f"n_recent must be >= 0, got {self.n_recent}")
+        super().__post_init__()
+        if self.decode_topk < 1:
+            raise ValueError("decode_topk must be >= 1")
+        if not (math.isfinite(self.sigma_ratio) and self.sigma_ratio > 0):
+            raise ValueError(f"sigma_ratio must be a finite number > 0, got {self.sigma_ratio}")
 
 
 def body_size(kps: np.ndarray) -> float:

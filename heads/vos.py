@@ -1,21 +1,36 @@
-"""Mask label propagation for semi-supervised VOS (UniTrack/CRW protocol).
+"""Mask label propagation for semi-supervised VOS (UniTrack/CRW protocol and its relatives).
 
 Per frame t: the query is frame t's L2-normalised feature map; the memory is frame 0 (long-term,
-ground-truth labels) plus the ``n_recent`` most recent frames with their predicted soft labels. Each
-query cell keeps its ``topk`` most similar memory cells (short-term frames restricted to a spatial
-``radius`` in feature cells), softmax with ``temperature`` over those, and takes the weighted mean of
-their labels. The soft map is upsampled bilinearly to the image and arg-maxed.
+ground-truth labels, spatially restricted only with ``restrict_first``) plus a short-term window of
+``n_recent`` entries with their predicted soft labels, restricted to a spatial ``radius`` in feature
+cells (``radius_shape``). Each query cell keeps its ``topk`` most similar memory cells, softmax with
+``temperature`` over those, and takes the weighted mean of their labels. The soft map is upsampled
+bilinearly to the image (optionally min-max normalised per channel) and arg-maxed.
 
-Protocol choices (documented, configurable): the label map of a recent frame is the soft propagated
-map (CRW keeps soft labels); the memory is not padded with copies of frame 0 while fewer than
-``n_recent`` frames exist; first-frame labels are resized to the feature grid bilinearly (one-hot
-channels, point-sampled as the reference codes do), by nearest neighbour, or antialiased
-(``label_downsample='area'``, not in any reference protocol: it keeps sub-cell boundary positions
-that point sampling snaps to the 8 px grid).
+What the short-term window holds at the start of a clip differs between the reference codes:
+
+* ``pad_memory=True`` (UniTrack, CRW/videowalk): the loaders pad the clip with ``n_recent`` copies of
+  frame 0 carrying its ground-truth labels (``data/vos.py`` ``make_paths``: ``i = max(0, i −
+  videoLen)``), and the window of frame t is the ``n_recent`` entries before it
+  (``context_index_bank``): at t ≤ n_recent it holds ``n_recent − t + 1`` copies of frame 0, so with
+  the long-term entry frame 0 appears ``n_recent + 2 − t`` times (7 − t at UniTrack's 5).
+* ``first_in_window=True`` (VFS ``VanillaTracker.forward_test``: ``key_start = max(0, t −
+  precede_frames)`` plus ``with_first``): the window runs over the real frames ``max(0, t − n)…t −
+  1``, so frame 0 is there once more until it slides out; no copies.
+* neither (DINO ``eval_video_segmentation.py``: an empty queue of ``n_last_frames``): frame 0 only
+  as the long-term entry, the window over frames ``max(1, t − n)…t − 1``.
+
+Presets (``head.preset``) set every protocol parameter of their reference; the table is
+``unibench.protocols.VOS_PROTOCOLS``. First-frame labels are resized to the feature grid bilinearly
+(one-hot channels, point-sampled as the reference codes do), by nearest neighbour, or antialiased
+(``label_downsample='area'``, in no reference protocol). Ties among equal similarities resolve to the
+lower memory index (the references use ``torch.topk``, whose order among ties is unspecified; measured
+effect at most 0.006% of pixels, and none among copies of a frame, whose labels are equal).
 """
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -30,36 +45,49 @@ from unibench.heads.base import HEADS
 from unibench.protocols import VOS_PROTOCOLS
 from unibench.types import VideoSequence, VOSFramePrediction
 
-PRESETS = VOS_PROTOCOLS  # named presets: unitrack (default), crw, dino, vfs
+PRESETS = VOS_PROTOCOLS  # named presets: unitrack (default), crw, dino, vfs (whole protocols)
 
 
 @dataclass
-class PropagationParams:
-    """Every hyperparameter of the head; defaults are UniTrack's VOS configuration."""
+class PropagationSpec:
+    """The label-propagation parameters shared by the mask, pose and mask-box heads (UniTrack's
+    VOS configuration by default)."""
 
-    preset: Literal["unitrack", "crw", "dino", "vfs"] = "unitrack"
     temperature: float = 0.05
     topk: int = 10
     radius: float | None = 12.0  # feature cells; None = no restriction
     radius_shape: Literal["circle", "square"] = "circle"
     restrict_first: bool = False
     n_recent: int = 5
-    label_downsample: Literal["bilinear", "nearest", "area"] = "bilinear"
-    output_norm: Literal["none", "minmax"] = "none"
+    pad_memory: bool = True  # the window starts as copies of frame 0 (UniTrack, CRW)
+    first_in_window: bool = False  # the window runs over real frames from 0 (VFS)
     input_height: int | None = None  # None = native resolution (480p on DAVIS)
-    init_from_box: bool = False  # box-initialised VOS: each object's first-frame box as its mask
     memory_budget_mb: int = 384
     impl: Literal["auto", "reference", "chunked", "triton"] = "auto"
 
     def __post_init__(self) -> None:
-        if self.temperature <= 0:
-            raise ValueError(f"temperature must be > 0, got {self.temperature}")
+        if not (math.isfinite(self.temperature) and self.temperature > 0):
+            raise ValueError(f"temperature must be a finite number > 0, got {self.temperature}")
         if self.topk < 1:
             raise ValueError(f"topk must be >= 1, got {self.topk}")
         if self.n_recent < 0:
             raise ValueError(f"n_recent must be >= 0, got {self.n_recent}")
-        if self.radius is not None and self.radius <= 0:
-            raise ValueError(f"radius must be > 0 or null, got {self.radius}")
+        if self.radius is not None and not (math.isfinite(self.radius) and self.radius > 0):
+            raise ValueError(f"radius must be a finite number > 0 or null, got {self.radius}")
+        if self.input_height is not None and self.input_height <= 0:
+            raise ValueError(f"input_height must be > 0 or null, got {self.input_height}")
+        if self.pad_memory and self.first_in_window:
+            raise ValueError("pad_memory and first_in_window are two memory layouts: pick one")
+
+
+@dataclass
+class PropagationParams(PropagationSpec):
+    """Every hyperparameter of the VOS head; defaults are UniTrack's VOS protocol."""
+
+    preset: Literal["unitrack", "crw", "dino", "vfs"] = "unitrack"
+    label_downsample: Literal["bilinear", "nearest", "area"] = "bilinear"
+    output_norm: Literal["none", "minmax"] = "none"
+    init_from_box: bool = False  # box-initialised VOS: each object's first-frame box as its mask
 
 
 def propagate_sequence(
@@ -67,13 +95,12 @@ def propagate_sequence(
 ) -> Iterator[tuple[int, torch.Tensor]]:
     """Label propagation over a sequence, shared by the mask and pose heads: yields ``(t, soft
     labels on the feature grid)`` for every frame after the first. The memory is frame 0 with
-    ``labels0(grid)`` plus the ``p.n_recent`` latest frames with their propagated soft labels; ``p``
-    carries ``topk, temperature, radius, restrict_first, radius_shape, n_recent, input_height,
-    memory_budget_mb, impl``."""
+    ``labels0(grid)`` plus the short-term window (``n_recent`` entries, laid out by ``pad_memory``
+    / ``first_in_window``, see the module docstring); ``p`` is a :class:`PropagationSpec`."""
     feat0 = l2_normalize(extractor.features(seq, 0, p.input_height).data)
     grid = tuple(feat0.shape[-2:])
     lab0 = labels0(grid).to(feat0)
-    recent: deque[tuple[torch.Tensor, torch.Tensor]] = deque(maxlen=max(p.n_recent, 0) or None)
+    recent = initial_window(feat0, lab0, p)
     for t in range(1, len(seq.clip)):
         q = l2_normalize(extractor.features(seq, t, p.input_height).data)
         if tuple(q.shape[-2:]) != grid:
@@ -93,6 +120,20 @@ def propagate_sequence(
         if p.n_recent > 0:
             recent.append((q, soft))
         yield t, soft
+
+
+def initial_window(
+    feat0: torch.Tensor, lab0: torch.Tensor, p: PropagationSpec
+) -> deque[tuple[torch.Tensor, torch.Tensor]]:
+    """The short-term window before frame 1: ``n_recent`` copies of frame 0 (``pad_memory``), frame
+    0 once (``first_in_window``) or nothing; later frames push the oldest entries out."""
+    recent: deque[tuple[torch.Tensor, torch.Tensor]] = deque(maxlen=max(p.n_recent, 1))
+    if p.n_recent > 0:
+        if p.pad_memory:
+            recent.extend([(feat0, lab0)] * p.n_recent)
+        elif p.first_in_window:
+            recent.append((feat0, lab0))
+    return recent
 
 
 def boxes_as_mask(mask: np.ndarray, object_ids: tuple[int, ...]) -> np.ndarray:

@@ -12,47 +12,15 @@ import math
 from dataclasses import dataclass, field
 from importlib import resources
 
+from unibench.tasks import TASKS, all_metrics, task_order
 from unibench.types import ResultRecord
 
-LOWER_IS_BETTER = {"IDs", "IDSW"}
-PERCENT = {
-    "J&F-Mean",
-    "J-Mean",
-    "J-Recall",
-    "J-Decay",
-    "F-Mean",
-    "F-Recall",
-    "F-Decay",
-    "AUC",
-    "Precision",
-    "NormPrecision",
-    "NormPrecision@0.2",
-    "SuccessRate",
-    "AO",
-    "SR0.5",
-    "SR0.75",
-    "HOTA",
-    "IDF1",
-    "MOTA",
-    "MOTP",
-    "MOTP-poseval",
-    "DetA",
-    "AssA",
-    "sMOTSA",
-    "MOTSA",
-    "MOTSP",
-    "Prec",
-    "Rec",
-    *(f"MOTA-{g}" for g in ("Head", "Shou", "Elb", "Wri", "Hip", "Knee", "Ankl")),
-}
-MEASURED_METRICS = {
-    "vos": ("J&F-Mean", "J-Mean", "F-Mean"),
-    "sot": ("AUC", "Precision", "NormPrecision", "AO", "SR0.5", "SR0.75"),
-    "mot": ("IDF1", "HOTA", "MOTA", "IDs"),
-    "mots": ("IDF1", "HOTA", "sMOTSA", "IDs"),
-    "posetrack": ("IDF1", "MOTA", "IDs"),
-}
-TASK_ORDER = ("sot", "vos", "mot", "mots", "posetrack")
+# derived from the task registry (unibench.tasks: every metric's unit and direction)
+_METRICS = all_metrics()
+LOWER_IS_BETTER = {n for n, m in _METRICS.items() if not m.higher_is_better} | {"IDSW"}
+PERCENT = {n for n, m in _METRICS.items() if m.unit == "percent"}
+TASK_ORDER = task_order()
+MEASURED_METRICS = {t: TASKS.get(t).leaderboard for t in TASK_ORDER}
 
 
 @dataclass(frozen=True, order=True)
@@ -135,7 +103,6 @@ def published_rows(tables: tuple[str, ...] = ("1", "2")) -> list[Row]:
                 top1=probe.get(r["model"]) if r["backbone"] == "resnet50" else None,
             ),
         )
-        row.reference_name = r["model"]  # type: ignore[attr-defined]
         for name, col in PAPER_COLUMNS.items():
             if r.get(name):
                 row.cells.setdefault(col, {})[r["layer"]] = float(r[name])
@@ -174,15 +141,18 @@ def measured_rows(records: list[ResultRecord]) -> list[Row]:
 def columns(rows: list[Row]) -> list[Column]:
     """Columns in the paper's order: tasks, then benchmark and head, then J&F/J/F, IDF1/HOTA/IDs."""
     cols = {c for r in rows for c in r.cells}
-    order = {m: i for ms in MEASURED_METRICS.values() for i, m in enumerate(ms)}
-    order.update({"AUC": 0, "IDF1": 0, "HOTA": 1, "MOTA": 2, "IDs": 3})
+
+    def position(c: Column) -> int:
+        board = MEASURED_METRICS.get(c.task, ())
+        return board.index(c.metric) if c.metric in board else 9
+
     return sorted(
         cols,
         key=lambda c: (
             TASK_ORDER.index(c.task) if c.task in TASK_ORDER else 99,
             c.benchmark,
             c.head,
-            order.get(c.metric, 9),
+            position(c),
             c.metric,
         ),
     )

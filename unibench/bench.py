@@ -229,13 +229,6 @@ def bench_sot(models: list[str], heads: list[str], repeats: int) -> list[dict]:
     return rows
 
 
-ABLATION_KEYS = {
-    "mot": ("HOTA", "IDF1", "MOTA", "IDs"),
-    "mots": ("HOTA", "IDF1", "sMOTSA", "IDs"),
-    "posetrack": ("MOTA", "IDF1", "IDs"),
-}
-
-
 def bench_association(models: list[str], tasks: list[str], similarities: list[str]) -> list[dict]:
     """The representation study on the embedded suites: each association task × model ×
     similarity, with motion on and off (λ = 1, no gate), through the task's default head
@@ -243,15 +236,17 @@ def bench_association(models: list[str], tasks: list[str], similarities: list[st
     import tempfile
 
     from unibench.appearance_models import create_model
-    from unibench.benchmarks import BENCHMARKS, DEFAULT_SYNTHETIC
+    from unibench.benchmarks import BENCHMARKS
     from unibench.heads import HEADS
     from unibench.runner import resolve_config
+    from unibench.tasks import TASKS
 
     rows = []
     for task in tasks:
-        bench = BENCHMARKS.get(DEFAULT_SYNTHETIC[task])(None, None, None)
+        task_def = TASKS.get(task)
+        bench = BENCHMARKS.get(task_def.default_suite)(None, None, None)
         seqs = [bench.load_sequence(n) for n in bench.sequence_names()]
-        keys = ABLATION_KEYS[task]
+        keys = task_def.leaderboard
         print(f"\n{task} ({bench.name}: {len(seqs)} sequences)", flush=True)
         print("| model | similarity | motion | " + " | ".join(keys) + " | s/frame |")
         print("|---" * (len(keys) + 4) + "|")

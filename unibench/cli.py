@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from unibench.errors import UniBenchError
+from unibench.tasks import task_order
 
 logger = logging.getLogger("unibench")
 
@@ -21,7 +22,11 @@ logger = logging.getLogger("unibench")
 def _add_run(sub) -> None:
     p = sub.add_parser("run", help="run a model × head on a benchmark and store the scores")
     p.add_argument("--model", help="model name(s), comma-separated (see 'unibench models list')")
-    p.add_argument("--task", help="task(s), comma-separated (default vos)")
+    p.add_argument(
+        "--task",
+        help=f"task(s), comma-separated: {', '.join(task_order())} (default vos; "
+        "'unibench list tasks' shows each task's head, suite, presets and metrics)",
+    )
     p.add_argument("--layers", help="feature taps to run, comma-separated (e.g. layer3,layer4)")
     p.add_argument(
         "--suite", type=Path, help="YAML suite: models, tasks, layers, benchmarks, variants"
@@ -253,6 +258,16 @@ def _cmd_list(a) -> int:
     elif a.what == "heads":
         for n, h in HEADS.items():
             print(f"{n:24s} task={','.join(getattr(h, 'tasks', (h.task,)))}")
+    elif a.what == "tasks":
+        from unibench.tasks import TASKS
+
+        for n in task_order():
+            t = TASKS.get(n)
+            print(
+                f"{n:10s} {t.title}: head {t.default_head} (presets "
+                f"{', '.join(t.presets()) or '–'}), suite {t.default_suite}, "
+                f"leaderboard {', '.join(t.leaderboard)}"
+            )
     else:
         for n in BENCHMARKS.names():
             print(n)
@@ -362,8 +377,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("pattern", nargs="?", help="list: substring or glob; show/fetch: model name")
     p.add_argument("--family", help="list: only this family (substring)")
     p.add_argument("--model-card", action="append", default=[], help="register a card file first")
-    p = sub.add_parser("list", help="list registered models, heads or benchmarks")
-    p.add_argument("what", choices=["models", "heads", "benchmarks"])
+    p = sub.add_parser("list", help="list registered models, heads, benchmarks or tasks")
+    p.add_argument("what", choices=["models", "heads", "benchmarks", "tasks"])
     p = sub.add_parser("eval", help="score predictions on disk (official format) without a model")
     p.add_argument("--task", required=True)
     p.add_argument("--benchmark", required=True)

@@ -1,11 +1,12 @@
 """Typed configuration: dataclasses that reject unknown keys, merged from layers.
 
-Precedence, lowest first: dataclass defaults < the head's per-task defaults (one association head
-serves MOT, MOTS and PoseTrack with UniTrack's three configurations) < model config (the pretrained
-card's per-task head defaults) < benchmark defaults < YAML file < CLI ``key=value`` overrides. Every layer is validated on
-its own, so an error names the layer (e.g. ``CLI override``, ``config.yaml``) and the misspelt key, and
-lists the valid keys. The resolved config and the layer that set each key are saved beside a run's
-outputs.
+Precedence (stated once, in ``unibench.runner.resolve_config``; the README and every saved
+``config.yaml`` list the same layers): dataclass defaults < the head's per-task defaults < the model
+card's protocol (a named preset, expanded whole) < benchmark defaults < the preset the user names
+(expanded whole) < YAML file < CLI flags < ``key=value`` overrides. Every layer is validated on its
+own, so an error names the layer (e.g. ``CLI override``, ``config.yaml``) and the misspelt key, and
+lists the valid keys. The resolved config, the layers applied and the layer that set each key are
+saved beside a run's outputs.
 """
 
 from __future__ import annotations
@@ -271,11 +272,16 @@ class ResolvedConfig:
     run: RunConfig
     head_params: Any
     provenance: dict[str, str]
+    layers: list[str] = field(default_factory=list)  # the layers applied, lowest first
 
     def to_dict(self) -> dict[str, Any]:
         d = to_dict(self.run)
         d["head"]["params"] = to_dict(self.head_params)
-        return {"config": d, "set_by": dict(sorted(self.provenance.items()))}
+        return {
+            "config": d,
+            "precedence": ["dataclass defaults", *self.layers],
+            "set_by": dict(sorted(self.provenance.items())),
+        }
 
 
 def validate_head_layer(params_cls: type, layer: Layer) -> None:

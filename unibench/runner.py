@@ -24,6 +24,7 @@ from unibench import config as C
 from unibench.errors import ConfigError
 from unibench.io import atomic_write_text, sha256_of, staging_dir
 from unibench.store import ResultStore, environment, git_sha, now_iso
+from unibench.tasks import TASKS
 from unibench.types import MetricTable, ResultRecord
 
 logger = logging.getLogger(__name__)
@@ -31,10 +32,10 @@ logger = logging.getLogger(__name__)
 
 def _registries():
     from unibench.appearance_models import MODELS
-    from unibench.benchmarks import BENCHMARKS, DEFAULT_SYNTHETIC
-    from unibench.heads import DEFAULT_HEAD, HEADS
+    from unibench.benchmarks import BENCHMARKS
+    from unibench.heads import HEADS
 
-    return MODELS, BENCHMARKS, DEFAULT_SYNTHETIC, HEADS, DEFAULT_HEAD
+    return MODELS, BENCHMARKS, HEADS
 
 
 def resolve_config(
@@ -42,8 +43,12 @@ def resolve_config(
     yaml_path: Path | None = None,
     overrides: list[str] | None = None,
 ) -> C.ResolvedConfig:
-    """Merge defaults < model card < benchmark defaults < head preset < YAML < CLI flags/overrides."""
-    MODELS, BENCHMARKS, DEFAULT_SYNTHETIC, HEADS, DEFAULT_HEAD = _registries()
+    """Merge the configuration layers, lowest first: the head's dataclass defaults < the head's
+    defaults for the task < the model card's protocol (its named preset, expanded whole, then any
+    other card keys) < benchmark defaults < the preset the user names (expanded whole) < ``--config``
+    YAML < CLI flags < ``key=value`` overrides. ``config.yaml`` records the layers applied, in this
+    order, and the layer that set every key."""
+    MODELS, BENCHMARKS, HEADS = _registries()
     user_layers: list[C.Layer] = []
     if yaml_path is not None:
         user_layers.append(C.Layer(str(yaml_path), C.split_head(C.load_yaml(yaml_path))))
@@ -60,16 +65,11 @@ def resolve_config(
         C.deep_merge(probe, layer.data, layer.source, {})
     run0 = C.from_dict(C.RunConfig, {k: v for k, v in probe.items() if k != "head"}, "config")
     task = run0.task
+    task_def = TASKS.get(task)  # an unknown task is an error listing the known ones
     bench_name = run0.benchmark.name if "name" in probe.get("benchmark", {}) else None
     if bench_name is None:
-        if task not in DEFAULT_SYNTHETIC:
-            raise ConfigError(
-                f"task {task!r} has no embedded synthetic benchmark; pass --benchmark"
-            )
-        bench_name = DEFAULT_SYNTHETIC[task]
-    head_name = (probe.get("head") or {}).get("name") or DEFAULT_HEAD.get(task)
-    if head_name is None:
-        raise ConfigError(f"task {task!r} has no head; known tasks: {', '.join(DEFAULT_HEAD)}")
+        bench_name = task_def.default_suite
+    head_name = (probe.get("head") or {}).get("name") or task_def.default_head
     head_cls = HEADS.get(head_name)
     head_tasks = getattr(head_cls, "tasks", (head_cls.task,))
     if task not in head_tasks:
@@ -79,32 +79,44 @@ def resolve_config(
     card = MODELS.get(run0.model.name)
     bench_factory = BENCHMARKS.get(bench_name)
 
+    presets = getattr(head_cls, "presets", {})
+
+    def preset_layer(name: Any, source: str) -> C.Layer:
+        if name not in presets:
+            raise ConfigError(
+                f"{source}: head {head_name!r} has no preset {name!r}; presets: "
+                f"{', '.join(presets) or '(none)'}"
+            )
+        return C.Layer(f"{source}: preset {name}", {"head": {"params": dict(presets[name])}})
+
     layers = [
         C.Layer(
             f"head defaults for task {task}",
             {"head": {"params": dict(getattr(head_cls, "task_defaults", {}).get(task, {}))}},
-        ),
-        C.Layer(
-            f"model card {card.name}", {"head": {"params": dict(card.head_defaults.get(task, {}))}}
-        ),
+        )
+    ]
+    card_params = dict(card.head_defaults.get(task, {}))
+    card_preset = card_params.pop("preset", None)
+    if card_preset is not None:  # a card's protocol is a named preset, expanded whole
+        layers.append(preset_layer(card_preset, f"model card {card.name}"))
+    if card_params:
+        layers.append(C.Layer(f"model card {card.name}", {"head": {"params": card_params}}))
+    layers.append(
         C.Layer(
             f"benchmark defaults {bench_name}",
             {
                 "benchmark": {"name": bench_name},
                 "head": {"params": dict(getattr(bench_factory, "head_defaults", {}).get(task, {}))},
             },
-        ),
-    ]
-    preset = None
+        )
+    )
+    preset, preset_source = None, None
     for layer in user_layers:
-        preset = (layer.data.get("head") or {}).get("params", {}).get("preset", preset)
-    presets = getattr(head_cls, "presets", {})
+        named = (layer.data.get("head") or {}).get("params", {}).get("preset")
+        if named is not None:
+            preset, preset_source = named, layer.source
     if preset is not None:
-        if preset not in presets:
-            raise ConfigError(
-                f"head {head_name!r} has no preset {preset!r}; presets: {', '.join(presets)}"
-            )
-        layers.append(C.Layer(f"preset {preset}", {"head": {"params": dict(presets[preset])}}))
+        layers.append(preset_layer(preset, preset_source))
     layers += user_layers
     merged: dict[str, Any] = {"head": {"name": head_name, "params": {}}}
     prov = {"head.name": "task default"}
@@ -114,7 +126,9 @@ def resolve_config(
     merged["head"]["name"] = head_name
     params = C.from_dict(head_cls.Params, merged["head"].pop("params"), "head parameters", "head.")
     run = C.from_dict(C.RunConfig, merged, "config")
-    return C.ResolvedConfig(run=run, head_params=params, provenance=prov)
+    return C.ResolvedConfig(
+        run=run, head_params=params, provenance=prov, layers=[la.source for la in layers]
+    )
 
 
 def _hash(obj: Any) -> str:
@@ -287,12 +301,12 @@ def run(resolved: C.ResolvedConfig, progress: bool = True, position: int = 0) ->
     )
     names = identity["sequences"]
     if not cfg.output.force:
-        done = [r for r in store.records() if r.run_id == run_id]
-        if done:
+        done = store.latest_of(run_id)
+        if done is not None:
             logger.info("cell %s already stored (run %s); --force recomputes", run_dir, run_id)
-            rows = done[-1].per_sequence
-            table = MetricTable(list(rows[0]) if rows else [], rows, done[-1].metrics)
-            return RunOutcome(done[-1], table, run_dir, [], list(names))
+            rows = done.per_sequence
+            table = MetricTable(list(rows[0]) if rows else [], rows, done.metrics)
+            return RunOutcome(done, table, run_dir, [], list(names))
     pred_dir = run_dir / "predictions"
     pred_dir.mkdir(parents=True, exist_ok=True)
     atomic_write_text(

@@ -117,8 +117,10 @@ class ResultStore:
             out[key] = r
         return out
 
-    def has_run(self, run_id: str) -> bool:
-        return any(r.run_id == run_id for r in self.records())
+    def latest_of(self, run_id: str) -> ResultRecord | None:
+        """The newest record of a run identity, or None."""
+        done = [r for r in self.records() if r.run_id == run_id]
+        return done[-1] if done else None
 
 
 def default_output_dir() -> Path:

@@ -13,6 +13,7 @@ from unibench.appearance_models import (
     get_cfg,
     read_state_dict,
 )
+from unibench.appearance_models.layouts import LAYOUTS
 
 from unibench.errors import CheckpointError, UniBenchError
 
@@ -120,4 +121,4 @@ def test_shape_mismatch_is_unexpected():
     sd = dict(model.state_dict())
     sd["conv1.weight"] = torch.zeros(1, 1, 1, 1)
     with pytest.raises(CheckpointError, match=r"conv1.weight \(shape"):
-        apply_state_dict(model, sd, "mem")
+        apply_state_dict(model, sd, "mem", LAYOUTS["plain"].filter)

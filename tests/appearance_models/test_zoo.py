@@ -85,14 +85,14 @@ def _authors_layout(card: str, tmp_path) -> tuple[dict, list[str]]:
             "module.queue_ptr": torch.zeros(1),
         }
         return {"state_dict": {**state, **extra}, "epoch": 200, "arch": "resnet50"}, sorted(extra)
-    if lay in ("pycontrast", "pixpro"):
+    if lay == "module-encoder":  # PyContrast (head, jigsaw) or PixPro (encoder_k, projector)
         state = {"module.encoder." + k: v for k, v in sd.items()}
         extra = (
             {
                 "module.head.fc.weight": torch.zeros(2, 2),
                 "module.jigsaw_head.fc.weight": torch.zeros(2, 2),
             }
-            if lay == "pycontrast"
+            if "pixpro" not in card
             else {
                 "module.encoder_k.conv1.weight": torch.zeros(1),
                 "module.projector.0.weight": torch.zeros(1),
@@ -172,9 +172,15 @@ def test_detect_reports_the_family_layout():
         ("moco", "module.encoder_q."),
         ("mmaction", "backbone."),
         ("uvc", "module.gray_encoder."),
+        ("module-encoder", "module.encoder."),  # PyContrast and PixPro share it
     ):
         found, hits = detect({prefix + k: v for k, v in sd.items()}, model)
         assert found.name == layout and hits == len(sd)
+    # every layout is reachable by detection: no two share all their prefixes
+    from unibench.appearance_models.layouts import LAYOUTS
+
+    prefix_sets = [frozenset(la.prefixes) for la in LAYOUTS.values()]
+    assert len(set(prefix_sets)) == len(prefix_sets)
 
 
 def test_card_weights_from_cache_and_sha(tmp_path, monkeypatch):
@@ -240,7 +246,7 @@ def test_vit_patch_tokens_map_and_stride():
         out = m(torch.rand(1, 3, 50, 70), ["last"])["last"]  # not a multiple of the patch
         assert out.shape == (1, ch, -(-50 // stride), -(-70 // stride))
         assert m.feature_info()["last"].stride == stride
-        assert get_cfg(name).head_defaults["vos"]["topk"] == 5  # DINO's protocol
+        assert get_cfg(name).head_defaults["vos"] == {"preset": "dino"}  # DINO's protocol
 
 
 def test_timm_generic_adapter():

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import torch
 from unibench.appearance_models import create_model
 from unibench.benchmarks.vos_metrics import jaccard
 from unibench.heads import HEADS
@@ -87,3 +88,122 @@ def test_multi_object_ids_preserved():
     preds = list(HEADS.get("propagation")(PropagationParams()).track(seq, extractor))
     assert jaccard(preds[2].labels == 1, m == 1) > 0.95
     assert jaccard(preds[2].labels == 2, m == 2) > 0.95
+
+
+# ------------------------------------------------------------------- memory layout and presets
+def _memory_log(monkeypatch, p, n_frames=9):
+    """Run the head on a tiny clip with ``propagate`` spied: per frame t, the memory as a list of
+    source frame indices (the long-term entry first), recognised by their features."""
+    import unibench.heads.vos as V
+
+    frames = [np.full((16, 16, 3), 10 * (t + 1), np.uint8) for t in range(n_frames)]
+    mask = np.zeros((16, 16), np.uint8)
+    mask[4:12, 4:12] = 1
+    seq = VideoSequence("m", Clip.from_arrays(frames), MaskInit(mask, (1,)))
+
+    class Ex:  # features carry the frame index
+        def features(self, seq, t, height=None):
+            f = torch.zeros(4, 2, 2)
+            f[0] = t + 1.0
+            f[1] = 1.0
+            return type("FM", (), {"data": f})()
+
+    log = []
+    real = V.propagate
+
+    def spy(q, mem, labels, *a, **kw):
+        raw = mem[:, 0, 0, 0] / mem[:, 1, 0, 0]  # t + 1, undone from the L2 normalisation
+        log.append([int(round(float(v))) - 1 for v in raw])
+        return real(q, mem, labels, *a, **kw)
+
+    monkeypatch.setattr(V, "propagate", spy)
+    list(HEADS.get("propagation")(p).track(seq, Ex()))
+    return log
+
+
+def test_pad_memory_reproduces_the_reference_clip_padding(monkeypatch):
+    # UniTrack/CRW: the clip is padded with n_context copies of frame 0 (ground-truth labels); the
+    # short-term keys of frame t are the n_context entries before it (context_index_bank), radius
+    # restricted; the long-term key is frame 0, unrestricted. At t <= 5 frame 0 appears 7 - t times.
+    log = _memory_log(monkeypatch, PropagationParams(**PRESETS["unitrack"]))
+    want = {
+        1: [0, 0, 0, 0, 0, 0],
+        2: [0, 0, 0, 0, 0, 1],
+        3: [0, 0, 0, 0, 1, 2],
+        4: [0, 0, 0, 1, 2, 3],
+        5: [0, 0, 1, 2, 3, 4],
+        6: [0, 1, 2, 3, 4, 5],
+        7: [0, 2, 3, 4, 5, 6],
+    }
+    for t, mem in want.items():
+        assert log[t - 1] == mem, t
+        assert mem.count(0) == (7 - t if t <= 5 else 1)
+
+
+def test_memory_layouts_of_dino_and_vfs(monkeypatch):
+    dino = _memory_log(monkeypatch, PropagationParams(**PRESETS["dino"]))
+    assert dino[0] == [0] and dino[1] == [0, 1] and dino[7] == [0, 1, 2, 3, 4, 5, 6, 7]
+    vfs = _memory_log(monkeypatch, PropagationParams(**{**PRESETS["vfs"], "n_recent": 3}))
+    # VFS: window = real frames max(0, t - n)..t-1, plus frame 0 (with_first)
+    assert vfs[0] == [0, 0] and vfs[2] == [0, 0, 1, 2] and vfs[3] == [0, 1, 2, 3]
+    off = _memory_log(monkeypatch, PropagationParams(pad_memory=False))
+    assert off[0] == [0] and off[5] == [0, 1, 2, 3, 4, 5]
+
+
+# The full parameter set of each preset, from the reference codes (file: setting):
+# unitrack — UniTrack config/*.yaml vos: temperature 0.05, topk 10, radius 12, videoLen 5;
+#            data/vos.py make_paths pads videoLen copies; model/functional.py MaskedAttention `<`
+# crw      — videowalk README DAVIS command: --topk 10 --videoLen 20 --radius 12
+#            --temperature 0.05 --cropSize -1; code/data/vos.py make_paths pads videoLen copies
+# dino     — dino eval_video_segmentation.py: --n_last_frames 7 --size_mask_neighborhood 12
+#            --topk 5, exp(aff / 0.1), mask on every context, read_seg NEAREST, norm_mask
+# vfs      — VFS configs/r18_sgd_cos_100e_r2_1xNx8_k400.py test_cfg: precede_frames 20, topk 10,
+#            temperature 0.07, neighbor_range 24 (circle < 12), with_first(_neighbor) True;
+#            val_pipeline Resize(-1, 480); vanilla_tracker.py key_start = max(0, t - precede)
+REFERENCE_TABLE = {
+    #          temp  topk  n   radius shape     first  labels      pad    in-win minmax height
+    "unitrack": (0.05, 10, 5, 12.0, "circle", False, "bilinear", True, False, "none", None),
+    "crw": (0.05, 10, 20, 12.0, "circle", False, "bilinear", True, False, "none", None),
+    "dino": (0.1, 5, 7, 12.0, "square", True, "nearest", False, False, "minmax", None),
+    "vfs": (0.07, 10, 20, 12.0, "circle", True, "nearest", False, True, "minmax", 480),
+}
+PROTOCOL_KEYS = (
+    "temperature", "topk", "n_recent", "radius", "radius_shape", "restrict_first",
+    "label_downsample", "pad_memory", "first_in_window", "output_norm", "input_height",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("name", list(REFERENCE_TABLE))
+def test_each_preset_is_the_whole_reference_protocol(name):
+    assert set(PRESETS[name]) == {"preset", *PROTOCOL_KEYS}  # every protocol key, nothing else
+    got = tuple(PRESETS[name][k] for k in PROTOCOL_KEYS)
+    assert got == REFERENCE_TABLE[name]
+    p = PropagationParams(**PRESETS[name])
+    assert p.preset == name
+
+
+def test_a_cards_protocol_is_its_preset_and_the_recorded_preset_is_applied():
+    from unibench import runner
+
+    dino = "vit_small_patch16.dino_in1k"
+    r = runner.resolve_config({"task": "vos", "model": {"name": dino}})
+    assert r.head_params.preset == "dino" and r.head_params.topk == 5
+    assert r.provenance["head.params.topk"] == f"model card {dino}: preset dino"
+    # the user's preset replaces the card's whole protocol: no hybrid
+    r = runner.resolve_config({"task": "vos", "model": {"name": dino}}, None, ["head.preset=crw"])
+    assert r.head_params == PropagationParams(**PRESETS["crw"])
+    r = runner.resolve_config(
+        {"task": "vos", "model": {"name": dino}}, None, ["head.preset=unitrack"]
+    )
+    assert r.head_params == PropagationParams()
+    assert r.provenance["head.params.temperature"] == "CLI override: preset unitrack"
+    d = r.to_dict()
+    assert d["precedence"][0] == "dataclass defaults" and d["precedence"][-1] == "CLI override"
+    assert "model card vit_small_patch16.dino_in1k: preset dino" in d["precedence"]
+
+
+def test_non_finite_temperature_is_refused():
+    with pytest.raises(ValueError, match="finite"):
+        PropagationParams(temperature=float("nan"))
+    with pytest.raises(ValueError, match="two memory layouts"):
+        PropagationParams(pad_memory=True, first_in_window=True)

@@ -1,0 +1,53 @@
+"""The task registry: the one home of per-task facts."""
+
+import pytest
+from unibench.benchmarks import BENCHMARKS
+from unibench.heads import HEADS
+
+from unibench.errors import RegistryError
+from unibench.tasks import TASKS, Metric, Task, all_metrics, task_order
+
+
+def test_every_task_names_a_registered_head_and_suite_that_serve_it():
+    assert task_order() == ("sot", "vos", "mot", "mots", "posetrack")  # the paper's order
+    for name in task_order():
+        t = TASKS.get(name)
+        head = HEADS.get(t.default_head)
+        assert name in getattr(head, "tasks", (head.task,))
+        bench = BENCHMARKS.get(t.default_suite)(None, None, None)
+        assert name in bench.tasks
+        assert t.presets() == tuple(getattr(head, "presets", {}))
+
+
+def test_metrics_carry_unit_and_direction():
+    m = all_metrics()
+    assert m["IDs"].unit == "count" and not m["IDs"].higher_is_better
+    assert m["IDs"].official == "IDSW"
+    assert m["J-Decay"].unit == "percent" and not m["J-Decay"].higher_is_better
+    assert m["HOTA"].higher_is_better and m["sMOTSA"].official == "sMOTA"
+    with pytest.raises(ValueError, match="not declared"):
+        Task("x", "x", "xcorr", "synthetic-otb", (Metric("AUC"),), ("AUC", "nope"))
+
+
+def test_reports_read_the_registry():
+    from unibench.reports.table import LOWER_IS_BETTER, MEASURED_METRICS, PERCENT, TASK_ORDER
+
+    assert TASK_ORDER == task_order()
+    assert MEASURED_METRICS["posetrack"] == TASKS.get("posetrack").leaderboard
+    assert {"IDs", "FP", "FN", "J-Decay"} <= LOWER_IS_BETTER
+    assert "MOTP-poseval" in PERCENT and "IDs" not in PERCENT
+
+
+def test_unknown_task_lists_the_known_ones():
+    from unibench.runner import resolve_config
+
+    with pytest.raises(RegistryError, match=r"unknown task 'jhmdb'.*mot, mots, posetrack"):
+        resolve_config({"task": "jhmdb"})
+
+
+def test_cli_lists_tasks(capsys):
+    from unibench.cli import main
+
+    assert main(["list", "tasks"]) == 0
+    out = capsys.readouterr().out
+    assert "vos" in out and "presets unitrack, crw, dino, vfs" in out
