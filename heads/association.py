@@ -298,7 +298,8 @@ def object_features(
     sampling_ratio: int = -1,
 ) -> torch.Tensor:
     """RoIAlign of ``x, y, w, h`` image boxes on a ``C×h×w`` map: ``N × points × C``, unit cells
-    (``roi_hw`` = output high × wide; UniTrack's box tracker: ``ops.roi_align(feat, boxes, [4, 10])``
+    (``roi_hw`` = output high × wide; UniTrack's box tracker, box.py:26: ``ops.roi_align(feat,
+    boxes, feat_size)`` with feat_size [4, 10]
     on boxes scaled to the feature grid, i.e. ``aligned=False`` and adaptive sampling)."""
     from torchvision.ops import roi_align
 
@@ -465,7 +466,7 @@ class JDETracker:
     def duplicates(self, tracked: list[_Track], lost: list[_Track]) -> list[_Track]:
         """The tracks that duplicate removal drops: tracked/lost pairs closer than
         ``duplicate_thresh`` in IoU distance lose their younger member. ``unitrack``
-        (basetrack ``remove_duplicate_stracks``): ages at the last update (``frame_id −
+        (basetrack.py:233-240 ``remove_duplicate_stracks``): ages at the last update (``frame_id −
         start_frame``), a tie drops the tracked one; ``current-age``: ages at the current frame, a tie
         drops the lost one."""
         if not tracked or not lost:
@@ -494,11 +495,13 @@ class JDETracker:
         f = self.frame
         for t in self.tracks:
             t.det = -1
+        # box.py:31 keeps ``obs[:, 4] > conf_thres`` before any feature is computed
         det_idx = [i for i in range(len(dets)) if not p.drop_low_score or dets[i, 4] > p.det_thresh]
         unconfirmed = [t for t in self.tracks if t.state == "tracked" and not t.activated]
         pool = [t for t in self.tracks if t.state in ("tracked", "lost") and t.activated]
-        # multitracker: only tracked + lost tracks are predicted (multi_predict), and a track not in
-        # the Tracked state has its height velocity zeroed first (basetrack mean_state[7] = 0)
+        # multitracker.py:65,69: only tracked + lost tracks are predicted (STrack.multi_predict),
+        # and a track not in the Tracked state has its height velocity zeroed first
+        # (basetrack.py:107 ``multi_mean[i][7] = 0``)
         for t in pool:
             t.kf.predict(p.lost_zero_height_velocity and t.state != "tracked")
         if p.predict_unconfirmed:
@@ -509,7 +512,7 @@ class JDETracker:
             t.kf.update(to_xyah(dets[i, :4])[0])
             if self.ema and p.track_feature == "ema" and t.feat.shape == feats[i].shape:
                 t.feat = F.normalize(p.feat_ema * t.feat + (1 - p.feat_ema) * feats[i], dim=-1)
-            else:  # UniTrack's reconsdot_distance reads curr_feat (the latest detection's)
+            else:  # matching.py:207 get_track_feat(tracks, feat_flag='curr'): the latest
                 t.feat = feats[i]
             t.score, t.last, t.state, t.activated = float(dets[i, 4]), f, "tracked", True
             t.expired = False
@@ -520,7 +523,7 @@ class JDETracker:
             cost[self._class_block(tracks, classes, idx)] = np.inf
             return linear_assignment(cost, thresh)
 
-        # 1. appearance (+ motion): matching.fuse_motion
+        # 1. appearance (+ motion): multitracker.py:66-72, matching.py:102-112 fuse_motion
         if pool and det_idx:
             sim = (
                 similarity(
@@ -547,7 +550,8 @@ class JDETracker:
             det_idx = [det_idx[i] for i in u_d]
         else:
             rest = list(pool)
-        # 2. IoU on the remaining tracked tracks
+        # 2. IoU on the remaining tracked tracks (multitracker.py:89-92; matching.py:45-57 ious
+        # through cython_bbox: the +1-pixel convention)
         r_tracked = [t for t in rest if t.state == "tracked"]
         if r_tracked and det_idx:
             matches, u_t, u_d = iou_stage(r_tracked, det_idx, p.iou_thresh)
@@ -559,7 +563,7 @@ class JDETracker:
             lost_now = r_tracked
         for t in lost_now:
             t.state = "lost"
-        # 3. unconfirmed tracks
+        # 3. unconfirmed tracks (multitracker.py:104-113)
         if unconfirmed and det_idx:
             matches, u_t, u_d = iou_stage(unconfirmed, det_idx, p.unconfirmed_thresh)
             for ti, di in matches:
@@ -570,7 +574,8 @@ class JDETracker:
         else:
             for t in unconfirmed:
                 t.state = "removed"
-        # 4. new tracks, expiry, duplicates
+        # 4. new tracks (multitracker.py:124-128; born confirmed in frame 1, basetrack.py:122, or
+        # always with ac=True, basetrack.py:71, mask.py:54, pose.py:70), expiry, duplicates
         for i in det_idx:
             if dets[i, 4] < p.det_thresh:
                 continue
@@ -591,8 +596,8 @@ class JDETracker:
         for t in self.tracks:
             if t.state != "lost" or id(t) in lost_before or f - t.last <= self.max_lost:
                 continue
-            # multitracker step 5 marks it removed but subtracts the removed list before adding
-            # this frame's removals: the track stays in lost_stracks, matchable one more frame
+            # multitracker.py:133 marks it removed, but line 142 subtracts the removed list before
+            # line 143 adds this frame's removals: it stays in lost_stracks one more frame
             if p.removed_grace_frame and not t.expired:
                 t.expired = True
             else:
@@ -684,7 +689,7 @@ class AssociationHead:
             tracks = tracker.step(dets, feats, classes)
             # the output box: the track's Kalman box (boxes) or its matched observation's
             shown = [tr.tlwh if kind == "box" else dets[tr.det, :4] for tr in tracks]
-            out = [  # test_mot.py: area > min_box_area and not w / h > 1.6
+            out = [  # test_mot.py:43-44: area > min_box_area and not w / h > 1.6
                 (tr, b)
                 for tr, b in zip(tracks, shown, strict=True)
                 if b[2] * b[3] > p.min_box_area

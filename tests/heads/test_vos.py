@@ -108,16 +108,20 @@ def _memory_log(monkeypatch, p, n_frames=9):
             f[1] = 1.0
             return type("FM", (), {"data": f})()
 
-    log = []
+    log, restrictions = [], []
     real = V.propagate
 
-    def spy(q, mem, labels, *a, **kw):
+    def spy(q, mem, labels, k, temperature, radius, restrict_first, *a, **kw):
         raw = mem[:, 0, 0, 0] / mem[:, 1, 0, 0]  # t + 1, undone from the L2 normalisation
         log.append([int(round(float(v))) - 1 for v in raw])
-        return real(q, mem, labels, *a, **kw)
+        restrictions.append((radius, restrict_first))
+        return real(q, mem, labels, k, temperature, radius, restrict_first, *a, **kw)
 
     monkeypatch.setattr(V, "propagate", spy)
     list(HEADS.get("propagation")(p).track(seq, Ex()))
+    # every short-term entry (the copies included) is radius-restricted; the long-term frame 0
+    # (memory index 0) only with restrict_first
+    assert set(restrictions) == {(p.radius, p.restrict_first)}
     return log
 
 
@@ -150,16 +154,20 @@ def test_memory_layouts_of_dino_and_vfs(monkeypatch):
     assert off[0] == [0] and off[5] == [0, 1, 2, 3, 4, 5]
 
 
-# The full parameter set of each preset, from the reference codes (file: setting):
-# unitrack — UniTrack config/*.yaml vos: temperature 0.05, topk 10, radius 12, videoLen 5;
-#            data/vos.py make_paths pads videoLen copies; model/functional.py MaskedAttention `<`
-# crw      — videowalk README DAVIS command: --topk 10 --videoLen 20 --radius 12
-#            --temperature 0.05 --cropSize -1; code/data/vos.py make_paths pads videoLen copies
-# dino     — dino eval_video_segmentation.py: --n_last_frames 7 --size_mask_neighborhood 12
-#            --topk 5, exp(aff / 0.1), mask on every context, read_seg NEAREST, norm_mask
-# vfs      — VFS configs/r18_sgd_cos_100e_r2_1xNx8_k400.py test_cfg: precede_frames 20, topk 10,
+# The full parameter set of each preset, from the reference codes (file:line: setting):
+# unitrack — UniTrack config/imagenet_resnet18_s3.yaml:27-34 temperature 0.05, topk 10, radius 12,
+#            videoLen 5, cropSize -1, long_mem [0]; data/vos.py:132 pads videoLen copies of frame
+#            0; data/vos.py:243 cv2.INTER_LINEAR labels; model/functional.py:156 `D < radius`,
+#            :56 the mask added to the short-term keys only (frame 0 unrestricted)
+# crw      — videowalk README.md:94 --topk 10 --videoLen 20 --radius 12 --temperature 0.05
+#            --cropSize -1; code/data/vos.py:149 pads videoLen copies of frame 0
+# dino     — dino eval_video_segmentation.py:260-263 --n_last_frames 7 --size_mask_neighborhood 12
+#            --topk 5; :129 exp(aff / 0.1); :134 the mask on every context frame; :46 an empty
+#            queue (no padding); NEAREST label resize; :102 norm_mask (min-max)
+# vfs      — VFS configs/r18_sgd_cos_100e_r2_1xNx8_k400.py:28-35 precede_frames 20, topk 10,
 #            temperature 0.07, neighbor_range 24 (circle < 12), with_first(_neighbor) True;
-#            val_pipeline Resize(-1, 480); vanilla_tracker.py key_start = max(0, t - precede)
+#            :96 Resize(-1, 480); mmaction/models/trackers/vanilla_tracker.py:133 key_start =
+#            max(0, t - precede_frames), :140 with_first, :96 nearest labels, :168 min-max
 REFERENCE_TABLE = {
     #          temp  topk  n   radius shape     first  labels      pad    in-win minmax height
     "unitrack": (0.05, 10, 5, 12.0, "circle", False, "bilinear", True, False, "none", None),
@@ -207,3 +215,15 @@ def test_non_finite_temperature_is_refused():
         PropagationParams(temperature=float("nan"))
     with pytest.raises(ValueError, match="two memory layouts"):
         PropagationParams(pad_memory=True, first_in_window=True)
+
+
+def test_padding_changes_random_resnet_results(blob_sequence):
+    frames, masks = blob_sequence
+    ex, _ = create_model("resnet18")
+    seq = _seq(frames, masks)
+    on = [p.labels for p in HEADS.get("propagation")(PropagationParams()).track(seq, ex)]
+    off = [
+        p.labels
+        for p in HEADS.get("propagation")(PropagationParams(pad_memory=False)).track(seq, ex)
+    ]
+    assert any((a != b).any() for a, b in zip(on[1:], off[1:], strict=True))
