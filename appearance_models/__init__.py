@@ -51,6 +51,7 @@ def load_weights(
     cfg: PretrainedCfg,
     checkpoint: str | None = None,
     allow_partial: bool = False,
+    allow_nonfinite: bool = False,
 ) -> LoadReport | None:
     """Load ``checkpoint`` (layout auto-detected) or the card's own weights (card layout)."""
     from unibench.appearance_models.layouts import LAYOUTS, detect
@@ -66,7 +67,9 @@ def load_weights(
             layout.notes,
             hits,
         )
-        return apply_state_dict(model, state, checkpoint, layout.filter, allow_partial)
+        return apply_state_dict(
+            model, state, checkpoint, layout.filter, allow_partial, allow_nonfinite
+        )
     if not cfg.has_weights:
         if cfg.family in UNTRAINED_FAMILIES:
             return None
@@ -84,7 +87,12 @@ def load_weights(
         )
     path = fetch(cfg.name, cfg.url, cfg.file, cfg.sha256)
     return apply_state_dict(
-        model, read_state_dict(path), str(path), LAYOUTS[cfg.layout].filter, allow_partial
+        model,
+        read_state_dict(path),
+        str(path),
+        LAYOUTS[cfg.layout].filter,
+        allow_partial,
+        allow_nonfinite,
     )
 
 
@@ -94,6 +102,7 @@ def create_model(
     allow_partial: bool = False,
     device: str = "cpu",
     tap: str | None = None,
+    allow_nonfinite: bool = False,
 ) -> tuple[FeatureExtractor, LoadReport | None]:
     """Build a model from its card with its weights (or ``checkpoint``), wrapped for extraction.
 
@@ -101,7 +110,7 @@ def create_model(
     """
     cfg = get_cfg(name)
     model = build_random(cfg)
-    report = load_weights(model, cfg, checkpoint, allow_partial)
+    report = load_weights(model, cfg, checkpoint, allow_partial, allow_nonfinite)
     return FeatureExtractor(model, cfg, device=device, tap=tap), report
 
 

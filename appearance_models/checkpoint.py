@@ -53,6 +53,15 @@ class LoadReport:
                 lines.append(f"  {title}: {shown}")
         return "\n".join(lines)
 
+    def one_line(self) -> str:
+        """The summary as one line (for an error message), at most 4 keys per list."""
+        parts = [self.summary().splitlines()[0]]
+        for title, keys in (("unexpected", self.unexpected), ("missing", self.missing)):
+            if keys:
+                more = f", … ({len(keys)} in all)" if len(keys) > 4 else ""
+                parts.append(f"{title}: {', '.join(keys[:4])}{more}")
+        return "; ".join(parts)
+
 
 def read_state_dict(path: Path | str) -> dict[str, torch.Tensor]:
     """Read tensors from a ``.safetensors`` file or a torch file, never executing pickle code."""
@@ -66,15 +75,21 @@ def read_state_dict(path: Path | str) -> dict[str, torch.Tensor]:
             raise CheckpointError(
                 f"{path}: reading .safetensors needs the 'safetensors' package (pip install safetensors)"
             ) from exc
-        return dict(load_file(str(path), device="cpu"))
+        try:
+            return dict(load_file(str(path), device="cpu"))
+        except Exception as exc:  # noqa: BLE001 — SafetensorError and friends: not a safetensors file
+            raise CheckpointError(f"{path}: not a readable safetensors file: {exc}") from None
     try:
         obj = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
+        lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+        why = next((ln for ln in lines if "Unsupported" in ln), lines[-1] if lines else "")
         raise CheckpointError(
-            f"{path}: refused: the file carries a pickle payload beyond plain tensors, which "
-            f"weights_only loading does not execute ({str(exc).splitlines()[0]}). Convert it to a "
-            f"plain state dict or safetensors on a machine you trust."
-        ) from exc
+            f"{path}: refused: weights_only loading reads plain tensors only, and this file is "
+            f"not one ({why}): a pickle payload beyond tensors is never executed, and a file that "
+            "is no torch checkpoint at all fails the same way; convert real weights to a plain "
+            "state dict or safetensors on a machine you trust"
+        ) from None
     except (RuntimeError, zipfile.BadZipFile, EOFError, OSError) as exc:
         raise CheckpointError(f"{path}: not a readable torch checkpoint: {exc}") from exc
     return unwrap(obj, str(path))
@@ -115,6 +130,7 @@ def apply_state_dict(
     source: str,
     filter_fn: FilterFn,
     allow_partial: bool = False,
+    allow_nonfinite: bool = False,
 ) -> LoadReport:
     mapped, prefix, dropped = filter_fn(state, model)
     target = model.state_dict()
@@ -128,8 +144,20 @@ def apply_state_dict(
             report.unexpected.append(
                 f"{k} (shape {tuple(v.shape)} vs model {tuple(target[k].shape)})"
             )
+        elif target[k].dtype.is_floating_point and not v.dtype.is_floating_point:
+            # an integer tensor would load silently as truncated weights
+            report.unexpected.append(f"{k} (dtype {v.dtype} where the model has {target[k].dtype})")
         else:
             ok[k] = v
+    nonfinite = sorted(
+        k for k, v in ok.items() if v.dtype.is_floating_point and not torch.isfinite(v).all()
+    )
+    if nonfinite and not allow_nonfinite:
+        shown = ", ".join(nonfinite[:5]) + (", …" if len(nonfinite) > 5 else "")
+        raise CheckpointError(
+            f"{source}: {len(nonfinite)} tensor(s) hold NaN or infinite values ({shown}); "
+            "pass --allow-nonfinite to load them anyway"
+        )
     report.missing = sorted(
         k for k in target if k not in ok and not k.endswith("num_batches_tracked")
     )
@@ -137,8 +165,8 @@ def apply_state_dict(
     report.unexpected.sort()
     if report.unexpected or (report.missing and not allow_partial):
         raise CheckpointError(
-            report.summary()
-            + "\n  the checkpoint does not fit the backbone"
+            report.one_line()
+            + "; the checkpoint does not fit the backbone"
             + (
                 ""
                 if report.unexpected

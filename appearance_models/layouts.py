@@ -107,7 +107,12 @@ LAYOUTS: dict[str, Layout] = {
             notes="torchvision; SimCLR v1/v2 and BYOL after conversion "
             "to torch; Barlow Twins' resnet50.pth",
         ),
-        Layout("module", ("module.",), DROPPED_KEYS, notes="SwAV, DeepCluster-v2, SeLa-v2 (DataParallel)"),
+        Layout(
+            "module",
+            ("module.",),
+            DROPPED_KEYS,
+            notes="SwAV, DeepCluster-v2, SeLa-v2 (DataParallel)",
+        ),
         Layout(
             "moco",
             ("module.encoder_q.",),

@@ -33,7 +33,8 @@ from unibench.benchmarks import mot_metrics
 from unibench.benchmarks.base import BENCHMARKS, iter_progress
 
 from unibench.errors import DataError
-from unibench.io import image_size, read_rgb
+from unibench.io import frames_fingerprint, image_size, read_rgb
+from unibench.paths import inside
 from unibench.types import Clip, MetricTable, Observations, TrackFramePrediction, VideoSequence
 
 logger = logging.getLogger(__name__)
@@ -68,6 +69,14 @@ def load_frames(path: Path) -> list[dict]:
         doc = doc["frames"]
     if not isinstance(doc, list):
         raise DataError(f"{path}: expected a Scalabel list of frames")
+    for i, f in enumerate(doc):
+        if not isinstance(f, dict) or not isinstance(f.get("name"), str):
+            raise DataError(f"{path}: frame {i} must be an object with a 'name'")
+        labels = f.get("labels") or []
+        if not isinstance(labels, list) or not all(isinstance(lb, dict) for lb in labels):
+            raise DataError(f"{path}: frame {f['name']}: 'labels' must be a list of objects")
+        if not isinstance(f.get("frameIndex", 0), (int, float)):
+            raise DataError(f"{path}: frame {f['name']}: 'frameIndex' must be a number")
     return sorted(doc, key=lambda f: f.get("frameIndex", 0))
 
 
@@ -126,7 +135,12 @@ class BDD100K:
 
     def _frames(self, name: str) -> list[Path]:
         frames = load_frames(self.label_dir / f"{name}.json")
-        paths = [self.image_dir / name / f["name"] for f in frames]
+        paths = [
+            inside(
+                self.image_dir / name / str(f["name"]), self.image_dir / name, "frame", DataError
+            )
+            for f in frames
+        ]
         for p in paths:
             if not p.is_file():
                 raise DataError(f"missing frame {p} (listed in {self.label_dir / name}.json)")
@@ -170,7 +184,7 @@ class BDD100K:
             {
                 "frame_rate": 5.0,
                 "frame_names": [p.name for p in paths],
-                "cache_key": f"{self.name}|{name}|{len(paths)}|{paths[0].resolve()}",
+                "cache_key": f"{self.name}|{name}|{frames_fingerprint(paths)}",
             },
         )
 
@@ -244,6 +258,8 @@ class BDD100K:
                 item = rle if self.masks else xyxy
                 if cat in DISTRACTORS or _crowd(lab):
                     ign.append(item)
+                elif "id" not in lab:
+                    raise DataError(f"{where}: no track 'id'")
                 else:
                     keep.append(
                         (gt_ids.setdefault(str(lab["id"]), len(gt_ids)), CLASS_ID[cat], item)

@@ -14,7 +14,11 @@ from unibench.errors import DataError
 _SEP = re.compile(r"[,\s]+")
 
 
-def read_boxes(path: Path, width: int = 4, allow_nan: bool = False) -> np.ndarray:
+def read_boxes(
+    path: Path, width: int = 4, allow_nan: bool = False, ground_truth: bool = False
+) -> np.ndarray:
+    """Boxes, one per line. ``ground_truth``: an infinite value or a negative width/height is an
+    error naming file:line (a 0 × 0 box is accepted: some releases mark absent targets so)."""
     path = Path(path)
     if not path.is_file():
         raise DataError(f"missing box file {path}")
@@ -35,6 +39,11 @@ def read_boxes(path: Path, width: int = 4, allow_nan: bool = False) -> np.ndarra
             raise DataError(f"{path}:{n}: expected {width} numbers, got {len(vals)}: {line!r}")
         if not allow_nan and any(v != v for v in vals):
             raise DataError(f"{path}:{n}: NaN in {line!r}")
+        if ground_truth and width == 4:
+            if any(v in (float("inf"), float("-inf")) for v in vals):
+                raise DataError(f"{path}:{n}: an infinite value in {line!r}")
+            if vals[2] < 0 or vals[3] < 0:
+                raise DataError(f"{path}:{n}: negative width or height in {line!r}")
         rows.append(vals)
     if not rows:
         raise DataError(f"{path}: no boxes")

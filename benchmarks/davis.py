@@ -25,7 +25,7 @@ from unibench.benchmarks import vos_metrics
 from unibench.benchmarks.base import BENCHMARKS, iter_progress
 
 from unibench.errors import DataError
-from unibench.io import image_size, read_rgb
+from unibench.io import check_numbered, frames_fingerprint, image_size, read_rgb
 from unibench.types import Clip, MaskInit, MetricTable, VideoSequence, VOSFramePrediction
 
 logger = logging.getLogger(__name__)
@@ -73,7 +73,14 @@ def read_label_map(path: Path, binarize: bool = False) -> np.ndarray:
             f"binary 0/255 PNG (mode L, DAVIS-2016)"
         )
     values = np.unique(arr)
-    if mode == "L" and set(values.tolist()) <= {0, 255}:
+    if mode == "L":
+        other = [int(v) for v in values if v not in (0, 255)]
+        if other:  # a grey pixel (a resampled or anti-aliased mask) is not an object id
+            shown = ", ".join(map(str, other[:8])) + (", …" if len(other) > 8 else "")
+            raise DataError(
+                f"{path}: a mode-L mask must be binary 0/255 (DAVIS-2016); it holds the values "
+                f"{shown} (object ids belong in a palette PNG, mode P)"
+            )
         return (arr == 255).astype(np.uint8)  # DAVIS-2016 binary mask
     labels = arr.astype(np.uint8)
     labels[labels == VOID] = 0
@@ -139,6 +146,27 @@ class Davis:
                         names.append(tok[0])
                 logger.info("%s: %d sequences from %s", self.name, len(names), f)
                 return names
+        lists = sorted(
+            {
+                f.stem
+                for d in (
+                    self.root / "ImageSets" / str(self.year),
+                    self.root / "ImageSets" / self.resolution,
+                )
+                if d.is_dir()
+                for f in d.glob("*.txt")
+            }
+        )
+        if lists:  # the split files exist, but none for this split
+            raise DataError(
+                f"{self.name}: unknown split {self.split!r}; known splits (ImageSets under "
+                f"{self.root}): {', '.join(lists)}"
+            )
+        if self.split != "val":
+            raise DataError(
+                f"{self.name}: unknown split {self.split!r}: {self.root} has no ImageSets, so the "
+                "only split is 'val' (every sequence folder)"
+            )
         if not self.images.is_dir():
             raise DataError(f"{self.images} does not exist and no ImageSets file names sequences")
         names = sorted(p.name for p in self.images.iterdir() if p.is_dir())
@@ -158,7 +186,7 @@ class Davis:
         d = self.images / name
         if not d.is_dir():
             raise DataError(f"sequence {name!r}: frame folder {d} does not exist")
-        frames = sorted(d.glob("*.jpg"))
+        frames = check_numbered(sorted(d.glob("*.jpg")))
         if not frames:
             raise DataError(f"sequence {name!r}: no .jpg frames in {d}")
         return frames
@@ -182,8 +210,10 @@ class Davis:
         ids = tuple(range(1, n_obj + 1))
         paths = tuple(frames)
         clip = Clip(tuple(p.stem for p in frames), lambda i: read_rgb(paths[i]), size)
-        stamp = ";".join(f"{p.resolve()}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in paths)
-        meta = {"first_annotation": str(ann0), "cache_key": f"{self.name}|{name}|{stamp}"}
+        meta = {
+            "first_annotation": str(ann0),
+            "cache_key": f"{self.name}|{name}|{frames_fingerprint(paths)}",
+        }
         return VideoSequence(name, clip, MaskInit(mask, ids), meta)
 
     # ---------------------------------------------------------------- predictions

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import ast
 import re
-import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -23,7 +22,8 @@ from unibench.benchmarks.base import BENCHMARKS, iter_progress
 from unibench.benchmarks.boxes import read_boxes, read_labels, write_boxes
 
 from unibench.errors import DataError
-from unibench.io import image_size, read_rgb
+from unibench.io import atomic_zip, check_numbered, frames_fingerprint, image_size, read_rgb
+from unibench.paths import safe_name
 from unibench.types import BoxFramePrediction, BoxInit, Clip, MetricTable, VideoSequence
 
 
@@ -65,10 +65,10 @@ class GOT10k:
 
     def load_sequence(self, name: str) -> VideoSequence:
         d = self.dir / name
-        frames = sorted(d.glob("*.jpg"))
+        frames = check_numbered(sorted(d.glob("*.jpg")))
         if not frames:
             raise DataError(f"sequence {name!r}: no .jpg frames in {d}")
-        gt = read_boxes(d / "groundtruth.txt")
+        gt = read_boxes(d / "groundtruth.txt", ground_truth=True)
         if self.split != "test" and len(gt) != len(frames):
             raise DataError(f"{d / 'groundtruth.txt'}: {len(gt)} boxes for {len(frames)} frames")
         size = image_size(frames[0])
@@ -77,10 +77,7 @@ class GOT10k:
             name,
             clip,
             BoxInit(tuple(map(float, gt[0]))),
-            {
-                "cache_key": f"{self.name}|{self.split}|{name}|{len(frames)}|"
-                f"{frames[0].resolve()}:{frames[0].stat().st_mtime_ns}"
-            },
+            {"cache_key": f"{self.name}|{self.split}|{name}|{frames_fingerprint(frames)}"},
         )
 
     def write_predictions(
@@ -102,7 +99,7 @@ class GOT10k:
         rows, pooled = [], []
         for name in iter_progress(list(sequences or self._names), "evaluate", progress):
             d = self.dir / name
-            gt = read_boxes(d / "groundtruth.txt")
+            gt = read_boxes(d / "groundtruth.txt", ground_truth=True)
             cover = read_labels(d / "cover.label", len(gt))
             absence = read_labels(d / "absence.label", len(gt))
             if ((absence == 1) & (cover > 0)).any():
@@ -136,13 +133,15 @@ class GOT10k:
     def package(self, pred_dir: Path, out_zip: Path) -> Path:
         """Zip ``<seq>/<seq>_00k.txt`` and ``<seq>_time.txt`` of every sequence for the server."""
         out_zip = Path(out_zip)
-        with zipfile.ZipFile(out_zip, "w", zipfile.ZIP_DEFLATED) as z:
+        for name in self._names:  # every name first: nothing is written for a bad list
+            safe_name(name, "sequence", str(self.dir), DataError)
+        with atomic_zip(out_zip, pred_dir) as add:
             for name in self._names:
                 files = sorted((Path(pred_dir) / name).glob(f"{name}_*.txt"))
                 if not files:
                     raise DataError(f"missing results for {name} in {pred_dir}")
                 for f in files:
-                    z.write(f, f"{name}/{f.name}")
+                    add(f, f"{name}/{f.name}")
         return out_zip
 
 

@@ -18,6 +18,7 @@ from unibench.benchmarks.boxes import read_boxes
 from unibench.benchmarks.sot_common import OPEBenchmark
 
 from unibench.errors import DataError
+from unibench.io import check_numbered
 from unibench.types import VideoSequence
 
 
@@ -44,6 +45,8 @@ class LaSOT(OPEBenchmark):
         self.root = Path(root)
         self.split = split or "test"
         self.name = name
+        if self.split not in ("test", "all"):
+            raise DataError(f"{name}: unknown split {self.split!r}; known splits: test, all")
         if not self.root.is_dir():
             raise DataError(f"LaSOT root {self.root} does not exist")
         if sequences:
@@ -69,7 +72,7 @@ class LaSOT(OPEBenchmark):
         return self.root / name.rsplit("-", 1)[0] / name
 
     def ground_truth(self, name: str) -> np.ndarray:
-        return read_boxes(self._dir(name) / "groundtruth.txt")
+        return read_boxes(self._dir(name) / "groundtruth.txt", ground_truth=True)
 
     def valid_frames(self, name: str, gt: np.ndarray) -> np.ndarray:
         d = self._dir(name)
@@ -79,7 +82,7 @@ class LaSOT(OPEBenchmark):
 
     def load_sequence(self, name: str) -> VideoSequence:
         d = self._dir(name)
-        frames = sorted((d / "img").glob("*.jpg"))
+        frames = check_numbered(sorted((d / "img").glob("*.jpg")))
         gt = self.ground_truth(name)
         if len(frames) != len(gt):
             raise DataError(f"{d / 'groundtruth.txt'}: {len(gt)} boxes for {len(frames)} frames")

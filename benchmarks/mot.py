@@ -22,18 +22,44 @@ from unibench.benchmarks import mot_metrics
 from unibench.benchmarks.base import BENCHMARKS, iter_progress
 
 from unibench.errors import DataError
-from unibench.io import image_size, read_rgb
+from unibench.io import check_numbered, frames_fingerprint, image_size, read_rgb
+from unibench.paths import safe_name
 from unibench.types import Clip, MetricTable, Observations, TrackFramePrediction, VideoSequence
 
 logger = logging.getLogger(__name__)
 
 
-def read_mot_txt(path: Path, min_cols: int) -> np.ndarray:
-    """A MOTChallenge text file as a float array; malformed lines name the file and the line."""
+def valid_boxes(
+    rows: np.ndarray, path: Path, lines: list[int], strict: bool
+) -> tuple[np.ndarray, int]:
+    """Rows whose box (columns 2–5: x, y, w, h) is finite with w, h > 0. ``strict`` (ground
+    truth): any other is an error naming file:line; else (results, detections) such rows are
+    dropped and counted (a dropped result box is a miss)."""
+    if len(rows) == 0:
+        return rows, 0
+    box = rows[:, 2:6]
+    ok = np.isfinite(box).all(1) & (box[:, 2] > 0) & (box[:, 3] > 0)
+    if not ok.all() and strict:
+        i = int(np.nonzero(~ok)[0][0])
+        raise DataError(
+            f"{path}:{lines[i]}: box x, y, w, h = {box[i].tolist()} must be finite with w, h > 0"
+        )
+    return rows[ok], int((~ok).sum())
+
+
+def read_mot_txt(path: Path, min_cols: int, strict: bool = True) -> np.ndarray:
+    """A MOTChallenge text file as an ``N×10`` float array (see :func:`read_mot_rows`)."""
+    return read_mot_rows(path, min_cols, strict)[0]
+
+
+def read_mot_rows(path: Path, min_cols: int, strict: bool = True) -> tuple[np.ndarray, int]:
+    """A MOTChallenge text file as a float array and the number of rows dropped; malformed lines
+    name the file and the line; ``strict``: an invalid box is an error (ground truth), else it is
+    dropped with a warning and counted."""
     path = Path(path)
     if not path.is_file():
         raise DataError(f"missing {path}")
-    rows = []
+    rows, lines = [], []
     for n, line in enumerate(path.read_text().splitlines(), 1):
         if not line.strip():
             continue
@@ -45,17 +71,27 @@ def read_mot_txt(path: Path, min_cols: int) -> np.ndarray:
         if len(vals) < min_cols:
             raise DataError(f"{path}:{n}: expected at least {min_cols} values, got {len(vals)}")
         rows.append(vals[:10] + [-1.0] * (10 - len(vals[:10])))
-    return np.asarray(rows, float).reshape(-1, 10)
+        lines.append(n)
+    arr, dropped = valid_boxes(np.asarray(rows, float).reshape(-1, 10), path, lines, strict)
+    if dropped:
+        logger.warning("%s: %d box(es) not finite or without area dropped", path, dropped)
+    return arr, dropped
 
 
 def read_seqinfo(path: Path) -> dict[str, str]:
     if not path.is_file():
         raise DataError(f"missing {path}: expected the MOTChallenge seqinfo.ini")
     cp = configparser.ConfigParser()
-    cp.read(path)
+    try:
+        cp.read(path)
+    except (configparser.Error, UnicodeDecodeError) as exc:
+        raise DataError(f"{path}: not a seqinfo.ini ({' '.join(str(exc).split())})") from None
     if "Sequence" not in cp:
         raise DataError(f"{path}: no [Sequence] section")
-    return dict(cp["Sequence"])
+    info = dict(cp["Sequence"])
+    if "imdir" in info:  # the frame folder must stay inside the sequence folder
+        safe_name(info["imdir"], "imDir", str(path), DataError)
+    return info
 
 
 class MOTChallenge:
@@ -100,7 +136,7 @@ class MOTChallenge:
             raise DataError(f"{d / 'seqinfo.ini'}: no integer seqLength") from exc
         img = d / info.get("imdir", "img1")
         ext = info.get("imext", ".jpg")
-        frames = sorted(img.glob(f"*{ext}"))
+        frames = check_numbered(sorted(img.glob(f"*{ext}")))
         if len(frames) != length:
             if not self.truncate:
                 raise DataError(
@@ -123,7 +159,7 @@ class MOTChallenge:
             raise DataError(
                 f"missing {f}: the detection folder needs one <sequence>.txt per sequence"
             )
-        det = read_mot_txt(f, 7)
+        det = read_mot_txt(f, 7, strict=False)
         out = []
         for t in range(1, n_frames + 1):
             d = det[det[:, 0] == t]
@@ -140,7 +176,7 @@ class MOTChallenge:
             Observations(self.detections(name, n)),
             {
                 "frame_rate": float(info.get("framerate", 30)),
-                "cache_key": f"{self.name}|{name}|{n}|{frames[0].resolve()}",
+                "cache_key": f"{self.name}|{name}|{n}|{frames_fingerprint(frames)}",
             },
         )
 
@@ -168,15 +204,22 @@ class MOTChallenge:
         info = read_seqinfo(d / "seqinfo.ini")
         length = int(info.get("seqlength", 0))
         gt = read_mot_txt(d / "gt" / "gt.txt", 9)
+        keys, counts = np.unique(gt[:, :2], axis=0, return_counts=True)
+        if (counts > 1).any():
+            f, i = keys[counts > 1][0]
+            raise DataError(
+                f"{d / 'gt' / 'gt.txt'}: identity {int(i)} appears twice in frame {int(f)}"
+            )
         if self.truncate:
             length = min(length, int(gt[:, 0].max()) if len(gt) else 0)
         return gt[:, :9], length
 
     def evaluate(self, pred_dir: Path, sequences=None, progress: bool = False) -> MetricTable:
-        data = {}
+        data, invalid = {}, {}
         for name in iter_progress(list(sequences or self._names), "evaluate", progress):
             gt, n = self._gt_and_length(name)
-            res = read_mot_txt(self.result_path(pred_dir, name), 7)[:, :7]
+            res, invalid[name] = read_mot_rows(self.result_path(pred_dir, name), 7, strict=False)
+            res = res[:, :7]
             if self.truncate:
                 res = res[res[:, 0] <= n]
             elif len(res) and res[:, 0].max() > n:
@@ -190,6 +233,11 @@ class MOTChallenge:
         rows = [
             {"sequence": n, **{k: v for k, v in m.items() if k in cols}} for n, m in per.items()
         ]
+        if any(invalid.values()):  # result boxes without area or not finite: scored as misses
+            cols.append("invalid boxes")
+            for r in rows:
+                r["invalid boxes"] = invalid[r["sequence"]]
+            summary["invalid boxes"] = sum(invalid.values())
         return MetricTable(
             cols,
             rows,

@@ -35,7 +35,7 @@ from unibench.benchmarks.base import BENCHMARKS, iter_progress
 from unibench.benchmarks.mot import read_seqinfo
 
 from unibench.errors import DataError
-from unibench.io import image_size, read_rgb
+from unibench.io import check_numbered, frames_fingerprint, image_size, read_rgb
 from unibench.types import Clip, MetricTable, Observations, TrackFramePrediction, VideoSequence
 
 logger = logging.getLogger(__name__)
@@ -192,7 +192,7 @@ class MOTSBase:
             Observations(tuple(boxes), masks=tuple(masks), classes=tuple(classes)),
             {
                 "frame_rate": float(info.get("framerate", 30)),
-                "cache_key": f"{self.name}|{name}|{len(frames)}|{frames[0].resolve()}",
+                "cache_key": f"{self.name}|{name}|{frames_fingerprint(frames)}",
             },
         )
 
@@ -338,7 +338,7 @@ class MOTS20(MOTSBase):
         info = self._info(name)
         n = self.n_frames(name)
         img = self.dir / name / info.get("imdir", "img1")
-        frames = sorted(img.glob(f"*{info.get('imext', '.jpg')}"))
+        frames = check_numbered(sorted(img.glob(f"*{info.get('imext', '.jpg')}")))
         if len(frames) != n:
             raise DataError(
                 f"{self.dir / name}: seqinfo.ini says seqLength={n} but {img} holds "
@@ -383,11 +383,16 @@ class KittiMOTS(MOTSBase):
     def _all_sequences(self) -> list[str]:
         if self.split == "test":
             return sorted(p.name for p in self.img_root.iterdir() if p.is_dir())
+        if self.split not in KITTI_MOTS_SPLITS:
+            raise DataError(
+                f"{self.name}: unknown split {self.split!r}; known splits: "
+                f"{', '.join([*KITTI_MOTS_SPLITS, 'test'])}"
+            )
         return list(KITTI_MOTS_SPLITS[self.split])
 
     def frames(self, name: str) -> tuple[list[Path], dict]:
         d = self.img_root / name
-        frames = sorted(d.glob("*.png"))
+        frames = check_numbered(sorted(d.glob("*.png")))
         if not frames:
             raise DataError(f"{d}: no frames (expected 000000.png, …)")
         if [int(f.stem) for f in frames] != list(range(len(frames))):

@@ -22,7 +22,7 @@ from unibench.benchmarks.boxes import read_boxes
 from unibench.benchmarks.sot_common import OPEBenchmark
 
 from unibench.errors import DataError
-from unibench.io import image_size, read_rgb
+from unibench.io import check_numbered, frames_fingerprint, image_size, read_rgb
 from unibench.types import BoxInit, Clip, VideoSequence
 
 logger = logging.getLogger(__name__)
@@ -48,6 +48,8 @@ class OTB(OPEBenchmark):
         self.root = Path(root)
         self.split = split or "all"
         self.name = name
+        if self.split != "all":
+            raise DataError(f"{name}: unknown split {self.split!r}; known splits: all")
         if not self.root.is_dir():
             raise DataError(f"OTB root {self.root} does not exist")
         self._names = list(sequences) if sequences else self._discover()
@@ -74,11 +76,11 @@ class OTB(OPEBenchmark):
         return d, gt
 
     def ground_truth(self, name: str) -> np.ndarray:
-        return read_boxes(self._paths(name)[1])
+        return read_boxes(self._paths(name)[1], ground_truth=True)
 
     def frames(self, name: str) -> list[Path]:
         d, gt_file = self._paths(name)
-        frames = sorted((d / "img").glob("*.jpg"))
+        frames = check_numbered(sorted((d / "img").glob("*.jpg")))
         if not frames:
             raise DataError(f"sequence {name!r}: no .jpg frames in {d / 'img'}")
         n_gt = len(self.ground_truth(name))
@@ -98,14 +100,11 @@ class OTB(OPEBenchmark):
         size = image_size(frames[0])
         x, y, w, h = gt[0]
         clip = Clip(tuple(p.stem for p in frames), lambda i: read_rgb(frames[i]), size)
-        stamp = ";".join(
-            f"{p.resolve()}:{p.stat().st_mtime_ns}" for p in frames[:: max(1, len(frames) // 8)]
-        )
         return VideoSequence(
             name,
             clip,
             BoxInit((x - 1, y - 1, w, h)),
-            {"cache_key": f"{self.name}|{name}|{len(frames)}|{stamp}"},
+            {"cache_key": f"{self.name}|{name}|{frames_fingerprint(frames)}"},
         )
 
 

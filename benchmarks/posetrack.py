@@ -29,7 +29,8 @@ from unibench.benchmarks.base import BENCHMARKS, iter_progress
 
 from unibench.config import from_dict
 from unibench.errors import DataError
-from unibench.io import image_size, read_rgb
+from unibench.io import frames_fingerprint, image_size, read_rgb
+from unibench.paths import inside
 from unibench.protocols import POSETRACK18_KEYPOINTS
 from unibench.types import Clip, MetricTable, Observations, TrackFramePrediction, VideoSequence
 
@@ -140,9 +141,17 @@ class PoseTrack18:
     def _annotation(self, name: str) -> tuple[Path, dict, list[dict]]:
         path = self.ann_dir / f"{name}.json"
         ann = load_json(path)
-        if not isinstance(ann, dict) or "images" not in ann:
+        if not isinstance(ann, dict) or not isinstance(ann.get("images"), list):
             raise DataError(f"{path}: expected a PoseTrack18 json with 'images' and 'annotations'")
-        images = sorted(ann["images"], key=lambda im: im.get("frame_id", im.get("id")))
+        for i, im in enumerate(ann["images"]):
+            if not isinstance(im, dict) or "id" not in im or "file_name" not in im:
+                raise DataError(f"{path}: images[{i}] must be an object with 'id' and 'file_name'")
+            for k in ("frame_id", "nframes"):
+                if k in im and not isinstance(im[k], int):
+                    raise DataError(f"{path}: images[{i}].{k} must be an integer, got {im[k]!r}")
+        if not isinstance(ann.get("annotations", []), list):
+            raise DataError(f"{path}: 'annotations' must be a list")
+        images = sorted(ann["images"], key=lambda im: im.get("frame_id", im["id"]))
         nframes = {int(im.get("nframes", len(images))) for im in images}
         if nframes != {len(images)}:
             if not self.truncate:
@@ -160,7 +169,10 @@ class PoseTrack18:
 
     def load_sequence(self, name: str) -> VideoSequence:
         path, ann, images = self._annotation(name)
-        frames = [self.root / im["file_name"] for im in images]
+        frames = [
+            inside(self.root / str(im.get("file_name", "")), self.root, f"{path}: frame", DataError)
+            for im in images
+        ]
         for f in frames:
             if not f.is_file():
                 raise DataError(f"missing frame {f} (listed in {path})")
@@ -198,7 +210,7 @@ class PoseTrack18:
                 "image_ids": [im["id"] for im in images],
                 "file_names": [im["file_name"] for im in images],
                 "file_order": [im.get("id") for im in ann["images"]],
-                "cache_key": f"{self.name}|{name}|{len(frames)}|{frames[0].resolve()}",
+                "cache_key": f"{self.name}|{name}|{frames_fingerprint(frames)}",
             },
         )
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -12,6 +11,8 @@ from unibench.benchmarks.base import iter_progress
 from unibench.benchmarks.boxes import read_boxes, write_boxes
 
 from unibench.errors import DataError
+from unibench.io import atomic_zip, frames_fingerprint
+from unibench.paths import safe_name
 from unibench.types import BoxFramePrediction, MetricTable, VideoSequence
 
 
@@ -56,7 +57,7 @@ class OPEBenchmark:
             name,
             clip,
             BoxInit(tuple(float(v) for v in box)),
-            {"cache_key": f"{self.name}|{key}|{len(frames)}"},
+            {"cache_key": f"{self.name}|{key}|{frames_fingerprint(frames)}"},
         )
 
     def read_trajectory(self, pred_dir: Path, name: str, gt: np.ndarray) -> np.ndarray:
@@ -95,10 +96,12 @@ class OPEBenchmark:
 
     def package(self, pred_dir: Path, out_zip: Path) -> Path:
         """Zip ``<seq>.txt`` of every sequence (the TrackingNet / LaSOT server format)."""
-        with zipfile.ZipFile(out_zip, "w", zipfile.ZIP_DEFLATED) as z:
+        for name in self._names:  # every name first: nothing is written for a bad list
+            safe_name(name, "sequence", str(self.root), DataError)
+        with atomic_zip(Path(out_zip), pred_dir) as add:
             for name in self._names:
                 f = self.result_path(pred_dir, name)
                 if not f.is_file():
                     raise DataError(f"missing results for {name}: {f}")
-                z.write(f, f.name)
+                add(f, f.name)
         return Path(out_zip)

@@ -34,7 +34,7 @@ class TrackingNet(OPEBenchmark):
         )
 
     def ground_truth(self, name: str) -> np.ndarray:
-        return read_boxes(self.dir / "anno" / f"{name}.txt")
+        return read_boxes(self.dir / "anno" / f"{name}.txt", ground_truth=True)
 
     def load_sequence(self, name: str) -> VideoSequence:
         d = self.dir / "frames" / name

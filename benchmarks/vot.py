@@ -74,6 +74,8 @@ class VOT(OPEBenchmark):
         self.split = split or "all"
         self.name = name
         self.polygon = polygon
+        if self.split != "all":
+            raise DataError(f"{name}: unknown split {self.split!r}; known splits: all")
         if not self.root.is_dir():
             raise DataError(f"VOT root {self.root} does not exist")
         if sequences:

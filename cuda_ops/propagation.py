@@ -375,13 +375,19 @@ def propagate_chunked(
 Impl = Literal["auto", "reference", "chunked", "triton"]
 
 
-def _choose(query: torch.Tensor, impl: str) -> str:
+def resolve_impl(device: str, impl: str = "auto") -> str:
+    """The implementation ``impl`` resolves to on ``device`` (what a run record states)."""
+    return _choose(torch.empty(0, device="meta" if device == "cuda" else "cpu"), impl, device)
+
+
+def _choose(query: torch.Tensor, impl: str, device: str | None = None) -> str:
     if impl == "reference" or os.environ.get("UNIBENCH_FORCE_REFERENCE") == "1":
         return "reference"
     if impl == "auto":
         from unibench.cuda_ops import triton_topk
 
-        return "triton" if query.is_cuda and triton_topk.available() else "chunked"
+        cuda = query.is_cuda if device is None else device == "cuda"
+        return "triton" if cuda and triton_topk.available() else "chunked"
     return impl
 
 

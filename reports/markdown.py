@@ -15,7 +15,9 @@ def _fmt(v: object, percent: bool) -> str:
         if math.isnan(v):
             return "–"
         return f"{100 * v:.1f}" if percent else f"{v:.3f}"
-    return str(v)
+    from unibench.reports.render import markdown_escape
+
+    return markdown_escape(v)  # names from data or cards: no table or HTML injection
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:

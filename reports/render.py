@@ -35,12 +35,37 @@ def _cell_parts(row: Row, col: Column) -> list[tuple[str, bool]]:
     ]
 
 
+_LATEX = {
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "$": r"\$",
+    "&": r"\&",
+    "#": r"\#",
+    "^": r"\textasciicircum{}",
+    "_": r"\_",
+    "~": r"\textasciitilde{}",
+    "%": r"\%",
+}
+
+
+def latex_escape(text: str) -> str:
+    """All ten LaTeX special characters, in one pass (so ``^^5c`` cannot become a backslash)."""
+    return "".join(_LATEX.get(c, c) for c in str(text))
+
+
+def markdown_escape(text: str) -> str:
+    """Table-safe Markdown: no HTML tag (``<``, ``>`` as entities), escaped pipes and backticks."""
+    t = str(text).replace("<", "&lt;").replace(">", "&gt;")
+    return t.replace("\\", "\\\\").replace("|", "\\|").replace("`", "\\`")
+
+
 def markdown(rows: list[Row], title: str = "") -> str:
     cols = columns(rows)
     rk = {c: ranks(rows, c) for c in cols}
-    head = ["model", "source"] + [c.label for c in cols]
+    head = ["model", "source"] + [markdown_escape(c.label) for c in cols]
     lines = [
-        f"### {title}\n" if title else "",
+        f"### {markdown_escape(title)}\n" if title else "",
         "| " + " | ".join(head) + " |",
         "|" + "|".join("---" for _ in head) + "|",
     ]
@@ -52,7 +77,9 @@ def markdown(rows: list[Row], title: str = "") -> str:
             if rk[c].get(i) == 1 and len(rk[c]) > 1:
                 text = f"<u>{text}</u>"
             cells.append(text)
-        lines.append("| " + " | ".join([r.label, r.source] + cells) + " |")
+        lines.append(
+            "| " + " | ".join([markdown_escape(r.label), markdown_escape(r.source)] + cells) + " |"
+        )
     taps = "layer3 / layer4 where both exist; bold: the better layer; underlined: the column's best"
     lines.append(f"\n{taps}. Published rows are the paper's figures, not re-measured.")
     return "\n".join(line for line in lines if line is not None)
@@ -62,17 +89,7 @@ def latex(rows: list[Row], caption: str = "UniBench leaderboard") -> str:
     cols = columns(rows)
     rk = {c: ranks(rows, c) for c in cols}
 
-    def esc(s: str) -> str:
-        for a, b in (
-            ("\\", r"\textbackslash{}"),
-            ("&", r"\&"),
-            ("%", r"\%"),
-            ("_", r"\_"),
-            ("#", r"\#"),
-            ("$", r"\$"),
-        ):
-            s = s.replace(a, b)
-        return s
+    esc = latex_escape
 
     out = [
         r"% needs \usepackage[table]{xcolor}",

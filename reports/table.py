@@ -48,10 +48,13 @@ class Row:
     top1: float | None = None
     cells: dict[Column, dict[str, float]] = field(default_factory=dict)
     records: list[ResultRecord] = field(default_factory=list)
+    subset: str | None = None  # "3/30 seq": measured on part of the split; never ranked
 
     @property
     def label(self) -> str:
-        return f"{self.model} (published)" if self.published else self.model
+        if self.published:
+            return f"{self.model} (published)"
+        return f"{self.model} [subset {self.subset}]" if self.subset else self.model
 
     def best(self, col: Column) -> tuple[str, float] | None:
         vals = {t: v for t, v in self.cells.get(col, {}).items() if not math.isnan(v)}
@@ -114,18 +117,23 @@ def measured_rows(records: list[ResultRecord]) -> list[Row]:
     """One row per (model, checkpoint); the newest record per column and tap wins."""
     from unibench.appearance_models import MODELS
 
-    rows: dict[str, Row] = {}
+    rows: dict[tuple[str, str | None], Row] = {}
     for rec in sorted(records, key=lambda r: r.created):
         name = rec.model + (f" [{rec.checkpoint}]" if rec.checkpoint else "")
         card = MODELS.get(rec.model) if rec.model in MODELS else None
+        # a run on part of a split is its own row, marked with its coverage
+        subset = (
+            f"{len(rec.sequences)}/{rec.split_size} seq" if rec.whole_split is False else None
+        )
         row = rows.setdefault(
-            name,
+            (name, subset),
             Row(
                 model=name,
                 published=False,
-                source="measured",
+                source="measured" if subset is None else f"measured on {subset}",
                 backbone=card.arch if card else "",
                 top1=card.imagenet_linear_top1 if card else None,
+                subset=subset,
             ),
         )
         row.records.append(rec)
@@ -159,8 +167,13 @@ def columns(rows: list[Row]) -> list[Column]:
 
 
 def ranks(rows: list[Row], col: Column) -> dict[int, int]:
-    """Competition ranks (1 = best; ties share the best rank) of the rows that have the column."""
-    vals = [(i, b[1]) for i, r in enumerate(rows) if (b := r.best(col)) is not None]
+    """Competition ranks (1 = best; ties share the best rank) of the rows that have the column;
+    rows measured on a subset of the split are never ranked."""
+    vals = [
+        (i, b[1])
+        for i, r in enumerate(rows)
+        if r.subset is None and (b := r.best(col)) is not None
+    ]
     sign = -1 if col.higher_better else 1
     out = {}
     for i, v in vals:

@@ -7,7 +7,9 @@ traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,6 +66,11 @@ def _add_run(sub) -> None:
         action="store_true",
         help="accept a checkpoint that leaves backbone weights missing",
     )
+    p.add_argument(
+        "--allow-nonfinite",
+        action="store_true",
+        help="load a checkpoint whose tensors hold NaN or infinite values (refused by default)",
+    )
     p.add_argument("--device", choices=["cpu", "cuda"], help="device (default cpu)")
     p.add_argument("--output", help="output folder (default $UNIBENCH_OUTPUT or ./unibench_output)")
     p.add_argument("--config", type=Path, help="YAML config file (safe-loaded)")
@@ -119,6 +126,10 @@ def _cells(a) -> list[tuple[dict, list[str]]]:
         seen = set()
         for layer in layers:
             tap = layer if (layer is None or layer in taps) else None
+            if layer is not None and tap is None and not (a.layers or suite.layers):
+                raise UniBenchError(  # an explicit --tap is never replaced by another tap
+                    f"--tap {layer!r}: model {model!r} has no such tap; taps: {', '.join(taps)}"
+                )
             if layer is not None and tap is None:
                 logger.warning(
                     "%s has no tap %r (taps: %s); running its default tap",
@@ -149,6 +160,8 @@ def _cells(a) -> list[tuple[dict, list[str]]]:
                                 cli["model"][k] = v
                         if a.allow_partial:
                             cli["model"]["allow_partial"] = True
+                        if a.allow_nonfinite:
+                            cli["model"]["allow_nonfinite"] = True
                         for k in ("force", "feature_cache"):
                             if getattr(a, k):
                                 cli["output"][k] = True
@@ -428,13 +441,36 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--split", default="test")
     p.add_argument("--predictions", required=True)
     p.add_argument("--out", required=True, help="the .zip to write")
+    p = sub.add_parser("store", help="check the result store: list (and move aside) bad lines")
+    p.add_argument("action", choices=["check"])
+    p.add_argument(
+        "--output", help="the store folder (default $UNIBENCH_OUTPUT or ./unibench_output)"
+    )
+    p.add_argument("--fix", action="store_true", help="move bad lines to results.rejected.jsonl")
     p = sub.add_parser("bench", help="performance benchmarks (numbers, not tests)")
     p.add_argument("what", choices=["kernels", "sot", "association"])
     p.add_argument("args", nargs="*", help="key=value options of the benchmark")
     return ap
 
 
+def _cmd_store(a) -> int:
+    from unibench.store import ResultStore, default_output_dir
+
+    store = ResultStore(a.output or default_output_dir())
+    bad = store.check(fix=a.fix)
+    if not bad:
+        print(f"{store.path}: every line is a valid record")
+        return 0
+    for n, why in bad:
+        print(f"{store.path}:{n}: {why}")
+    if a.fix:
+        print(f"moved {len(bad)} bad line(s) to {store.root / 'results.rejected.jsonl'}")
+        return 0
+    return 1
+
+
 COMMANDS = {
+    "store": _cmd_store,
     "run": _cmd_run,
     "models": _cmd_models,
     "package": _cmd_package,
@@ -454,9 +490,40 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         return COMMANDS[a.cmd](a)
-    except UniBenchError as exc:
-        print(f"unibench: error: {exc}", file=sys.stderr)
+    except BrokenPipeError:  # `unibench report | head`: the reader left; end quietly
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except Exception as exc:  # noqa: BLE001 — every expected failure becomes one line
+        message = _expected_failure(exc)
+        if message is None or a.verbose:
+            raise
+        print(f"unibench: error: {message}", file=sys.stderr)
         return 2
+
+
+# third-party exceptions that mean bad input, not a bug in UniBench (matched by name so that
+# their packages are not imported to look at them)
+_THIRD_PARTY_INPUT_ERRORS = {
+    "TrackEvalException": "TrackEval",
+    "SafetensorError": "safetensors",
+    "YAMLError": "YAML",
+    "UnpicklingError": "checkpoint",
+}
+
+
+def _expected_failure(exc: BaseException) -> str | None:
+    """The one-line message of an expected failure (``-v`` shows the traceback), or None."""
+    if isinstance(exc, UniBenchError):
+        return str(exc)
+    if isinstance(exc, OSError):  # PermissionError, ENOSPC, EFBIG, a vanished file …
+        where = f"{exc.filename}: " if exc.filename else ""
+        return f"{where}{exc.strerror or exc} (errno {exc.errno})"
+    for cls in type(exc).__mro__:
+        if cls.__name__ in _THIRD_PARTY_INPUT_ERRORS:
+            text = " ".join(str(exc).split())
+            return f"{_THIRD_PARTY_INPUT_ERRORS[cls.__name__]}: {text}"
+    return None
 
 
 if __name__ == "__main__":

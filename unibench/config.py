@@ -12,6 +12,7 @@ saved beside a run's outputs.
 from __future__ import annotations
 
 import dataclasses
+import math
 import types
 import typing
 from collections.abc import Mapping
@@ -44,6 +45,8 @@ def coerce(value: Any, tp: Any, key: str, source: str) -> Any:
                 return coerce(value, arm, key, source)
             except ConfigError as exc:
                 errors.append(str(exc))
+        if len(errors) == 1:  # one real type (``float | None``): its own message says more
+            raise ConfigError(errors[0])
         raise ConfigError(f"{source}: {key}={value!r} is not a {_type_name(tp)}")
     if origin is Literal:
         if value not in get_args(tp):
@@ -74,6 +77,8 @@ def coerce(value: Any, tp: Any, key: str, source: str) -> Any:
         raise ConfigError(f"{source}: {key}={value!r} must be true or false")
     if tp is float:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if not math.isfinite(value):
+                raise ConfigError(f"{source}: {key}={value!r} must be a finite number")
             return float(value)
         raise ConfigError(f"{source}: {key}={value!r} must be a number")
     if tp is int:
@@ -206,6 +211,7 @@ class ModelConfig:
     tap: str | None = None  # None → the model's default tap
     checkpoint: str | None = None
     allow_partial: bool = False
+    allow_nonfinite: bool = False  # load NaN/infinite weights instead of refusing them
     device: Literal["cpu", "cuda"] = "cpu"
 
 
@@ -226,6 +232,10 @@ class OutputConfig:
     force: bool = False
     feature_cache: bool = False  # cache frame features on disk (float16) for reuse across heads
     workers: int = 0  # worker processes over sequences (0 = in this process)
+
+    def __post_init__(self) -> None:
+        if self.workers < 0:
+            raise ValueError(f"workers must be >= 0 (0 = in this process), got {self.workers}")
 
 
 @dataclass

@@ -8,7 +8,7 @@ import hashlib
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -17,8 +17,16 @@ from PIL import Image
 from unibench.errors import DataError
 
 
+def _umask() -> int:
+    old = os.umask(0)
+    os.umask(old)
+    return old
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half."""
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half.
+    The file gets the permissions a plain ``open`` would give (0666 less the umask), not
+    ``mkstemp``'s 0600, so a shared store or a published report stays readable."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -27,6 +35,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+            os.fchmod(f.fileno(), 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -55,15 +64,28 @@ def file_lock(path: Path) -> Iterator[None]:
 def staging_dir(final: Path) -> Iterator[Path]:
     """Yield a temporary sibling folder that replaces ``final`` atomically when the block succeeds.
 
-    An interrupted block leaves ``final`` untouched (a hidden ``.tmp`` folder may remain and is
-    removed by the next attempt), so "the folder exists" means "the folder is complete".
+    The folder carries UniBench's marker file; ``final`` is replaced only if it carries the marker
+    too (a folder the tool did not create is an error, never removed), and a leftover ``.partial``
+    folder of an interrupted attempt is removed only if it is marked. An interrupted block leaves
+    ``final`` untouched, so "the folder exists" means "the folder is complete".
     """
+    from unibench.errors import UniBenchError
+    from unibench.paths import MARKER, owned
+
     final = Path(final)
     final.parent.mkdir(parents=True, exist_ok=True)
+    if final.exists() and not owned(final):
+        raise UniBenchError(
+            f"refusing to replace {final}: it was not created by unibench (no {MARKER} marker); "
+            "move it away or choose another output folder"
+        )
     tmp = final.parent / f".{final.name}.partial"
     if tmp.exists():
+        if not owned(tmp):
+            raise UniBenchError(f"refusing to remove {tmp}: it was not created by unibench")
         shutil.rmtree(tmp)
     tmp.mkdir()
+    (tmp / MARKER).write_text("created by unibench; replaced by it on --force\n")
     try:
         yield tmp
     except BaseException:
@@ -72,6 +94,39 @@ def staging_dir(final: Path) -> Iterator[Path]:
     if final.exists():
         shutil.rmtree(final)
     os.replace(tmp, final)
+
+
+@contextlib.contextmanager
+def atomic_zip(out_zip: Path, pred_dir: Path) -> Iterator[Callable[[Path, str], None]]:
+    """Yield ``add(file, entry)`` writing into a temporary zip beside ``out_zip``, renamed over it
+    only when the block succeeds: a failed package leaves an existing zip untouched. Entries must be
+    files inside ``pred_dir`` and relative names without ``..``."""
+    import zipfile
+
+    from unibench.errors import DataError
+    from unibench.paths import inside
+
+    out_zip = Path(out_zip)
+    out_zip.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=out_zip.parent, prefix=f".{out_zip.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
+
+            def add(file: Path, entry: str) -> None:
+                inside(file, pred_dir, "result file", DataError)
+                parts = Path(entry).parts
+                if Path(entry).is_absolute() or ".." in parts or not parts:
+                    raise DataError(f"zip entry {entry!r} would leave the archive's folder")
+                z.write(file, entry)
+
+            yield add
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, out_zip)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
 
 
 def read_rgb(path: Path) -> np.ndarray:
@@ -96,6 +151,33 @@ def image_size(path: Path) -> tuple[int, int]:
             return im.size[1], im.size[0]
     except OSError as exc:
         raise DataError(f"cannot read image {path}: {exc}") from exc
+
+
+def check_numbered(frames: list[Path]) -> list[Path]:
+    """Frames named by consecutive numbers (``00000.jpg``, ``00001.jpg``, …): a gap is an error
+    naming the first missing frame, rather than a sequence silently one frame short."""
+    if len(frames) < 2 or not all(p.stem.isdigit() for p in frames):
+        return frames
+    nums = [int(p.stem) for p in frames]
+    for prev, (cur, path) in zip(nums, zip(nums[1:], frames[1:], strict=True), strict=False):
+        if cur != prev + 1:
+            width = len(path.stem)
+            missing = path.with_name(f"{prev + 1:0{width}d}{path.suffix}")
+            raise DataError(
+                f"missing frame {missing}: the frames of {path.parent} are numbered "
+                f"{nums[0]}…{nums[-1]} with a gap after {prev}"
+            )
+    return frames
+
+
+def frames_fingerprint(paths) -> str:
+    """A digest of every frame file's path, size and modification time (ns): the feature cache's
+    key changes when any frame is replaced, edited or touched."""
+    h = hashlib.sha256()
+    for p in paths:
+        st = Path(p).stat()
+        h.update(f"{Path(p).resolve()}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()[:24]
 
 
 def sha256_of(path: Path) -> str:

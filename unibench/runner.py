@@ -21,8 +21,9 @@ from typing import Any
 import yaml
 
 from unibench import config as C
-from unibench.errors import ConfigError
-from unibench.io import atomic_write_text, sha256_of, staging_dir
+from unibench.errors import ConfigError, DataError
+from unibench.io import atomic_write_text, file_lock, sha256_of, staging_dir
+from unibench.paths import inside, safe_name
 from unibench.store import ResultStore, environment, git_sha, now_iso
 from unibench.tasks import TASKS
 from unibench.types import MetricTable, ResultRecord
@@ -203,6 +204,7 @@ class _Worker:
             cfg.model.allow_partial,
             cfg.model.device,
             cfg.model.tap,
+            cfg.model.allow_nonfinite,
         )
         self.head = HEADS.get(cfg.head.name)(resolved.head_params)
         self.ckpt_id = _checkpoint_id(cfg)
@@ -265,22 +267,78 @@ def _checkpoint_id(cfg: C.RunConfig) -> str | None:
     return f"{p.name}@{sha256_of(p)[:12]}"
 
 
+def _execution(cfg: C.RunConfig, params) -> dict[str, str]:
+    """Device, dtype and the propagation implementation actually used. Not part of the run
+    identity: the CPU and CUDA paths agree within the documented tolerance (tested), so a cell is
+    one result whichever ran it; the record says which did."""
+    from unibench.cuda_ops import resolve_impl
+
+    out = {"device": cfg.model.device, "dtype": "float32"}
+    impl = getattr(params, "impl", None)
+    if impl is not None:
+        out["impl"] = resolve_impl(cfg.model.device, impl)
+    return out
+
+
+def _validated_sequences(seqs) -> tuple[str, ...] | None:
+    if seqs is None:
+        return None
+    for n in seqs:
+        safe_name(n, "sequence", "benchmark.sequences (--sequences)")
+    dup = sorted({n for n in seqs if list(seqs).count(n) > 1})
+    if dup:
+        raise ConfigError(
+            f"benchmark.sequences (--sequences) names {', '.join(dup)} more than once; each "
+            "sequence is scored once"
+        )
+    return tuple(seqs)
+
+
 def plan(resolved: C.ResolvedConfig) -> tuple[str, dict, Any, str]:
-    """Run id, identity, benchmark and tap of a cell, without loading any weights."""
+    """Run id, identity, benchmark and tap of a cell, without loading any weights. Every name
+    that becomes a path is validated here, before anything is read or written."""
     from unibench.appearance_models import build_random, get_cfg
     from unibench.benchmarks.base import build_benchmark
 
     cfg = resolved.run
+    seqs = _validated_sequences(cfg.benchmark.sequences)
+    if cfg.benchmark.split is not None:
+        safe_name(cfg.benchmark.split, "split", "benchmark.split (--split)")
+    if cfg.model.tap is not None:
+        safe_name(cfg.model.tap, "tap", "model.tap (--tap)")
+    safe_name(cfg.head.name, "head", "head.name (--head)")
     bench = build_benchmark(
         cfg.benchmark.name,
         cfg.benchmark.data_root,
         cfg.benchmark.split,
-        cfg.benchmark.sequences,
+        seqs,
         cfg.benchmark.detections,
         cfg.benchmark.options,
     )
+    if cfg.task not in bench.tasks:
+        raise ConfigError(
+            f"benchmark {bench.name!r} serves task(s) {', '.join(bench.tasks)}, not {cfg.task!r}"
+        )
+    safe_name(bench.name, "benchmark", "benchmark.name")
+    safe_name(bench.split, "split", f"benchmark {bench.name}")
+    for n in bench.sequence_names():  # names read from list files must not leave the data root
+        safe_name(n, "sequence", f"benchmark {bench.name} at {bench.root}", DataError)
     tap = cfg.model.tap or build_random(get_cfg(cfg.model.name)).default_tap
     ident = _identity(cfg, C.to_dict(resolved.head_params), bench, tap, _checkpoint_id(cfg))
+    if seqs is not None:  # a subset: say how much of the split it is
+        full = build_benchmark(
+            cfg.benchmark.name,
+            cfg.benchmark.data_root,
+            cfg.benchmark.split,
+            None,
+            cfg.benchmark.detections,
+            cfg.benchmark.options,
+        )
+        ident["split_size"] = len(full.sequence_names())
+        ident["whole_split"] = set(full.sequence_names()) == set(bench.sequence_names())
+    else:
+        ident["split_size"] = len(ident["sequences"])
+        ident["whole_split"] = True
     return _hash(ident), ident, bench, tap
 
 
@@ -300,6 +358,20 @@ def run(resolved: C.ResolvedConfig, progress: bool = True, position: int = 0) ->
         / f"{cfg.head.name}-{run_id}"
     )
     names = identity["sequences"]
+    inside(run_dir, cfg.output.dir, "run folder")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    # one process per run identity at a time: a second identical run waits, then finds the
+    # first one's record (or its finished sequences) instead of deleting its staging folders
+    with file_lock(run_dir / ".run.lock"):
+        return _run_locked(
+            resolved, store, run_id, identity, bench, tap, run_dir, names, progress, position
+        )
+
+
+def _run_locked(
+    resolved, store, run_id, identity, bench, tap, run_dir, names, progress, position
+) -> RunOutcome:
+    cfg = resolved.run
     if not cfg.output.force:
         done = store.latest_of(run_id)
         if done is not None:
@@ -315,7 +387,7 @@ def run(resolved: C.ResolvedConfig, progress: bool = True, position: int = 0) ->
             {**resolved.to_dict(), "identity": identity, "run_id": run_id}, sort_keys=False
         ),
     )
-    target = {n: _result_target(bench, pred_dir, n) for n in names}
+    target = {n: inside(_result_target(bench, pred_dir, n), pred_dir, "result") for n in names}
     todo = [n for n in names if cfg.output.force or not target[n].exists()]
     skipped = [n for n in names if n not in todo]
     computed, frames, seconds = [], 0, 0.0
@@ -397,6 +469,10 @@ def run(resolved: C.ResolvedConfig, progress: bool = True, position: int = 0) ->
         created=now_iso(),
         checkpoint=identity["checkpoint"],
         predictions=str(pred_dir),
+        sequences=list(names),
+        split_size=identity["split_size"],
+        whole_split=identity["whole_split"],
+        execution=_execution(cfg, resolved.head_params),
     )
     store.append(record)
     return RunOutcome(record, table, run_dir, computed, skipped)

@@ -80,25 +80,60 @@ class ResultStore:
     def append(self, record: ResultRecord) -> None:
         line = json.dumps(record.to_dict(), sort_keys=True)
         with file_lock(self._lock):
+            # temporary files of a write killed mid-way (only ours: the lock is held)
+            for orphan in self.root.glob(f".{self.path.name}.*.tmp"):
+                orphan.unlink(missing_ok=True)
             old = self.path.read_text() if self.path.exists() else ""
             if old and not old.endswith("\n"):
                 old += "\n"
             atomic_write_text(self.path, old + line + "\n")
         logger.info("stored result %s in %s", record.run_id, self.path)
 
-    def records(self) -> list[ResultRecord]:
+    def _parse(self) -> tuple[list[ResultRecord], list[tuple[int, str, str]]]:
+        """The records and the bad lines (line number, reason, text)."""
         if not self.path.exists():
-            return []
-        out = []
+            return [], []
+        out, bad = [], []
         for n, line in enumerate(self.path.read_text().splitlines(), 1):
             if not line.strip():
                 continue
             try:
                 d = json.loads(line)
+                out.append(ResultRecord.from_dict(d, f"{self.path}:{n}"))
             except json.JSONDecodeError as exc:
-                raise DataError(f"{self.path}:{n}: not a JSON record: {exc}") from exc
-            out.append(ResultRecord.from_dict(d, f"{self.path}:{n}"))
+                bad.append((n, f"not JSON ({exc.msg})", line))
+            except DataError as exc:
+                bad.append((n, str(exc).split(": ", 1)[-1], line))
+        return out, bad
+
+    def records(self) -> list[ResultRecord]:
+        """Every valid record; a bad line (torn, hand-edited, another schema) is skipped with one
+        warning naming the line numbers (``unibench store check`` lists them, ``--fix`` moves them
+        to ``results.rejected.jsonl``)."""
+        out, bad = self._parse()
+        if bad:
+            logger.warning(
+                "%s: skipped %d bad line(s) (%s); 'unibench store check' lists them",
+                self.path,
+                len(bad),
+                ", ".join(str(n) for n, _, _ in bad),
+            )
         return out
+
+    def check(self, fix: bool = False) -> list[tuple[int, str]]:
+        """The bad lines (number, reason); with ``fix`` they are appended to
+        ``results.rejected.jsonl`` and removed from the store, both written atomically."""
+        with file_lock(self._lock):
+            _, bad = self._parse()
+            if fix and bad:
+                lines = self.path.read_text().splitlines()
+                numbers = {n for n, _, _ in bad}
+                rejected = self.root / "results.rejected.jsonl"
+                old = rejected.read_text() if rejected.exists() else ""
+                atomic_write_text(rejected, old + "".join(t + "\n" for _, _, t in bad))
+                keep = [t for i, t in enumerate(lines, 1) if i not in numbers and t.strip()]
+                atomic_write_text(self.path, "".join(t + "\n" for t in keep))
+        return [(n, why) for n, why, _ in bad]
 
     def latest(self) -> dict[tuple, ResultRecord]:
         """The newest record per (task, model, tap, head, params, benchmark, split)."""
@@ -113,6 +148,8 @@ class ResultStore:
                 r.benchmark,
                 r.split,
                 r.checkpoint,
+                # a subset run never replaces the whole split's record
+                None if r.whole_split is not False else tuple(r.sequences),
             )
             out[key] = r
         return out

@@ -181,6 +181,12 @@ class ResultRecord:
     checkpoint: str | None = None
     predictions: str | None = None
     schema_version: int = SCHEMA_VERSION
+    # what was run: the sequences scored, the size of the split they come from and whether they are
+    # all of it (None: not recorded, a record from before this field); device, dtype, implementation
+    sequences: list[str] = field(default_factory=list)
+    split_size: int | None = None
+    whole_split: bool | None = None
+    execution: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         from dataclasses import asdict
@@ -191,6 +197,8 @@ class ResultRecord:
     def from_dict(d: dict[str, Any], source: Path | str = "<memory>") -> ResultRecord:
         from unibench.errors import DataError
 
+        if not isinstance(d, dict):
+            raise DataError(f"{source}: expected a JSON object, got {type(d).__name__}")
         version = d.get("schema_version")
         if version != SCHEMA_VERSION:
             raise DataError(
@@ -200,4 +208,12 @@ class ResultRecord:
         unknown = set(d) - known
         if unknown:
             raise DataError(f"{source}: result record has unknown fields {sorted(unknown)}")
-        return ResultRecord(**d)
+        metrics = d.get("metrics")
+        if not isinstance(metrics, dict) or not all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in metrics.values()
+        ):
+            raise DataError(f"{source}: metrics must be a mapping of numbers")
+        try:
+            return ResultRecord(**d)
+        except TypeError as exc:
+            raise DataError(f"{source}: malformed result record ({exc})") from None

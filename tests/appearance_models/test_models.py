@@ -77,7 +77,7 @@ def test_foreign_checkpoint_fails_with_report(tmp_path):
     torch.save({"encoder.weight": torch.zeros(3, 3)}, p)
     with pytest.raises(
         CheckpointError,
-        match=r"(?s)0 tensors loaded.*missing: .*conv1.weight.*unexpected: encoder.weight",
+        match=r"0 tensors loaded.*unexpected: encoder.weight; missing: .*\(100 in all\)",
     ):
         create_model("resnet18", checkpoint=str(p))
 
@@ -103,7 +103,7 @@ class Evil:
 def test_pickle_payload_refused(tmp_path):
     p = tmp_path / "evil.pth"
     torch.save({"conv1.weight": torch.zeros(1), "x": Evil()}, p, pickle_protocol=2)
-    with pytest.raises(CheckpointError, match="refused: the file carries a pickle payload"):
+    with pytest.raises(CheckpointError, match="refused: weights_only loading reads plain tensors only"):
         read_state_dict(p)
     q = tmp_path / "evil.pkl"
     q.write_bytes(pickle.dumps(Evil()))

@@ -47,13 +47,24 @@ def test_no_partial_files_left(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == [".results.lock", "results.jsonl"]
 
 
-def test_schema_mismatch_and_garbage(tmp_path):
+def test_bad_lines_are_skipped_with_a_warning_and_moved_aside_by_check(tmp_path, caplog):
     s = ResultStore(tmp_path)
+    good = json.dumps(_rec().to_dict())
     d = _rec().to_dict()
     d["schema_version"] = 999
-    s.path.write_text(json.dumps(d) + "\n")
+    metric_string = _rec().to_dict()
+    metric_string["metrics"] = {"J&F-Mean": "high"}
+    lines = [good, json.dumps(d), "{not json", "[1, 2]", json.dumps(metric_string), good]
+    s.path.write_text("\n".join(lines) + "\n")
+    assert len(s.records()) == 2
+    assert "skipped 4 bad line(s) (2, 3, 4, 5)" in caplog.text
+    bad = s.check()
+    assert [n for n, _ in bad] == [2, 3, 4, 5]
+    assert "schema_version 999" in bad[0][1] and "not JSON" in bad[1][1]
+    assert "JSON object" in bad[2][1] and "mapping of numbers" in bad[3][1]
+    assert s.check(fix=True) == bad
+    assert s.check() == [] and len(s.records()) == 2
+    rejected = (tmp_path / "results.rejected.jsonl").read_text().splitlines()
+    assert rejected == lines[1:5]  # nothing lost
     with pytest.raises(DataError, match="schema_version 999"):
-        s.records()
-    s.path.write_text("{not json\n")
-    with pytest.raises(DataError, match=r"results.jsonl:1: not a JSON record"):
-        s.records()
+        ResultRecord.from_dict(d, "x")
