@@ -43,6 +43,13 @@ BENCHMARKS: Registry[Any] = Registry(
 )
 
 
+def known_splits(parent: Path) -> str:
+    """The split folders under ``parent`` (for "unknown split" messages)."""
+    parent = Path(parent)
+    names = sorted(p.name for p in parent.iterdir() if p.is_dir()) if parent.is_dir() else []
+    return ", ".join(names) or f"none ({parent} holds no split folder)"
+
+
 def iter_progress(items: list[str], desc: str, enabled: bool) -> Iterator[str]:
     if not enabled:
         yield from items

@@ -30,10 +30,10 @@ from pathlib import Path
 
 import numpy as np
 from unibench.benchmarks import mot_metrics
-from unibench.benchmarks.base import BENCHMARKS, iter_progress
+from unibench.benchmarks.base import BENCHMARKS, iter_progress, known_splits
 
 from unibench.errors import DataError
-from unibench.io import frames_fingerprint, image_size, read_rgb
+from unibench.io import frames_fingerprint, image_size, read_rgb, read_text
 from unibench.paths import inside
 from unibench.types import Clip, MetricTable, Observations, TrackFramePrediction, VideoSequence
 
@@ -62,7 +62,7 @@ def load_frames(path: Path) -> list[dict]:
     if not path.is_file():
         raise DataError(f"missing {path}")
     try:
-        doc = json.loads(path.read_text())
+        doc = json.loads(read_text(path))
     except json.JSONDecodeError as exc:
         raise DataError(f"{path}: not valid json ({exc})") from None
     if isinstance(doc, dict) and "frames" in doc:
@@ -101,7 +101,10 @@ class BDD100K:
         self.image_dir = self.root / "images" / ("seg_track_20" if masks else "track") / self.split
         self.det_dir = Path(detections) if detections else None
         if not self.label_dir.is_dir():
-            raise DataError(f"{self.label_dir} does not exist: expected labels/{sub}/<split>/")
+            raise DataError(
+                f"{self.label_dir} does not exist: expected labels/{sub}/<split>/; known splits: "
+                f"{known_splits(self.label_dir.parent)}"
+            )
         self._names = (
             list(sequences) if sequences else sorted(p.stem for p in self.label_dir.glob("*.json"))
         )

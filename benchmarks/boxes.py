@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from unibench.errors import DataError
+from unibench.io import read_text
 
 _SEP = re.compile(r"[,\s]+")
 
@@ -23,7 +24,7 @@ def read_boxes(
     if not path.is_file():
         raise DataError(f"missing box file {path}")
     rows = []
-    for n, line in enumerate(path.read_text().splitlines(), 1):
+    for n, line in enumerate(read_text(path).splitlines(), 1):
         line = line.strip()
         if not line:
             continue
@@ -39,9 +40,9 @@ def read_boxes(
             raise DataError(f"{path}:{n}: expected {width} numbers, got {len(vals)}: {line!r}")
         if not allow_nan and any(v != v for v in vals):
             raise DataError(f"{path}:{n}: NaN in {line!r}")
+        if ground_truth and any(v in (float("inf"), float("-inf")) for v in vals):
+            raise DataError(f"{path}:{n}: an infinite value in {line!r}")
         if ground_truth and width == 4:
-            if any(v in (float("inf"), float("-inf")) for v in vals):
-                raise DataError(f"{path}:{n}: an infinite value in {line!r}")
             if vals[2] < 0 or vals[3] < 0:
                 raise DataError(f"{path}:{n}: negative width or height in {line!r}")
         rows.append(vals)
@@ -56,7 +57,7 @@ def read_labels(path: Path, n: int | None = None) -> np.ndarray:
     if not path.is_file():
         raise DataError(f"missing label file {path}")
     out = []
-    for i, line in enumerate(path.read_text().splitlines(), 1):
+    for i, line in enumerate(read_text(path).splitlines(), 1):
         if not line.strip():
             continue
         try:
@@ -98,12 +99,12 @@ def read_regions(path: Path) -> np.ndarray:
     """VOT ``groundtruth.txt``: rectangles (4 values) or polygons (8 values), one per line."""
     path = Path(path)
     first = (
-        next((ln for ln in path.read_text().splitlines() if ln.strip()), "")
+        next((ln for ln in read_text(path).splitlines() if ln.strip()), "")
         if path.is_file()
         else ""
     )
     width = 8 if len([p for p in _SEP.split(first.strip()) if p]) == 8 else 4
-    return read_boxes(path, width=width)
+    return read_boxes(path, width=width, ground_truth=True)
 
 
 def write_boxes(path: Path, boxes: Iterable[Iterable[float]], sep: str = ",") -> None:

@@ -25,7 +25,7 @@ from unibench.benchmarks import vos_metrics
 from unibench.benchmarks.base import BENCHMARKS, iter_progress
 
 from unibench.errors import DataError
-from unibench.io import check_numbered, frames_fingerprint, image_size, read_rgb
+from unibench.io import check_numbered, frames_fingerprint, image_size, read_rgb, read_text
 from unibench.types import Clip, MaskInit, MetricTable, VideoSequence, VOSFramePrediction
 
 logger = logging.getLogger(__name__)
@@ -133,7 +133,7 @@ class Davis:
         ):
             if f.is_file():
                 names = []
-                for n, line in enumerate(f.read_text().splitlines(), 1):
+                for n, line in enumerate(read_text(f).splitlines(), 1):
                     tok = line.strip().split()
                     if not tok:
                         continue

@@ -18,11 +18,18 @@ from pathlib import Path
 
 import numpy as np
 from unibench.benchmarks import sot_metrics
-from unibench.benchmarks.base import BENCHMARKS, iter_progress
+from unibench.benchmarks.base import BENCHMARKS, iter_progress, known_splits
 from unibench.benchmarks.boxes import read_boxes, read_labels, write_boxes
 
 from unibench.errors import DataError
-from unibench.io import atomic_zip, check_numbered, frames_fingerprint, image_size, read_rgb
+from unibench.io import (
+    atomic_zip,
+    check_numbered,
+    frames_fingerprint,
+    image_size,
+    read_rgb,
+    read_text,
+)
 from unibench.paths import safe_name
 from unibench.types import BoxFramePrediction, BoxInit, Clip, MetricTable, VideoSequence
 
@@ -31,7 +38,7 @@ def read_meta(path: Path) -> dict[str, str]:
     if not path.is_file():
         raise DataError(f"missing {path}: expected GOT-10k meta_info.ini")
     out = {}
-    for line in path.read_text().splitlines():
+    for line in read_text(path).splitlines():
         if ":" in line:
             k, v = line.split(":", 1)
             out[k.strip()] = v.strip()
@@ -49,13 +56,13 @@ class GOT10k:
         if not self.dir.is_dir():
             raise DataError(
                 f"{self.dir} does not exist: expected the GOT-10k layout "
-                f"<root>/{self.split}/list.txt"
+                f"<root>/{self.split}/list.txt; known splits: {known_splits(self.root)}"
             )
         if sequences:
             self._names = list(sequences)
         elif (self.dir / "list.txt").is_file():
             self._names = [
-                x.strip() for x in (self.dir / "list.txt").read_text().splitlines() if x.strip()
+                x.strip() for x in read_text(self.dir / "list.txt").splitlines() if x.strip()
             ]
         else:
             self._names = sorted(p.name for p in self.dir.iterdir() if p.is_dir())

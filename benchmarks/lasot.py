@@ -18,14 +18,14 @@ from unibench.benchmarks.boxes import read_boxes
 from unibench.benchmarks.sot_common import OPEBenchmark
 
 from unibench.errors import DataError
-from unibench.io import check_numbered
+from unibench.io import check_numbered, read_text
 from unibench.types import VideoSequence
 
 
 def _flags(path: Path, n: int) -> np.ndarray:
     if not path.is_file():
         raise DataError(f"missing {path}: expected one line of {n} comma-separated 0/1 flags")
-    text = path.read_text().replace("\n", ",")
+    text = read_text(path).replace("\n", ",")
     try:
         vals = [int(v) for v in text.split(",") if v.strip()]
     except ValueError:
@@ -58,7 +58,7 @@ class LaSOT(OPEBenchmark):
                     f"{f} does not exist: the LaSOT test split lists its sequences "
                     f"there (or pass --split all)"
                 )
-            self._names = [x.strip() for x in f.read_text().splitlines() if x.strip()]
+            self._names = [x.strip() for x in read_text(f).splitlines() if x.strip()]
         else:
             self._names = sorted(
                 p.name

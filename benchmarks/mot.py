@@ -14,15 +14,16 @@ from __future__ import annotations
 
 import configparser
 import logging
+import math
 from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 from unibench.benchmarks import mot_metrics
-from unibench.benchmarks.base import BENCHMARKS, iter_progress
+from unibench.benchmarks.base import BENCHMARKS, iter_progress, known_splits
 
 from unibench.errors import DataError
-from unibench.io import check_numbered, frames_fingerprint, image_size, read_rgb
+from unibench.io import check_numbered, frames_fingerprint, image_size, read_rgb, read_text
 from unibench.paths import safe_name
 from unibench.types import Clip, MetricTable, Observations, TrackFramePrediction, VideoSequence
 
@@ -60,7 +61,7 @@ def read_mot_rows(path: Path, min_cols: int, strict: bool = True) -> tuple[np.nd
     if not path.is_file():
         raise DataError(f"missing {path}")
     rows, lines = [], []
-    for n, line in enumerate(path.read_text().splitlines(), 1):
+    for n, line in enumerate(read_text(path).splitlines(), 1):
         if not line.strip():
             continue
         parts = [p for p in line.replace(" ", "").split(",") if p != ""]
@@ -70,6 +71,10 @@ def read_mot_rows(path: Path, min_cols: int, strict: bool = True) -> tuple[np.nd
             raise DataError(f"{path}:{n}: expected comma-separated numbers, got {line!r}") from None
         if len(vals) < min_cols:
             raise DataError(f"{path}:{n}: expected at least {min_cols} values, got {len(vals)}")
+        if not all(math.isfinite(v) for v in vals[:2]):
+            raise DataError(f"{path}:{n}: frame and id must be finite numbers, got {line!r}")
+        if not all(math.isfinite(v) for v in vals[6:10]):
+            raise DataError(f"{path}:{n}: confidence/class/visibility must be finite, got {line!r}")
         rows.append(vals[:10] + [-1.0] * (10 - len(vals[:10])))
         lines.append(n)
     arr, dropped = valid_boxes(np.asarray(rows, float).reshape(-1, 10), path, lines, strict)
@@ -115,7 +120,10 @@ class MOTChallenge:
         self.det_dir = Path(det_dir) if det_dir else None
         self.dir = self.root / self.split
         if not self.dir.is_dir():
-            raise DataError(f"{self.dir} does not exist: expected <root>/{self.split}/<seq>/")
+            raise DataError(
+                f"{self.dir} does not exist: expected <root>/{self.split}/<seq>/; known splits: "
+                f"{known_splits(self.root)}"
+            )
         self._names = (
             list(sequences)
             if sequences

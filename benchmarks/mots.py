@@ -31,11 +31,11 @@ from pathlib import Path
 
 import numpy as np
 from unibench.benchmarks import mot_metrics
-from unibench.benchmarks.base import BENCHMARKS, iter_progress
+from unibench.benchmarks.base import BENCHMARKS, iter_progress, known_splits
 from unibench.benchmarks.mot import read_seqinfo
 
 from unibench.errors import DataError
-from unibench.io import check_numbered, frames_fingerprint, image_size, read_rgb
+from unibench.io import check_numbered, frames_fingerprint, image_size, read_rgb, read_text
 from unibench.types import Clip, MetricTable, Observations, TrackFramePrediction, VideoSequence
 
 logger = logging.getLogger(__name__)
@@ -54,7 +54,7 @@ def read_mots_txt(path: Path, scores: bool = False) -> list[tuple]:
     if not path.is_file():
         raise DataError(f"missing {path}: expected a MOTS text file")
     rows = []
-    for n, line in enumerate(path.read_text().splitlines(), 1):
+    for n, line in enumerate(read_text(path).splitlines(), 1):
         if not line.strip():
             continue
         parts = line.split()
@@ -318,7 +318,10 @@ class MOTS20(MOTSBase):
     def __init__(self, root, split=None, sequences=None, detections=None, name="mots20"):
         self.dir = Path(root) / (split or "train")
         if not self.dir.is_dir():
-            raise DataError(f"{self.dir} does not exist: expected <root>/{split or 'train'}/<seq>/")
+            raise DataError(
+                f"{self.dir} does not exist: expected <root>/{split or 'train'}/<seq>/; known "
+                f"splits: {known_splits(Path(root))}"
+            )
         super().__init__(root, split or "train", sequences, detections, name)
 
     def _all_sequences(self) -> list[str]:
@@ -407,7 +410,7 @@ class KittiMOTS(MOTSBase):
             return len(self.frames(name)[0])
         seqmap = self.root / f"{self.split}.seqmap"
         if seqmap.is_file():
-            for n, line in enumerate(seqmap.read_text().splitlines(), 1):
+            for n, line in enumerate(read_text(seqmap).splitlines(), 1):
                 parts = line.split()
                 if parts and parts[0] == name:
                     if len(parts) != 4 or not parts[3].isdigit():

@@ -25,11 +25,11 @@ from pathlib import Path
 
 import numpy as np
 from unibench.benchmarks import posetrack_metrics as PM
-from unibench.benchmarks.base import BENCHMARKS, iter_progress
+from unibench.benchmarks.base import BENCHMARKS, iter_progress, known_splits
 
 from unibench.config import from_dict
 from unibench.errors import DataError
-from unibench.io import frames_fingerprint, image_size, read_rgb
+from unibench.io import frames_fingerprint, image_size, read_rgb, read_text
 from unibench.paths import inside
 from unibench.protocols import POSETRACK18_KEYPOINTS
 from unibench.types import Clip, MetricTable, Observations, TrackFramePrediction, VideoSequence
@@ -43,7 +43,7 @@ def load_json(path: Path) -> object:
     if not path.is_file():
         raise DataError(f"missing {path}")
     try:
-        return json.loads(path.read_text())
+        return json.loads(read_text(path))
     except json.JSONDecodeError as exc:
         raise DataError(f"{path}: not valid json ({exc})") from None
 
@@ -128,7 +128,10 @@ class PoseTrack18:
         self.ann_dir = self.root / "annotations" / self.split
         self.det_dir = Path(detections) if detections else self.root / "detections" / self.split
         if not self.ann_dir.is_dir():
-            raise DataError(f"{self.ann_dir} does not exist: expected annotations/<split>/*.json")
+            raise DataError(
+                f"{self.ann_dir} does not exist: expected annotations/<split>/*.json; known "
+                f"splits: {known_splits(self.root / 'annotations')}"
+            )
         self._names = (
             list(sequences) if sequences else sorted(p.stem for p in self.ann_dir.glob("*.json"))
         )

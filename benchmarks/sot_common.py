@@ -61,11 +61,15 @@ class OPEBenchmark:
         )
 
     def read_trajectory(self, pred_dir: Path, name: str, gt: np.ndarray) -> np.ndarray:
-        """The predicted boxes of a sequence, checked against the ground-truth length."""
+        """The predicted boxes of a sequence, checked against the ground-truth length. A box that
+        is not finite or has no area is kept as NaN: it scores as a miss (IoU and centre error
+        undefined fail every threshold) and is counted in the table."""
         f = self.result_path(pred_dir, name)
-        pred = read_boxes(f)
+        pred = read_boxes(f, allow_nan=True)
         if len(pred) != len(gt):
             raise DataError(f"{f}: {len(pred)} boxes for {len(gt)} ground-truth frames")
+        bad = ~np.isfinite(pred).all(1) | (pred[:, 2] <= 0) | (pred[:, 3] <= 0)
+        pred[bad] = np.nan
         return pred
 
     def valid_frames(self, name: str, gt: np.ndarray) -> np.ndarray | None:
@@ -76,6 +80,7 @@ class OPEBenchmark:
         for name in iter_progress(list(sequences or self._names), "evaluate", progress):
             gt = self.ground_truth(name)
             pred = self.read_trajectory(pred_dir, name, gt)
+            invalid = int(np.isnan(pred[1:]).any(1).sum())  # frame 0 is the given box
             c = sot_metrics.ope_curves(pred, gt, self.valid_frames(name, gt))
             curves.append(c)
             rows.append(
@@ -85,14 +90,15 @@ class OPEBenchmark:
                     "Precision": float(c[1][20]),
                     "NormPrecision": float(c[2].mean()),
                     "frames": len(gt),
+                    "invalid boxes": invalid,
                 }
             )
-        return MetricTable(
-            ["sequence", "AUC", "Precision", "NormPrecision", "frames"],
-            rows,
-            sot_metrics.ope_summary(curves) if curves else {},
-            protocol=self.protocol,
-        )
+        cols = ["sequence", "AUC", "Precision", "NormPrecision", "frames"]
+        summary = sot_metrics.ope_summary(curves) if curves else {}
+        if any(r["invalid boxes"] for r in rows):
+            cols.append("invalid boxes")
+            summary["invalid boxes"] = sum(r["invalid boxes"] for r in rows)
+        return MetricTable(cols, rows, summary, protocol=self.protocol)
 
     def package(self, pred_dir: Path, out_zip: Path) -> Path:
         """Zip ``<seq>.txt`` of every sequence (the TrackingNet / LaSOT server format)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from unibench.benchmarks.base import BENCHMARKS
+from unibench.benchmarks.base import BENCHMARKS, known_splits
 from unibench.benchmarks.boxes import read_boxes
 from unibench.benchmarks.sot_common import OPEBenchmark
 
@@ -26,7 +26,10 @@ class TrackingNet(OPEBenchmark):
         self.name = name
         self.dir = self.root / self.split
         if not (self.dir / "frames").is_dir() or not (self.dir / "anno").is_dir():
-            raise DataError(f"{self.dir}: expected TrackingNet's frames/ and anno/ folders")
+            raise DataError(
+                f"{self.dir}: expected TrackingNet's frames/ and anno/ folders; known splits: "
+                f"{known_splits(self.root)}"
+            )
         self._names = (
             list(sequences)
             if sequences

@@ -21,6 +21,7 @@ from unibench.benchmarks.boxes import polygon_to_box, read_regions
 from unibench.benchmarks.sot_common import OPEBenchmark
 
 from unibench.errors import DataError
+from unibench.io import read_text
 from unibench.types import VideoSequence
 
 
@@ -43,7 +44,7 @@ class VOT(OPEBenchmark):
         if not f.is_file():
             raise DataError(f"missing prediction {f}")
         boxes = []
-        for n, line in enumerate(f.read_text().splitlines(), 1):
+        for n, line in enumerate(read_text(f).splitlines(), 1):
             vals = [v for v in line.replace("\t", ",").replace(" ", ",").split(",") if v]
             try:
                 nums = [float(v) for v in vals]
@@ -82,7 +83,7 @@ class VOT(OPEBenchmark):
             self._names = list(sequences)
         elif (self.root / "list.txt").is_file():
             self._names = [
-                x.strip() for x in (self.root / "list.txt").read_text().splitlines() if x.strip()
+                x.strip() for x in read_text(self.root / "list.txt").splitlines() if x.strip()
             ]
         else:
             self._names = sorted(

@@ -381,8 +381,8 @@ class DCFParams:
     def __post_init__(self) -> None:
         if self.scale_num < 1 or self.scale_num % 2 == 0:
             raise ValueError(f"scale_num must be odd and >= 1, got {self.scale_num}")
-        if self.lambda0 <= 0:
-            raise ValueError("lambda0 must be > 0")
+        if not (math.isfinite(self.lambda0) and self.lambda0 > 0):
+            raise ValueError("lambda0 must be a finite number > 0")
 
 
 _DCF_UNITRACK = {
@@ -537,8 +537,8 @@ class RidgeParams(XCorrParams):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if self.lambda0 <= 0 or self.label_sigma <= 0:
-            raise ValueError("lambda0 and label_sigma must be > 0")
+        if not all(math.isfinite(v) and v > 0 for v in (self.lambda0, self.label_sigma)):
+            raise ValueError("lambda0 and label_sigma must be finite numbers > 0")
 
 
 @HEADS.register("ridge")

@@ -153,6 +153,14 @@ def image_size(path: Path) -> tuple[int, int]:
         raise DataError(f"cannot read image {path}: {exc}") from exc
 
 
+def read_text(path: Path) -> str:
+    """A text file's content; a file that is not UTF-8 text is a DataError naming it."""
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path}: not a UTF-8 text file (byte {exc.start})") from None
+
+
 def check_numbered(frames: list[Path]) -> list[Path]:
     """Frames named by consecutive numbers (``00000.jpg``, ``00001.jpg``, …): a gap is an error
     naming the first missing frame, rather than a sequence silently one frame short."""

@@ -235,3 +235,19 @@ def test_hostile_names_are_escaped_in_every_report_format(sandbox, capsys):
     assert "<b>" not in md and r"\|" in md and r"\`" in md
     html = next(rep.glob("*.html")).read_text()
     assert HOSTILE not in html and "&lt;b&gt;" in html
+
+
+def test_output_into_a_closed_pipe_ends_quietly(monkeypatch, capsys):
+    """``unibench list tasks | head -0``: the reader is gone before the first line."""
+    import sys
+
+    from unibench.cli import main
+
+    r, w = os.pipe()
+    os.close(r)
+    out = os.fdopen(w, "w", buffering=1)
+    monkeypatch.setattr(sys, "stdout", out)
+    assert main(["list", "tasks"]) == 0
+    monkeypatch.undo()
+    out.close()  # the descriptor now points at /dev/null: closing is quiet
+    assert "Traceback" not in capsys.readouterr().err

@@ -227,3 +227,37 @@ def test_bdd_labels(sandbox, capsys, doc, expect):
     root = _bdd(sandbox.data / "bdd", doc)
     sandbox.fails(capsys, expect, "run", "--model", "pixels", "--task", "mot", "--benchmark",
                   "bdd100k-mot", "--data-root", root, "--output", sandbox.out)  # fmt: skip
+
+
+def test_sot_predictions_without_area_are_misses_and_counted(sandbox, capsys):
+    from unibench.benchmarks.otb import OTB
+
+    b = OTB(sandbox.fmt("otb"))
+    pred = sandbox.out / "pred"
+    pred.mkdir()
+    for name in b.sequence_names():
+        gt = b.ground_truth(name)
+        rows = [
+            ",".join(f"{v + d:.2f}" for v, d in zip(r, (1, 1, 0, 0), strict=True))
+            for r in gt.tolist()
+        ]
+        rows[2] = "nan,nan,nan,nan"
+        rows[3] = "10,10,-4,8"
+        (pred / f"{name}.txt").write_text("\n".join(rows) + "\n")
+    t = b.evaluate(pred)
+    assert t.summary["invalid boxes"] == 2 * len(b.sequence_names())
+    exact = OTB(sandbox.fmt("otb")).evaluate(pred)  # deterministic
+    assert exact.summary["AUC"] == t.summary["AUC"] < 1.0
+
+
+@pytest.mark.parametrize(
+    "task,bench,fmt,split,expect",
+    [
+        ("mot", "mot17", "mot", "tset", "known splits: train"),
+        ("sot", "got10k", "got10k", "tset", "known splits: val"),
+        ("posetrack", "posetrack18", "posetrack", "tset", "known splits: val"),
+        ("vos", "davis2017", "davis2017", "tset", "known splits (ImageSets"),
+    ],
+)
+def test_unknown_splits_name_the_known_ones(sandbox, capsys, task, bench, fmt, split, expect):
+    sandbox.fails(capsys, expect, *_run(sandbox, task, bench, fmt, "--split", split))
