@@ -78,7 +78,7 @@ class ResultStore:
         self._lock = self.root / ".results.lock"
 
     def append(self, record: ResultRecord) -> None:
-        line = json.dumps(record.to_dict(), sort_keys=True)
+        line = json.dumps(record.to_dict(), sort_keys=True, allow_nan=False)
         with file_lock(self._lock):
             # temporary files of a write killed mid-way (only ours: the lock is held)
             for orphan in self.root.glob(f".{self.path.name}.*.tmp"):

@@ -6,6 +6,7 @@ nothing here imports them.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -160,6 +161,10 @@ class MetricTable:
         }
 
 
+def _json_number(v: Any) -> Any:
+    return None if isinstance(v, float) and not math.isfinite(v) else v
+
+
 @dataclass
 class ResultRecord:
     """One stored evaluation: who ran what on which data, with which numbers."""
@@ -189,9 +194,14 @@ class ResultRecord:
     execution: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """Plain data; undefined figures (NaN, ±inf) become ``null`` so the store is valid JSON."""
         from dataclasses import asdict
 
-        return asdict(self)
+        d = asdict(self)
+        for k in ("metrics", "timing"):
+            d[k] = {m: _json_number(v) for m, v in d[k].items()}
+        d["per_sequence"] = [{c: _json_number(v) for c, v in r.items()} for r in d["per_sequence"]]
+        return d
 
     @staticmethod
     def from_dict(d: dict[str, Any], source: Path | str = "<memory>") -> ResultRecord:
@@ -210,9 +220,21 @@ class ResultRecord:
             raise DataError(f"{source}: result record has unknown fields {sorted(unknown)}")
         metrics = d.get("metrics")
         if not isinstance(metrics, dict) or not all(
-            isinstance(v, (int, float)) and not isinstance(v, bool) for v in metrics.values()
+            v is None or (isinstance(v, (int, float)) and not isinstance(v, bool))
+            for v in metrics.values()
         ):
             raise DataError(f"{source}: metrics must be a mapping of numbers")
+        d = dict(d)
+        d["metrics"] = {k: float("nan") if v is None else v for k, v in metrics.items()}
+        if isinstance(d.get("timing"), dict):
+            d["timing"] = {k: float("nan") if v is None else v for k, v in d["timing"].items()}
+        if isinstance(d.get("per_sequence"), list):
+            d["per_sequence"] = [
+                {c: float("nan") if v is None else v for c, v in r.items()}
+                if isinstance(r, dict)
+                else r
+                for r in d["per_sequence"]
+            ]
         try:
             return ResultRecord(**d)
         except TypeError as exc:

@@ -251,3 +251,71 @@ def test_output_into_a_closed_pipe_ends_quietly(monkeypatch, capsys):
     monkeypatch.undo()
     out.close()  # the descriptor now points at /dev/null: closing is quiet
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_two_identical_runs_at_once_take_turns(sandbox):
+    import threading
+
+    from unibench import runner
+    from unibench.store import ResultStore
+
+    def cfg():
+        return runner.resolve_config(
+            {
+                "task": "vos",
+                "model": {"name": "pixels"},
+                "benchmark": {
+                    "name": "davis2017",
+                    "data_root": str(sandbox.fmt("davis2017")),
+                    "sequences": ["synth-00"],
+                },
+                "output": {"dir": str(sandbox.out)},
+            }
+        )
+
+    errors = []
+
+    def go():
+        try:
+            runner.run(cfg(), progress=False)
+        except Exception as exc:  # noqa: BLE001 — collected for the assertion
+            errors.append(exc)
+
+    threads = [threading.Thread(target=go) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(ResultStore(sandbox.out).records()) == 1  # the second found the first's record
+
+
+def test_a_full_disk_is_one_line(sandbox, capsys, monkeypatch):
+    import errno
+
+    import unibench.io as io
+
+    def full(path, data):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(io, "atomic_write_bytes", full)
+    sandbox.fails(capsys, "No space left on device (errno 28)", *_davis(sandbox))
+
+
+def test_a_trackeval_failure_is_one_line(sandbox, capsys, monkeypatch):
+    from trackeval.utils import TrackEvalException
+    from unibench.benchmarks import mot
+
+    def boom(*a, **k):
+        raise TrackEvalException("Tracker has more detections than\nthe ground truth allows")
+
+    monkeypatch.setattr(mot.mot_metrics, "evaluate", boom)
+    pred = sandbox.out / "pred"
+    pred.mkdir()
+    for s in ("SYNTH-01", "SYNTH-02"):
+        (pred / f"{s}.txt").write_text("1,1,10,10,20,40,1,-1,-1,-1\n")
+    sandbox.fails(
+        capsys, "TrackEval: Tracker has more detections than the ground truth allows",
+        "eval", "--task", "mot", "--benchmark", "mot17", "--data-root", sandbox.fmt("mot"),
+        "--predictions", pred,
+    )  # fmt: skip

@@ -68,3 +68,18 @@ def test_bad_lines_are_skipped_with_a_warning_and_moved_aside_by_check(tmp_path,
     assert rejected == lines[1:5]  # nothing lost
     with pytest.raises(DataError, match="schema_version 999"):
         ResultRecord.from_dict(d, "x")
+
+
+def test_undefined_figures_are_stored_as_valid_json(tmp_path):
+    import math
+
+    s = ResultStore(tmp_path)
+    r = _rec()
+    r.metrics["MOTA"] = float("nan")
+    r.per_sequence = [{"sequence": "a", "MOTA": float("inf")}]
+    s.append(r)
+    line = s.path.read_text().splitlines()[0]
+    assert "NaN" not in line and "Infinity" not in line
+    json.loads(line, parse_constant=lambda c: (_ for _ in ()).throw(ValueError(c)))
+    back = s.records()[0]
+    assert math.isnan(back.metrics["MOTA"]) and math.isnan(back.per_sequence[0]["MOTA"])
