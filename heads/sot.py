@@ -170,33 +170,28 @@ class XCorrParams:
 
 _UNITRACK_QUIRKS = {"plus_one_offsets": True, "size_clamp": "hw"}
 _CORRECTED = {"plus_one_offsets": False, "size_clamp": "wh"}
+# test_sot_siamfc.py TrackerConfig: the geometry and scale search of UniTrack's SiamFC test tracker
+_XCORR_UNITRACK = {
+    "protocol": "unitrack",
+    "scale_step": 1.0275,
+    "scale_penalty": 0.985,
+    "min_size": 4.0,
+    "crop_sz": 520,
+    "padding": 3.5,
+    "response_scale": 0.1,
+    "crop_geometry": "corners",
+    "normalize": False,
+}
 XCORR_PRESETS: dict[str, dict] = {
-    # test_sot_siamfc.py TrackerConfig
     "unitrack": {
         "preset": "unitrack",
-        "protocol": "unitrack",
-        "scale_step": 1.0275,
-        "scale_penalty": 0.985,
-        "min_size": 4.0,
-        "crop_sz": 520,
-        "padding": 3.5,
-        "response_scale": 0.1,
-        "crop_geometry": "corners",
-        "normalize": False,
+        **_XCORR_UNITRACK,
         "response_offset_quirk": True,
         **_UNITRACK_QUIRKS,
     },
     "corrected": {
         "preset": "corrected",
-        "protocol": "unitrack",
-        "scale_step": 1.0275,
-        "scale_penalty": 0.985,
-        "min_size": 4.0,
-        "crop_sz": 520,
-        "padding": 3.5,
-        "response_scale": 0.1,
-        "crop_geometry": "corners",
-        "normalize": False,
+        **_XCORR_UNITRACK,
         "response_offset_quirk": False,
         **_CORRECTED,
     },

@@ -21,35 +21,21 @@ from __future__ import annotations
 #   neighbor_range 24 → circle radius 12 (R50 configs: 36 → 18), with_first_neighbor: radius on frame
 #   0 too), val_pipeline Resize(-1, 480), mmaction/models/trackers/vanilla_tracker.py (key_start =
 #   max(0, t − precede_frames): frame 0 inside the window, with_first, nearest labels, min-max output)
+_CRW_FAMILY = {  # UniTrack inherits CRW's propagation; they differ in the window length
+    "temperature": 0.05,
+    "topk": 10,
+    "radius": 12.0,
+    "radius_shape": "circle",
+    "restrict_first": False,
+    "label_downsample": "bilinear",
+    "pad_memory": True,
+    "first_in_window": False,
+    "output_norm": "none",
+    "input_height": None,
+}
 VOS_PROTOCOLS: dict[str, dict[str, object]] = {
-    "unitrack": {
-        "preset": "unitrack",
-        "temperature": 0.05,
-        "topk": 10,
-        "n_recent": 5,
-        "radius": 12.0,
-        "radius_shape": "circle",
-        "restrict_first": False,
-        "label_downsample": "bilinear",
-        "pad_memory": True,
-        "first_in_window": False,
-        "output_norm": "none",
-        "input_height": None,
-    },
-    "crw": {
-        "preset": "crw",
-        "temperature": 0.05,
-        "topk": 10,
-        "n_recent": 20,
-        "radius": 12.0,
-        "radius_shape": "circle",
-        "restrict_first": False,
-        "label_downsample": "bilinear",
-        "pad_memory": True,
-        "first_in_window": False,
-        "output_norm": "none",
-        "input_height": None,
-    },
+    "unitrack": {"preset": "unitrack", **_CRW_FAMILY, "n_recent": 5},
+    "crw": {"preset": "crw", **_CRW_FAMILY, "n_recent": 20},
     "dino": {
         "preset": "dino",
         "temperature": 0.1,

@@ -103,7 +103,9 @@ class Evil:
 def test_pickle_payload_refused(tmp_path):
     p = tmp_path / "evil.pth"
     torch.save({"conv1.weight": torch.zeros(1), "x": Evil()}, p, pickle_protocol=2)
-    with pytest.raises(CheckpointError, match="refused: weights_only loading reads plain tensors only"):
+    with pytest.raises(
+        CheckpointError, match="refused: weights_only loading reads plain tensors only"
+    ):
         read_state_dict(p)
     q = tmp_path / "evil.pkl"
     q.write_bytes(pickle.dumps(Evil()))

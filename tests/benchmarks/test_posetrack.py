@@ -109,6 +109,9 @@ def test_clear_accumulator_matches_py_motmetrics_on_random_sequences():
             ev = ref.mot_events  # without the RAW rows newer py-motmetrics adds to .events
             matched = ev[ev["Type"].isin(["MATCH", "SWITCH"])]
             assert ours.dist_sum == pytest.approx(matched["D"].sum()), trial
+        # poseval's MOTP sums events['D'] of py-motmetrics >= 1.2: RAW and TRANSFER rows included
+        total = ref.events["D"].sum()
+        assert ours.events_dist_sum == pytest.approx(0.0 if np.isnan(total) else total), trial
 
 
 # ---------------------------------------------------------------------------------- the adapter

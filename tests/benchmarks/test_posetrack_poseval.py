@@ -295,22 +295,6 @@ def test_duplicate_track_in_a_frame_is_an_error(tmp_path):
         PoseTrack18(tmp_path).evaluate(pred_dir)
 
 
-def test_motp_poseval_equals_py_motmetrics_event_sum():
-    mm = pytest.importorskip("motmetrics")
-    rng = np.random.default_rng(1)
-    for trial in range(25):
-        ours, ref = PM.ClearAccumulator(), mm.MOTAccumulator(auto_id=True)
-        for _ in range(12):
-            oids = sorted(rng.choice(5, rng.integers(0, 5), replace=False).tolist())
-            hids = sorted((10 + rng.choice(6, rng.integers(0, 5), replace=False)).tolist())
-            d = rng.uniform(0, 0.5, (len(oids), len(hids)))
-            d[rng.uniform(size=d.shape) < 0.4] = np.nan
-            ours.update(oids, hids, d)
-            ref.update(oids, hids, d)
-        total = ref.events["D"].sum()  # what poseval sums (RAW rows included)
-        assert ours.events_dist_sum == pytest.approx(0.0 if np.isnan(total) else total), trial
-
-
 def test_options_reach_the_benchmark_through_the_config(tmp_path):
     from unibench.benchmarks.base import build_benchmark
 
