@@ -1,5 +1,7 @@
-"""MOTChallenge MOT16/17/20: ``<root>/<split>/<seq>/seqinfo.ini``, ``img1/000001.jpg``,
-``gt/gt.txt`` (``frame, id, x, y, w, h, conf, class, visibility``; 1-based frames and pixels) and
+"""MOTChallenge MOT15/16/17/20: ``<root>/<split>/<seq>/seqinfo.ini``, ``img1/000001.jpg``,
+``gt/gt.txt`` (``frame, id, x, y, w, h, conf, class, visibility``; 1-based frames and pixels; the 2D
+MOT 2015 benchmark has no class: ``frame, id, x, y, w, h, conf, -1, -1, -1``, and TrackEval's MOT15
+rules apply no distractor preprocessing, only the zero-marked rows are removed) and
 ``det/det.txt`` (public detections ``frame, -1, x, y, w, h, score, …``), or a user-supplied detection
 folder ``<det_dir>/<seq>.txt`` in the same format (e.g. FairMOT's).
 
@@ -250,7 +252,12 @@ class MOTChallenge:
             cols,
             rows,
             summary,
-            protocol=f"TrackEval HOTA/CLEAR/Identity, {self.benchmark} preprocessing",
+            protocol=f"TrackEval HOTA/CLEAR/Identity, {self.benchmark} "
+            + (
+                "rules (no class, no distractor preprocessing)"
+                if self.benchmark == "MOT15"
+                else "preprocessing"
+            ),
         )
 
 
@@ -265,5 +272,5 @@ def _factory(benchmark: str):
     return make
 
 
-for _b in ("MOT16", "MOT17", "MOT20"):
+for _b in ("MOT15", "MOT16", "MOT17", "MOT20"):
     BENCHMARKS.register(_b.lower(), _factory(_b))
