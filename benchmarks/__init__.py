@@ -4,6 +4,7 @@ from unibench.benchmarks import (  # noqa: F401  (registrations)
     bdd100k,
     davis,
     got10k,
+    jhmdb,
     lasot,
     mot,
     mots,

@@ -115,6 +115,7 @@ def decode(
 @HEADS.register("pose-propagation")
 class PosePropagationHead:
     task = "posetrack"
+    tasks = ("posetrack", "poseprop")  # PoseTrack MOTA, or JHMDB PCK
     Params = PosePropagationParams
 
     def __init__(self, params: PosePropagationParams) -> None:

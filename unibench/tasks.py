@@ -186,3 +186,16 @@ register(
         ("IDF1", "MOTA", "IDs"),
     )
 )
+register(
+    Task(
+        "poseprop",
+        "pose propagation (JHMDB)",
+        "pose-propagation",
+        "synthetic-jhmdb",
+        tuple(
+            Metric(f"PCK@{a:g}", _P, official="PCK (CRW eval_pck.py)")
+            for a in (0.1, 0.2, 0.3, 0.4, 0.5)
+        ),
+        ("PCK@0.1", "PCK@0.2"),
+    )
+)

@@ -9,7 +9,7 @@ from unibench.tasks import TASKS, Metric, Task, all_metrics, task_order
 
 
 def test_every_task_names_a_registered_head_and_suite_that_serve_it():
-    assert task_order() == ("sot", "vos", "mot", "mots", "posetrack")  # the paper's order
+    assert task_order() == ("sot", "vos", "mot", "mots", "posetrack", "poseprop")  # paper order
     for name in task_order():
         t = TASKS.get(name)
         head = HEADS.get(t.default_head)
@@ -41,7 +41,9 @@ def test_reports_read_the_registry():
 def test_unknown_task_lists_the_known_ones():
     from unibench.runner import resolve_config
 
-    with pytest.raises(RegistryError, match=r"unknown task 'jhmdb'.*mot, mots, posetrack"):
+    with pytest.raises(
+        RegistryError, match=r"unknown task 'jhmdb'.*mot, mots, poseprop, posetrack"
+    ):
         resolve_config({"task": "jhmdb"})
 
 

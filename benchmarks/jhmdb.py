@@ -1,0 +1,248 @@
+"""JHMDB pose propagation (the dense-correspondence test of CRW, UniTrack's pose head), scored by PCK.
+
+Layout (the official release): ``<root>/Rename_Images/<action>/<video>/00001.png`` (frames),
+``<root>/joint_positions/<action>/<video>/joint_positions.mat`` (``pos_img``: 2 × 15 × T, 1-based
+pixels, read with scipy.io) and the official splits ``<root>/splits/<action>_test_split<k>.txt``
+(lines ``<video>.avi 1|2``: 1 = train, 2 = test); splits ``train1``…``test3``. A sequence is named
+``<action>+<video>`` (one path component). The 15 joints, in the file's order: neck, belly, face,
+right/left shoulder, right/left hip, right/left elbow, right/left knee, right/left wrist,
+right/left ankle.
+
+The pose propagation head starts from the first frame's 15 ground-truth joints (one person). Results
+are UniBench's own text files (JHMDB defines no result format; CRW pickles arrays):
+``<seq>.txt`` rows ``frame, joint, x, y, score`` (0-based frames, joints and pixels).
+
+PCK, as CRW's ``code/eval/eval_pck.py`` defines it: ground truth ``pos_img − 1``; the first frame is
+not scored; a joint is scored where its prediction has coordinates (CRW: not negative; here: finite
+and not negative); per frame the normaliser is ``0.6 × ‖(max x, max y) − (min x, min y)‖`` of the
+ground-truth joints scored in that frame (0.6 × the diagonal of their box); PCK@α per joint =
+fraction of its normalised distances ≤ α pooled over all sequences; the total is the mean over the
+15 joints. Reported: PCK@0.1 … PCK@0.5 (CRW prints these five; papers quote @0.1 and @0.2).
+Deliberate difference: CRW resizes frames to 320 × 320 and decodes on the 40 × 40 grid; UniBench
+keeps the native resolution and the pose head's sub-cell decoding.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+from unibench.benchmarks.base import BENCHMARKS, iter_progress, known_splits
+
+from unibench.errors import DataError
+from unibench.io import check_numbered, frames_fingerprint, image_size, read_rgb, read_text
+from unibench.paths import safe_name
+from unibench.types import Clip, MetricTable, Observations, TrackFramePrediction, VideoSequence
+
+logger = logging.getLogger(__name__)
+
+JHMDB_JOINTS: tuple[str, ...] = (
+    "neck", "belly", "face", "right_shoulder", "left_shoulder", "right_hip", "left_hip",
+    "right_elbow", "left_elbow", "right_knee", "left_knee", "right_wrist", "left_wrist",
+    "right_ankle", "left_ankle",
+)  # fmt: skip
+K = len(JHMDB_JOINTS)
+THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5)
+SPLITS = tuple(f"{kind}{k}" for k in (1, 2, 3) for kind in ("train", "test"))
+
+
+def read_joints(path: Path) -> np.ndarray:
+    """``pos_img`` of a ``joint_positions.mat`` as T × 15 × 2, 0-based (CRW: ``pos_img − 1``)."""
+    import scipy.io
+
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"missing {path}: expected JHMDB's joint_positions.mat")
+    try:
+        mat = scipy.io.loadmat(path)
+    except Exception as exc:  # noqa: BLE001 — scipy raises several types for bad files
+        raise DataError(f"{path}: not a readable .mat file ({exc})") from None
+    pos = mat.get("pos_img")
+    if pos is None or pos.ndim != 3 or pos.shape[:2] != (2, K):
+        shape = None if pos is None else pos.shape
+        raise DataError(f"{path}: expected 'pos_img' of shape 2 × {K} × T, got {shape}")
+    pos = np.asarray(pos, float)
+    if not np.isfinite(pos).all():
+        raise DataError(f"{path}: 'pos_img' holds NaN or infinite values")
+    return pos.transpose(2, 1, 0) - 1.0
+
+
+def pck(
+    sequences: dict[str, tuple[np.ndarray, np.ndarray]], thresholds=THRESHOLDS
+) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
+    """CRW's PCK over ``name → (ground truth T×15×2, predictions T×15×2)``: summary and per-sequence
+    rows (each row's PCK pools that sequence's distances the same way)."""
+
+    def distances(items) -> list[np.ndarray]:
+        per_joint: list[list[float]] = [[] for _ in range(K)]
+        for gt, pred in items:
+            for t in range(1, len(gt)):  # the first frame is given
+                ok = np.isfinite(pred[t]).all(1) & (pred[t] >= 0).all(1)
+                if not ok.any():
+                    continue
+                lo, hi = gt[t][ok].min(0), gt[t][ok].max(0)
+                norm = 0.6 * float(np.hypot(*(hi - lo)))
+                for j in np.nonzero(ok)[0]:
+                    d = float(np.hypot(*(pred[t, j] - gt[t, j])))
+                    per_joint[j].append(d / norm if norm > 0 else float("inf"))
+        return [np.asarray(v) for v in per_joint]
+
+    def summarise(dists: list[np.ndarray]) -> dict[str, float]:
+        out = {}
+        for a in thresholds:
+            vals = [float((d <= a).mean()) for d in dists if len(d)]
+            out[f"PCK@{a:g}"] = float(np.mean(vals)) if vals else float("nan")
+        return out
+
+    rows = {n: summarise(distances([v])) for n, v in sequences.items()}
+    return summarise(distances(sequences.values())), rows
+
+
+class JHMDB:
+    tasks = ("poseprop",)
+
+    def __init__(self, root, split=None, sequences=None, name: str = "jhmdb") -> None:
+        self.root = Path(root)
+        self.split = split or "test1"
+        self.name = name
+        if self.split not in SPLITS:
+            raise DataError(
+                f"{name}: unknown split {self.split!r}; known splits: {', '.join(SPLITS)}"
+            )
+        self.images = self.root / "Rename_Images"
+        self.joints = self.root / "joint_positions"
+        if not self.images.is_dir():
+            raise DataError(f"{self.images} does not exist: expected JHMDB's Rename_Images/")
+        self._names = list(sequences) if sequences else self._discover()
+        if not self._names:
+            raise DataError(f"{self.root}: no sequence in split {self.split}")
+
+    def _discover(self) -> list[str]:
+        kind, k = self.split[:-1], self.split[-1]
+        files = sorted((self.root / "splits").glob(f"*_test_split{k}.txt"))
+        if not files:
+            raise DataError(
+                f"{self.root / 'splits'}: no *_test_split{k}.txt (the official JHMDB splits); "
+                f"present: {known_splits(self.root / 'splits')}"
+            )
+        want = "1" if kind == "train" else "2"
+        names = []
+        for f in files:
+            action = f.name[: -len(f"_test_split{k}.txt")]
+            for n, line in enumerate(read_text(f).splitlines(), 1):
+                tok = line.split()
+                if not tok:
+                    continue
+                if len(tok) != 2 or tok[1] not in ("1", "2") or not tok[0].endswith(".avi"):
+                    raise DataError(f"{f}:{n}: expected '<video>.avi 1|2', got {line!r}")
+                if tok[1] == want:
+                    names.append(f"{action}+{tok[0][: -len('.avi')]}")
+        return names
+
+    def sequence_names(self) -> list[str]:
+        return list(self._names)
+
+    def _parts(self, name: str) -> tuple[str, str]:
+        if name.count("+") != 1:
+            raise DataError(f"{self.name}: sequence {name!r} is not '<action>+<video>'")
+        action, video = name.split("+")
+        safe_name(action, "action", str(self.root), DataError)
+        safe_name(video, "video", str(self.root), DataError)
+        return action, video
+
+    def ground_truth(self, name: str) -> np.ndarray:
+        action, video = self._parts(name)
+        return read_joints(self.joints / action / video / "joint_positions.mat")
+
+    def load_sequence(self, name: str) -> VideoSequence:
+        action, video = self._parts(name)
+        d = self.images / action / video
+        frames = check_numbered(sorted(d.glob("*.png")))
+        if not frames:
+            raise DataError(f"{d}: no frames (expected 00001.png, …)")
+        gt = self.ground_truth(name)
+        if len(gt) != len(frames):
+            raise DataError(
+                f"{self.joints / action / video / 'joint_positions.mat'}: {len(gt)} poses for "
+                f"{len(frames)} frames in {d}"
+            )
+        k0 = np.c_[gt[0], np.ones(K)][None]  # one person, every joint given
+        lo, hi = gt[0].min(0), gt[0].max(0)
+        box = np.array([[*lo, *np.maximum(hi - lo, 1.0), 1.0]])
+        empty_b, empty_k = np.zeros((0, 5)), np.zeros((0, K, 3))
+        obs = Observations(
+            (box,) + (empty_b,) * (len(frames) - 1),
+            keypoints=(k0,) + (empty_k,) * (len(frames) - 1),
+        )
+        clip = Clip(
+            tuple(p.stem for p in frames), lambda i: read_rgb(frames[i]), image_size(frames[0])
+        )
+        return VideoSequence(
+            name, clip, obs, {"cache_key": f"{self.name}|{name}|{frames_fingerprint(frames)}"}
+        )
+
+    def result_path(self, pred_dir: Path, name: str) -> Path:
+        return Path(pred_dir) / f"{name}.txt"
+
+    def write_predictions(
+        self, seq: VideoSequence, preds: Iterable[TrackFramePrediction], out: Path
+    ) -> int:
+        lines, n = [], 0
+        for p in preds:
+            n += 1
+            if p.keypoints is None or len(p.keypoints) != 1:
+                raise DataError(f"{seq.name}: frame {p.index}: expected one propagated pose")
+            for j, (x, y, s) in enumerate(np.asarray(p.keypoints[0], float)):
+                lines.append(f"{p.index},{j},{x:.2f},{y:.2f},{s:.4f}")
+        if n != len(seq.clip):
+            raise DataError(f"{seq.name}: head produced {n} frames for {len(seq.clip)}")
+        Path(out).write_text("\n".join(lines) + "\n")
+        return n
+
+    def read_predictions(self, pred_dir: Path, name: str, length: int) -> np.ndarray:
+        f = self.result_path(pred_dir, name)
+        if not f.is_file():
+            raise DataError(f"missing {f}: expected rows 'frame, joint, x, y, score'")
+        out = np.full((length, K, 2), np.nan)
+        for n, line in enumerate(read_text(f).splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                t, j, x, y, _ = (float(v) for v in line.split(","))
+            except ValueError:
+                raise DataError(
+                    f"{f}:{n}: expected 'frame, joint, x, y, score', got {line!r}"
+                ) from None
+            if not (t.is_integer() and 0 <= t < length and j.is_integer() and 0 <= j < K):
+                raise DataError(f"{f}:{n}: frame {t:g} or joint {j:g} out of range")
+            out[int(t), int(j)] = (x, y)
+        return out
+
+    def evaluate(self, pred_dir: Path, sequences=None, progress: bool = False) -> MetricTable:
+        data = {}
+        for name in iter_progress(list(sequences or self._names), "evaluate", progress):
+            gt = self.ground_truth(name)
+            data[name] = (gt, self.read_predictions(pred_dir, name, len(gt)))
+        summary, per = pck(data)
+        cols = ["sequence", *summary]
+        rows = [{"sequence": n, **m} for n, m in per.items()]
+        return MetricTable(
+            cols,
+            rows,
+            summary,
+            protocol="PCK as CRW's eval_pck.py: normaliser 0.6 × the diagonal of the ground-truth "
+            "joints' box per frame, first frame not scored, mean over 15 joints",
+        )
+
+
+def _jhmdb(data_root, split, sequences):
+    if data_root is None:
+        raise DataError(
+            "jhmdb needs --data-root DIR (holding Rename_Images/, joint_positions/, splits/)"
+        )
+    return JHMDB(data_root, split, sequences)
+
+
+BENCHMARKS.register("jhmdb", _jhmdb)

@@ -1,0 +1,97 @@
+"""JHMDB: the official layout, PCK as CRW defines it (hand-computed), and pose propagation on it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.io
+from PIL import Image
+from unibench.benchmarks.jhmdb import JHMDB, K, pck
+
+from unibench.errors import DataError
+
+
+def _pose(cx, cy):
+    """15 joints spread over a 30 × 40 box (diagonal 50: normaliser 0.6 × 50 = 30 px)."""
+    rng = np.random.default_rng(0)
+    k = np.c_[rng.uniform(0, 30, K), rng.uniform(0, 40, K)]
+    k[0], k[1] = (0, 0), (30, 40)  # pin the box
+    return k + (cx, cy)
+
+
+def test_pck_hand_case():
+    gt = np.stack([_pose(10, 10)] * 3)  # 3 frames; frame 0 is not scored
+    pred = gt.copy()
+    pred[1, 2] += (3, 0)  # 3 px: 0.1 of the 30 px normaliser — counts at 0.1 (inclusive)
+    pred[1, 3] += (6.5, 0)  # 0.2167: fails 0.2, passes 0.3
+    pred[2, 4] = np.nan  # not predicted: not scored (CRW: a negative coordinate)
+    pred[0] += 100  # frame 0 is never scored
+    s, per = pck({"v": (gt, pred)}, thresholds=(0.1, 0.2, 0.3))
+    # joint 3: 1 of 2 frames within 0.2; joint 4: its only scored frame is correct; others all
+    assert s["PCK@0.1"] == pytest.approx((13 * 1.0 + 0.5 + 1.0) / 15)
+    assert s["PCK@0.2"] == pytest.approx((14 * 1.0 + 0.5) / 15)
+    assert s["PCK@0.3"] == pytest.approx(1.0)
+    assert per["v"] == s
+
+
+def test_pck_normaliser_uses_the_scored_joints_only():
+    gt = np.stack([_pose(0, 0)] * 2)
+    pred = gt.copy()
+    pred[1, 1:] = np.nan  # only joint 0 scored: its box is a point, the normaliser 0 → a miss
+    pred[1, 0] += (0.5, 0)
+    s, _ = pck({"v": (gt, pred)}, thresholds=(0.5,))
+    assert s["PCK@0.5"] == pytest.approx(0.0)
+
+
+def _write(root, n_frames=4, split_line="v1.avi 2", pos=None):
+    (root / "Rename_Images" / "walk" / "v1").mkdir(parents=True)
+    for t in range(n_frames):
+        Image.new("RGB", (80, 60)).save(root / "Rename_Images" / "walk" / "v1" / f"{t + 1:05d}.png")
+    (root / "joint_positions" / "walk" / "v1").mkdir(parents=True)
+    pos_img = np.stack([_pose(20, 10)] * 4).transpose(2, 1, 0) + 1 if pos is None else pos
+    scipy.io.savemat(
+        root / "joint_positions" / "walk" / "v1" / "joint_positions.mat", {"pos_img": pos_img}
+    )
+    (root / "splits").mkdir()
+    for k in (1, 2, 3):
+        (root / "splits" / f"walk_test_split{k}.txt").write_text(split_line + "\n")
+    return root
+
+
+def test_official_layout_and_splits(tmp_path):
+    b = JHMDB(_write(tmp_path))
+    assert b.sequence_names() == ["walk+v1"]
+    seq = b.load_sequence("walk+v1")
+    assert seq.init.keypoints[0].shape == (1, K, 3)
+    assert np.allclose(seq.init.keypoints[0][0, :, :2], _pose(20, 10))  # pos_img − 1
+    with pytest.raises(DataError, match="no sequence in split train1"):
+        JHMDB(tmp_path, "train1")
+    with pytest.raises(DataError, match="unknown split 'val'; known splits: train1, test1"):
+        JHMDB(tmp_path, "val")
+
+
+@pytest.mark.parametrize(
+    "kw,expect",
+    [
+        ({"n_frames": 3}, "4 poses for 3 frames"),
+        ({"split_line": "v1 2"}, "expected '<video>.avi 1|2'"),
+        ({"pos": np.zeros((2, 14, 4))}, "expected 'pos_img' of shape 2 × 15 × T"),
+        ({"pos": np.full((2, 15, 4), np.nan)}, "NaN or infinite"),
+    ],
+)
+def test_errors_name_the_file(tmp_path, kw, expect):
+    root = _write(tmp_path, **kw)
+    with pytest.raises(DataError, match=expect):
+        JHMDB(root).load_sequence("walk+v1")
+
+
+def test_pose_propagation_on_the_synthetic_suite(tmp_path):
+    from unibench import runner
+
+    cfg = runner.resolve_config(
+        {"task": "poseprop", "model": {"name": "resnet18"}, "output": {"dir": str(tmp_path)}}
+    )
+    assert cfg.run.head.name == "pose-propagation" and cfg.run.benchmark.name == "synthetic-jhmdb"
+    s = runner.run(cfg, progress=False).table.summary
+    # random ResNet-18 features follow the textured person (measured 50.0 / 77.4)
+    assert 0.3 < s["PCK@0.1"] <= s["PCK@0.2"] <= s["PCK@0.5"] <= 1.0
