@@ -92,6 +92,12 @@ def read_state_dict(path: Path | str) -> dict[str, torch.Tensor]:
         ) from None
     except (RuntimeError, zipfile.BadZipFile, EOFError, OSError) as exc:
         raise CheckpointError(f"{path}: not a readable torch checkpoint: {exc}") from exc
+    except Exception as exc:  # noqa: BLE001 — garbage can trip the unpickler anywhere
+        # (seen: IndexError from the weights-only unpickler's stack on random bytes); nothing
+        # was executed, the file is simply not a checkpoint
+        raise CheckpointError(
+            f"{path}: not a readable torch checkpoint ({type(exc).__name__}: {exc})"
+        ) from None
     return unwrap(obj, str(path))
 
 

@@ -88,7 +88,7 @@ def read_mot_rows(path: Path, min_cols: int, strict: bool = True) -> tuple[np.nd
 def read_seqinfo(path: Path) -> dict[str, str]:
     if not path.is_file():
         raise DataError(f"missing {path}: expected the MOTChallenge seqinfo.ini")
-    cp = configparser.ConfigParser()
+    cp = configparser.ConfigParser(interpolation=None)  # values are plain text ("%" included)
     try:
         cp.read(path)
     except (configparser.Error, UnicodeDecodeError) as exc:

@@ -261,3 +261,12 @@ def test_sot_predictions_without_area_are_misses_and_counted(sandbox, capsys):
 )
 def test_unknown_splits_name_the_known_ones(sandbox, capsys, task, bench, fmt, split, expect):
     sandbox.fails(capsys, expect, *_run(sandbox, task, bench, fmt, "--split", split))
+
+
+def test_seqinfo_with_a_percent_sign_is_plain_text(sandbox, capsys):
+    # found by the property test: configparser's interpolation choked on '%' when a value was read
+    from unibench.benchmarks.mot import read_seqinfo
+
+    f = _mot(sandbox) / "seqinfo.ini"
+    f.write_text(f.read_text() + "comment=100% synthetic\n")
+    assert read_seqinfo(f)["comment"] == "100% synthetic"
