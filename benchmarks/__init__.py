@@ -13,6 +13,7 @@ from unibench.benchmarks import (  # noqa: F401  (registrations)
     synthetic,
     trackingnet,
     vot,
+    youtubevis,
 )
 from unibench.benchmarks.base import BENCHMARKS, Benchmark
 

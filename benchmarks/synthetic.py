@@ -561,6 +561,139 @@ def write_jhmdb(scenes: list[Scene], root: Path) -> None:
         )
 
 
+VIS_CATEGORIES = (
+    {"id": 1, "name": "ellipse"},
+    {"id": 2, "name": "box"},
+    {"id": 3, "name": "diamond"},
+)
+
+
+def uncompressed_rle(mask: np.ndarray) -> dict:
+    """COCO's uncompressed RLE (column-major run lengths, starting with a run of zeros), the
+    encoding of the YouTube-VIS ground-truth files."""
+    flat = np.asarray(mask, bool).flatten(order="F").astype(np.int8)
+    edges = np.flatnonzero(np.diff(flat)) + 1
+    runs = np.diff(np.r_[0, edges, flat.size]).tolist()
+    if flat.size and flat[0]:
+        runs = [0, *runs]
+    return {"counts": [int(r) for r in runs], "size": [int(mask.shape[0]), int(mask.shape[1])]}
+
+
+def write_youtubevis(scenes: list[Scene], root: Path, split: str = "train") -> None:
+    """YouTube-VIS 2021 layout from the MOT scenes (20 frames each; an object's category is its
+    shape: ellipse, box, diamond): <split>/JPEGImages/<video>/00000.jpg … (every 5th frame number,
+    as the release), <split>/instances.json with uncompressed-RLE ground truth, areas, boxes, and
+    detections/<split>/<video>.json: masks grown or shrunk by 1–2 px and shifted, 10% of visible
+    objects missed, 15% given a wrong category, scores 0.6–1.0, ~0.3 false blobs per frame scored
+    0.3–0.6. The first video's detections are COCO-style per-frame entries (by file_name), the
+    others' VIS results entries (one per detection, null in its other frames)."""
+    from scipy import ndimage
+
+    root = Path(root)
+    cat_of = {c["name"]: c["id"] for c in VIS_CATEGORIES}
+    videos, anns = [], []
+    for v, sc in enumerate(mot_scenes(scenes[0].seed // 100 if scenes else 0, length=20)):
+        name = f"vis{v:02d}"
+        img_dir = root / split / "JPEGImages" / name
+        img_dir.mkdir(parents=True, exist_ok=True)
+        det_dir = root / "detections" / split
+        det_dir.mkdir(parents=True, exist_ok=True)
+        rng = np.random.default_rng(sc.seed + 23)
+        h, w = sc.height, sc.width
+        n = sc.length
+        files = [f"{name}/{5 * t:05d}.jpg" for t in range(n)]
+        segs: dict[int, list] = {o.oid: [None] * n for o in sc.objects}
+        dets: list[tuple[int, np.ndarray, float, int]] = []
+        yy, xx = np.mgrid[0:h, 0:w]
+        for t in range(n):
+            fr = render(sc, t)
+            Image.fromarray(fr.rgb).save(root / split / "JPEGImages" / files[t], quality=95)
+            for o in sc.objects:
+                m = fr.labels == o.oid
+                if not m.any():
+                    continue
+                segs[o.oid][t] = m
+                if fr.visible[o.oid] < 0.3 or rng.random() < 0.1:
+                    continue
+                k = int(rng.integers(1, 3))
+                op = ndimage.binary_dilation if rng.random() < 0.5 else ndimage.binary_erosion
+                dm = np.roll(op(m, iterations=k), tuple(rng.integers(-2, 3, 2)), axis=(0, 1))
+                cat = cat_of[o.shape]
+                if rng.random() < 0.15:
+                    cat = int(rng.choice([c for c in cat_of.values() if c != cat]))
+                if dm.any():
+                    dets.append((t, dm, float(rng.uniform(0.6, 1.0)), cat))
+            for _ in range(rng.poisson(0.3)):
+                rx, ry = rng.uniform(8, 20, 2)
+                cx, cy = rng.uniform(rx, w - rx), rng.uniform(ry, h - ry)
+                blob = ((xx - cx) / rx) ** 2 + ((yy - cy) / ry) ** 2 <= 1
+                dets.append((t, blob, float(rng.uniform(0.3, 0.6)), int(rng.integers(1, 4))))
+        vid = v + 1
+        videos.append({"id": vid, "width": w, "height": h, "length": n, "file_names": files})
+        for o in sc.objects:
+            masks = segs[o.oid]
+            if not any(m is not None for m in masks):
+                continue
+            anns.append(
+                {
+                    "id": len(anns) + 1,
+                    "video_id": vid,
+                    "category_id": cat_of[o.shape],
+                    "iscrowd": 0,
+                    "height": h,
+                    "width": w,
+                    "length": 1,
+                    "segmentations": [None if m is None else uncompressed_rle(m) for m in masks],
+                    "areas": [None if m is None else int(m.sum()) for m in masks],
+                    "bboxes": [
+                        None
+                        if m is None
+                        else [
+                            float(np.nonzero(m.any(0))[0].min()),
+                            float(np.nonzero(m.any(1))[0].min()),
+                            float(np.ptp(np.nonzero(m.any(0))[0]) + 1),
+                            float(np.ptp(np.nonzero(m.any(1))[0]) + 1),
+                        ]
+                        for m in masks
+                    ],
+                }
+            )
+        entries = []
+        for t, m, score, cat in dets:
+            rle = {"size": [h, w], "counts": _encode(m)}
+            if v == 0:
+                entries.append(
+                    {
+                        "file_name": files[t],
+                        "category_id": cat,
+                        "score": round(score, 3),
+                        "segmentation": rle,
+                    }
+                )
+            else:
+                frames = [None] * n
+                frames[t] = rle
+                entries.append(
+                    {
+                        "video_id": vid,
+                        "category_id": cat,
+                        "score": round(score, 3),
+                        "segmentations": frames,
+                    }
+                )
+        (det_dir / f"{name}.json").write_text(json.dumps(entries))
+    (root / split / "instances.json").write_text(
+        json.dumps(
+            {
+                "info": {"description": "UniBench synthetic YouTube-VIS"},
+                "videos": videos,
+                "categories": [dict(c, supercategory="shape") for c in VIS_CATEGORIES],
+                "annotations": anns,
+            }
+        )
+    )
+
+
 WRITERS = {
     "davis2017": write_davis2017,
     "otb": write_otb,
@@ -569,6 +702,7 @@ WRITERS = {
     "mots": write_mots,
     "posetrack": write_posetrack,
     "jhmdb": write_jhmdb,
+    "youtubevis": write_youtubevis,
 }
 
 
@@ -653,6 +787,25 @@ def _synthetic_jhmdb(data_root, split, sequences):
     return JHMDB(_root(data_root, "jhmdb"), split, sequences, name="synthetic-jhmdb")
 
 
+def _synthetic_youtubevis(data_root, split, sequences, detections=None, options=None):
+    from unibench.benchmarks.youtubevis import VISBenchmark, vis_options
+
+    root = _root(data_root, "youtubevis")
+    split = split or "train"
+    vis = VISBenchmark(
+        root / split / "instances.json",
+        root / split / "JPEGImages",
+        split,
+        sequences,
+        detections or root / "detections" / split,
+        name="synthetic-youtubevis",
+        options=vis_options(options),
+    )
+    return vis
+
+
+_synthetic_youtubevis.head_defaults = {"vis": {"class_gate": True}}
+BENCHMARKS.register("synthetic-youtubevis", _synthetic_youtubevis)
 BENCHMARKS.register("synthetic-jhmdb", _synthetic_jhmdb)
 BENCHMARKS.register("synthetic-davis", _synthetic_davis)
 BENCHMARKS.register("synthetic-posetrack", _synthetic_posetrack)

@@ -1,5 +1,5 @@
-"""JDE-style association for MOT, MOTS and PoseTrack (observations given every frame; the appearance
-model decides identities), equal by default to UniTrack's own tracker (its ``tracker/mot/``:
+"""JDE-style association for MOT, MOTS, PoseTrack and VIS (observations given every frame; the
+appearance model decides identities), equal by default to UniTrack's own tracker (its ``tracker/mot/``:
 ``multitracker.py`` ``AssociationTracker.update``, ``basetrack.py``, ``box.py``/``mask.py``/``pose.py``,
 and ``core/association/matching.py``, ``core/motion/kalman_filter.py``).
 
@@ -270,6 +270,17 @@ TASK_DEFAULTS: dict[str, dict] = {
     "mot": {},
     "mots": {
         "gate": False,
+        "max_mask_area": 200,
+        "min_box_area": 0.0,
+        "max_aspect": 0.0,
+        "drop_low_score": False,
+        "activate_immediately": True,
+    },
+    # video instance segmentation: MOTS's mask tracker with the class gate (a track keeps one
+    # category); UniTrack has no VIS tracker, so these are UniBench's choices (README)
+    "vis": {
+        "gate": False,
+        "class_gate": True,
         "max_mask_area": 200,
         "min_box_area": 0.0,
         "max_aspect": 0.0,
@@ -636,11 +647,11 @@ def _object_kind(p: AssociationParams, seq: VideoSequence) -> str:
 
 @HEADS.register("association")
 class AssociationHead:
-    """JDE-style association of given observations (boxes, masks or poses) for MOT, MOTS and
-    PoseTrack; per-task defaults in ``TASK_DEFAULTS``."""
+    """JDE-style association of given observations (boxes, masks or poses) for MOT, MOTS,
+    PoseTrack and VIS; per-task defaults in ``TASK_DEFAULTS``."""
 
     task = "mot"
-    tasks = ("mot", "mots", "posetrack")
+    tasks = ("mot", "mots", "posetrack", "vis")
     task_defaults = TASK_DEFAULTS
     presets = PRESETS
     Params = AssociationParams

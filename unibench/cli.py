@@ -435,7 +435,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("synth", help="write the embedded synthetic suite in official formats")
     p.add_argument("--out", required=True)
     p.add_argument("--seed", type=int, default=0)
-    p = sub.add_parser("package", help="zip results for an evaluation server (GOT-10k test)")
+    p = sub.add_parser(
+        "package",
+        help="zip results for an evaluation server (GOT-10k, TrackingNet, LaSOT, YouTube-VIS, OVIS)",
+    )
     p.add_argument("--benchmark", required=True)
     p.add_argument("--data-root", required=True)
     p.add_argument("--split", default="test")

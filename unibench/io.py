@@ -97,10 +97,10 @@ def staging_dir(final: Path) -> Iterator[Path]:
 
 
 @contextlib.contextmanager
-def atomic_zip(out_zip: Path, pred_dir: Path) -> Iterator[Callable[[Path, str], None]]:
+def atomic_zip(out_zip: Path, pred_dir: Path) -> Iterator[Callable[[Path | bytes, str], None]]:
     """Yield ``add(file, entry)`` writing into a temporary zip beside ``out_zip``, renamed over it
     only when the block succeeds: a failed package leaves an existing zip untouched. Entries must be
-    files inside ``pred_dir`` and relative names without ``..``."""
+    files inside ``pred_dir`` (or ``bytes`` built from them) and relative names without ``..``."""
     import zipfile
 
     from unibench.errors import DataError
@@ -113,11 +113,14 @@ def atomic_zip(out_zip: Path, pred_dir: Path) -> Iterator[Callable[[Path, str], 
     try:
         with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
 
-            def add(file: Path, entry: str) -> None:
-                inside(file, pred_dir, "result file", DataError)
+            def add(file: Path | bytes, entry: str) -> None:
                 parts = Path(entry).parts
                 if Path(entry).is_absolute() or ".." in parts or not parts:
                     raise DataError(f"zip entry {entry!r} would leave the archive's folder")
+                if isinstance(file, bytes):
+                    z.writestr(entry, file)
+                    return
+                inside(file, pred_dir, "result file", DataError)
                 z.write(file, entry)
 
             yield add

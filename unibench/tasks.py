@@ -199,3 +199,26 @@ register(
         ("PCK@0.1", "PCK@0.2"),
     )
 )
+register(
+    Task(
+        "vis",
+        "video instance segmentation",
+        "association",
+        "synthetic-youtubevis",
+        (
+            Metric("AP", _P, official="AP (ytvoseval, IoU .50:.05:.95)"),
+            Metric("AP50", _P),
+            Metric("AP75", _P),
+            Metric("APs", _P),
+            Metric("APm", _P),
+            Metric("APl", _P),
+            Metric("AR1", _P),
+            Metric("AR10", _P),
+            Metric("AR100", _P),
+            Metric("HOTA", _P, official="HOTA (TrackEval YouTubeVIS, class-averaged)"),
+            Metric("DetA", _P),
+            Metric("AssA", _P),
+        ),
+        ("AP", "AP50", "AP75", "AR1", "AR10", "HOTA"),
+    )
+)

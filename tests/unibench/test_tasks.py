@@ -9,7 +9,7 @@ from unibench.tasks import TASKS, Metric, Task, all_metrics, task_order
 
 
 def test_every_task_names_a_registered_head_and_suite_that_serve_it():
-    assert task_order() == ("sot", "vos", "mot", "mots", "posetrack", "poseprop")  # paper order
+    assert task_order() == ("sot", "vos", "mot", "mots", "posetrack", "poseprop", "vis")
     for name in task_order():
         t = TASKS.get(name)
         head = HEADS.get(t.default_head)
