@@ -123,3 +123,33 @@ def test_mot15_against_trackeval_from_disk(mot15):
     assert ours.summary["MOTA"] == pytest.approx(comb["CLEAR"]["MOTA"], abs=1e-9)
     assert ours.summary["IDF1"] == pytest.approx(comb["Identity"]["IDF1"], abs=1e-9)
     assert "no distractor preprocessing" in ours.protocol
+
+
+def test_association_runs_on_a_synthetic_mot15_layout(tmp_path):
+    """The embedded MOT scenes rewritten as MOT15 (class-less rows, MOT15's own det rows) run end to
+    end: frames, detections, the association head, TrackEval's MOT15 rules."""
+    import shutil
+
+    from unibench.benchmarks.synthetic import ensure_suite
+
+    from unibench import runner
+
+    src = ensure_suite() / "mot" / "train"
+    dst = tmp_path / "MOT15" / "train"
+    shutil.copytree(src, dst)
+    for gt in dst.glob("*/gt/gt.txt"):
+        rows = [r.split(",") for r in gt.read_text().split()]
+        gt.write_text("".join(f"{','.join(r[:6])},{r[6]},-1,-1,-1\n" for r in rows if r[7] == "1"))
+    cfg = runner.resolve_config(
+        {
+            "task": "mot",
+            "model": {"name": "pixels"},
+            "benchmark": {"name": "mot15", "data_root": str(tmp_path / "MOT15"), "split": "train"},
+            "output": {"dir": str(tmp_path / "out")},
+        }
+    )
+    out = runner.run(cfg, progress=False)
+    s = out.table.summary
+    # measured: HOTA 72.68, IDF1 90.91, MOTA 83.33, as synthetic-mot (its gt rows all class 1)
+    assert 0.5 < s["HOTA"] < 1.0 and 0.5 < s["IDF1"] <= 1.0
+    assert "no distractor preprocessing" in out.table.protocol
