@@ -5,9 +5,13 @@ from dataclasses import replace
 from pathlib import Path
 
 from unibench.appearance_models import (  # noqa: F401  (registrations)
+    clip,
+    dinov2,
+    mae,
     pixels,
     resnet,
-    timm_adapter,  # noqa: F401
+    timm_adapter,
+    timm_supervised,
     vit,
     zoo,
 )
@@ -55,8 +59,20 @@ def load_weights(
 ) -> LoadReport | None:
     """Load ``checkpoint`` (layout auto-detected) or the card's own weights (card layout)."""
     from unibench.appearance_models.layouts import LAYOUTS, detect
+    from unibench.appearance_models.timm_adapter import TIMM_LAYOUT, TimmModel, load_timm_weights
     from unibench.appearance_models.weights import fetch
 
+    if isinstance(model, TimmModel):  # timm / hf-hub names and timm-built cards
+        if checkpoint is not None:
+            return apply_state_dict(
+                model,
+                read_state_dict(checkpoint),
+                checkpoint,
+                TIMM_LAYOUT.filter,
+                allow_partial,
+                allow_nonfinite,
+            )
+        return load_timm_weights(model, cfg, allow_partial, allow_nonfinite)
     if checkpoint is not None:
         state = read_state_dict(checkpoint)
         layout, hits = detect(state, model)
@@ -72,11 +88,6 @@ def load_weights(
         )
     if not cfg.has_weights:
         if cfg.family in UNTRAINED_FAMILIES:
-            return None
-        if cfg.arch == "timm":
-            logger.warning(
-                "%s: no --checkpoint given; running timm's random initialisation", cfg.name
-            )
             return None
         from unibench.errors import CheckpointError
 
@@ -140,7 +151,7 @@ def load_card_file(path: str | Path) -> PretrainedCfg:
             raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: a model card is a mapping of fields")
-    cfg = from_dict(PretrainedCfg, data, f"model card {path}")
+    cfg = replace(from_dict(PretrainedCfg, data, f"model card {path}"), source=f"card file {path}")
     if cfg.file and not Path(cfg.file).is_absolute():
         cfg = replace(cfg, file=str((path.parent / cfg.file).resolve()))
     if (

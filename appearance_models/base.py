@@ -63,6 +63,7 @@ class PretrainedCfg:
     head_defaults: dict[str, dict[str, Any]] = field(default_factory=dict)
     arch_kwargs: dict[str, Any] = field(default_factory=dict)
     notes: str = ""
+    source: str = "zoo"  # where the card comes from: zoo | timm | hf-hub | card file <path>
 
     @property
     def has_weights(self) -> bool:
@@ -87,18 +88,26 @@ def register_pretrained(cfg: PretrainedCfg) -> PretrainedCfg:
     return cfg
 
 
-def list_models(pattern: str = "") -> list[str]:
+def card_matches(cfg: PretrainedCfg, pattern: str) -> bool:
+    """``pattern`` (a glob, or a substring) against the card's name, its architecture and tag, its
+    reference name and its family, case-insensitively: ``dino*`` finds DINO and DINOv2 by tag."""
     import fnmatch
 
+    pat = (pattern if any(c in pattern for c in "*?[") else f"*{pattern}*").lower()
+    arch, _, tag = cfg.name.partition(".")
+    fields = (cfg.name, arch, tag, cfg.reference_name or "", cfg.family)
+    return any(f and fnmatch.fnmatch(f.lower(), pat) for f in fields)
+
+
+def list_models(pattern: str = "") -> list[str]:
     names = MODELS.names()
     if pattern:
-        pat = pattern if any(c in pattern for c in "*?[") else f"*{pattern}*"
-        names = [n for n in names if fnmatch.fnmatch(n, pat)]
+        names = [n for n in names if card_matches(MODELS.get(n), pattern)]
     return names
 
 
 def get_cfg(name: str) -> PretrainedCfg:
-    if name.startswith("timm:") and name not in MODELS:
+    if name.startswith(("timm:", "hf-hub:")) and name not in MODELS:
         from unibench.appearance_models.timm_adapter import timm_card
 
         return timm_card(name)

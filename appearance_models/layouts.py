@@ -78,6 +78,18 @@ def _hits(state, prefix, target, rewrites) -> int:
     return n
 
 
+# wrapper prefixes of timm-built networks, tried in order (ties: the first): DINO/DINOv2 teacher first
+TIMM_PREFIXES = (
+    "",
+    "teacher.backbone.",
+    "backbone.",
+    "module.backbone.",
+    "student.backbone.",
+    "module.",
+    "model.",
+    "encoder.",
+)
+
 # key prefixes (inside a layout's prefix) of heads and projectors that releases carry beside the
 # backbone and that loading drops on purpose (reported, never silently)
 DROPPED_KEYS = (
@@ -95,6 +107,11 @@ DROPPED_KEYS = (
     "jigsaw_head.",
     "head_jig.",
     "memory",
+    "mask_token",  # DINOv2 / MAE mask embedding (pre-training only)
+    "masked_embed",  # iBOT's mask embedding
+    "dino_head.",
+    "ibot_head.",
+    "decoder",  # MAE's decoder
 )
 
 LAYOUTS: dict[str, Layout] = {
@@ -164,6 +181,14 @@ LAYOUTS: dict[str, Layout] = {
             "backbone.* kept, DINOHead dropped)",
         ),
         Layout(
+            "timm",
+            TIMM_PREFIXES,
+            DROPPED_KEYS,
+            notes="timm-built networks (timm:/hf-hub: names, the DINOv2/MAE/CLIP/ConvNeXt cards): "
+            "the wrapper prefix that fits, then the architecture's own timm "
+            "checkpoint_filter_fn (CLIP visual tower, DINOv2 registers); not auto-detected",
+        ),
+        Layout(
             "unicorn",
             ("backbone.backbone.", "backbone."),
             DROPPED_KEYS,
@@ -179,6 +204,8 @@ def detect(state: dict[str, torch.Tensor], model: torch.nn.Module) -> tuple[Layo
     target = set(model.state_dict())
     best, best_hits = LAYOUTS["plain"], -1
     for layout in LAYOUTS.values():
+        if layout.name == "timm":  # timm networks always use their own filter (timm_adapter)
+            continue
         hits = max(_hits(state, p, target, layout.rewrites) for p in layout.prefixes)
         if hits > best_hits:
             best, best_hits = layout, hits

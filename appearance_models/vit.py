@@ -84,6 +84,7 @@ register_pretrained(
         arch="vit_small_patch16",
         url="https://dl.fbaipublicfiles.com/dino/dino_deitsmall16_pretrain/dino_deitsmall16_pretrain.pth",
         imagenet_linear_top1=77.0,
+        reference_name="DINO ViT-S/16",
         notes="stride 16: half the grid resolution of the ResNets",
         **_DINO,
     )
@@ -94,7 +95,28 @@ register_pretrained(
         arch="vit_base_patch8",
         url="https://dl.fbaipublicfiles.com/dino/dino_vitbase8_pretrain/dino_vitbase8_pretrain.pth",
         imagenet_linear_top1=80.1,
+        reference_name="DINO ViT-B/8",
         notes="stride 8, like the ResNets",
         **_DINO,
+    )
+)
+register_pretrained(
+    PretrainedCfg(
+        name="vit_small_patch16.ibot_in1k",
+        arch="vit_small_patch16",
+        url="https://lf3-nlp-opensource.bytetos.com/obj/nlp-opensource/archive/2022/ibot/vits_16/"
+        "checkpoint_teacher.pth",
+        family="image-level SSL (masked image modelling)",
+        training_data="ImageNet-1k",
+        layout="dino",
+        paper="Zhou et al., iBOT: Image BERT Pre-Training with Online Tokenizer, ICLR 2022",
+        license="Apache-2.0",
+        reference_name="iBOT ViT-S/16",
+        imagenet_linear_top1=77.9,
+        top1_source="iBOT paper (Zhou et al. 2022), Table 2: linear probe, ViT-S/16",
+        head_defaults={"vos": DINO_VOS},
+        notes="DINO's architecture; the teacher checkpoint ('teacher' → backbone.*, iBOT's "
+        "masked_embed and heads dropped on purpose); URL as in the iBOT README, not verified "
+        "offline, sha256 unknown; stride 16",
     )
 )

@@ -20,14 +20,24 @@ if not torch.cuda.is_available():
 
 @pytest.fixture(autouse=True, scope="session")
 def _isolated_cache(tmp_path_factory):
-    """Never write into the user's ~/.cache during tests."""
-    old = os.environ.get("UNIBENCH_CACHE")
-    os.environ["UNIBENCH_CACHE"] = str(tmp_path_factory.mktemp("cache"))
+    """Never read or write the user's caches (UniBench's, Hugging Face's, torch hub's) and never
+    download: weights in tests are fabricated files."""
+    root = tmp_path_factory.mktemp("cache")
+    env = {
+        "UNIBENCH_CACHE": str(root / "unibench"),
+        "HF_HOME": str(root / "huggingface"),
+        "HF_HUB_CACHE": str(root / "huggingface" / "hub"),
+        "TORCH_HOME": str(root / "torch"),
+        "UNIBENCH_OFFLINE": "1",
+    }
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
     yield
-    if old is None:
-        os.environ.pop("UNIBENCH_CACHE", None)
-    else:
-        os.environ["UNIBENCH_CACHE"] = old
+    for k, v in old.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
 
 
 @pytest.fixture(scope="session")

@@ -214,31 +214,61 @@ def _load_cards(files: list[str]) -> None:
         load_card_file(f)
 
 
+def _model_rows(pattern: str) -> list:
+    """Cards to list: registered ones matching ``pattern``, or timm's pretrained names for a
+    ``timm:<glob>`` pattern (built on demand, nothing loaded)."""
+    from unibench.appearance_models import MODELS, get_cfg, list_models
+
+    if pattern.startswith("timm:"):
+        import timm
+
+        glob = pattern[len("timm:") :] or "*"
+        glob = glob if any(c in glob for c in "*?[") else f"*{glob}*"
+        return [get_cfg(f"timm:{n}") for n in timm.list_pretrained(glob)]
+    return [MODELS.get(n) for n in list_models(pattern)]
+
+
 def _cmd_models(a) -> int:
     from dataclasses import asdict
 
-    from unibench.appearance_models import MODELS, build_random, get_cfg, list_models
+    from unibench.appearance_models import build_random, get_cfg
     from unibench.appearance_models.layouts import LAYOUTS
     from unibench.appearance_models.weights import cached_path, fetch
 
     _load_cards(a.model_card)
     if a.action == "list":
-        names = list_models(a.pattern or "")
-        rows = [MODELS.get(n) for n in names]
+        rows = _model_rows(a.pattern or "")
         if a.family:
             rows = [c for c in rows if a.family.lower() in c.family.lower()]
-        print(f"{'model':32s} {'family':17s} {'data':14s} {'top-1':>6s}  weights")
+        if a.source:
+            rows = [c for c in rows if c.source.split()[0:2] == a.source.split()[0:2]]
+        print(f"{'model':40s} {'source':9s} {'family':17s} {'data':14s} {'top-1':>6s}  weights")
         for c in rows:
-            src = (
-                "url"
-                if c.url
-                else "file"
-                if c.file
-                else ("none needed" if c.family in ("random", "training-free") else "--checkpoint")
-            )
+            if c.arch == "timm" and c.source in ("timm", "hf-hub"):
+                src = "none (random)" if c.family == "random" else c.source
+            elif c.arch == "timm":
+                src = f"timm {c.arch_kwargs.get('name')}.{c.arch_kwargs.get('tag')}"
+            else:
+                src = (
+                    "url"
+                    if c.url
+                    else "file"
+                    if c.file
+                    else (
+                        "none needed" if c.family in ("random", "training-free") else "--checkpoint"
+                    )
+                )
             top1 = f"{c.imagenet_linear_top1:.1f}" if c.imagenet_linear_top1 else "–"
-            print(f"{c.name:32s} {c.family:17s} {c.training_data[:14]:14s} {top1:>6s}  {src}")
-        print(f"\n{len(rows)} models (any timm model also works as timm:<name>)")
+            kind = "card file" if c.source.startswith("card file") else c.source
+            print(
+                f"{c.name:40s} {kind:9s} {c.family[:17]:17s} {c.training_data[:14]:14s} "
+                f"{top1:>6s}  {src}"
+            )
+        n = len(rows)
+        print(
+            f"\n{n} model{'' if n == 1 else 's'} (timm names: timm:<arch>[.<tag>], list them with "
+            "'models list timm:<glob>'; Hub names: hf-hub:<org>/<repo>)"
+        )
         return 0
     cfg = get_cfg(a.pattern)
     if a.action == "show":
@@ -254,8 +284,15 @@ def _cmd_models(a) -> int:
             if v not in (None, "", {}, ()):
                 print(f"{k:{width}s}  {v}")
         return 0
-    path = fetch(cfg.name, cfg.url, cfg.file, cfg.sha256)
-    print(f"{cfg.name}: {path} (verified)")
+    if cfg.arch == "timm":
+        from unibench.appearance_models.timm_adapter import weight_file
+        from unibench.appearance_models.weights import verify
+
+        path = weight_file(build_random(cfg), cfg)
+        verify(path, cfg.sha256)
+    else:
+        path = fetch(cfg.name, cfg.url, cfg.file, cfg.sha256)
+    print(f"{cfg.name}: {path} (verified)" if cfg.sha256 else f"{cfg.name}: {path}")
     return 0
 
 
@@ -389,6 +426,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("action", choices=["list", "show", "fetch"])
     p.add_argument("pattern", nargs="?", help="list: substring or glob; show/fetch: model name")
     p.add_argument("--family", help="list: only this family (substring)")
+    p.add_argument(
+        "--source",
+        choices=["zoo", "timm", "hf-hub", "card file"],
+        help="list: only cards from this source",
+    )
     p.add_argument("--model-card", action="append", default=[], help="register a card file first")
     p = sub.add_parser("list", help="list registered models, heads, benchmarks or tasks")
     p.add_argument("what", choices=["models", "heads", "benchmarks", "tasks"])

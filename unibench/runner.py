@@ -77,7 +77,9 @@ def resolve_config(
         raise ConfigError(
             f"head {head_name!r} serves task(s) {', '.join(head_tasks)}, not {task!r}"
         )
-    card = MODELS.get(run0.model.name)
+    from unibench.appearance_models import get_cfg
+
+    card = get_cfg(run0.model.name)  # a registered card, or one built for a timm:/hf-hub: name
     bench_factory = BENCHMARKS.get(bench_name)
 
     presets = getattr(head_cls, "presets", {})

@@ -1,0 +1,55 @@
+"""CLIP image towers: ViT-B/16 of OpenAI (Radford et al., ICML 2021) and of OpenCLIP on LAION-2B
+(Cherti et al., CVPR 2023), through timm.
+
+Weights: timm's Hub copies (``timm/vit_base_patch16_clip_224.openai`` / ``.laion2b``), with CLIP's
+own mean/std. A ``--checkpoint`` in CLIP's layouts loads too: OpenAI's full model (``visual.conv1``,
+``visual.transformer.resblocks.*``, … beside the text tower, which is not read) or an OpenCLIP
+training checkpoint (``module.visual.*`` under ``state_dict``); timm's converter maps the visual tower.
+Stride 16; the tap ``norm`` is ``ln_post`` on the patch tokens; DINO's VOS protocol.
+"""
+
+from __future__ import annotations
+
+from unibench.appearance_models import timm_adapter  # noqa: F401  (the "timm" architecture)
+from unibench.appearance_models.base import PretrainedCfg, register_pretrained
+
+for tag, data, paper, lic, top1, src in (
+    (
+        "openai",
+        "WIT-400M (OpenAI)",
+        "Radford et al., Learning Transferable Visual Models From Natural Language Supervision, "
+        "ICML 2021",
+        "MIT",
+        80.2,
+        "CLIP paper (Radford et al. 2021), Table 10: linear probe, ViT-B/16, ImageNet",
+    ),
+    (
+        "laion2b",
+        "LAION-2B",
+        "Cherti et al., Reproducible Scaling Laws for Contrastive Language-Image Learning, CVPR 2023 "
+        "(OpenCLIP)",
+        "MIT",
+        None,
+        "",
+    ),
+):
+    register_pretrained(
+        PretrainedCfg(
+            name=f"vit_base_patch16.clip_{tag}",
+            arch="timm",
+            arch_kwargs={"name": "vit_base_patch16_clip_224", "tag": tag},
+            layout="timm",
+            mean=(0.48145466, 0.4578275, 0.40821073),
+            std=(0.26862954, 0.26130258, 0.27577711),
+            family="image-text contrastive",
+            training_data=data,
+            paper=paper,
+            license=lic,
+            reference_name=f"CLIP ViT-B/16 ({tag})",
+            imagenet_linear_top1=top1,
+            top1_source=src,
+            head_defaults={"vos": {"preset": "dino"}},
+            notes=f"timm vit_base_patch16_clip_224.{tag}; stride 16, 768 channels"
+            + ("" if top1 else "; no ImageNet linear probe published for this checkpoint"),
+        )
+    )
