@@ -130,11 +130,21 @@ class GOT10k:
             pooled.append(ious)
             rows.append({"sequence": name, **sot_metrics.got10k_summary(ious), "runs": len(runs)})
         allious = np.concatenate(pooled) if pooled else np.zeros(0)
+        thr = np.linspace(0, 1, 101)  # got10k's success plot: 101 IoU thresholds, pooled IoUs
+        curves = (
+            {
+                "iou_thresholds": thr.tolist(),
+                "success": np.mean(allious[:, None] > thr[None], 0).tolist(),
+            }
+            if len(allious)
+            else {}
+        )
         return MetricTable(
             ["sequence", "AO", "SR0.5", "SR0.75", "frames", "runs"],
             rows,
             sot_metrics.got10k_summary(allious),
             protocol="GOT-10k (got10k ExperimentGOT10k): cover>0 frames pooled",
+            curves=curves,
         )
 
     def package(self, pred_dir: Path, out_zip: Path) -> Path:

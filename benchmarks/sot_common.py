@@ -98,7 +98,15 @@ class OPEBenchmark:
         if any(r["invalid boxes"] for r in rows):
             cols.append("invalid boxes")
             summary["invalid boxes"] = sum(r["invalid boxes"] for r in rows)
-        return MetricTable(cols, rows, summary, protocol=self.protocol)
+        mean_curves = {}
+        if curves:
+            mean_curves = {
+                "iou_thresholds": [float(t) for t in sot_metrics.IOU_THRESHOLDS],
+                "success": [float(v) for v in np.mean([c[0] for c in curves], 0)],
+                "pixel_thresholds": [float(t) for t in sot_metrics.CE_THRESHOLDS],
+                "precision": [float(v) for v in np.mean([c[1] for c in curves], 0)],
+            }
+        return MetricTable(cols, rows, summary, protocol=self.protocol, curves=mean_curves)
 
     def package(self, pred_dir: Path, out_zip: Path) -> Path:
         """Zip ``<seq>.txt`` of every sequence (the TrackingNet / LaSOT server format)."""

@@ -10,10 +10,17 @@ from unibench.reports.table import PERCENT
 from unibench.types import MetricTable, ResultRecord
 
 
-def _fmt(v: object, percent: bool) -> str:
-    if isinstance(v, float):
-        if math.isnan(v):
+def _fmt(v: object, percent: bool, name: str = "") -> str:
+    """A stored figure as text: percent ×100, counts (by the metric's unit) as integers."""
+    from unibench.reports.frame import metric_meta
+
+    if isinstance(v, float | int) and not isinstance(v, bool):
+        if isinstance(v, float) and math.isnan(v):
             return "–"
+        if name and metric_meta(name).unit == "count":
+            return f"{int(round(v))}"
+        if isinstance(v, int):
+            return str(v)
         return f"{100 * v:.1f}" if percent else f"{v:.3f}"
     from unibench.reports.render import markdown_escape
 
@@ -40,11 +47,11 @@ PERCENT_METRICS = PERCENT  # figures stored as fractions, printed in percent
 def metric_table(t: MetricTable, title: str = "") -> str:
     """Per-row and summary table of a :class:`MetricTable` (J/F figures in percent)."""
     cols = t.columns
-    rows = [[_fmt(r.get(c, ""), c in PERCENT_METRICS) for c in cols] for r in t.rows]
+    rows = [[_fmt(r.get(c, ""), c in PERCENT_METRICS, c) for c in cols] for r in t.rows]
     summary = ["**all**"] + [""] * (len(cols) - 1)
     for i, c in enumerate(cols):
         if c in t.summary:
-            summary[i] = _fmt(t.summary[c], c in PERCENT_METRICS)
+            summary[i] = _fmt(t.summary[c], c in PERCENT_METRICS, c)
     rows.append(summary)
     head = f"### {title}\n\n" if title else ""
     return head + table(cols, rows)
@@ -82,7 +89,7 @@ def results_table(records: Sequence[ResultRecord], metrics: Sequence[str] | None
                 r.task,
                 r.benchmark,
                 r.split,
-                *[_fmt(r.metrics.get(m, float("nan")), m in PERCENT_METRICS) for m in metrics],
+                *[_fmt(r.metrics.get(m, float("nan")), m in PERCENT_METRICS, m) for m in metrics],
                 _fmt(r.timing.get("seconds_per_frame", float("nan")), False),
                 r.run_id,
             ]

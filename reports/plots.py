@@ -1,7 +1,18 @@
-"""Radar plot of ranks (UniTrack Fig. 1) and correlation with ImageNet linear probing (Fig. 6).
+"""Figures: radar of ranks (UniTrack Fig. 1), correlation with ImageNet linear probing (Fig. 6) and
+the SOT one-pass-evaluation curves (success and precision plots of the OTB/got10k/pytracking
+toolkits).
 
-Figures are drawn on ``matplotlib.figure.Figure`` objects (no pyplot, no rcParams changes), with the
-Agg canvas, and saved as PNG and SVG.
+Figures are drawn on ``matplotlib.figure.Figure`` objects (no pyplot, no rcParams changes) with the
+Agg canvas, and every figure is saved as PNG, SVG and PDF (for LaTeX inclusion).
+
+* Radar: a task a model was not run on is a gap in its polygon (not the centre, which would read as
+  the worst rank), and the legend says so; with more than ``max_models`` (8) models only the best
+  ``max_models`` by mean rank are drawn, plus the reference model highlighted, and the title says
+  how many were left out.
+* Correlation: per column, Pearson r and Spearman ρ with their two-sided p-values and a bootstrap 95%
+  interval (resampling models with replacement, 2000 draws, fixed seed); a lower-is-better metric
+  (ID switches) is sign-flipped so that up is better, and the axis says so; labels are placed to
+  avoid each other and the points; the coefficients sit in the panel title, not over the points.
 """
 
 from __future__ import annotations
@@ -19,6 +30,7 @@ REDUCERS: dict[str, Callable[[list[float]], float]] = {
     "best": lambda xs: float(min(xs)),  # the model's best rank among them
     "first": lambda xs: float(xs[0]),  # the first metric of the task (e.g. IDF1, SOT XCorr)
 }
+FORMATS = (".png", ".svg", ".pdf")
 
 
 def task_ranks(rows: list[Row], reduce: str = "mean") -> tuple[list[str], np.ndarray]:
@@ -40,15 +52,19 @@ def task_ranks(rows: list[Row], reduce: str = "mean") -> tuple[list[str], np.nda
     return tasks, out
 
 
-def _save(fig, out: Path) -> list[Path]:
+def save(fig, out: Path) -> list[Path]:
+    """PNG, SVG and PDF of ``fig`` beside each other (``out`` without suffix)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     FigureCanvasAgg(fig)
     out.parent.mkdir(parents=True, exist_ok=True)
-    paths = [out.with_suffix(".png"), out.with_suffix(".svg")]
+    paths = [out.with_suffix(s) for s in FORMATS]
     for p in paths:
         fig.savefig(p, dpi=150, bbox_inches="tight")
     return paths
+
+
+_save = save  # the name used before
 
 
 def radar(
@@ -57,37 +73,85 @@ def radar(
     reduce: str = "mean",
     reference: str = "ImageNet-sup.",
     title: str = "Rank per task",
+    max_models: int = 8,
 ) -> list[Path]:
     """One polygon per row; radius = (n − rank + 1) / n, so the best rank sits on the rim."""
+    return save(radar_figure(rows, reduce, reference, title, max_models), out)
+
+
+def radar_figure(
+    rows: list[Row],
+    reduce: str = "mean",
+    reference: str = "ImageNet-sup.",
+    title: str = "Rank per task",
+    max_models: int = 8,
+):
+    """The radar as a matplotlib Figure (see :func:`radar`)."""
     from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
 
     tasks, rk = task_ranks(rows, reduce)
     n = len(rows)
+    shown = list(range(n))
+    dropped = 0
+    if n > max_models:
+        mean = np.nanmean(np.where(np.isnan(rk), np.inf, rk), axis=1)
+        order = sorted(range(n), key=lambda i: (mean[i], rows[i].label))
+        ref = [i for i in range(n) if reference and reference in rows[i].model]
+        shown = sorted(set(order[:max_models]) | set(ref[:1]))
+        dropped = n - len(shown)
     angles = np.linspace(0, 2 * math.pi, len(tasks), endpoint=False).tolist()
-    fig = Figure(figsize=(7, 7))
+    fig = Figure(figsize=(8, 7))
     ax = fig.add_subplot(projection="polar")
-    cmap = __import__("matplotlib").colormaps["tab20"]
-    for i, r in enumerate(rows):
-        radius = (n - rk[i] + 1) / n
-        vals = np.nan_to_num(radius, nan=0.0).tolist()
-        is_ref = reference and reference in r.model
+    cmap = __import__("matplotlib").colormaps["tab10"]
+    missing_any = False
+    for k, i in enumerate(shown):
+        r = rows[i]
+        radius = (n - rk[i] + 1) / n  # NaN stays NaN: a gap, never the centre
+        missing_any |= bool(np.isnan(radius).any())
+        vals = radius.tolist()
+        is_ref = bool(reference) and reference in r.model
         style = (
-            dict(color="grey", linestyle="--", linewidth=2.0)
+            dict(color="black", linestyle="--", linewidth=2.2)
             if is_ref
-            else dict(color=cmap(i % 20), linewidth=1.2)
+            else dict(color=cmap(k % 10), linewidth=1.3)
         )
-        ax.plot(angles + angles[:1], vals + vals[:1], label=r.label, **style)
-        if not is_ref:
+        ax.plot(angles + angles[:1], vals + vals[:1], marker="o", markersize=3, **style)
+        if not is_ref and not np.isnan(radius).any():
             ax.fill(angles + angles[:1], vals + vals[:1], alpha=0.05, color=style["color"])
+    handles = [
+        Line2D(
+            [0],
+            [0],
+            color="black" if (reference and reference in rows[i].model) else cmap(k % 10),
+            linestyle="--" if (reference and reference in rows[i].model) else "-",
+            label=rows[i].label
+            + (" (reference)" if reference and reference in rows[i].model else "")
+            + (" · gap = task not run" if np.isnan(rk[i]).any() else ""),
+        )
+        for k, i in enumerate(shown)
+    ]
     ax.set_xticks(angles)
-    ax.set_xticklabels([t.upper() for t in tasks])
+    ax.set_xticklabels([t.upper() for t in tasks], fontsize=9)
+    ax.tick_params(axis="x", pad=10)
     ax.set_ylim(0, 1.0)
     ticks = sorted({1.0, 0.5, 1 / n})
     ax.set_yticks(ticks)
     ax.set_yticklabels([f"rank {round(n - t * n + 1)}" for t in ticks], fontsize=7)
-    ax.set_title(f"{title} (rim = best of {n}; several metrics per task: {reduce} rank)")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.05, 1.0), fontsize=7)
-    return _save(fig, out)
+    note = f"; top {len(shown)} of {n} shown" if dropped else ""
+    ax.set_title(f"{title}\n(rim = best of {n}; a task's metrics: {reduce} rank{note})", pad=24)
+    legend_title = "a missing task is a gap, not the worst rank" if missing_any else None
+    fig.legend(
+        handles=handles,
+        loc="center left",
+        bbox_to_anchor=(0.78, 0.5),
+        fontsize=7,
+        title=legend_title,
+        title_fontsize=7,
+        frameon=False,
+    )
+    fig.subplots_adjust(left=0.05, right=0.72)
+    return fig
 
 
 @dataclass
@@ -95,12 +159,42 @@ class Correlation:
     column: Column
     models: list[str]
     x: list[float]
-    y: list[float]
+    y: list[float]  # sign-flipped where lower is better (``flipped``)
     pearson: float
     spearman: float
+    pearson_p: float = float("nan")
+    spearman_p: float = float("nan")
+    pearson_ci: tuple[float, float] = (float("nan"), float("nan"))
+    spearman_ci: tuple[float, float] = (float("nan"), float("nan"))
+    flipped: bool = False
+
+    @property
+    def ylabel(self) -> str:
+        m = self.column.metric
+        return f"−{m} (lower is better, flipped)" if self.flipped else m
 
 
-def correlations(rows: list[Row]) -> list[Correlation]:
+def bootstrap_ci(
+    x: list[float], y: list[float], fn, draws: int = 2000, seed: int = 0
+) -> tuple[float, float]:
+    """Percentile 95% interval of ``fn(x, y)`` over resampled (x, y) pairs; draws where a resample
+    is constant (undefined coefficient) are skipped."""
+    rng = np.random.default_rng(seed)
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    vals = []
+    for _ in range(draws):
+        idx = rng.integers(0, len(x), len(x))
+        xs, ys = x[idx], y[idx]
+        if np.ptp(xs) == 0 or np.ptp(ys) == 0:
+            continue
+        vals.append(fn(xs, ys))
+    if not vals:
+        return float("nan"), float("nan")
+    lo, hi = np.percentile(vals, [2.5, 97.5])
+    return float(lo), float(hi)
+
+
+def correlations(rows: list[Row], draws: int = 2000) -> list[Correlation]:
     """Per column: best-layer value vs ImageNet linear-probe top-1 over the rows that have both."""
     from scipy import stats
 
@@ -114,20 +208,79 @@ def correlations(rows: list[Row]) -> list[Correlation]:
         if len(pts) < 3:
             continue
         names, x, y = zip(*pts, strict=True)
-        x, y = list(map(float, x)), list(map(float, y))
+        x = list(map(float, x))
+        flip = not c.higher_better
+        y = [(-1.0 if flip else 1.0) * float(v) for v in y]
         if len(set(x)) < 2 or len(set(y)) < 2:
             continue
+        pr, sr = stats.pearsonr(x, y), stats.spearmanr(x, y)
         out.append(
             Correlation(
                 c,
                 list(names),
                 x,
                 y,
-                float(stats.pearsonr(x, y)[0]),
-                float(stats.spearmanr(x, y)[0]),
+                float(pr[0]),
+                float(sr[0]),
+                float(pr[1]),
+                float(sr[1]),
+                bootstrap_ci(x, y, lambda a, b: stats.pearsonr(a, b)[0], draws),
+                bootstrap_ci(x, y, lambda a, b: stats.spearmanr(a, b)[0], draws),
+                flip,
             )
         )
     return out
+
+
+def place_labels(ax, xs, ys, labels, fontsize=6) -> None:
+    """Annotate points with labels placed greedily among 8 offsets so that no two label boxes
+    (and no label and point) overlap, where the panel leaves room; a leader line where moved."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = ax.figure
+    if fig.canvas is None or not isinstance(fig.canvas, FigureCanvasAgg):
+        FigureCanvasAgg(fig)
+    renderer = fig.canvas.get_renderer()
+    pts = ax.transData.transform(np.c_[xs, ys])
+    k = fig.dpi / 72.0  # offsets are in points, boxes in pixels
+    taken = [(px - 3, py - 3, px + 3, py + 3) for px, py in pts]
+    offsets = [(5, 4), (5, -10), (-5, 4), (-5, -10), (0, 10), (0, -14), (12, 0), (-12, 0)]
+    for (px, py), label in zip(pts, labels, strict=True):
+        placed = None
+        for dx, dy in [*offsets, *[(2 * a, 2 * b) for a, b in offsets]]:
+            t = ax.annotate(
+                label,
+                (0, 0),
+                xycoords="axes pixels",
+                fontsize=fontsize,
+                ha="left" if dx >= 0 else "right",
+            )
+            bb = t.get_window_extent(renderer)
+            t.remove()
+            x0 = px + k * dx if dx >= 0 else px + k * dx - bb.width
+            box = (x0, py + k * dy, x0 + bb.width, py + k * dy + bb.height)
+            if not any(
+                box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in taken
+            ):
+                placed = (dx, dy, box)
+                break
+        if placed is None:
+            dx, dy = offsets[0]
+            box = (px + k * dx, py + k * dy, px + k * dx + 1, py + k * dy + 1)
+        else:
+            dx, dy, box = placed
+        taken.append(box)
+        ax.annotate(
+            label,
+            ax.transData.inverted().transform((px, py)),
+            xytext=(dx, dy),
+            textcoords="offset points",
+            fontsize=fontsize,
+            ha="left" if dx >= 0 else "right",
+            arrowprops=dict(arrowstyle="-", lw=0.4, color="grey")
+            if abs(dx) + abs(dy) > 12
+            else None,
+        )
 
 
 def correlation_figure(
@@ -138,26 +291,69 @@ def correlation_figure(
     n = max(1, len(corrs))
     ncol = min(3, n)
     nrow = math.ceil(n / ncol)
-    fig = Figure(figsize=(4.2 * ncol, 3.6 * nrow))
+    fig = Figure(figsize=(4.8 * ncol, 4.2 * nrow))
+    axes = []
     for k, c in enumerate(corrs):
         ax = fig.add_subplot(nrow, ncol, k + 1)
-        ax.scatter(c.x, c.y, s=18)
-        for name, xi, yi in zip(c.models, c.x, c.y, strict=True):
-            ax.annotate(name.split()[-1], (xi, yi), fontsize=6, alpha=0.7)
+        ax.scatter(c.x, c.y, s=18, zorder=3)
         a, b = np.polyfit(c.x, c.y, 1)
         xs = np.linspace(min(c.x), max(c.x), 10)
         ax.plot(xs, a * xs + b, color="grey", linewidth=1)
-        ax.set_title(f"{c.column.task.upper()} {c.column.metric} ({c.column.head})", fontsize=9)
         ax.set_xlabel("ImageNet linear-probe top-1 (%)", fontsize=8)
-        ax.text(
-            0.03,
-            0.95,
-            f"Pearson r = {c.pearson:.2f}\nSpearman ρ = {c.spearman:.2f}",
-            transform=ax.transAxes,
-            va="top",
+        ax.set_ylabel(c.ylabel, fontsize=8)
+        ax.margins(0.15)
+        ax.set_title(
+            f"{c.column.task.upper()} {c.column.metric} ({c.column.head}, {c.column.benchmark})\n"
+            f"r = {c.pearson:.2f} [{c.pearson_ci[0]:.2f}, {c.pearson_ci[1]:.2f}], "
+            f"p = {c.pearson_p:.2g}; ρ = {c.spearman:.2f} "
+            f"[{c.spearman_ci[0]:.2f}, {c.spearman_ci[1]:.2f}], p = {c.spearman_p:.2g}; "
+            f"n = {len(c.x)}",
             fontsize=8,
-            bbox=dict(facecolor="white", alpha=0.8, edgecolor="none"),
         )
+        axes.append(ax)
+    fig.suptitle(f"{title} (brackets: bootstrap 95% interval)")
+    fig.tight_layout()
+    for ax, c in zip(axes, corrs, strict=True):  # after the layout: pixel positions are final
+        place_labels(ax, c.x, c.y, [m.split()[-1] for m in c.models])
+    return save(fig, out)
+
+
+def ope_figure(curves: dict[str, dict], out: Path, title: str) -> list[Path]:
+    """Success (and, where present, precision) plots of one SOT benchmark: one curve per run,
+    AUC / precision@20 px in the legend (the OTB toolkit's convention)."""
+    from matplotlib.figure import Figure
+
+    has_prec = any("precision" in c for c in curves.values())
+    fig = Figure(figsize=(10 if has_prec else 5.2, 4.2))
+    ax = fig.add_subplot(1, 2 if has_prec else 1, 1)
+    items = sorted(curves.items(), key=lambda kv: -float(np.mean(kv[1]["success"])))
+    for name, c in items:
+        auc = 100 * float(np.mean(c["success"]))
+        ax.plot(c["iou_thresholds"], c["success"], label=f"{name} [{auc:.1f}]")
+    ax.set_xlabel("overlap threshold (IoU)")
+    ax.set_ylabel("success rate")
+    ax.set_title("Success plot (AUC)")
+    ax.legend(fontsize=7, loc="lower left")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    if has_prec:
+        ax2 = fig.add_subplot(1, 2, 2)
+        items = sorted(
+            ((k, v) for k, v in curves.items() if "precision" in v),
+            key=lambda kv: -kv[1]["precision"][20],
+        )
+        for name, c in items:
+            ax2.plot(
+                c["pixel_thresholds"],
+                c["precision"],
+                label=f"{name} [{100 * c['precision'][20]:.1f}]",
+            )
+        ax2.set_xlabel("location error threshold (px)")
+        ax2.set_ylabel("precision")
+        ax2.set_title("Precision plot (at 20 px)")
+        ax2.legend(fontsize=7, loc="lower right")
+        ax2.set_xlim(0, 50)
+        ax2.set_ylim(0, 1)
     fig.suptitle(title)
     fig.tight_layout()
-    return _save(fig, out)
+    return save(fig, out)

@@ -1,38 +1,40 @@
-"""Leaderboard rendering: Markdown, self-contained sortable HTML (with per-sequence drill-down), LaTeX.
+"""Leaderboards from the tidy table: one section per task × benchmark, rendered to Markdown, HTML
+(pandas Styler; self-contained, sortable, sticky header and first column, per-sequence drill-down
+opened from its row) and LaTeX (pandas Styler, booktabs, grouped headers task → benchmark → metric).
 
-Each cell shows the layer values (``layer3 / layer4``) with the better one bold; the column's best
-model is underlined; HTML and LaTeX shade each cell by its rank in the column (green = best).
+A section holds the measured rows and the paper's rows of one benchmark side by side, each with its
+source; synthetic suites get their own sections, titled as not comparable with real benchmarks. A
+model's rows share its canonical ``model_key`` (measured ``resnet50`` ↔ the paper's "Random Init.").
+A cell shows the value of each feature layer (``layer3 / layer4``), the better one bold (none when
+they tie); the column's best row is underlined; HTML and LaTeX shade each cell by its rank in the
+column (ties share the best rank; rows measured on part of a split are never ranked). Values are
+formatted by metric type: counts as integers, percent figures with one decimal.
 """
 
 from __future__ import annotations
 
 import html
 import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from unibench.reports.table import Column, Row, columns, ranks
+from unibench.reports.frame import fmt, per_sequence_frame
+
+from unibench.tasks import TASKS, task_order
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from unibench.types import ResultRecord
 
 TAP_ORDER = ("layer3", "layer4")
-
-
-def _taps(row: Row, col: Column) -> list[str]:
-    taps = list(row.cells.get(col, {}))
-    return sorted(taps, key=lambda t: (TAP_ORDER.index(t) if t in TAP_ORDER else 9, t))
+SYNTHETIC_NOTE = "synthetic suite: not comparable with real benchmarks"
 
 
 def _num(v: float) -> str:
     if math.isnan(v):
         return "–"
     return f"{v:.0f}" if abs(v) >= 1000 else f"{v:.1f}"
-
-
-def _cell_parts(row: Row, col: Column) -> list[tuple[str, bool]]:
-    """Each layer's value and whether it is bold (strictly the better layer; ties bold none)."""
-    best = row.best(col)
-    vals = row.cells.get(col, {})
-    distinct = len({v for v in vals.values() if not math.isnan(v)}) > 1
-    return [
-        (_num(vals[t]), distinct and best is not None and t == best[0]) for t in _taps(row, col)
-    ]
 
 
 _LATEX = {
@@ -60,133 +62,331 @@ def markdown_escape(text: str) -> str:
     return t.replace("\\", "\\\\").replace("|", "\\|").replace("`", "\\`")
 
 
-def markdown(rows: list[Row], title: str = "") -> str:
-    cols = columns(rows)
-    rk = {c: ranks(rows, c) for c in cols}
-    head = ["model", "source"] + [markdown_escape(c.label) for c in cols]
-    lines = [
-        f"### {markdown_escape(title)}\n" if title else "",
-        "| " + " | ".join(head) + " |",
-        "|" + "|".join("---" for _ in head) + "|",
+# ------------------------------------------------------------------------------------ sections
+@dataclass
+class Cell:
+    values: dict[str, float | int]  # tap -> value
+    higher_is_better: bool
+    metric: str
+
+    def best(self) -> tuple[str, float] | None:
+        vals = {t: v for t, v in self.values.items() if not _nan(v)}
+        if not vals:
+            return None
+        pick = max if self.higher_is_better else min
+        tap = pick(vals, key=lambda t: vals[t])
+        return tap, vals[tap]
+
+    def parts(self) -> list[tuple[str, bool]]:
+        """Each layer's formatted value and whether it is bold (strictly the better layer)."""
+        best = self.best()
+        distinct = len({v for v in self.values.values() if not _nan(v)}) > 1
+        taps = sorted(self.values, key=lambda t: (TAP_ORDER.index(t) if t in TAP_ORDER else 9, t))
+        return [
+            (fmt(self.metric, self.values[t]), distinct and best is not None and t == best[0])
+            for t in taps
+        ]
+
+
+def _nan(v) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v))
+
+
+@dataclass
+class SectionRow:
+    key: str  # model_key
+    label: str
+    source: str
+    published: bool
+    ranked: bool  # False for rows measured on part of a split
+    run_ids: list[tuple[str, str]] = field(default_factory=list)  # (run id, tap) with drill-down
+    cells: dict[tuple[str, str], Cell] = field(default_factory=dict)
+
+
+@dataclass
+class Section:
+    task: str
+    benchmark: str
+    synthetic: bool
+    columns: list[tuple[str, str]]  # (head variant, metric)
+    rows: list[SectionRow]
+
+    @property
+    def title(self) -> str:
+        t = TASKS.get(self.task).title if self.task in TASKS else self.task
+        note = f" ({SYNTHETIC_NOTE})" if self.synthetic else ""
+        return f"{self.task.upper()} · {t} · {self.benchmark}{note}"
+
+    def ranks(self, col: tuple[str, str]) -> dict[int, int]:
+        """Competition ranks (1 = best) of the ranked rows that have the column."""
+        vals = [
+            (i, b[1])
+            for i, r in enumerate(self.rows)
+            if r.ranked and col in r.cells and (b := r.cells[col].best()) is not None
+        ]
+        hib = next(iter(r.cells[col].higher_is_better for r in self.rows if col in r.cells), True)
+        sign = -1 if hib else 1
+        return {i: 1 + sum(1 for _, w in vals if sign * w < sign * v) for i, v in vals}
+
+
+def sections(df: pd.DataFrame, leaderboard_only: bool = True) -> list[Section]:
+    """The tidy table cut into task × benchmark sections (real benchmarks first, in the paper's
+    task order; synthetic suites after them), each a pivot of its rows."""
+    if df is None or not len(df):
+        return []
+    order = task_order()
+    out = []
+    groups = df.groupby(["synthetic", "task", "benchmark"], sort=False, dropna=False)
+    keys = sorted(
+        groups.groups,
+        key=lambda k: (bool(k[0]), order.index(k[1]) if k[1] in order else 99, k[2]),
+    )
+    for synthetic, task, benchmark in keys:
+        g = groups.get_group((synthetic, task, benchmark))
+        board = TASKS.get(task).leaderboard if task in TASKS else ()
+        if leaderboard_only and board:
+            g = g[g["metric"].isin(board)]
+        if not len(g):
+            continue
+        metrics = [m for m in board if m in set(g["metric"])] or sorted(set(g["metric"]))
+        heads = sorted(set(g["head_variant"]))
+        columns = [
+            (h, m)
+            for h in heads
+            for m in metrics
+            if len(g[(g.head_variant == h) & (g.metric == m)])
+        ]
+        rows: dict[tuple, SectionRow] = {}
+        for (key, model, source, published, subset), rg in g.groupby(
+            ["model_key", "model", "source", "published", "subset"], sort=False, dropna=False
+        ):
+            label = model if published or key == model else f"{model} ({key})"
+            r = rows.setdefault(
+                (key, model, source),
+                SectionRow(key, label, source, bool(published), _nan(subset) or subset is None),
+            )
+            for rec in rg.itertuples():
+                cell = r.cells.setdefault(
+                    (rec.head_variant, rec.metric),
+                    Cell({}, bool(rec.higher_is_better), rec.metric),
+                )
+                cell.values[rec.tap] = rec.value
+                if not published and (rec.run_id, rec.tap) not in r.run_ids:
+                    r.run_ids.append((rec.run_id, rec.tap))
+        ordered = sorted(rows.values(), key=lambda r: (r.key.lower(), r.published, r.label))
+        out.append(Section(task, benchmark, bool(synthetic), columns, ordered))
+    return out
+
+
+def _col_name(col: tuple[str, str]) -> str:
+    head, metric = col
+    return f"{metric} ({head})"
+
+
+def _cell_text(sec: Section, i: int, col, rk: dict[int, int], bold, under) -> str:
+    r = sec.rows[i]
+    if col not in r.cells:
+        return ""
+    parts = [bold(v) if b else v for v, b in r.cells[col].parts()]
+    text = " / ".join(parts)
+    if rk.get(i) == 1 and len(rk) > 1:
+        text = under(text)
+    return text
+
+
+LEGEND = (
+    "layer3 / layer4 where both exist; bold: the better layer; underlined: the column's best; "
+    "published rows are the paper's figures, not re-measured; rows measured on part of a split "
+    "are not ranked"
+)
+
+
+# ------------------------------------------------------------------------------------ markdown
+def markdown(df: pd.DataFrame, title: str = "") -> str:
+    from unibench.reports.markdown import table
+
+    out = [f"## {markdown_escape(title)}\n"] if title else []
+    for sec in sections(df):
+        ranks = {c: sec.ranks(c) for c in sec.columns}
+        head = ["model", "source"] + [markdown_escape(_col_name(c)) for c in sec.columns]
+        body = [
+            [markdown_escape(r.label), markdown_escape(r.source)]
+            + [
+                _cell_text(sec, i, c, ranks[c], lambda v: f"**{v}**", lambda t: f"<u>{t}</u>")
+                for c in sec.columns
+            ]
+            for i, r in enumerate(sec.rows)
+        ]
+        out.append(f"### {markdown_escape(sec.title)}\n\n" + table(head, body) + "\n")
+    if len(out) <= (1 if title else 0):
+        out.append("(no results)\n")
+    out.append(LEGEND + ".")
+    return "\n".join(out)
+
+
+# ------------------------------------------------------------------------------------ styler
+def _frame(sec: Section, bold, under, esc, extra=None):
+    """The section as a display DataFrame with grouped columns task → benchmark → metric (head),
+    plus the CSS of each cell (rank shading) and the numeric sort keys."""
+    import pandas as pd
+
+    ranks = {c: sec.ranks(c) for c in sec.columns}
+    top = sec.task.upper()
+    cols = [("", "", "model"), ("", "", "source")] + [
+        (top, sec.benchmark, _col_name(c)) for c in sec.columns
     ]
-    for i, r in enumerate(rows):
-        cells = []
-        for c in cols:
-            parts = [f"**{v}**" if b else v for v, b in _cell_parts(r, c)]
-            text = " / ".join(parts) if parts else ""
-            if rk[c].get(i) == 1 and len(rk[c]) > 1:
-                text = f"<u>{text}</u>"
-            cells.append(text)
-        lines.append(
-            "| " + " | ".join([markdown_escape(r.label), markdown_escape(r.source)] + cells) + " |"
+    data, css = [], []
+    for i, r in enumerate(sec.rows):
+        label = esc(r.label) + (extra(r) if extra else "")
+        row = [label, esc(r.source)]
+        style = ["", ""]
+        for c in sec.columns:
+            row.append(_cell_text(sec, i, c, ranks[c], bold, under))
+            n, rank = len(ranks[c]), ranks[c].get(i)
+            if rank is not None and n > 1:
+                g = 1 - (rank - 1) / (n - 1)
+                shade = int(round(255 - 110 * g)), 255, int(round(255 - 110 * g))
+                style.append("background-color: #{:02x}{:02x}{:02x}".format(*shade))
+            else:
+                style.append("")
+        data.append(row)
+        css.append(style)
+    index = pd.MultiIndex.from_tuples(cols)
+    return pd.DataFrame(data, columns=index), pd.DataFrame(css, columns=index)
+
+
+def latex(df: pd.DataFrame, caption: str = "UniBench leaderboard") -> str:
+    out = [r"% needs \usepackage{booktabs} and \usepackage[table]{xcolor}"]
+    for sec in sections(df):
+        disp, css = _frame(
+            sec, lambda v: rf"\textbf{{{v}}}", lambda t: rf"\underline{{{t}}}", latex_escape
         )
-    taps = "layer3 / layer4 where both exist; bold: the better layer; underlined: the column's best"
-    lines.append(f"\n{taps}. Published rows are the paper's figures, not re-measured.")
-    return "\n".join(line for line in lines if line is not None)
-
-
-def latex(rows: list[Row], caption: str = "UniBench leaderboard") -> str:
-    cols = columns(rows)
-    rk = {c: ranks(rows, c) for c in cols}
-
-    esc = latex_escape
-
-    out = [
-        r"% needs \usepackage[table]{xcolor}",
-        r"\begin{table}[t]",
-        r"\centering",
-        r"\caption{" + esc(caption) + "}",
-        r"\resizebox{\linewidth}{!}{%",
-        r"\begin{tabular}{ll" + "c" * len(cols) + "}",
-        r"\toprule",
-        " & ".join(["Model", "Source"] + [esc(c.label) for c in cols]) + r" \\",
-        r"\midrule",
-    ]
-    for i, r in enumerate(rows):
-        cells = []
-        for c in cols:
-            parts = [rf"\textbf{{{v}}}" if b else v for v, b in _cell_parts(r, c)]
-            text = " / ".join(parts)
-            if rk[c].get(i) == 1 and len(rk[c]) > 1:
-                text = rf"\underline{{{text}}}"
-            n = len(rk[c])
-            if (rank := rk[c].get(i)) is not None and n > 1:
-                text = rf"\cellcolor{{green!{int(40 * (1 - (rank - 1) / (n - 1)))}}}" + text
-            cells.append(text)
-        out.append(" & ".join([esc(r.label), esc(r.source)] + cells) + r" \\")
-    out += [r"\bottomrule", r"\end{tabular}}", r"\end{table}"]
+        st = disp.style.hide(axis="index").apply(lambda _, css=css: css, axis=None)
+        st = st.format_index(escape="latex", axis=1)
+        body = st.to_latex(
+            hrules=True,
+            multicol_align="c",
+            convert_css=True,
+            column_format="ll" + "c" * len(sec.columns),
+        )
+        out += [
+            r"\begin{table}[t]",
+            r"\centering",
+            r"\caption{" + latex_escape(f"{caption}: {sec.title}") + "}",
+            r"\resizebox{\linewidth}{!}{%",
+            body.rstrip() + "}",
+            r"\end{table}",
+            "",
+        ]
     return "\n".join(out)
 
 
 _JS = """
-function sortTable(th){const t=th.closest('table'),i=[...th.parentNode.children].indexOf(th),
-b=t.tBodies[0],asc=th.dataset.asc!=='1';th.dataset.asc=asc?'1':'0';
-const key=r=>{const c=r.children[i];const v=c.dataset.v;return v===undefined?c.textContent:parseFloat(v)};
-[...b.rows].sort((x,y)=>{const a=key(x),c=key(y);if(typeof a==='number'&&typeof c==='number')
-{if(isNaN(a))return 1;if(isNaN(c))return -1;return asc?a-c:c-a}return asc?String(a).localeCompare(c)
-:String(c).localeCompare(a)}).forEach(r=>b.appendChild(r))}
+function cellKey(c){const s=c.querySelector('[data-v]');if(s)return parseFloat(s.dataset.v);
+return c.textContent.trim()}
+function sortBy(th){const tb=th.closest('table'),i=[...th.parentNode.children].indexOf(th),
+b=tb.tBodies[0],hib=(tb.dataset.hib||'').split(',')[i]==='1',first=th.dataset.dir===undefined;
+const desc=first?hib:th.dataset.dir!=='desc';th.dataset.dir=desc?'desc':'asc';
+[...b.rows].sort((x,y)=>{const a=cellKey(x.children[i]),c=cellKey(y.children[i]);
+if(typeof a==='number'&&typeof c==='number'){if(isNaN(a))return 1;if(isNaN(c))return -1;
+return desc?c-a:a-c}return desc?String(c).localeCompare(a):String(a).localeCompare(c)})
+.forEach(r=>b.appendChild(r))}
+function openDrill(id){const d=document.getElementById(id);if(!d)return false;d.open=true;
+d.scrollIntoView();return false}
+window.addEventListener('DOMContentLoaded',()=>{document.querySelectorAll('table.lb').forEach(t=>{
+const rows=t.tHead.rows;[...rows[rows.length-1].children].forEach(th=>{th.classList.add('sortable');
+th.addEventListener('click',()=>sortBy(th))})})});
+"""
+
+_CSS = """
+body{font-family:sans-serif;margin:1.5em}
+table{border-collapse:separate;border-spacing:0;font-size:13px}
+td,th{border:1px solid #ccc;padding:3px 6px;text-align:center;background-clip:padding-box}
+th{background:#eee}th.sortable{cursor:pointer}
+.wrap{max-height:80vh;overflow:auto;margin-bottom:1.5em}
+table.lb thead th{position:sticky;top:0;z-index:2}
+table.lb thead tr:nth-child(2) th{top:1.6em}table.lb thead tr:nth-child(3) th{top:3.2em}
+table.lb td:first-child,table.lb th:first-child{position:sticky;left:0;z-index:1;background:#fff;
+text-align:left}
+table.lb thead th:first-child{z-index:3;background:#eee}
+a.drill{font-size:11px;margin-left:.4em}
 """
 
 
-def html_page(rows: list[Row], title: str = "UniBench leaderboard") -> str:
-    cols = columns(rows)
-    rk = {c: ranks(rows, c) for c in cols}
+def html_page(
+    df: pd.DataFrame,
+    records: list[ResultRecord] | None = None,
+    title: str = "UniBench leaderboard",
+) -> str:
     e = html.escape
-    th = "".join(
-        f'<th onclick="sortTable(this)">{e(h)}</th>'
-        for h in ["model", "source"] + [c.label for c in cols]
-    )
-    body = []
-    for i, r in enumerate(rows):
-        tds = [f"<td>{e(r.label)}</td>", f"<td>{e(r.source)}</td>"]
-        for c in cols:
-            parts = [f"<b>{v}</b>" if b else v for v, b in _cell_parts(r, c)]
-            text = " / ".join(parts)
-            if rk[c].get(i) == 1 and len(rk[c]) > 1:
-                text = f"<u>{text}</u>"
-            best = r.best(c)
-            sv = f"{best[1]:.6g}" if best else "NaN"
-            n = len(rk[c])
-            style = ""
-            if (rank := rk[c].get(i)) is not None and n > 1:
-                g = 1 - (rank - 1) / (n - 1)
-                style = f' style="background:rgba(60,170,90,{0.08 + 0.42 * g:.2f})"'
-            tds.append(f'<td data-v="{sv}"{style}>{text}</td>')
-        cls = ' class="published"' if r.published else ""
-        body.append(f"<tr{cls}>{''.join(tds)}</tr>")
-    drill = []
-    for r in rows:
-        for rec in r.records:
-            if not rec.per_sequence:
-                continue
-            keys = [k for k in rec.per_sequence[0] if k not in ("frames",)]
-            head = "".join(f"<th>{e(k)}</th>" for k in keys)
-            trs = "".join(
-                "<tr>"
-                + "".join(
-                    f"<td>{e(_num(100 * v) if isinstance(v, float) else str(v))}</td>"
-                    for v in (row.get(k, "") for k in keys)
+    by_id = {r.run_id: r for r in records or []}
+    drill_ids: dict[str, str] = {}
+    for n, rid in enumerate(sorted(by_id)):
+        drill_ids[rid] = f"drill-{n}"
+
+    def links(r: SectionRow) -> str:
+        out = []
+        for rid, tap in r.run_ids:
+            rec = by_id.get(rid)
+            if rec is not None and rec.per_sequence:
+                out.append(
+                    f'<a class="drill" href="#{drill_ids[rid]}" '
+                    f"onclick=\"return openDrill('{drill_ids[rid]}')\">▸ {e(tap)} sequences</a>"
                 )
-                + "</tr>"
-                for row in rec.per_sequence
-            )
-            drill.append(
-                f"<details><summary>{e(rec.model)} [{e(rec.tap)}] · {e(rec.head)} · "
-                f"{e(rec.benchmark)}/{e(rec.split)} · run {e(rec.run_id)}</summary>"
-                f"<table><thead><tr>{head}</tr></thead><tbody>{trs}</tbody></table>"
-                f"</details>"
-            )
+        return "".join(out)
+
+    blocks = []
+    for n_sec, sec in enumerate(sections(df)):
+        disp, css = _frame(sec, lambda v: f"<b>{v}</b>", lambda t: f"<u>{t}</u>", e, links)
+        keys = []
+        for i, r in enumerate(sec.rows):
+            for j, c in enumerate(sec.columns):
+                best = r.cells[c].best() if c in r.cells else None
+                v = f"{best[1]:.6g}" if best else "NaN"
+                cell = disp.iat[i, 2 + j]
+                disp.iat[i, 2 + j] = f'<span data-v="{v}">{cell}</span>' if cell else ""
+            keys.append(r)
+        hib = ["0", "0"] + [
+            "1" if next((r.cells[c].higher_is_better for r in sec.rows if c in r.cells), True)
+            else "0"
+            for c in sec.columns
+        ]  # fmt: skip
+        st = (
+            disp.style.hide(axis="index")
+            .apply(lambda _, css=css: css, axis=None)
+            .set_table_attributes(f'class="lb" data-hib="{",".join(hib)}"')
+            .set_uuid(f"lb{n_sec}")  # deterministic ids: the page is reproducible
+        )
+        cls = "synthetic" if sec.synthetic else "real"
+        blocks.append(
+            f'<h2 class="{cls}">{e(sec.title)}</h2>\n<div class="wrap">'
+            f"{st.to_html(escape=False)}</div>"
+        )
+    drill = []
+    for rid in sorted(by_id):
+        rec = by_id[rid]
+        if not rec.per_sequence:
+            continue
+        ps = per_sequence_frame(rec)
+        keys = list(ps.columns)
+        head = "".join(f"<th>{e(str(k))}</th>" for k in keys)
+        trs = "".join(
+            "<tr>" + "".join(f"<td>{e(fmt(str(k), row[k]))}</td>" for k in keys) + "</tr>"
+            for _, row in ps.iterrows()
+        )
+        drill.append(
+            f'<details id="{drill_ids[rid]}"><summary>{e(rec.model)} [{e(rec.tap)}] · '
+            f"{e(rec.head)} · {e(rec.benchmark)}/{e(rec.split)} · run {e(rid)}</summary>"
+            f"<table><thead><tr>{head}</tr></thead><tbody>{trs}</tbody></table></details>"
+        )
     return f"""<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>{e(title)}</title>
-<style>body{{font-family:sans-serif;margin:1.5em}}table{{border-collapse:collapse;font-size:13px}}
-td,th{{border:1px solid #ccc;padding:3px 6px;text-align:center}}th{{cursor:pointer;background:#eee}}
-tr.published td:first-child{{font-style:italic;color:#555}}</style>
+<style>{_CSS}</style>
 <script>{_JS}</script></head><body>
 <h1>{e(title)}</h1>
-<p>Cells: layer3 / layer4; bold = the better layer; underlined = the column's best; shading = rank in
-the column (darker = better). Rows in italics are published figures (UniTrack paper), not measured here.
-Click a header to sort.</p>
-<table><thead><tr>{th}</tr></thead><tbody>{"".join(body)}</tbody></table>
+<p>{e(LEGEND)}; shading: rank in the column (greener = better). Click a header to sort (best first
+on the first click); "▸ sequences" opens that run's per-sequence results.</p>
+{"".join(blocks) or "<p>(no results)</p>"}
 <h2>Per-sequence results</h2>{"".join(drill) or "<p>(none)</p>"}
 </body></html>
 """

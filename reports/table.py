@@ -89,61 +89,59 @@ def linear_probe() -> dict[str, float]:
     return {r["model"]: float(r["imagenet_linear_top1"]) for r in _csv("imagenet_linear_probe.csv")}
 
 
-def published_rows(tables: tuple[str, ...] = ("1", "2")) -> list[Row]:
-    probe = linear_probe()
-    rows: dict[tuple[str, str], Row] = {}
-    for r in _csv("unitrack_tables_1_2.csv"):
-        if r["table"] not in tables:
-            continue
-        key = (r["backbone"], r["model"])
+def rows_from_frame(df, leaderboard_only: bool = True) -> list[Row]:
+    """Rows (one per model and coverage) as a pivot of the tidy table: per (task, head variant,
+    benchmark, metric) column, the value of each tap."""
+    rows: dict[tuple, Row] = {}
+    if df is None or not len(df):
+        return []
+    for rec in df.itertuples():
+        if leaderboard_only and rec.metric not in MEASURED_METRICS.get(rec.task, (rec.metric,)):
+            if not rec.published:
+                continue
+        subset = None if rec.subset is None or rec.subset != rec.subset else rec.subset
         row = rows.setdefault(
-            key,
+            (rec.model, subset, bool(rec.published)),
             Row(
-                model=f"{r['backbone']} {r['model']}",
-                published=True,
-                source=f"{SOURCE}, Table {r['table']}",
-                backbone=r["backbone"],
-                top1=probe.get(r["model"]) if r["backbone"] == "resnet50" else None,
+                model=rec.model,
+                published=bool(rec.published),
+                source=rec.source,
+                backbone=rec.backbone or "",
+                top1=None if rec.top1 is None or rec.top1 != rec.top1 else float(rec.top1),
+                subset=subset,
             ),
         )
-        for name, col in PAPER_COLUMNS.items():
-            if r.get(name):
-                row.cells.setdefault(col, {})[r["layer"]] = float(r[name])
+        col = Column(rec.task, rec.head_variant, rec.benchmark, rec.metric)
+        row.cells.setdefault(col, {})[rec.tap] = float(rec.value)
     return list(rows.values())
+
+
+def published_rows(tables: tuple[str, ...] = ("1", "2")) -> list[Row]:
+    """The paper's rows (a pivot of the tidy table's published part)."""
+    from unibench.reports.frame import published_frame
+
+    return rows_from_frame(published_frame(tables))
 
 
 # ------------------------------------------------------------------------------- measured rows
 def measured_rows(records: list[ResultRecord]) -> list[Row]:
-    """One row per (model, checkpoint); the newest record per column and tap wins."""
-    from unibench.appearance_models import MODELS
+    """One row per (model, checkpoint, coverage): a pivot of the tidy table's measured part (the
+    newest record per column and tap wins)."""
+    from unibench.reports.frame import measured_frame
 
-    rows: dict[tuple[str, str | None], Row] = {}
-    for rec in sorted(records, key=lambda r: r.created):
-        name = rec.model + (f" [{rec.checkpoint}]" if rec.checkpoint else "")
-        card = MODELS.get(rec.model) if rec.model in MODELS else None
-        # a run on part of a split is its own row, marked with its coverage
-        subset = (
-            f"{len(rec.sequences)}/{rec.split_size} seq" if rec.whole_split is False else None
-        )
-        row = rows.setdefault(
-            (name, subset),
-            Row(
-                model=name,
-                published=False,
-                source="measured" if subset is None else f"measured on {subset}",
-                backbone=card.arch if card else "",
-                top1=card.imagenet_linear_top1 if card else None,
-                subset=subset,
-            ),
-        )
-        row.records.append(rec)
-        for metric in MEASURED_METRICS.get(rec.task, tuple(rec.metrics)):
-            if metric in rec.metrics:
-                v = float(rec.metrics[metric])
-                v = 100 * v if metric in PERCENT and v <= 1.0 + 1e-9 else v
-                head = rec.head + ("+box-init" if rec.head_params.get("init_from_box") else "")
-                row.cells.setdefault(Column(rec.task, head, rec.benchmark, metric), {})[rec.tap] = v
-    return list(rows.values())
+    recs = sorted(records, key=lambda r: r.created)
+    rows = rows_from_frame(measured_frame(recs))
+    by_name: dict[str, list[ResultRecord]] = {}
+    for r in recs:
+        by_name.setdefault(r.model + (f" [{r.checkpoint}]" if r.checkpoint else ""), []).append(r)
+    for row in rows:
+        row.records = [
+            r
+            for r in by_name.get(row.model, [])
+            if (f"{len(r.sequences)}/{r.split_size} seq" if r.whole_split is False else None)
+            == row.subset
+        ]
+    return rows
 
 
 def columns(rows: list[Row]) -> list[Column]:
@@ -170,9 +168,7 @@ def ranks(rows: list[Row], col: Column) -> dict[int, int]:
     """Competition ranks (1 = best; ties share the best rank) of the rows that have the column;
     rows measured on a subset of the split are never ranked."""
     vals = [
-        (i, b[1])
-        for i, r in enumerate(rows)
-        if r.subset is None and (b := r.best(col)) is not None
+        (i, b[1]) for i, r in enumerate(rows) if r.subset is None and (b := r.best(col)) is not None
     ]
     sign = -1 if col.higher_better else 1
     out = {}

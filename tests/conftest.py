@@ -29,6 +29,7 @@ def _isolated_cache(tmp_path_factory):
         "HF_HUB_CACHE": str(root / "huggingface" / "hub"),
         "TORCH_HOME": str(root / "torch"),
         "UNIBENCH_OFFLINE": "1",
+        "UNIBENCH_OUTPUT": str(root / "store"),
     }
     old = {k: os.environ.get(k) for k in env}
     os.environ.update(env)

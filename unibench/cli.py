@@ -72,7 +72,10 @@ def _add_run(sub) -> None:
         help="load a checkpoint whose tensors hold NaN or infinite values (refused by default)",
     )
     p.add_argument("--device", choices=["cpu", "cuda"], help="device (default cpu)")
-    p.add_argument("--output", help="output folder (default $UNIBENCH_OUTPUT or ./unibench_output)")
+    p.add_argument(
+        "--output",
+        help="the result store and run folders (default $UNIBENCH_OUTPUT, else $XDG_DATA_HOME/unibench)",
+    )
     p.add_argument("--config", type=Path, help="YAML config file (safe-loaded)")
     p.add_argument(
         "--force", action="store_true", help="recompute sequences whose predictions exist"
@@ -339,28 +342,65 @@ def _cmd_eval(a) -> int:
 
 
 def _cmd_report(a) -> int:
+    import sys
+
     from unibench import reports
     from unibench.io import atomic_write_text
+    from unibench.reports import exports
+    from unibench.reports.frame import tidy
     from unibench.store import ResultStore, default_output_dir
 
-    store = ResultStore(a.output or default_output_dir())
-    records = list(store.latest().values())
+    if a.output:
+        print(
+            "unibench report: --output is deprecated here (it named the result store); use "
+            "--store DIR for the store and --out DIR for the report folder",
+            file=sys.stderr,
+        )
+    _load_cards(a.model_card)
+    store_dir = Path(a.store or a.output or default_output_dir()).expanduser().resolve()
+    store = ResultStore(store_dir)
+    records = list(store.latest().values()) if store.path.is_file() else []
+    if not records:
+        why = "does not exist" if not store.path.is_file() else "holds no valid record"
+        print(
+            f"unibench report: the result store {store.path} {why}; reporting the published "
+            "rows only (run 'unibench run … --output DIR' and pass --store DIR)",
+            file=sys.stderr,
+        )
+    out = Path(a.out).expanduser().resolve() if a.out else store_dir / "report"
+    written: list[Path] = []
+
+    def write(name: str, text: str) -> None:
+        atomic_write_text(out / name, text)
+        written.append(out / name)
+
     measured = reports.measured_rows(records)
     published = reports.published_rows(("1", "2")) if not a.no_published else []
-    out = Path(a.out) if a.out else None
     if a.what == "correlation":
         rows = published if a.source == "reference" else measured
         if a.source == "reference":
             rows = [r for r in rows if r.backbone == "resnet50"]
+        else:
+            missing = sorted({r.model for r in rows if r.top1 is None})
+            if missing:
+                print(f"(no linear-probe top-1, left out: {', '.join(missing)})")
         corrs = reports.correlations(rows)
-        print("| column | models | Pearson r | Spearman ρ |\n|---|---|---|---|")
+        print(
+            "| column | n | Pearson r [95% CI] | p | Spearman ρ [95% CI] | p |\n"
+            "|---|---|---|---|---|---|"
+        )
         for c in corrs:
-            print(f"| {c.column.label} | {len(c.models)} | {c.pearson:.3f} | {c.spearman:.3f} |")
+            print(
+                f"| {c.column.label}{' (flipped)' if c.flipped else ''} | {len(c.models)} | "
+                f"{c.pearson:.3f} [{c.pearson_ci[0]:.2f}, {c.pearson_ci[1]:.2f}] | "
+                f"{c.pearson_p:.2g} | {c.spearman:.3f} [{c.spearman_ci[0]:.2f}, "
+                f"{c.spearman_ci[1]:.2f}] | {c.spearman_p:.2g} |"
+            )
         if not corrs:
             print("(no column has 3 or more models with a linear-probe accuracy)")
-        if out and corrs:
-            paths = reports.correlation_figure(corrs, out / f"correlation_{a.source}")
-            print("\nfigure: " + ", ".join(map(str, paths)))
+        else:
+            written += reports.correlation_figure(corrs, out / f"correlation_{a.source}")
+        _print_written(written)
         return 0
     if a.compare:
         try:
@@ -368,29 +408,70 @@ def _cmd_report(a) -> int:
         except KeyError as exc:
             raise UniBenchError(str(exc.args[0])) from exc
         print(text)
-        if out:
-            atomic_write_text(out / f"compare_{a.compare}.md", text + "\n")
+        write(f"compare_{safe_file(a.compare)}.md", text + "\n")
+        _print_written(written)
         return 0
     print(reports.results_table(records))
-    if measured:
+    df = tidy(records, published=not a.no_published)
+    if records:
         print()
-        print(reports.markdown(measured, "Measured (layer3 / layer4)"))
-    if out:
-        rows = measured + published
-        atomic_write_text(
-            out / "leaderboard.md", reports.markdown(rows, "UniBench leaderboard") + "\n"
-        )
-        atomic_write_text(out / "leaderboard.html", reports.html_page(rows))
-        atomic_write_text(out / "leaderboard.tex", reports.latex(rows) + "\n")
-        files = ["leaderboard.md", "leaderboard.html", "leaderboard.tex"]
-        for name, rr in (
-            ("radar_measured", measured),
-            ("radar_published_table1", [r for r in published if r.backbone == "resnet50"]),
-        ):
-            if len(rr) >= 2:
-                files += [p.name for p in reports.radar(rr, out / name, reduce=a.reduce)]
-        print(f"\nwrote {', '.join(files)} to {out}")
+        print(reports.markdown(tidy(records, published=False), "Measured"))
+    write("leaderboard.md", reports.markdown(df, "UniBench leaderboard") + "\n")
+    write("leaderboard.html", reports.html_page(df, records))
+    write("leaderboard.tex", reports.latex(df) + "\n")
+    exports.tidy_csv(df, out / "tidy.csv")
+    written.append(out / "tidy.csv")
+    written += exports.trackeval_folders(records, out / "trackeval")
+    for name, rr in (
+        ("radar_measured", measured),
+        ("radar_published_table1", [r for r in published if r.backbone == "resnet50"]),
+    ):
+        if len(rr) >= 2:
+            written += reports.radar(rr, out / name, reduce=a.reduce)
+    ref = reports.correlations([r for r in published if r.backbone == "resnet50"])
+    if ref:
+        written += reports.correlation_figure(ref, out / "correlation_reference")
+    mine = reports.correlations(measured)
+    if mine:
+        written += reports.correlation_figure(mine, out / "correlation_store")
+    written += _ope_figures(records, out)
+    _print_written(written)
     return 0
+
+
+def safe_file(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "._-+" else "_" for c in name)
+
+
+def _print_written(paths: list[Path]) -> None:
+    if paths:
+        print("\nwrote:\n" + "\n".join(f"  {p}" for p in paths))
+
+
+def _ope_figures(records, out: Path) -> list[Path]:
+    """SOT success/precision plots per benchmark split, from each run's stored curves."""
+    import json
+
+    from unibench import reports
+
+    groups: dict[tuple[str, str], dict] = {}
+    for r in records:
+        if r.task != "sot" or not r.predictions:
+            continue
+        f = Path(r.predictions).parent / "metrics.json"
+        try:
+            curves = json.loads(f.read_text()).get("curves")
+        except (OSError, ValueError):
+            curves = None
+        if curves and "success" in curves:
+            name = f"{r.model} [{r.tap}] {r.head}" + (f" ({r.checkpoint})" if r.checkpoint else "")
+            groups.setdefault((r.benchmark, r.split), {})[name] = curves
+    paths = []
+    for (bench, split), curves in sorted(groups.items()):
+        paths += reports.ope_figure(
+            curves, out / f"ope_{safe_file(bench)}_{safe_file(split)}", f"{bench} / {split}"
+        )
+    return paths
 
 
 def _cmd_synth(a) -> int:
@@ -458,8 +539,17 @@ def build_parser() -> argparse.ArgumentParser:
         "report", help="leaderboard, radar, correlation, comparison (from the store)"
     )
     p.add_argument("what", nargs="?", default="leaderboard", choices=["leaderboard", "correlation"])
-    p.add_argument("--output", help="the result store's folder (as given to run --output)")
-    p.add_argument("--out", help="write the report files (md/html/tex/png/svg) into this folder")
+    p.add_argument(
+        "--store",
+        help="the result store's folder (as given to run --output; default $UNIBENCH_OUTPUT or "
+        "$XDG_DATA_HOME/unibench)",
+    )
+    p.add_argument("--output", help=argparse.SUPPRESS)  # deprecated alias of --store
+    p.add_argument(
+        "--out",
+        help="the report folder (md/html/tex/csv, PNG/SVG/PDF figures); default <store>/report",
+    )
+    p.add_argument("--model-card", action="append", default=[], help="register a card file first")
     p.add_argument("--compare", help="one model against the others: deltas and ranks per column")
     p.add_argument(
         "--reduce",
@@ -489,7 +579,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("store", help="check the result store: list (and move aside) bad lines")
     p.add_argument("action", choices=["check"])
     p.add_argument(
-        "--output", help="the store folder (default $UNIBENCH_OUTPUT or ./unibench_output)"
+        "--output", help="the store folder (default $UNIBENCH_OUTPUT, else $XDG_DATA_HOME/unibench)"
     )
     p.add_argument("--fix", action="store_true", help="move bad lines to results.rejected.jsonl")
     p = sub.add_parser("bench", help="performance benchmarks (numbers, not tests)")

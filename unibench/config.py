@@ -226,9 +226,23 @@ class BenchmarkConfig:
     options: dict[str, Any] = field(default_factory=dict)
 
 
+def default_output_dir() -> Path:
+    """The default result store: ``$UNIBENCH_OUTPUT``, else ``$XDG_DATA_HOME/unibench`` (default
+    ``~/.local/share/unibench``): one place whatever the current folder, shared by ``run`` and
+    ``report``."""
+    import os
+
+    if os.environ.get("UNIBENCH_OUTPUT"):
+        return Path(os.environ["UNIBENCH_OUTPUT"]).expanduser()
+    data = os.environ.get("XDG_DATA_HOME") or os.path.join(
+        os.path.expanduser("~"), ".local", "share"
+    )
+    return Path(data) / "unibench"
+
+
 @dataclass
 class OutputConfig:
-    dir: str = "unibench_output"
+    dir: str = field(default_factory=lambda: str(default_output_dir()))
     force: bool = False
     feature_cache: bool = False  # cache frame features on disk (float16) for reuse across heads
     workers: int = 0  # worker processes over sequences (0 = in this process)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import logging
-import os
 import platform
 import subprocess
 import sys
@@ -161,4 +160,7 @@ class ResultStore:
 
 
 def default_output_dir() -> Path:
-    return Path(os.environ.get("UNIBENCH_OUTPUT", "unibench_output"))
+    """``$UNIBENCH_OUTPUT``, else ``$XDG_DATA_HOME/unibench`` (see unibench.config)."""
+    from unibench.config import default_output_dir as default
+
+    return default()

@@ -68,11 +68,42 @@ class FeatureMap:
 
 
 @dataclass(frozen=True)
+class FirstAppearance:
+    """Where an object enters: its first annotated frame and its mask there (``H×W`` bool)."""
+
+    frame: int
+    object_id: int
+    mask: np.ndarray
+
+
+@dataclass(frozen=True)
 class MaskInit:
-    """First-frame state of a VOS sequence: an ``H×W`` integer label map (0 = background)."""
+    """The given state of a VOS sequence: frame 0's ``H×W`` label map (0 = background) and, for
+    objects that enter later (YouTube-VOS), their first appearances. ``object_ids`` lists every
+    object, those of frame 0 and the late ones."""
 
     mask: np.ndarray
     object_ids: tuple[int, ...]
+    later: tuple[FirstAppearance, ...] = ()
+
+    def __post_init__(self) -> None:
+        for a in self.later:
+            if a.object_id not in self.object_ids:
+                raise ValueError(f"late object {a.object_id} is not among {self.object_ids}")
+            if a.frame < 1:
+                raise ValueError(f"object {a.object_id}: a late appearance is at frame >= 1")
+
+    @property
+    def first_appearances(self) -> tuple[FirstAppearance, ...]:
+        """Every object's first appearance: frame 0's objects, then the late ones by frame."""
+        late = {a.object_id for a in self.later}
+        first = tuple(
+            FirstAppearance(0, oid, self.mask == oid) for oid in self.object_ids if oid not in late
+        )
+        return first + tuple(sorted(self.later, key=lambda a: (a.frame, a.object_id)))
+
+    def first_frame(self, object_id: int) -> int:
+        return next((a.frame for a in self.later if a.object_id == object_id), 0)
 
 
 @dataclass(frozen=True)
@@ -151,14 +182,19 @@ class MetricTable:
     rows: list[dict[str, Any]]
     summary: dict[str, float]
     protocol: str = ""
+    # curves a report may draw (SOT: the OPE success and precision curves with their thresholds)
+    curves: dict[str, list[float]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "columns": self.columns,
             "rows": self.rows,
             "summary": self.summary,
             "protocol": self.protocol,
         }
+        if self.curves:
+            out["curves"] = self.curves
+        return out
 
 
 def _json_number(v: Any) -> Any:

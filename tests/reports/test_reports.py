@@ -102,11 +102,14 @@ def _records():
 
 @pytest.mark.parametrize("kind", ["md", "html", "tex"])
 def test_golden_leaderboard(kind):
-    rows = reports.measured_rows(_records())
+    from unibench.reports.frame import tidy
+
+    recs = _records()
+    df = tidy(recs, published=False)
     text = {
-        "md": lambda: reports.markdown(rows, "t"),
-        "html": lambda: reports.html_page(rows),
-        "tex": lambda: reports.latex(rows),
+        "md": lambda: reports.markdown(df, "t"),
+        "html": lambda: reports.html_page(df, recs),
+        "tex": lambda: reports.latex(df),
     }[kind]()
     golden = GOLDEN / f"leaderboard.{kind}"
     if os.environ.get("UNIBENCH_UPDATE_GOLDEN") == "1":
@@ -115,12 +118,16 @@ def test_golden_leaderboard(kind):
 
 
 def test_leaderboard_marks_best_layer_and_column_best():
-    rows = reports.measured_rows(_records())
-    md = reports.markdown(rows)
-    r18 = next(line for line in md.splitlines() if line.startswith("| resnet18 |"))
+    from unibench.reports.frame import tidy
+
+    recs = _records()
+    df = tidy(recs, published=False)
+    md = reports.markdown(df)
+    r18 = next(line for line in md.splitlines() if line.startswith("| resnet18 "))
     assert "60.0 / **65.0**" in r18  # J&F: layer4 better
     assert "<u>90.0</u>" in md  # pixels holds the column best
-    assert "<details>" in reports.html_page(rows) and "sortTable" in reports.html_page(rows)
+    page = reports.html_page(df, recs)
+    assert "<details id=" in page and "sortBy" in page and "openDrill" in page
 
 
 def test_radar_files_and_no_global_state(tmp_path):
@@ -129,7 +136,7 @@ def test_radar_files_and_no_global_state(tmp_path):
     before = dict(matplotlib.rcParams)
     rows = [r for r in reports.published_rows(("1",)) if r.backbone == "resnet50"]
     paths = reports.radar(rows, tmp_path / "radar")
-    assert [p.suffix for p in paths] == [".png", ".svg"]
+    assert [p.suffix for p in paths] == [".png", ".svg", ".pdf"]
     assert all(p.stat().st_size > 10_000 for p in paths)
     assert dict(matplotlib.rcParams) == before
 
@@ -154,5 +161,165 @@ def test_notebook_executes(tmp_path, monkeypatch):
     out = "".join(
         o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
     )
-    assert "Pearson" in out and "VOS" in out
+    assert "Pearson" in out and "VOS" in out and "left out (no linear-probe top-1)" in out
     assert (tmp_path / "correlation.png").is_file()
+
+
+# --------------------------------------------------------------------- the tidy table and views
+def _mot_record(model="resnet50", tap="layer3", ids=1.0, fn=33.0, bench="synthetic-mot", rid="m1"):
+    return ResultRecord(
+        run_id=rid,
+        task="mot",
+        model=model,
+        tap=tap,
+        head="association",
+        head_params={},
+        benchmark=bench,
+        split="train",
+        metrics={"IDF1": 0.8, "HOTA": 0.7, "MOTA": 0.75, "IDs": ids, "FP": 3.0, "FN": fn},
+        per_sequence=[
+            {"sequence": "S-01", "HOTA": 0.7, "IDF1": 0.8, "IDs": ids, "FN": fn, "FP": 3.0}
+        ],
+        timing={},
+        git_sha="x",
+        environment={},
+        created="2026-01-01T00:00:00",
+    )
+
+
+def test_tidy_frame_units_counts_and_model_keys():
+    from unibench.reports.frame import fmt, tidy
+
+    df = tidy([_mot_record(), _mot_record("resnet18.tv_in1k", rid="m2")])
+    m = df[~df.published]
+    ids = m[(m.metric == "IDs") & (m.model == "resnet50")].iloc[0]
+    assert ids.value == 1 and ids.unit == "count" and not ids.higher_is_better
+    assert ids.official == "IDSW" and fmt("IDs", ids.value) == "1"
+    hota = m[(m.metric == "HOTA") & (m.model == "resnet50")].iloc[0]
+    assert hota.value == pytest.approx(70.0) and hota.unit == "percent"
+    # canonical keys align measured models with the paper's rows
+    assert set(m.model_key) == {"resnet50 Random Init.", "resnet18 ImageNet-sup."}
+    p = df[df.published]
+    assert {"resnet50 Random Init.", "resnet18 ImageNet-sup."} <= set(p.model_key)
+    assert p[p.metric == "IDs"].value.map(type).eq(int).all()  # published counts are integers
+    assert set(df.columns) >= {"model", "tap", "head_variant", "benchmark", "split", "metric"}
+
+
+def test_sections_split_synthetic_from_real_and_pair_measured_with_published():
+    from unibench.reports.frame import tidy
+    from unibench.reports.render import sections
+
+    recs = [_mot_record(), _mot_record(bench="mot16", rid="m3")]
+    secs = sections(tidy(recs))
+    titles = [s.title for s in secs]
+    real = next(s for s in secs if s.benchmark == "mot16")
+    synth = next(s for s in secs if s.benchmark == "synthetic-mot")
+    assert "not comparable with real benchmarks" in synth.title and not real.synthetic
+    assert titles.index(real.title) < titles.index(synth.title)  # real benchmarks first
+    keys = [(r.key, r.published) for r in real.rows]
+    i = keys.index(("resnet50 Random Init.", False))
+    assert keys[i + 1] == ("resnet50 Random Init.", True)  # side by side with the paper's row
+    assert {r.source for r in real.rows} >= {"measured", "UniTrack (NeurIPS 2021), Table 1"}
+    assert all(not r.published for r in synth.rows)  # the paper has no synthetic rows
+
+
+def test_html_drill_down_prints_counts_as_integers():
+    from unibench.reports.frame import tidy
+
+    recs = [_mot_record(fn=33.0, ids=1.0)]
+    page = reports.html_page(tidy(recs, published=False), recs)
+    drill = page.split('<details id="drill-0">')[1].split("</details>")[0]
+    assert "<td>33</td>" in drill and "<td>1</td>" in drill and "<td>70.0</td>" in drill
+    assert "3300" not in drill and "100.0" not in drill
+    head = page.split("<thead>")[1].split("</thead>")[0]
+    assert "MOT" in head and "synthetic-mot" in head and "IDs (association)" in head
+
+
+def test_metric_table_counts_are_integers():
+    from unibench.reports.markdown import metric_table
+
+    from unibench.types import MetricTable
+
+    t = MetricTable(["sequence", "HOTA", "IDs"], [{"sequence": "a", "HOTA": 0.5, "IDs": 3.0}],
+                    {"HOTA": 0.5, "IDs": 3.0})  # fmt: skip
+    text = metric_table(t)
+    assert "| 3 " in text and "3.000" not in text and "50.0" in text
+
+
+def test_radar_draws_a_missing_task_as_a_gap_and_caps_models():
+    c2 = Column("mot", "association", "mot16", "IDF1")
+    rows = [
+        Row("a", False, "t", cells={C1: {"layer3": 1.0}, c2: {"layer3": 3.0}}),
+        Row("b", False, "t", cells={C1: {"layer3": 2.0}}),  # never run on MOT
+        Row("c", False, "t", cells={C1: {"layer3": 3.0}, c2: {"layer3": 1.0}}),
+    ]
+    fig = reports.plots.radar_figure(rows, reference="")
+    lines = fig.axes[0].lines
+    ys = [list(line.get_ydata()) for line in lines]
+    assert any(math.isnan(v) for v in ys[1]) and not any(math.isnan(v) for v in ys[0])
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert any("gap = task not run" in t for t in labels)
+    many = [Row(f"m{i}", False, "t", cells={C1: {"layer3": float(i)}}) for i in range(12)]
+    fig = reports.plots.radar_figure(many, reference="m0")
+    assert len(fig.axes[0].lines) == 9  # the top 8 plus the reference
+    assert "top 9 of 12" in fig.axes[0].get_title()
+
+
+def test_correlation_p_values_intervals_and_flipped_counts():
+    from scipy import stats
+
+    xs = [60.0, 65.0, 70.0, 75.0, 78.0]
+    ids = [900.0, 800.0, 820.0, 600.0, 500.0]
+    rows = [
+        _row(f"m{i}", {"layer3": v}, IDS, top1=x)
+        for i, (x, v) in enumerate(zip(xs, ids, strict=True))
+    ]
+    (c,) = reports.correlations(rows)
+    assert c.flipped and c.ylabel.startswith("−IDs") and c.y == [-v for v in ids]
+    r, p = stats.pearsonr(xs, [-v for v in ids])
+    assert c.pearson == pytest.approx(r) and c.pearson_p == pytest.approx(p) and c.pearson > 0
+    assert c.pearson_ci[0] <= c.pearson <= c.pearson_ci[1]
+    assert c.spearman_p == pytest.approx(stats.spearmanr(xs, [-v for v in ids])[1])
+
+
+def test_figures_in_three_formats(tmp_path):
+    rows = [r for r in reports.published_rows(("1",)) if r.backbone == "resnet50"]
+    corrs = reports.correlations(rows)
+    paths = reports.correlation_figure(corrs, tmp_path / "corr")
+    assert [p.suffix for p in paths] == [".png", ".svg", ".pdf"] and all(
+        p.stat().st_size for p in paths
+    )
+    curves = {"a": {"iou_thresholds": [0, 0.5, 1], "success": [1, 0.6, 0],
+                    "pixel_thresholds": list(range(51)), "precision": [i / 50 for i in range(51)]}}  # fmt: skip
+    assert len(reports.plots.ope_figure(curves, tmp_path / "ope", "otb")) == 3
+
+
+def test_report_command_defaults_paths_flags_and_exports(tmp_path, capsys, monkeypatch):
+    from unibench.cli import main
+    from unibench.store import ResultStore
+
+    store = tmp_path / "store"
+    ResultStore(store).append(_mot_record())
+    monkeypatch.chdir(tmp_path)
+    assert main(["report", "--store", str(store)]) == 0
+    out = capsys.readouterr().out
+    report = store / "report"
+    for f in ("leaderboard.md", "leaderboard.html", "leaderboard.tex", "tidy.csv"):
+        assert (report / f).is_file() and str(report / f) in out  # absolute paths printed
+    te = report / "trackeval" / "synthetic-mot-train" / "resnet50_layer3_association_m1"
+    summary = (te / "summary.txt").read_text().splitlines()
+    assert (
+        "IDSW" in summary[0].split() and summary[1].split()[summary[0].split().index("IDSW")] == "1"
+    )
+    detailed = (te / "detailed.csv").read_text().splitlines()
+    assert detailed[0].startswith("sequence,") and detailed[-1].startswith("COMBINED,")
+    # the old flag still works, with a deprecation message
+    assert main(["report", "--output", str(store), "--out", str(tmp_path / "r2")]) == 0
+    assert "--output is deprecated" in capsys.readouterr().err
+    # an empty store says which path it read
+    assert (
+        main(["report", "--store", str(tmp_path / "nothing"), "--out", str(tmp_path / "r3")]) == 0
+    )
+    assert (
+        str(tmp_path / "nothing" / "results.jsonl") + " does not exist" in capsys.readouterr().err
+    )
