@@ -14,6 +14,7 @@ from unibench.benchmarks import (  # noqa: F401  (registrations)
     trackingnet,
     vot,
     youtubevis,
+    youtubevos,
 )
 from unibench.benchmarks.base import BENCHMARKS, Benchmark
 

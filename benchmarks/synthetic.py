@@ -694,6 +694,41 @@ def write_youtubevis(scenes: list[Scene], root: Path, split: str = "train") -> N
     )
 
 
+def write_youtubevos(scenes: list[Scene], root: Path, split: str = "train") -> None:
+    """YouTube-VOS layout: <split>/JPEGImages/<seq>/00000.jpg … (every 5th frame number),
+    Annotations/<seq>/*.png on every sampled frame (palette) and meta.json (objects, categories =
+    shapes, frames). In the first video the last object enters at frame 7: it is outside the
+    picture before (not drawn, not annotated), so its first annotated frame is 00035."""
+    from unibench.benchmarks.davis import write_palette_png
+
+    root = Path(root) / split
+    videos = {}
+    for v, sc in enumerate(scenes):
+        name = f"ytv{v:02d}"
+        if v == 0:  # a copy of the scene: the other writers keep theirs
+            from dataclasses import replace
+
+            centers = sc.objects[-1].centers.copy()
+            centers[:7] = -10_000.0  # far outside the frame: enters at frame 7
+            sc = replace(sc, objects=[*sc.objects[:-1], replace(sc.objects[-1], centers=centers)])
+        (root / "JPEGImages" / name).mkdir(parents=True, exist_ok=True)
+        (root / "Annotations" / name).mkdir(parents=True, exist_ok=True)
+        objects: dict[str, dict] = {}
+        for t in range(sc.length):
+            fr = render(sc, t)
+            stem = f"{5 * t:05d}"
+            Image.fromarray(fr.rgb).save(root / "JPEGImages" / name / f"{stem}.jpg", quality=95)
+            write_palette_png(
+                root / "Annotations" / name / f"{stem}.png", fr.labels.astype(np.uint8)
+            )
+            for o in sc.objects:
+                if (fr.labels == o.oid).any():
+                    objects.setdefault(str(o.oid), {"category": o.shape, "frames": []})
+                    objects[str(o.oid)]["frames"].append(stem)
+        videos[name] = {"objects": objects}
+    (root / "meta.json").write_text(json.dumps({"videos": videos}, indent=1))
+
+
 WRITERS = {
     "davis2017": write_davis2017,
     "otb": write_otb,
@@ -703,6 +738,7 @@ WRITERS = {
     "posetrack": write_posetrack,
     "jhmdb": write_jhmdb,
     "youtubevis": write_youtubevis,
+    "youtubevos": write_youtubevos,
 }
 
 
@@ -804,6 +840,21 @@ def _synthetic_youtubevis(data_root, split, sequences, detections=None, options=
     return vis
 
 
+def _synthetic_youtubevos(data_root, split, sequences, options=None):
+    from unibench.benchmarks.youtubevos import YouTubeVOS, ytvos_options
+
+    # the suite has no separate training split: ellipses and boxes count as seen, diamonds unseen
+    opts = {"seen_categories": "ellipse,box", **dict(options or {})}
+    return YouTubeVOS(
+        _root(data_root, "youtubevos"),
+        split or "train",
+        sequences,
+        name="synthetic-youtubevos",
+        options=ytvos_options(opts),
+    )
+
+
+BENCHMARKS.register("synthetic-youtubevos", _synthetic_youtubevos)
 _synthetic_youtubevis.head_defaults = {"vis": {"class_gate": True}}
 BENCHMARKS.register("synthetic-youtubevis", _synthetic_youtubevis)
 BENCHMARKS.register("synthetic-jhmdb", _synthetic_jhmdb)

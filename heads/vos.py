@@ -90,25 +90,38 @@ class PropagationParams(PropagationSpec):
     init_from_box: bool = False  # box-initialised VOS: each object's first-frame box as its mask
 
 
+Arrival = Callable[[int, torch.Tensor, tuple[int, int]], "torch.Tensor | None"]
+
+
 def propagate_sequence(
-    seq: VideoSequence, extractor, p, labels0: Callable[[tuple[int, int]], torch.Tensor]
+    seq: VideoSequence,
+    extractor,
+    p,
+    labels0: Callable[[tuple[int, int]], torch.Tensor],
+    arrive: Arrival | None = None,
 ) -> Iterator[tuple[int, torch.Tensor]]:
     """Label propagation over a sequence, shared by the mask and pose heads: yields ``(t, soft
     labels on the feature grid)`` for every frame after the first. The memory is frame 0 with
     ``labels0(grid)`` plus the short-term window (``n_recent`` entries, laid out by ``pad_memory``
-    / ``first_in_window``, see the module docstring); ``p`` is a :class:`PropagationSpec`."""
+    / ``first_in_window``, see the module docstring); ``p`` is a :class:`PropagationSpec`.
+
+    ``arrive(t, soft, grid)`` may return frame t's labels with objects that enter there written
+    in (YouTube-VOS); that frame then joins the long-term memory beside frame 0, after it (so only
+    frame 0 is the unrestricted entry of ``restrict_first=False``), and its labels go on into the
+    short-term window. Without arrivals the memory is exactly frame 0 plus the window."""
     feat0 = l2_normalize(extractor.features(seq, 0, p.input_height).data)
     grid = tuple(feat0.shape[-2:])
     lab0 = labels0(grid).to(feat0)
     recent = initial_window(feat0, lab0, p)
+    long_term: list[tuple[torch.Tensor, torch.Tensor]] = [(feat0, lab0)]
     for t in range(1, len(seq.clip)):
         q = l2_normalize(extractor.features(seq, t, p.input_height).data)
         if tuple(q.shape[-2:]) != grid:
             raise ValueError(f"{seq.name}: frame {t} feature grid {tuple(q.shape[-2:])} != {grid}")
         soft = propagate(
             q,
-            torch.stack([feat0] + [f for f, _ in recent]),
-            torch.stack([lab0] + [lb for _, lb in recent]),
+            torch.stack([f for f, _ in long_term] + [f for f, _ in recent]),
+            torch.stack([lb for _, lb in long_term] + [lb for _, lb in recent]),
             p.topk,
             p.temperature,
             p.radius,
@@ -117,6 +130,9 @@ def propagate_sequence(
             impl=p.impl,
             budget_bytes=p.memory_budget_mb * 2**20,
         )
+        if arrive is not None and (merged := arrive(t, soft, grid)) is not None:
+            soft = merged.to(soft)
+            long_term.append((q, soft))
         if p.n_recent > 0:
             recent.append((q, soft))
         yield t, soft
@@ -193,17 +209,48 @@ class MaskPropagationHead:
 
     def track(self, seq: VideoSequence, extractor) -> Iterator[VOSFramePrediction]:
         p = self.p
-        ids = np.array((0, *seq.init.object_ids), dtype=np.uint8)
+        oids = seq.init.object_ids
+        ids = np.array((0, *oids), dtype=np.uint8)
         size = seq.clip.size
         init = seq.init.mask
         if p.init_from_box:
-            init = boxes_as_mask(init, seq.init.object_ids)
+            init = boxes_as_mask(init, oids)
         yield VOSFramePrediction(0, seq.init.mask.astype(np.uint8))
-        onehot = one_hot(init, seq.init.object_ids)
+        onehot = one_hot(init, oids)  # late objects: empty channels until they enter
+        later: dict[int, list] = {}
+        for a in getattr(seq.init, "later", ()):
+            later.setdefault(a.frame, []).append(a)
+        first = np.array([0] + [seq.init.first_frame(o) if later else 0 for o in oids])
+
+        def given(a) -> np.ndarray:  # an entering object's mask (its box with init_from_box)
+            m = np.asarray(a.mask, bool)
+            return boxes_as_mask(m.astype(np.uint8), (1,)) == 1 if p.init_from_box else m
+
+        def arrive(t: int, soft: torch.Tensor, grid) -> torch.Tensor | None:
+            if t not in later:
+                return None
+            out = soft.clone()
+            for a in later[t]:
+                g = self._labels_to_grid(torch.from_numpy(given(a)[None].astype(np.float32)), grid)
+                g = g[0].to(out)
+                out = out * (1 - g)  # the entering object takes the cells it covers
+                out[1 + oids.index(a.object_id)] += g
+            return out
+
         for t, soft in propagate_sequence(
-            seq, extractor, p, lambda grid: self._labels_to_grid(onehot, grid)
+            seq,
+            extractor,
+            p,
+            lambda grid: self._labels_to_grid(onehot, grid),
+            arrive if later else None,
         ):
-            yield VOSFramePrediction(t, self._decode(soft, size, ids))
+            if later:  # an object is never predicted before it enters
+                soft = soft.clone()
+                soft[torch.from_numpy(first > t)] = -1.0
+            labels = self._decode(soft, size, ids)
+            for a in later.get(t, ()):
+                labels[given(a) if p.init_from_box else np.asarray(a.mask, bool)] = a.object_id
+            yield VOSFramePrediction(t, labels)
 
 
 @dataclass

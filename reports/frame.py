@@ -55,6 +55,7 @@ _EXTRA = {
     "tracks": Metric("tracks", "count"),
     "invalid boxes": Metric("invalid boxes", "count"),
     "runs": Metric("runs", "count"),
+    "objects": Metric("objects", "count"),
     "sequences": Metric("sequences", "count"),
     "seconds_per_frame": Metric("seconds_per_frame", "seconds", False),
 }

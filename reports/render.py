@@ -144,8 +144,8 @@ def sections(df: pd.DataFrame, leaderboard_only: bool = True) -> list[Section]:
     for synthetic, task, benchmark in keys:
         g = groups.get_group((synthetic, task, benchmark))
         board = TASKS.get(task).leaderboard if task in TASKS else ()
-        if leaderboard_only and board:
-            g = g[g["metric"].isin(board)]
+        if leaderboard_only and board and g["metric"].isin(board).any():
+            g = g[g["metric"].isin(board)]  # else (e.g. YouTube-VOS' seen/unseen): all metrics
         if not len(g):
             continue
         metrics = [m for m in board if m in set(g["metric"])] or sorted(set(g["metric"]))

@@ -121,6 +121,11 @@ register(
             Metric("F-Mean", _P),
             Metric("F-Recall", _P),
             Metric("F-Decay", _P, False),
+            Metric("Overall", _P, official="Overall (YouTube-VOS server)"),
+            Metric("J-seen", _P),
+            Metric("F-seen", _P),
+            Metric("J-unseen", _P),
+            Metric("F-unseen", _P),
         ),
         ("J&F-Mean", "J-Mean", "F-Mean"),
     )
