@@ -2,7 +2,14 @@
 
 from unibench.reports.compare import compare
 from unibench.reports.markdown import metric_table, results_table
-from unibench.reports.plots import correlation_figure, correlations, radar, task_ranks
+from unibench.reports.plots import (
+    correlation_figure,
+    correlations,
+    ope_figure,
+    radar,
+    radar_figure,
+    task_ranks,
+)
 from unibench.reports.render import html_page, latex, markdown
 from unibench.reports.table import Column, Row, columns, measured_rows, published_rows, ranks
 
@@ -18,8 +25,10 @@ __all__ = [
     "markdown",
     "measured_rows",
     "metric_table",
+    "ope_figure",
     "published_rows",
     "radar",
+    "radar_figure",
     "ranks",
     "results_table",
     "task_ranks",

@@ -323,3 +323,23 @@ def test_report_command_defaults_paths_flags_and_exports(tmp_path, capsys, monke
     assert (
         str(tmp_path / "nothing" / "results.jsonl") + " does not exist" in capsys.readouterr().err
     )
+
+
+def test_report_draws_the_sot_success_and_precision_plots(tmp_path, capsys):
+    from unibench import runner
+    from unibench.cli import main
+
+    cfg = runner.resolve_config(
+        {
+            "task": "sot",
+            "model": {"name": "pixels"},
+            "benchmark": {"sequences": ["synth-00"]},
+            "output": {"dir": str(tmp_path / "store")},
+        }
+    )
+    rec = runner.run(cfg, progress=False).record
+    assert main(["report", "--store", str(tmp_path / "store"), "--no-published"]) == 0
+    out = capsys.readouterr().out
+    figs = sorted((tmp_path / "store" / "report").glob("ope_*"))
+    assert [f.suffix for f in figs] == [".pdf", ".png", ".svg"]
+    assert f"ope_{rec.benchmark}_{rec.split}.png" in out
