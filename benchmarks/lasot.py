@@ -96,3 +96,25 @@ def _lasot(data_root, split, sequences):
 
 
 BENCHMARKS.register("lasot", _lasot)
+
+
+class LaSOTExt(LaSOT):
+    """LaSOT-ext (Fan et al., IJCV 2021): 150 sequences of 15 new classes in LaSOT's layout, all of
+    them the test set (the release has no ``testing_set.txt``; one, where present, is read)."""
+
+    def __init__(self, root, split=None, sequences=None, name="lasot-ext"):
+        root = Path(root)
+        split = split or "test"
+        if split == "test" and not (root / "testing_set.txt").is_file():
+            split = "all"
+        super().__init__(root, split, sequences, name)
+        self.split = "test"
+
+
+def _lasot_ext(data_root, split, sequences):
+    if data_root is None:
+        raise DataError("lasot-ext needs --data-root DIR (the folder holding the class folders)")
+    return LaSOTExt(data_root, split, sequences)
+
+
+BENCHMARKS.register("lasot-ext", _lasot_ext)

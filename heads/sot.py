@@ -275,7 +275,12 @@ class XCorrHead:
                 shift = (np.array([c, r], float) - bg) * stride * window / (p.crop_sz - 1)
             pos = pos + shift
             sz = np.array(_clamp_size(window / pad, init, p, image_hw))
-            yield BoxFramePrediction(t, _box(pos, sz, p.plus_one_offsets), time.perf_counter() - t0)
+            yield BoxFramePrediction(
+                t,
+                _box(pos, sz, p.plus_one_offsets),
+                time.perf_counter() - t0,
+                float(peak[best]),  # confidence: the chosen scale's response peak
+            )
 
     def _kernel(self, extractor, img, center, z_sz, x_sz) -> torch.Tensor:
         """The correlation kernel: the exemplar's features (1×C×h×w)."""
@@ -344,7 +349,10 @@ class XCorrHead:
             sz = _clamp_size((sz[0] * scale, sz[1] * scale), init_sz, p, image_hw)
             z_sz, x_sz = sizes(sz)
             yield BoxFramePrediction(
-                t, _box(center, sz, p.plus_one_offsets), time.perf_counter() - t0
+                t,
+                _box(center, sz, p.plus_one_offsets),
+                time.perf_counter() - t0,
+                float(up[best].max()),  # confidence: the up-sampled response peak
             )
 
 
@@ -510,7 +518,10 @@ class DCFHead:
                 zf = (1 - p.lr) * zf + p.lr * xf
                 alphaf = (1 - p.lr) * alphaf + p.lr * self._train(xf, yf)
             yield BoxFramePrediction(
-                t, _box(center, sz, p.plus_one_offsets), time.perf_counter() - t0
+                t,
+                _box(center, sz, p.plus_one_offsets),
+                time.perf_counter() - t0,
+                float(best_resp.max()),  # confidence: the correlation filter's peak
             )
 
 

@@ -281,8 +281,11 @@ class BoxFromMaskHead:
         mask[y0 : max(y1, y0 + 1), x0 : max(x1, x0 + 1)] = 1
         vseq = VideoSequence(seq.name, seq.clip, MaskInit(mask, (1,)), seq.meta)
         prev = (x, y, w, h)
+        area0 = max(1, int(mask.sum()))
         t0 = time.perf_counter()
         for pred in MaskPropagationHead(self.p).track(vseq, extractor):
+            # confidence: the predicted mask's area relative to the first box (0 when it vanishes)
+            score = min(1.0, float((pred.labels == 1).sum()) / area0)
             if pred.index == 0:
                 box = prev
             else:
@@ -298,5 +301,5 @@ class BoxFromMaskHead:
                     )
                 )
             prev = box
-            yield BoxFramePrediction(pred.index, box, time.perf_counter() - t0)
+            yield BoxFramePrediction(pred.index, box, time.perf_counter() - t0, score)
             t0 = time.perf_counter()

@@ -103,8 +103,17 @@ register(
             Metric("AO", _P),
             Metric("SR0.5", _P),
             Metric("SR0.75", _P),
+            Metric("MaxGM", _P, official="MaxGM (OxUvA)"),
+            Metric("TPR", _P),
+            Metric("TNR", _P),
+            Metric("GM", _P),
+            Metric("PosthocMaxGM", _P),
+            Metric("TP", _C),
+            Metric("FN", _C, False),
+            Metric("FP", _C, False),
+            Metric("TN", _C),
         ),
-        ("AUC", "Precision", "NormPrecision", "AO", "SR0.5", "SR0.75"),
+        ("AUC", "Precision", "NormPrecision", "AO", "SR0.5", "SR0.75", "MaxGM", "TPR", "TNR"),
     )
 )
 register(

@@ -153,11 +153,14 @@ class VOSFramePrediction:
 
 @dataclass(frozen=True)
 class BoxFramePrediction:
-    """A SOT head's output for one frame: ``(x, y, w, h)``, 0-based, and the seconds it took."""
+    """A SOT head's output for one frame: ``(x, y, w, h)``, 0-based, the seconds it took and the
+    head's confidence (its response peak; long-term benchmarks threshold it into a present
+    flag)."""
 
     index: int
     box: tuple[float, float, float, float]
     seconds: float = 0.0
+    score: float = 1.0
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,83 @@
+"""TNL2K (Wang et al., CVPR 2021: tracking by natural language): ``<root>/<seq>/imgs/*.jpg|png``,
+``groundtruth.txt`` (``x, y, w, h`` per frame, comma-separated, 0-based pixels as released) and
+``language.txt`` (the sentence describing the target, carried in the sequence metadata as
+``language``; the heads here ignore it). The split is the folder given (the release ships the 700
+test videos as ``TNL2K_test_subset``): every sequence folder under ``--data-root``.
+
+Scoring: OPE as the TNL2K toolkit (the OTB/LaSOT protocol): success AUC over 21 IoU thresholds,
+precision@20 px and normalised precision; frames whose ground-truth box is empty (the target
+absent) are excluded, as in LaSOT.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from unibench.benchmarks.base import BENCHMARKS
+from unibench.benchmarks.boxes import read_boxes
+from unibench.benchmarks.sot_common import OPEBenchmark
+
+from unibench.errors import DataError
+from unibench.io import check_numbered, read_text
+from unibench.paths import safe_name
+from unibench.types import VideoSequence
+
+
+class TNL2K(OPEBenchmark):
+    protocol = (
+        "TNL2K OPE: AUC, precision@20, normalised precision; empty ground-truth frames excluded"
+    )
+
+    def __init__(self, root, split=None, sequences=None, name="tnl2k"):
+        self.root = Path(root)
+        self.split = split or "test"
+        self.name = name
+        if not self.root.is_dir():
+            raise DataError(f"TNL2K root {self.root} does not exist")
+        found = sorted(p.name for p in self.root.iterdir() if (p / "groundtruth.txt").is_file())
+        if not found:
+            raise DataError(f"{self.root}: no sequence folder with a groundtruth.txt")
+        names = list(sequences) if sequences else found
+        unknown = [n for n in names if n not in found]
+        if unknown:
+            raise DataError(f"{self.root}: no sequence {', '.join(unknown)}")
+        for n in names:
+            safe_name(n, "sequence", str(self.root), DataError)
+        self._names = names
+
+    def ground_truth(self, name: str) -> np.ndarray:
+        return read_boxes(self.root / name / "groundtruth.txt", ground_truth=True)
+
+    def valid_frames(self, name: str, gt: np.ndarray) -> np.ndarray:
+        return (gt[:, 2] > 0) & (gt[:, 3] > 0)
+
+    def language(self, name: str) -> str:
+        f = self.root / name / "language.txt"
+        if not f.is_file():
+            raise DataError(f"missing {f}: TNL2K describes every target in language.txt")
+        return read_text(f).strip()
+
+    def load_sequence(self, name: str) -> VideoSequence:
+        d = self.root / name / "imgs"
+        frames = sorted([*d.glob("*.jpg"), *d.glob("*.png")])
+        frames = check_numbered(frames) if frames else frames
+        if not frames:
+            raise DataError(f"{d}: no .jpg or .png frames")
+        gt = self.ground_truth(name)
+        if len(frames) != len(gt):
+            raise DataError(
+                f"{d.parent / 'groundtruth.txt'}: {len(gt)} boxes for {len(frames)} frames"
+            )
+        seq = self._box_sequence(name, frames, gt[0], f"{name}|{d.resolve()}")
+        seq.meta["language"] = self.language(name)
+        return seq
+
+
+def _tnl2k(data_root, split, sequences):
+    if data_root is None:
+        raise DataError("tnl2k needs --data-root DIR (the folder of the sequence folders)")
+    return TNL2K(data_root, split, sequences)
+
+
+BENCHMARKS.register("tnl2k", _tnl2k)
