@@ -30,10 +30,13 @@ memory comes from ``torch.cuda.max_memory_allocated``.
 from __future__ import annotations
 
 import json
+import logging
 import multiprocessing as mp
 import statistics
 import time
 from pathlib import Path
+
+logger = logging.getLogger(__name__)
 
 H, W = 60, 107  # DAVIS 480p at stride 8
 
@@ -281,6 +284,94 @@ def bench_association(models: list[str], tasks: list[str], similarities: list[st
     return rows
 
 
+def bench_scale(workers: int = 2, noop: int = 50) -> list[dict]:
+    """The embedded matrix (pixels and ResNet-18 × two VOS head variants × three synthetic-DAVIS
+    sequences = 12 CPU-bound units) under inline (one thread: the scaling baseline; and torch's
+    default threads), process(N) and ray(N): wall time, units per minute, speed-up and scaling
+    efficiency against the one-thread inline run measured in the same call; Ray's
+    per-unit scheduling overhead from ``noop`` tasks that do nothing (wall time / tasks on N
+    workers, minus nothing: the tasks are empty)."""
+    import tempfile
+
+    from unibench import runner
+    from unibench.executors import InlineExecutor, ProcessExecutor, RayExecutor
+
+    def cells(out):
+        return [
+            runner.resolve_config(
+                {
+                    "task": "vos",
+                    "model": {"name": m},
+                    "head": {"params": {"topk": k}},
+                    "output": {"dir": out},
+                }
+            )
+            for m in ("pixels", "resnet18")
+            for k in (10, 5)
+        ]
+
+    import torch
+
+    rows = []
+    threads = torch.get_num_threads()
+
+    class OneThread(InlineExecutor):  # the scaling baseline: one core, as each worker gets
+        name = "inline-1t"
+
+        def run(self, cells, units):
+            torch.set_num_threads(1)
+            try:
+                yield from super().run(cells, units)
+            finally:
+                torch.set_num_threads(threads)
+
+    executors = [
+        ("inline, 1 thread", OneThread()),
+        (f"inline, {threads} threads", InlineExecutor()),
+        (f"process({workers})", ProcessExecutor(workers)),
+    ]
+    try:
+        executors.append((f"ray({workers})", RayExecutor(num_cpus=workers)))
+    except Exception as exc:  # noqa: BLE001 — Ray missing: say so, measure the rest
+        logger.warning("ray not measured: %s", exc)
+    base = None
+    for name, ex in executors:
+        with tempfile.TemporaryDirectory() as d:
+            t0 = time.perf_counter()
+            outs = runner.run_matrix(cells(d), ex, progress=False)
+            wall = time.perf_counter() - t0
+        n = sum(len(o.computed) for o in outs if o is not None)
+        base = base or wall
+        rows.append(
+            {
+                "executor": name,
+                "units": n,
+                "wall_s": round(wall, 2),
+                "units_per_min": round(60 * n / wall, 1),
+                "speedup": round(base / wall, 2),
+                "efficiency": round(base / wall / (1 if name.startswith("inline") else workers), 2),
+            }
+        )
+        print(rows[-1])
+    if any(r["executor"].startswith("ray") for r in rows):
+        import ray
+
+        @ray.remote(num_cpus=1)
+        def nothing():
+            return None
+
+        ray.get([nothing.remote() for _ in range(workers)])  # workers up
+        t0 = time.perf_counter()
+        ray.get([nothing.remote() for _ in range(noop)])
+        per = (time.perf_counter() - t0) / noop * workers
+        rows.append(
+            {"executor": "ray no-op", "units": noop, "overhead_ms_per_unit": round(1e3 * per, 1)}
+        )
+        print(rows[-1])
+        ray.shutdown()
+    return rows
+
+
 def main(what: str, args: list[str]) -> int:
     opts = dict(a.split("=", 1) for a in args)
     device = opts.get("device", "cpu")
@@ -316,6 +407,8 @@ def main(what: str, args: list[str]) -> int:
             opts.get("heads", "xcorr,dcf,mask-box").split(","),
             repeats,
         )
+    if what == "scale":
+        rows = bench_scale(int(opts.get("workers", "2")), int(opts.get("noop", "50")))
     if what == "association":
         rows = bench_association(
             opts.get("models", "pixels,resnet18").split(","),

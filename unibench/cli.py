@@ -38,7 +38,25 @@ def _add_run(sub) -> None:
         action="store_true",
         help="cache frame features on disk (float16) for reuse across heads and reruns",
     )
-    p.add_argument("--workers", type=int, default=0, help="worker processes over sequences")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="worker processes over the units (cell × sequence): the process executor",
+    )
+    p.add_argument(
+        "--executor",
+        default="auto",
+        choices=["auto", "inline", "process", "ray"],
+        help="where units run (auto: process with --workers, else inline)",
+    )
+    p.add_argument("--ray-address", help="ray: join this cluster (default: a local instance)")
+    p.add_argument("--cpus-per-unit", type=float, default=1.0, help="ray: CPUs per unit")
+    p.add_argument("--gpus-per-unit", type=float, default=0.0, help="ray: GPUs per unit (0.25 …)")
+    p.add_argument(
+        "--shard",
+        help="I/N: run a deterministic 1/N of the units (records to results.shard-I-of-N.jsonl)",
+    )
     p.add_argument(
         "--benchmark", help="benchmark name; default: the task's embedded synthetic suite"
     )
@@ -182,17 +200,22 @@ def _cmd_run(a) -> int:
     cells = _cells(a)
     # resolve every cell first: a misspelt key fails before hours of compute
     resolved = [runner.resolve_config(cli, a.config, ov) for cli, ov in cells]
-    records = []
-    bar = None
-    if len(resolved) > 1 and not a.no_progress:
-        from tqdm import tqdm
+    from unibench.executors import make_executor, parse_shard
 
-        bar = tqdm(total=len(resolved), desc="cells", unit="cell", position=0)
-    for res in resolved:
-        out = runner.run(res, progress=not a.no_progress, position=1 if bar else 0)
+    shard = parse_shard(a.shard)
+    workers = a.workers or 0
+    executor = make_executor(a.executor, workers, a.ray_address, a.cpus_per_unit, a.gpus_per_unit)
+    outcomes = runner.run_matrix(resolved, executor, shard, progress=not a.no_progress)
+    records = []
+    for res, out in zip(resolved, outcomes, strict=True):
+        if out is None:
+            print(
+                f"cell {res.run.model.name} · {res.run.head.name} · {res.run.benchmark.name}: "
+                f"this shard's sequences are done; the cell is scored by the shard that "
+                "completes it"
+            )
+            continue
         records.append(out.record)
-        if bar is not None:
-            bar.update(1)
         r = out.record
         if len(resolved) == 1:
             title = f"{r.model} [{r.tap}] · {r.head} · {r.benchmark}/{r.split}"
@@ -201,8 +224,6 @@ def _cmd_run(a) -> int:
             f"run {r.run_id}: {len(out.computed)} sequences computed, {len(out.skipped)} reused; "
             f"{r.timing['seconds_per_frame']:.3f} s/frame; outputs in {out.run_dir}"
         )
-    if bar is not None:
-        bar.close()
     if len(records) > 1:
         print()
         print(results_table(records))
@@ -359,9 +380,9 @@ def _cmd_report(a) -> int:
     _load_cards(a.model_card)
     store_dir = Path(a.store or a.output or default_output_dir()).expanduser().resolve()
     store = ResultStore(store_dir)
-    records = list(store.latest().values()) if store.path.is_file() else []
+    records = list(store.latest().values()) if store.files() else []
     if not records:
-        why = "does not exist" if not store.path.is_file() else "holds no valid record"
+        why = "does not exist" if not store.files() else "holds no valid record"
         print(
             f"unibench report: the result store {store.path} {why}; reporting the published "
             "rows only (run 'unibench run … --output DIR' and pass --store DIR)",
@@ -583,7 +604,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--fix", action="store_true", help="move bad lines to results.rejected.jsonl")
     p = sub.add_parser("bench", help="performance benchmarks (numbers, not tests)")
-    p.add_argument("what", choices=["kernels", "sot", "association"])
+    p.add_argument("what", choices=["kernels", "sot", "association", "scale"])
     p.add_argument("args", nargs="*", help="key=value options of the benchmark")
     return ap
 

@@ -179,8 +179,12 @@ def _feature_cache(card, tap: str, ckpt_id: str | None, height):
     return FeatureCache(ident)
 
 
+_MODELS: dict[tuple, tuple] = {}  # per process: model key -> (network, card, load report)
+
+
 class _Worker:
-    """Everything a process needs to compute sequences of one cell (built once per process)."""
+    """Everything a process needs to compute sequences of one cell (built once per process; the
+    network is shared by the cells of one model, checkpoint and device)."""
 
     def __init__(self, resolved: C.ResolvedConfig, threads: int = 0) -> None:
         import torch
@@ -200,14 +204,27 @@ class _Worker:
             cfg.benchmark.detections,
             cfg.benchmark.options,
         )
-        self.extractor, self.report = create_model(
+        key = (
             cfg.model.name,
-            cfg.model.checkpoint,
+            _checkpoint_id(cfg),  # the file's content, not its path
             cfg.model.allow_partial,
             cfg.model.device,
-            cfg.model.tap,
             cfg.model.allow_nonfinite,
         )
+        if key not in _MODELS:  # one network per process, shared by every cell that uses it
+            ex, report = create_model(
+                cfg.model.name,
+                cfg.model.checkpoint,
+                cfg.model.allow_partial,
+                cfg.model.device,
+                None,
+                cfg.model.allow_nonfinite,
+            )
+            _MODELS[key] = (ex.model, ex.cfg, report)
+        model, card, self.report = _MODELS[key]
+        from unibench.appearance_models import FeatureExtractor
+
+        self.extractor = FeatureExtractor(model, card, device=cfg.model.device, tap=cfg.model.tap)
         self.head = HEADS.get(cfg.head.name)(resolved.head_params)
         self.ckpt_id = _checkpoint_id(cfg)
         if cfg.output.feature_cache:
@@ -235,21 +252,6 @@ class _Worker:
         if getattr(self.extractor, "cache", None) is not None:
             self.extractor.cache.evict()
         return frames, time.perf_counter() - t0
-
-
-_WORKER: _Worker | None = None  # one per worker process (set by the pool initializer)
-
-
-def _init_worker(resolved: C.ResolvedConfig, threads: int) -> None:
-    global _WORKER
-    logging.basicConfig(level=logging.WARNING)
-    _WORKER = _Worker(resolved, threads)
-
-
-def _work(name: str, final: str) -> tuple[str, int, float]:
-    assert _WORKER is not None
-    frames, secs = _WORKER.compute(name, Path(final))
-    return name, frames, secs
 
 
 def _result_target(bench, pred_dir: Path, name: str) -> Path:
@@ -345,9 +347,34 @@ def plan(resolved: C.ResolvedConfig) -> tuple[str, dict, Any, str]:
 
 
 def run(resolved: C.ResolvedConfig, progress: bool = True, position: int = 0) -> RunOutcome:
-    cfg = resolved.run
-    store = ResultStore(cfg.output.dir)
-    run_id, identity, bench, tap = plan(resolved)
+    """One cell, its sequences on the executor ``--workers`` implies (inline or a process pool)."""
+    from unibench.executors import make_executor
+
+    ex = make_executor("auto", resolved.run.output.workers)
+    (out,) = run_matrix([resolved], ex, progress=progress, position=position)
+    return out
+
+
+@dataclass
+class _Cell:
+    resolved: C.ResolvedConfig
+    store: ResultStore
+    run_id: str
+    identity: dict
+    bench: Any
+    tap: str
+    run_dir: Path
+    names: list[str]
+    targets: dict[str, Path]
+    pending: set[str]
+    skipped: list[str]
+    computed: list[str]
+    frames: int = 0
+    seconds: float = 0.0
+    outcome: RunOutcome | None = None
+
+
+def _cell_dir(cfg: C.RunConfig, run_id: str, identity: dict, bench, tap: str) -> Path:
     model_dir = _safe(
         cfg.model.name + (f"+{identity['checkpoint']}" if identity["checkpoint"] else "")
     )
@@ -359,86 +386,136 @@ def run(resolved: C.ResolvedConfig, progress: bool = True, position: int = 0) ->
         / tap
         / f"{cfg.head.name}-{run_id}"
     )
-    names = identity["sequences"]
     inside(run_dir, cfg.output.dir, "run folder")
-    run_dir.mkdir(parents=True, exist_ok=True)
-    # one process per run identity at a time: a second identical run waits, then finds the
-    # first one's record (or its finished sequences) instead of deleting its staging folders
-    with file_lock(run_dir / ".run.lock"):
-        return _run_locked(
-            resolved, store, run_id, identity, bench, tap, run_dir, names, progress, position
-        )
+    return run_dir
 
 
-def _run_locked(
-    resolved, store, run_id, identity, bench, tap, run_dir, names, progress, position
-) -> RunOutcome:
-    cfg = resolved.run
-    if not cfg.output.force:
-        done = store.latest_of(run_id)
-        if done is not None:
-            logger.info("cell %s already stored (run %s); --force recomputes", run_dir, run_id)
-            rows = done.per_sequence
-            table = MetricTable(list(rows[0]) if rows else [], rows, done.metrics)
-            return RunOutcome(done, table, run_dir, [], list(names))
-    pred_dir = run_dir / "predictions"
-    pred_dir.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(
-        run_dir / "config.yaml",
-        yaml.safe_dump(
-            {**resolved.to_dict(), "identity": identity, "run_id": run_id}, sort_keys=False
-        ),
-    )
-    target = {n: inside(_result_target(bench, pred_dir, n), pred_dir, "result") for n in names}
-    todo = [n for n in names if cfg.output.force or not target[n].exists()]
-    skipped = [n for n in names if n not in todo]
-    computed, frames, seconds = [], 0, 0.0
-    bar = None
-    if progress:
-        from tqdm import tqdm
+def run_matrix(
+    resolveds: list[C.ResolvedConfig],
+    executor,
+    shard: tuple[int, int] | None = None,
+    progress: bool = True,
+    position: int = 0,
+) -> list[RunOutcome | None]:
+    """Plan every cell, run the missing units (cell × sequence) on ``executor`` and, as each cell's
+    sequences are all on disk, score it and append its record (the driver is the store's only
+    writer). A cell already stored is reused; finished sequences are never recomputed. With
+    ``shard=(I, N)`` only the units of shard I are computed and records go to
+    ``results.shard-I-of-N.jsonl``; a cell is scored by the shard that completes it. Returns one
+    outcome per cell (None for a cell whose other shards have not finished)."""
+    import contextlib
 
-        bar = tqdm(
-            total=len(names),
-            initial=len(skipped),
-            position=position,
-            leave=position == 0,
-            desc=f"{cfg.model.name}[{tap}]/{cfg.head.name}",
-            unit="seq",
-        )
-    worker = None
-    if todo and cfg.output.workers > 0 and len(todo) > 1:
-        import multiprocessing as mp
-        from concurrent.futures import ProcessPoolExecutor
+    cells: dict[str, _Cell] = {}
+    order: list[str] = []
+    units = []
+    from unibench.executors import Unit, shard_of
 
-        n = min(cfg.output.workers, len(todo))
-        threads = max(1, (os.cpu_count() or 1) // n)
-        with ProcessPoolExecutor(
-            n,
-            mp_context=mp.get_context("spawn"),
-            initializer=_init_worker,
-            initargs=(resolved, threads),
-        ) as pool:
-            futs = [pool.submit(_work, name, str(target[name])) for name in todo]
-            for fut in futs:
-                name, f, secs = fut.result()
-                frames, seconds = frames + f, seconds + secs
-                computed.append(name)
-                if bar is not None:
-                    bar.set_postfix_str(name)
-                    bar.update(1)
-    elif todo:
-        worker = _Worker(resolved)
-        for name in todo:
-            f, secs = worker.compute(name, target[name])
-            frames, seconds = frames + f, seconds + secs
-            computed.append(name)
+    with contextlib.ExitStack() as locks:
+        for res in resolveds:
+            cfg = res.run
+            run_id, identity, bench, tap = plan(res)
+            if run_id in cells:
+                order.append(run_id)
+                continue
+            store = ResultStore(cfg.output.dir, shard)
+            run_dir = _cell_dir(cfg, run_id, identity, bench, tap)
+            run_dir.mkdir(parents=True, exist_ok=True)
+            # one driver per run identity (and shard) at a time: a second identical run waits,
+            # then finds the first one's record or finished sequences
+            lock = ".run.lock" if shard is None else f".run.shard-{shard[0]}-of-{shard[1]}.lock"
+            locks.enter_context(file_lock(run_dir / lock))
+            names = list(identity["sequences"])
+            order.append(run_id)
+            if not cfg.output.force and (done := store.latest_of(run_id)) is not None:
+                logger.info("cell %s already stored (run %s); --force recomputes", run_dir, run_id)
+                rows = done.per_sequence
+                table = MetricTable(list(rows[0]) if rows else [], rows, done.metrics)
+                cells[run_id] = _Cell(res, store, run_id, identity, bench, tap, run_dir, names,
+                                      {}, set(), list(names), [])  # fmt: skip
+                cells[run_id].outcome = RunOutcome(done, table, run_dir, [], list(names))
+                continue
+            pred_dir = run_dir / "predictions"
+            pred_dir.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(
+                run_dir / "config.yaml",
+                yaml.safe_dump(
+                    {**res.to_dict(), "identity": identity, "run_id": run_id}, sort_keys=False
+                ),
+            )
+            targets = {
+                n: inside(_result_target(bench, pred_dir, n), pred_dir, "result") for n in names
+            }
+            todo = [n for n in names if cfg.output.force or not targets[n].exists()]
+            mine = [n for n in todo if shard is None or shard_of(run_id, n, shard[1]) == shard[0]]
+            cells[run_id] = _Cell(res, store, run_id, identity, bench, tap, run_dir, names,
+                                  targets, set(mine), [n for n in names if n not in todo], [])  # fmt: skip
+            units += [Unit(run_id, n, str(targets[n])) for n in mine]
+
+        def key(u):  # the heads of one model and sequence follow each other
+            c = cells[u.cell].resolved.run
+            return (c.model.name, str(c.model.checkpoint), u.sequence, u.cell)
+
+        units.sort(key=key)
+        bar = None
+        if progress and units:
+            from tqdm import tqdm
+
+            bar = tqdm(total=len(units), position=position, leave=position == 0, unit="unit",
+                       desc=f"{getattr(executor, 'name', 'run')}")  # fmt: skip
+        for c in cells.values():
+            if c.outcome is None and not c.pending:
+                c.outcome = _finish(c)
+        per_node: dict[str, int] = {}
+        for done in executor.run({k: c.resolved for k, c in cells.items()}, units):
+            c = cells[done.unit.cell]
+            c.pending.discard(done.unit.sequence)
+            c.computed.append(done.unit.sequence)
+            c.frames += done.frames
+            c.seconds += done.seconds
+            per_node[done.node] = per_node.get(done.node, 0) + 1
             if bar is not None:
-                bar.set_postfix_str(name)
+                bar.set_postfix_str(", ".join(f"{n}: {k}" for n, k in sorted(per_node.items())))
                 bar.update(1)
-    if bar is not None:
-        bar.close()
-    if worker is not None and worker.report is not None:
-        atomic_write_text(run_dir / "checkpoint_report.txt", worker.report.summary() + "\n")
+            if not c.pending:
+                c.outcome = _finish(c)
+        if bar is not None:
+            bar.close()
+    _MODELS.clear()  # the networks this process built for the run
+    return [cells[k].outcome for k in order]
+
+
+def _finish(c: _Cell) -> RunOutcome | None:
+    """Score a cell whose sequences are all on disk and append its record (once: a record
+    another shard stored first is reused); None while other shards' sequences are missing."""
+    missing = [n for n in c.names if not c.targets[n].exists()]
+    if missing:
+        logger.info(
+            "cell %s: %d of %d sequences still to come from other shards",
+            c.run_id,
+            len(missing),
+            len(c.names),
+        )
+        return None
+    if (done := c.store.latest_of(c.run_id)) is not None and not c.resolved.run.output.force:
+        rows = done.per_sequence
+        table = MetricTable(list(rows[0]) if rows else [], rows, done.metrics)
+        return RunOutcome(done, table, c.run_dir, c.computed, c.skipped)
+    return _record(c)
+
+
+def _record(c: _Cell) -> RunOutcome:
+    resolved, store, run_id, identity, bench = c.resolved, c.store, c.run_id, c.identity, c.bench
+    tap, run_dir, names, computed, skipped = c.tap, c.run_dir, c.names, c.computed, c.skipped
+    frames, seconds = c.frames, c.seconds
+    cfg = resolved.run
+    pred_dir = run_dir / "predictions"
+    report = None
+    ckpt = identity["checkpoint"]
+    for key, (_, _, rep) in _MODELS.items():
+        if key[0] == cfg.model.name and key[1] == ckpt:
+            report = rep
+    if report is not None:
+        atomic_write_text(run_dir / "checkpoint_report.txt", report.summary() + "\n")
     if skipped:
         logger.info(
             "skipped %d finished sequences (use --force to recompute): %s",

@@ -69,12 +69,23 @@ def now_iso() -> str:
 
 
 class ResultStore:
-    """``<root>/results.jsonl``; each line is one :class:`ResultRecord`."""
+    """``<root>/results.jsonl``; each line is one :class:`ResultRecord`.
 
-    def __init__(self, root: Path | str) -> None:
+    A shard of a matrix (``--shard I/N``) appends to ``results.shard-I-of-N.jsonl`` instead, so that
+    shards on other machines never write the same file; reading always takes every
+    ``results*.jsonl`` of the folder (the main file first, then the shards in name order)."""
+
+    def __init__(self, root: Path | str, shard: tuple[int, int] | None = None) -> None:
         self.root = Path(root)
-        self.path = self.root / "results.jsonl"
+        name = "results.jsonl" if shard is None else f"results.shard-{shard[0]}-of-{shard[1]}.jsonl"
+        self.path = self.root / name
         self._lock = self.root / ".results.lock"
+
+    def files(self) -> list[Path]:
+        """The store files that exist: ``results.jsonl``, then ``results.shard-*-of-*.jsonl``."""
+        main = [self.root / "results.jsonl"]
+        shards = sorted(self.root.glob("results.shard-*-of-*.jsonl"))
+        return [p for p in [*main, *shards] if p.is_file()]
 
     def append(self, record: ResultRecord) -> None:
         line = json.dumps(record.to_dict(), sort_keys=True, allow_nan=False)
@@ -88,17 +99,29 @@ class ResultStore:
             atomic_write_text(self.path, old + line + "\n")
         logger.info("stored result %s in %s", record.run_id, self.path)
 
-    def _parse(self) -> tuple[list[ResultRecord], list[tuple[int, str, str]]]:
-        """The records and the bad lines (line number, reason, text)."""
-        if not self.path.exists():
+    def _parse(
+        self, only_own: bool = False
+    ) -> tuple[list[ResultRecord], list[tuple[int, str, str]]]:
+        """The records and the bad lines (line number, reason, text) of every store file (of
+        this store's own file with ``only_own``; line numbers are per file)."""
+        files = [self.path] if only_own else self.files()
+        out, bad = [], []
+        for f in files:
+            o, b = self._parse_file(f)
+            out += o
+            bad += b
+        return out, bad
+
+    def _parse_file(self, path: Path) -> tuple[list[ResultRecord], list[tuple[int, str, str]]]:
+        if not path.exists():
             return [], []
         out, bad = [], []
-        for n, line in enumerate(self.path.read_text().splitlines(), 1):
+        for n, line in enumerate(path.read_text().splitlines(), 1):
             if not line.strip():
                 continue
             try:
                 d = json.loads(line)
-                out.append(ResultRecord.from_dict(d, f"{self.path}:{n}"))
+                out.append(ResultRecord.from_dict(d, f"{path}:{n}"))
             except json.JSONDecodeError as exc:
                 bad.append((n, f"not JSON ({exc.msg})", line))
             except DataError as exc:
@@ -123,7 +146,7 @@ class ResultStore:
         """The bad lines (number, reason); with ``fix`` they are appended to
         ``results.rejected.jsonl`` and removed from the store, both written atomically."""
         with file_lock(self._lock):
-            _, bad = self._parse()
+            _, bad = self._parse(only_own=True)
             if fix and bad:
                 lines = self.path.read_text().splitlines()
                 numbers = {n for n, _, _ in bad}

@@ -1,0 +1,139 @@
+"""Executors and shards: the same records and prediction files whatever runs the units; a killed
+worker is retried; a killed driver resumes."""
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from unibench import runner
+from unibench.executors import InlineExecutor, ProcessExecutor, parse_shard, shard_of
+from unibench.store import ResultStore
+
+SEQS = ["synth-00", "synth-01", "synth-02"]
+
+
+def _matrix(out: Path):
+    cells = []
+    for model in ("pixels", "resnet18"):
+        for topk in (10, 5):
+            cells.append(
+                runner.resolve_config(
+                    {
+                        "task": "vos",
+                        "model": {"name": model},
+                        "benchmark": {"sequences": SEQS},
+                        "head": {"params": {"topk": topk}},
+                        "output": {"dir": str(out)},
+                    }
+                )
+            )
+    return cells
+
+
+def _state(out: Path):
+    """Records without timings, and a digest of every prediction file, per run id."""
+    recs = {}
+    for r in ResultStore(out).records():
+        assert r.run_id not in recs, f"two records for {r.run_id}"
+        recs[r.run_id] = (r.metrics, r.per_sequence, r.sequences)
+    files = {}
+    for f in sorted((out / "runs").rglob("*.png")):
+        files[str(f.relative_to(out))] = hashlib.sha256(f.read_bytes()).hexdigest()
+    return recs, files
+
+
+@pytest.fixture(scope="module")
+def inline_state(tmp_path_factory):
+    out = tmp_path_factory.mktemp("inline")
+    outs = runner.run_matrix(_matrix(out), InlineExecutor(), progress=False)
+    assert all(o is not None and len(o.computed) == 3 for o in outs)
+    return _state(out)
+
+
+def test_process_executor_equals_inline(tmp_path, inline_state):
+    runner.run_matrix(_matrix(tmp_path), ProcessExecutor(2), progress=False)
+    assert _state(tmp_path) == inline_state
+
+
+def test_ray_executor_equals_inline_and_survives_a_killed_worker(tmp_path, inline_state):
+    pytest.importorskip("ray", reason="Ray is not installed (pip install -e '.[ray]')")
+    from unibench.executors import RayExecutor
+
+    ex = RayExecutor(num_cpus=2)
+    runner.run_matrix(_matrix(tmp_path / "a"), ex, progress=False)
+    assert _state(tmp_path / "a") == inline_state
+    assert sum(ex.per_node.values()) == 12  # 2 models × 2 heads × 3 sequences
+    # kill the worker process computing a unit (its pid is beside the unit's target)
+    killed = []
+
+    def killer():
+        deadline = time.time() + 120
+        while time.time() < deadline and not killed:
+            for m in (tmp_path / "b").rglob(".*.unit"):
+                try:
+                    pid = int(m.read_text().split()[1])
+                    os.kill(pid, signal.SIGKILL)
+                    killed.append(pid)
+                    return
+                except (OSError, ValueError, IndexError):
+                    pass
+            time.sleep(0.05)
+
+    t = threading.Thread(target=killer)
+    t.start()
+    outs = runner.run_matrix(_matrix(tmp_path / "b"), RayExecutor(num_cpus=2), progress=False)
+    t.join()
+    assert killed, "no unit was seen running"
+    assert all(o is not None for o in outs)
+    assert _state(tmp_path / "b") == inline_state  # retried: one record per cell, same files
+
+
+def test_shards_together_equal_one_full_run(tmp_path, inline_state):
+    for i in (1, 2, 3):
+        runner.run_matrix(_matrix(tmp_path), InlineExecutor(), shard=(i, 3), progress=False)
+    files = sorted(p.name for p in tmp_path.glob("results*.jsonl"))
+    assert files and all(f.startswith("results.shard-") for f in files)
+    assert _state(tmp_path) == inline_state
+    # every unit belongs to exactly one shard
+    owners = {shard_of("cell", s, 3) for s in SEQS * 5}
+    assert owners <= {1, 2, 3}
+    assert parse_shard("2/3") == (2, 3)
+    with pytest.raises(Exception, match="expected 1 <= I <= N"):
+        parse_shard("4/3")
+
+
+def test_a_killed_driver_resumes_without_recomputing(tmp_path):
+    out = tmp_path / "o"
+    cmd = [sys.executable, "-m", "unibench.cli", "run", "--model", "resnet18", "--task", "vos",
+           "--output", str(out), "--no-progress"]  # fmt: skip
+    env = dict(os.environ)
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 240
+    pred = None
+    while time.time() < deadline and proc.poll() is None:
+        done = [
+            d
+            for d in (out / "runs").rglob("predictions/synth-*")
+            if d.is_dir() and not d.name.startswith(".")
+        ]
+        if done:
+            pred = done
+            break
+        time.sleep(0.05)
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert pred, "the driver finished before it could be killed"
+    assert not ResultStore(out).records() or proc.returncode == 0
+    r = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    recs = ResultStore(out).records()
+    assert len(recs) == 1 and recs[0].sequences == SEQS
+    assert "reused" in r.stdout and " 0 reused" not in r.stdout  # finished sequences kept
