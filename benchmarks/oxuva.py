@@ -31,13 +31,14 @@ import csv
 import io
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 
 from unibench.benchmarks.base import BENCHMARKS, iter_progress
+from unibench.benchmarks.sot_common import OPEBenchmark
 
 from unibench.errors import ConfigError, DataError
-from unibench.io import atomic_zip, frames_fingerprint, image_size, read_rgb, read_text
+from unibench.io import frames_fingerprint, image_size, read_rgb, read_text
 from unibench.paths import safe_name
 from unibench.types import BoxFramePrediction, BoxInit, Clip, MetricTable, VideoSequence
 
@@ -48,21 +49,16 @@ IOU_THRESHOLD = 0.5
 class OxUvAOptions:
     presence_threshold: float | None = None  # τ: present = confidence >= τ (None: always)
 
+    def __post_init__(self) -> None:
+        if self.presence_threshold is not None and not math.isfinite(self.presence_threshold):
+            raise ConfigError("benchmark.options.presence_threshold must be finite")
+
 
 def oxuva_options(options: Mapping | None) -> OxUvAOptions:
-    names = {f.name for f in fields(OxUvAOptions)}
-    unknown = sorted(set(options or {}) - names)
-    if unknown:
-        raise ConfigError(f"unknown OxUvA option(s) {unknown}; known: {', '.join(sorted(names))}")
-    opts = dict(options or {})
-    if opts.get("presence_threshold") is not None:
-        try:
-            opts["presence_threshold"] = float(opts["presence_threshold"])
-        except (TypeError, ValueError):
-            raise ConfigError("presence_threshold must be a number") from None
-        if not math.isfinite(opts["presence_threshold"]):
-            raise ConfigError("presence_threshold must be finite")
-    return OxUvAOptions(**opts)
+    """``benchmark.options`` of OxUvA, validated (unknown keys and wrong types are errors)."""
+    from unibench.config import from_dict
+
+    return from_dict(OxUvAOptions, options, "benchmark.options", "benchmark.options.")
 
 
 # ----------------------------------------------------------------------------------- metrics
@@ -335,14 +331,7 @@ class OxUvA:
             protocol=self.protocol,
         )
 
-    def package(self, pred_dir: Path, out_zip: Path) -> Path:
-        with atomic_zip(Path(out_zip), Path(pred_dir)) as add:
-            for name in self._names:
-                f = self.result_path(pred_dir, name)
-                if not f.is_file():
-                    raise DataError(f"missing results for {name}: {f}")
-                add(f, f.name)
-        return Path(out_zip)
+    package = OPEBenchmark.package  # every task's CSV, zipped flat (the server's layout)
 
 
 def _oxuva(data_root, split, sequences, options=None):

@@ -38,7 +38,7 @@ import logging
 import math
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -68,11 +68,10 @@ class VISOptions:
 
 
 def vis_options(options: Mapping | None) -> VISOptions:
-    names = {f.name for f in fields(VISOptions)}
-    unknown = sorted(set(options or {}) - names)
-    if unknown:
-        raise ConfigError(f"unknown VIS option(s) {unknown}; known: {', '.join(sorted(names))}")
-    return VISOptions(**dict(options or {}))
+    """``benchmark.options`` of a VIS benchmark, validated (unknown keys are errors)."""
+    from unibench.config import from_dict
+
+    return from_dict(VISOptions, options, "benchmark.options", "benchmark.options.")
 
 
 def read_json(path: Path, what: str):

@@ -29,7 +29,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -37,7 +37,7 @@ from unibench.benchmarks import vos_metrics
 from unibench.benchmarks.base import BENCHMARKS, iter_progress, known_splits
 from unibench.benchmarks.davis import read_label_map, write_palette_png
 
-from unibench.errors import ConfigError, DataError
+from unibench.errors import DataError
 from unibench.io import (
     atomic_zip,
     check_numbered,
@@ -66,16 +66,10 @@ class YTVOSOptions:
 
 
 def ytvos_options(options: Mapping | None) -> YTVOSOptions:
-    names = {f.name for f in fields(YTVOSOptions)}
-    unknown = sorted(set(options or {}) - names)
-    if unknown:
-        raise ConfigError(
-            f"unknown YouTube-VOS option(s) {unknown}; known: {', '.join(sorted(names))}"
-        )
-    opts = dict(options or {})
-    if isinstance(opts.get("all_frames"), str):
-        opts["all_frames"] = opts["all_frames"].lower() in ("1", "true", "yes")
-    return YTVOSOptions(**opts)
+    """``benchmark.options`` of YouTube-VOS, validated (unknown keys and wrong types are errors)."""
+    from unibench.config import from_dict
+
+    return from_dict(YTVOSOptions, options, "benchmark.options", "benchmark.options.")
 
 
 class YouTubeVOS:

@@ -243,7 +243,7 @@ def test_held_out_annotations_option_and_unknown_options(tmp_path):
         BENCHMARKS.get("youtubevis-2021")(root, "train", None)
     b = BENCHMARKS.get("youtubevis-2021")(root, "train", None, options={"annotations": str(held)})
     assert b.has_gt and b.json_path == held
-    with pytest.raises(ConfigError, match="unknown VIS option.*known: annotations, vote"):
+    with pytest.raises(ConfigError, match="unknown key .*votes.*valid keys: .*vote"):
         BENCHMARKS.get("youtubevis-2021")(root, "train", None, options={"votes": "x"})
     with pytest.raises(ConfigError, match="vote='x'"):
         BENCHMARKS.get("youtubevis-2021")(root, "train", None, options={"vote": "x"})

@@ -165,7 +165,7 @@ def test_all_frames_variant_propagates_through_every_frame(tmp_path):
     allf.mkdir(parents=True)
     for k in range(21):
         Image.fromarray(np.zeros((H, W, 3), np.uint8)).save(allf / f"{k:05d}.jpg")
-    b = YouTubeVOS(root, "train", options=ytvos_options({"all_frames": "true"}))
+    b = YouTubeVOS(root, "train", options=ytvos_options({"all_frames": True}))
     seq = b.load_sequence("v1")
     assert len(seq.clip) == 21 and seq.init.later[0].frame == 10  # 00010 is the 11th frame
     from unibench.types import VOSFramePrediction
