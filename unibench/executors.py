@@ -11,7 +11,9 @@ nothing that counts as finished, and a retried or resumed unit starts clean.
 * ``process``: a pool of spawned processes on this machine (``--workers N``).
 * ``ray``: Ray tasks on a local Ray instance (sized to the machine) or a running cluster
   (``--ray-address``), each with ``--cpus-per-unit`` / ``--gpus-per-unit`` (fractional GPUs let light
-  units share one) and ``max_retries``: a worker killed mid-unit is retried.
+  units share one) and ``max_retries``: a worker killed mid-unit is retried. The driver loads each
+  network once and puts its weights in Ray's object store (one copy per node); workers build the
+  network from them and never read a checkpoint.
 
 Every worker process keeps what it built per cell (benchmark, head) and per model (the network with
 its weights, shared by all the cells of that model, checkpoint and tap), so a 4-head ablation loads
@@ -57,7 +59,9 @@ class Executor(Protocol):
 _CELLS: dict[str, object] = {}  # run id -> _Worker, per process
 
 
-def compute_unit(resolved, unit: Unit, threads: int = 0, workers: dict | None = None) -> Done:
+def compute_unit(
+    resolved, unit: Unit, threads: int = 0, workers: dict | None = None, weights=None
+) -> Done:
     """Compute one unit in this process (building the cell's worker on first use). Workers are
     kept per run id and the settings outside the identity (feature cache, device), so a
     differently configured run of the same cell never reuses them."""
@@ -69,6 +73,8 @@ def compute_unit(resolved, unit: Unit, threads: int = 0, workers: dict | None = 
         import torch
 
         torch.set_num_threads(threads)
+    if weights is not None:  # the network's weights from the object store: no checkpoint read
+        runner.adopt_weights(resolved.run, weights)
     cache = _CELLS if workers is None else workers
     key = unit.cell + json.dumps(resolved.to_dict(), sort_keys=True, default=str)
     w = cache.get(key)
@@ -159,10 +165,25 @@ class RayExecutor:
         task = ray.remote(num_cpus=self.cpus, num_gpus=self.gpus, max_retries=self.max_retries)(
             compute_unit
         )
-        # a cell's config goes to the object store once, not once per unit
-        refs = {k: ray.put(v) for k, v in cells.items() if any(u.cell == k for u in units)}
+        from unibench import runner
+
+        used = {u.cell for u in units}
+        # a cell's config and each network's weights go to the object store once (Ray keeps one
+        # copy per node), not once per unit; the driver loads every network once
+        refs = {k: ray.put(v) for k, v in cells.items() if k in used}
+        weights = {}
+        for k in used:
+            key = runner.model_key(cells[k].run)
+            if key not in weights:
+                net = runner.load_network(cells[k].run)[0]
+                weights[key] = ray.put({n: t.detach().cpu() for n, t in net.state_dict().items()})
         threads = max(1, int(self.cpus))
-        pending = {task.remote(refs[u.cell], u, threads): u for u in units}
+        pending = {
+            task.remote(
+                refs[u.cell], u, threads, None, weights[runner.model_key(cells[u.cell].run)]
+            ): u
+            for u in units
+        }
         while pending:
             ready, _ = ray.wait(list(pending), num_returns=1)
             pending.pop(ready[0])

@@ -182,6 +182,60 @@ def _feature_cache(card, tap: str, ckpt_id: str | None, height):
 _MODELS: dict[tuple, tuple] = {}  # per process: model key -> (network, card, load report)
 
 
+_BENCHES: dict[str, Any] = {}  # per process: benchmarks the driver planned, by their settings
+
+
+def _bench_key(cfg: C.RunConfig) -> str:
+    b = cfg.benchmark
+    return json.dumps(
+        [b.name, b.data_root, b.split, b.sequences, b.detections, b.options],
+        sort_keys=True,
+        default=str,
+    )
+
+
+def model_key(cfg: C.RunConfig) -> tuple:
+    """What identifies a loaded network: the model, the checkpoint's content, the device."""
+    return (
+        cfg.model.name,
+        _checkpoint_id(cfg),  # the file's content, not its path
+        cfg.model.allow_partial,
+        cfg.model.device,
+        cfg.model.allow_nonfinite,
+    )
+
+
+def load_network(cfg: C.RunConfig) -> tuple:
+    """(network, card, load report) of a cell's model, built once per process."""
+    from unibench.appearance_models import create_model
+
+    key = model_key(cfg)
+    if key not in _MODELS:
+        ex, report = create_model(
+            cfg.model.name,
+            cfg.model.checkpoint,
+            cfg.model.allow_partial,
+            cfg.model.device,
+            None,
+            cfg.model.allow_nonfinite,
+        )
+        _MODELS[key] = (ex.model, ex.cfg, report)
+    return _MODELS[key]
+
+
+def adopt_weights(cfg: C.RunConfig, weights: dict) -> None:
+    """Install a network from weights another process loaded (Ray's object store), so this
+    process neither reads nor verifies the checkpoint again."""
+    from unibench.appearance_models import build_random, get_cfg
+
+    key = model_key(cfg)
+    if key not in _MODELS:
+        card = get_cfg(cfg.model.name)
+        model = build_random(card)
+        model.load_state_dict(weights)
+        _MODELS[key] = (model.to(cfg.model.device).eval(), card, None)
+
+
 class _Worker:
     """Everything a process needs to compute sequences of one cell (built once per process; the
     network is shared by the cells of one model, checkpoint and device)."""
@@ -189,39 +243,21 @@ class _Worker:
     def __init__(self, resolved: C.ResolvedConfig, threads: int = 0) -> None:
         import torch
 
-        from unibench.appearance_models import create_model
         from unibench.benchmarks.base import build_benchmark
         from unibench.heads import HEADS
 
         if threads:
             torch.set_num_threads(threads)
         cfg = resolved.run
-        self.bench = build_benchmark(
+        self.bench = _BENCHES.get(_bench_key(cfg)) or build_benchmark(
             cfg.benchmark.name,
             cfg.benchmark.data_root,
             cfg.benchmark.split,
             cfg.benchmark.sequences,
             cfg.benchmark.detections,
             cfg.benchmark.options,
-        )
-        key = (
-            cfg.model.name,
-            _checkpoint_id(cfg),  # the file's content, not its path
-            cfg.model.allow_partial,
-            cfg.model.device,
-            cfg.model.allow_nonfinite,
-        )
-        if key not in _MODELS:  # one network per process, shared by every cell that uses it
-            ex, report = create_model(
-                cfg.model.name,
-                cfg.model.checkpoint,
-                cfg.model.allow_partial,
-                cfg.model.device,
-                None,
-                cfg.model.allow_nonfinite,
-            )
-            _MODELS[key] = (ex.model, ex.cfg, report)
-        model, card, self.report = _MODELS[key]
+        )  # the planned benchmark where this process planned the cell
+        model, card, self.report = load_network(cfg)
         from unibench.appearance_models import FeatureExtractor
 
         self.extractor = FeatureExtractor(model, card, device=cfg.model.device, tap=cfg.model.tap)
@@ -260,6 +296,9 @@ def _result_target(bench, pred_dir: Path, name: str) -> Path:
     return rp(pred_dir, name) if rp is not None else pred_dir / name
 
 
+_CKPT_IDS: dict[tuple, str] = {}  # per process: (path, size, mtime) -> id; hashed once
+
+
 def _checkpoint_id(cfg: C.RunConfig) -> str | None:
     if not cfg.model.checkpoint:
         return None
@@ -268,7 +307,11 @@ def _checkpoint_id(cfg: C.RunConfig) -> str | None:
         from unibench.errors import CheckpointError
 
         raise CheckpointError(f"checkpoint {p} does not exist")
-    return f"{p.name}@{sha256_of(p)[:12]}"
+    st = p.stat()
+    key = (str(p.resolve()), st.st_size, st.st_mtime_ns)
+    if key not in _CKPT_IDS:
+        _CKPT_IDS[key] = f"{p.name}@{sha256_of(p)[:12]}"
+    return _CKPT_IDS[key]
 
 
 def _execution(cfg: C.RunConfig, params) -> dict[str, str]:
@@ -414,6 +457,7 @@ def run_matrix(
         for res in resolveds:
             cfg = res.run
             run_id, identity, bench, tap = plan(res)
+            _BENCHES[_bench_key(cfg)] = bench  # an inline worker reuses it
             if run_id in cells:
                 order.append(run_id)
                 continue
@@ -480,7 +524,8 @@ def run_matrix(
                 c.outcome = _finish(c)
         if bar is not None:
             bar.close()
-    _MODELS.clear()  # the networks this process built for the run
+    _MODELS.clear()  # the networks and benchmarks this process built for the run
+    _BENCHES.clear()
     return [cells[k].outcome for k in order]
 
 
