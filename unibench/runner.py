@@ -548,6 +548,23 @@ def _finish(c: _Cell) -> RunOutcome | None:
     return _record(c)
 
 
+def _counts_as_int(values: dict) -> dict:
+    """Count metrics (unit ``count`` in the task registry: IDs, FP, FN, frames, …) stored as
+    integers, not ``1.0``."""
+    import math
+
+    from unibench.tasks import all_metrics
+
+    metrics = all_metrics()
+    counts = {n for n, m in metrics.items() if m.unit == "count"} | {"frames", "objects", "runs"}
+    return {
+        k: int(round(v))
+        if k in counts and isinstance(v, float) and math.isfinite(v) and float(v).is_integer()
+        else v
+        for k, v in values.items()
+    }
+
+
 def _record(c: _Cell) -> RunOutcome:
     resolved, store, run_id, identity, bench = c.resolved, c.store, c.run_id, c.identity, c.bench
     tap, run_dir, names, computed, skipped = c.tap, c.run_dir, c.names, c.computed, c.skipped
@@ -580,8 +597,8 @@ def _record(c: _Cell) -> RunOutcome:
         head_params=identity["params"],
         benchmark=bench.name,
         split=bench.split,
-        metrics=table.summary,
-        per_sequence=table.rows,
+        metrics=_counts_as_int(table.summary),
+        per_sequence=[_counts_as_int(r) for r in table.rows],
         timing={
             "track_seconds": seconds,
             "frames": float(frames),

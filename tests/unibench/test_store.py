@@ -83,3 +83,18 @@ def test_undefined_figures_are_stored_as_valid_json(tmp_path):
     json.loads(line, parse_constant=lambda c: (_ for _ in ()).throw(ValueError(c)))
     back = s.records()[0]
     assert math.isnan(back.metrics["MOTA"]) and math.isnan(back.per_sequence[0]["MOTA"])
+
+
+def test_count_metrics_are_stored_as_integers(tmp_path):
+    import json
+
+    from unibench import runner
+
+    cfg = runner.resolve_config(
+        {"task": "mot", "model": {"name": "pixels"}, "output": {"dir": str(tmp_path)}}
+    )
+    runner.run(cfg, progress=False)
+    d = json.loads((tmp_path / "results.jsonl").read_text().splitlines()[0])
+    assert isinstance(d["metrics"]["IDs"], int) and isinstance(d["metrics"]["FN"], int)
+    assert isinstance(d["metrics"]["HOTA"], float)
+    assert all(isinstance(r["FP"], int) for r in d["per_sequence"])
