@@ -181,7 +181,9 @@ def find_file(repo: str | None, key: str, url: str | None, filenames: Sequence[s
             if hit is not None:
                 return hit
     if url:
-        p = Path(torch.hub.get_dir()) / "checkpoints" / url.rstrip("/").split("/")[-1].split("?")[0]
+        from unibench.appearance_models.weights import torch_hub_path
+
+        p = torch_hub_path(url)
         if p.is_file():
             return p
     return None
@@ -215,11 +217,10 @@ def obtain(
             except Exception as exc:  # noqa: BLE001 — offline, missing file, auth: try the next
                 errors.append(f"{f}: {type(exc).__name__}")
     if url:
-        from unibench.appearance_models.weights import download
+        from unibench.appearance_models.weights import download, torch_hub_path
 
-        dest = Path(torch.hub.get_dir()) / "checkpoints" / url.rstrip("/").split("/")[-1]
         try:
-            return download(url, dest)
+            return download(url, torch_hub_path(url))
         except CheckpointError as exc:
             errors.append(str(exc))
     raise CheckpointError(

@@ -27,6 +27,7 @@ written scores (``posthoc_threshold``).
 
 from __future__ import annotations
 
+import bisect
 import csv
 import io
 import math
@@ -311,10 +312,10 @@ class OxUvA:
             times = sorted(preds)
             seq_counts = {"TP": 0, "FN": 0, "FP": 0, "TN": 0}
             for f in sorted(gt):
-                prev = [t for t in times if t <= f]
-                if not prev:
+                k = bisect.bisect_right(times, f)  # the last prediction at or before f
+                if k == 0:
                     raise DataError(f"{path}: no prediction at or before labelled frame {f}")
-                present, score, box = preds[prev[-1]]
+                present, score, box = preds[times[k - 1]]
                 a = assess_frame(gt[f][0], gt[f][1], present, box)
                 seq_counts[a] += 1
                 frames.append((a, score))

@@ -249,7 +249,7 @@ class MaskPropagationHead:
                 soft[torch.from_numpy(first > t)] = -1.0
             labels = self._decode(soft, size, ids)
             for a in later.get(t, ()):
-                labels[given(a) if p.init_from_box else np.asarray(a.mask, bool)] = a.object_id
+                labels[given(a)] = a.object_id
             yield VOSFramePrediction(t, labels)
 
 

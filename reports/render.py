@@ -338,14 +338,12 @@ def html_page(
     blocks = []
     for n_sec, sec in enumerate(sections(df)):
         disp, css = _frame(sec, lambda v: f"<b>{v}</b>", lambda t: f"<u>{t}</u>", e, links)
-        keys = []
         for i, r in enumerate(sec.rows):
             for j, c in enumerate(sec.columns):
                 best = r.cells[c].best() if c in r.cells else None
                 v = f"{best[1]:.6g}" if best else "NaN"
                 cell = disp.iat[i, 2 + j]
                 disp.iat[i, 2 + j] = f'<span data-v="{v}">{cell}</span>' if cell else ""
-            keys.append(r)
         hib = ["0", "0"] + [
             "1" if next((r.cells[c].higher_is_better for r in sec.rows if c in r.cells), True)
             else "0"

@@ -284,7 +284,9 @@ def bench_association(models: list[str], tasks: list[str], similarities: list[st
     return rows
 
 
-def bench_scale(workers: int = 2, noop: int = 50) -> list[dict]:
+def bench_scale(
+    workers: int = 2, noop: int = 50, models: tuple[str, ...] = ("pixels", "resnet18")
+) -> list[dict]:
     """The embedded matrix (pixels and ResNet-18 × two VOS head variants × three synthetic-DAVIS
     sequences = 12 CPU-bound units) under inline (one thread: the scaling baseline; and torch's
     default threads), process(N) and ray(N): wall time, units per minute, speed-up and scaling
@@ -306,7 +308,7 @@ def bench_scale(workers: int = 2, noop: int = 50) -> list[dict]:
                     "output": {"dir": out},
                 }
             )
-            for m in ("pixels", "resnet18")
+            for m in models
             for k in (10, 5)
         ]
 
@@ -408,7 +410,11 @@ def main(what: str, args: list[str]) -> int:
             repeats,
         )
     if what == "scale":
-        rows = bench_scale(int(opts.get("workers", "2")), int(opts.get("noop", "50")))
+        rows = bench_scale(
+            int(opts.get("workers", "2")),
+            int(opts.get("noop", "50")),
+            tuple(opts.get("models", "pixels,resnet18").split(",")),
+        )
     if what == "association":
         rows = bench_association(
             opts.get("models", "pixels,resnet18").split(","),

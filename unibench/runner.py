@@ -571,11 +571,7 @@ def _record(c: _Cell) -> RunOutcome:
     frames, seconds = c.frames, c.seconds
     cfg = resolved.run
     pred_dir = run_dir / "predictions"
-    report = None
-    ckpt = identity["checkpoint"]
-    for key, (_, _, rep) in _MODELS.items():
-        if key[0] == cfg.model.name and key[1] == ckpt:
-            report = rep
+    report = _MODELS.get(model_key(cfg), (None, None, None))[2]
     if report is not None:
         atomic_write_text(run_dir / "checkpoint_report.txt", report.summary() + "\n")
     if skipped:
