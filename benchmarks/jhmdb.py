@@ -13,11 +13,13 @@ are UniBench's own text files (JHMDB defines no result format; CRW pickles array
 ``<seq>.txt`` rows ``frame, joint, x, y, score`` (0-based frames, joints and pixels).
 
 PCK, as CRW's ``code/eval/eval_pck.py`` defines it: ground truth ``pos_img − 1``; the first frame is
-not scored; a joint is scored where its prediction has coordinates (CRW: not negative; here: finite
-and not negative); per frame the normaliser is ``0.6 × ‖(max x, max y) − (min x, min y)‖`` of the
+not scored; a joint is scored unless its predicted x is negative (both references test x alone:
+a joint predicted above the image, y < 0, is scored and spans the normalising box; a non-finite
+prediction, which the references never produce, is unpredicted here); per frame the normaliser is ``0.6 × ‖(max x, max y) − (min x, min y)‖`` of the
 ground-truth joints scored in that frame (0.6 × the diagonal of their box); PCK@α per joint =
 fraction of its normalised distances ≤ α pooled over all sequences; the total is the mean over the
-15 joints. Reported: PCK@0.1 … PCK@0.5 (CRW prints these five; papers quote @0.1 and @0.2).
+15 joints. Where one joint is never scored (predicted at x < 0 in every scored frame) the references
+divide by zero; UniBench averages over the joints that were scored. Reported: PCK@0.1 … PCK@0.5 (CRW prints these five; papers quote @0.1 and @0.2).
 Deliberate difference: CRW resizes frames to 320 × 320 and decodes on the 40 × 40 grid; UniBench
 keeps the native resolution and the pose head's sub-cell decoding.
 """
@@ -79,7 +81,9 @@ def pck(
         per_joint: list[list[float]] = [[] for _ in range(K)]
         for gt, pred in items:
             for t in range(1, len(gt)):  # the first frame is given
-                ok = np.isfinite(pred[t]).all(1) & (pred[t] >= 0).all(1)
+                # unpredicted: x < 0 only, as both eval_pck.py (a joint above the image, y < 0,
+                # is scored and spans the normalising box); non-finite values are unpredicted too
+                ok = np.isfinite(pred[t]).all(1) & (pred[t][:, 0] >= 0)
                 if not ok.any():
                     continue
                 lo, hi = gt[t][ok].min(0), gt[t][ok].max(0)

@@ -2,10 +2,14 @@
 ``full_occlusion.txt`` and ``out_of_view.txt`` (one comma-separated 0/1 line), the test split from
 ``testing_set.txt`` at the root (or ``split=all``: every sequence found).
 
-Scoring: OPE with success AUC, precision@20 px and normalised precision (the LaSOT ranking score:
-the area under the normalised-precision curve over 0…0.5). Frames whose target is fully occluded or
-out of view, or whose ground-truth box is empty, are excluded (the convention of pytracking's LaSOT
-evaluation; the OTB MATLAB toolkit instead counts empty-ground-truth frames as failures).
+Scoring: OPE with success AUC, precision@20 px and normalised precision (``NormPrecision``: the
+LaSOT paper's ranking score, the area under the normalised-precision curve over 0…0.5;
+``NormPrecision@0.2``: the value the toolkit's threshold ranking and pytracking print), with the
+frame rules of the official MATLAB toolkit (``HengLan/LaSOT_Evaluation_Toolkit``,
+:func:`unibench.benchmarks.sot_metrics.toolkit_curves`): the toolkit's absent flags are the frames
+that are fully occluded or out of view; absent frames fail and the divisor is the whole sequence.
+``--option protocol=pytracking`` (and ``exclude_invalid_frames=true``) gives pytracking's
+conventions instead.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from pathlib import Path
 import numpy as np
 from unibench.benchmarks.base import BENCHMARKS
 from unibench.benchmarks.boxes import read_boxes
-from unibench.benchmarks.sot_common import OPEBenchmark
+from unibench.benchmarks.sot_common import ToolkitOPEBenchmark, toolkit_options
 
 from unibench.errors import DataError
 from unibench.io import check_numbered, read_text
@@ -35,13 +39,13 @@ def _flags(path: Path, n: int) -> np.ndarray:
     return np.asarray(vals, bool)
 
 
-class LaSOT(OPEBenchmark):
-    protocol = (
-        "LaSOT OPE: AUC, precision@20, normalised precision (area over 0..0.5); "
-        "fully occluded / out-of-view / empty frames excluded"
-    )
+class LaSOT(ToolkitOPEBenchmark):
+    toolkit_name = "LaSOT_Evaluation_Toolkit"
 
-    def __init__(self, root, split: str | None = None, sequences=None, name: str = "lasot"):
+    def __init__(
+        self, root, split: str | None = None, sequences=None, name: str = "lasot", options=None
+    ):
+        self.options = options or self.options
         self.root = Path(root)
         self.split = split or "test"
         self.name = name
@@ -74,11 +78,11 @@ class LaSOT(OPEBenchmark):
     def ground_truth(self, name: str) -> np.ndarray:
         return read_boxes(self._dir(name) / "groundtruth.txt", ground_truth=True)
 
-    def valid_frames(self, name: str, gt: np.ndarray) -> np.ndarray:
+    def absent(self, name: str, gt: np.ndarray) -> np.ndarray:
+        """Fully occluded or out of view (the toolkit's ``annos/absent`` flags; pytracking's
+        ``target_visible`` is their negation)."""
         d = self._dir(name)
-        occ = _flags(d / "full_occlusion.txt", len(gt))
-        oov = _flags(d / "out_of_view.txt", len(gt))
-        return ~occ & ~oov & (gt[:, 2] > 0) & (gt[:, 3] > 0)
+        return _flags(d / "full_occlusion.txt", len(gt)) | _flags(d / "out_of_view.txt", len(gt))
 
     def load_sequence(self, name: str) -> VideoSequence:
         d = self._dir(name)
@@ -89,10 +93,10 @@ class LaSOT(OPEBenchmark):
         return self._box_sequence(name, frames, gt[0], f"{name}|{d.resolve()}")
 
 
-def _lasot(data_root, split, sequences):
+def _lasot(data_root, split, sequences, options=None):
     if data_root is None:
         raise DataError("lasot needs --data-root DIR (the folder holding the class folders)")
-    return LaSOT(data_root, split, sequences)
+    return LaSOT(data_root, split, sequences, options=toolkit_options(options))
 
 
 BENCHMARKS.register("lasot", _lasot)
@@ -102,19 +106,21 @@ class LaSOTExt(LaSOT):
     """LaSOT-ext (Fan et al., IJCV 2021): 150 sequences of 15 new classes in LaSOT's layout, all of
     them the test set (the release has no ``testing_set.txt``; one, where present, is read)."""
 
-    def __init__(self, root, split=None, sequences=None, name="lasot-ext"):
+    pytracking_dataset = "lasot_extension_subset"  # pytracking's name: not 'lasot' rules
+
+    def __init__(self, root, split=None, sequences=None, name="lasot-ext", options=None):
         root = Path(root)
         split = split or "test"
         if split == "test" and not (root / "testing_set.txt").is_file():
             split = "all"
-        super().__init__(root, split, sequences, name)
+        super().__init__(root, split, sequences, name, options)
         self.split = "test"
 
 
-def _lasot_ext(data_root, split, sequences):
+def _lasot_ext(data_root, split, sequences, options=None):
     if data_root is None:
         raise DataError("lasot-ext needs --data-root DIR (the folder holding the class folders)")
-    return LaSOTExt(data_root, split, sequences)
+    return LaSOTExt(data_root, split, sequences, options=toolkit_options(options))
 
 
 BENCHMARKS.register("lasot-ext", _lasot_ext)

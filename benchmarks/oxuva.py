@@ -8,7 +8,9 @@ xmin, xmax, ymin, ymax``; sparse labels, about one per second). A sequence is on
 (``<video>_<object>``): the frames ``init_frame … last_frame``.
 
 Results: ``<out>/<video>_<object>.csv``, the toolkit's prediction format (``video, object,
-frame_num, present, score, xmin, xmax, ymin, ymax``, normalised coordinates, no header) for every
+frame_num, present, score, xmin, xmax, ymin, ymax``, normalised coordinates, no header, ``present``
+written ``true``/``false`` as the toolkit's ``dump_predictions_csv``; read: its ``str2bool`` words and
+present/absent) for every
 frame after the first. ``present`` is the head's confidence against ``presence_threshold``
 (``--option presence_threshold=τ``; the head's response peak, see the SOT heads; without τ every
 frame is reported present, the toolkit's "always present" convention); ``score`` is the confidence
@@ -60,6 +62,22 @@ def oxuva_options(options: Mapping | None) -> OxUvAOptions:
     from unibench.config import from_dict
 
     return from_dict(OxUvAOptions, options, "benchmark.options", "benchmark.options.")
+
+
+PRESENT_WORDS = ("t", "true", "y", "yes", "1", "present")
+ABSENT_WORDS = ("f", "false", "n", "no", "0", "absent")
+
+
+def _presence(text: str) -> bool:
+    """The ``present`` column: the toolkit's ``util.str2bool`` words (t/true/y/yes/1,
+    f/false/n/no/0, any case) and the annotation words present/absent. UniBench writes
+    ``true``/``false``, as the toolkit's ``util.bool2str``."""
+    word = text.strip().lower()
+    if word in PRESENT_WORDS:
+        return True
+    if word in ABSENT_WORDS:
+        return False
+    raise ValueError(f"unclear value: {text}")
 
 
 # ----------------------------------------------------------------------------------- metrics
@@ -242,7 +260,7 @@ class OxUvA:
             x, y, bw, bh = p.box
             present = tau is None or p.score >= tau
             lines.append(
-                f"{t.video},{t.obj},{t.init_frame + p.index},{'present' if present else 'absent'},"
+                f"{t.video},{t.obj},{t.init_frame + p.index},{'true' if present else 'false'},"
                 f"{p.score:.6g},{x / w:.6f},{(x + bw) / w:.6f},{y / h:.6f},{(y + bh) / h:.6f}\n"
             )
         if n != len(seq.clip):
@@ -284,15 +302,14 @@ class OxUvA:
             if r[0] == "video":
                 continue  # an optional header
             try:
-                present = r[3].strip().lower() in ("present", "true", "1")
-                if r[3].strip().lower() not in ("present", "absent", "true", "false", "1", "0"):
-                    raise ValueError
+                present = _presence(r[3])
                 score = float(r[4])
                 box = tuple(float(v) for v in r[5:9]) if present else ()
                 preds[int(r[2])] = (present, score, box)
             except ValueError:
                 raise DataError(
-                    f"{path}:{k}: expected frame_num, present|absent, score, xmin, xmax, ymin, ymax"
+                    f"{path}:{k}: expected frame_num, present (true|false), score, xmin, xmax, "
+                    "ymin, ymax"
                 ) from None
             if present and math.isnan(score):
                 raise DataError(f"{path}:{k}: score is NaN but the prediction is present")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -10,10 +11,16 @@ from unibench.benchmarks import sot_metrics
 from unibench.benchmarks.base import iter_progress
 from unibench.benchmarks.boxes import read_boxes, write_boxes
 
-from unibench.errors import DataError
+from unibench.errors import ConfigError, DataError
 from unibench.io import atomic_zip, frames_fingerprint
 from unibench.paths import safe_name
 from unibench.types import BoxFramePrediction, MetricTable, VideoSequence
+
+
+def invalid_boxes(pred: np.ndarray) -> np.ndarray:
+    """Boxes that are not finite or have no area (``w ≤ 0`` or ``h ≤ 0``)."""
+    with np.errstate(invalid="ignore"):
+        return ~np.isfinite(pred).all(1) | (pred[:, 2] <= 0) | (pred[:, 3] <= 0)
 
 
 class OPEBenchmark:
@@ -60,28 +67,40 @@ class OPEBenchmark:
             {"cache_key": f"{self.name}|{key}|{frames_fingerprint(frames)}"},
         )
 
-    def read_trajectory(self, pred_dir: Path, name: str, gt: np.ndarray) -> np.ndarray:
+    def read_trajectory(
+        self, pred_dir: Path, name: str, gt: np.ndarray, raw: bool = False
+    ) -> np.ndarray:
         """The predicted boxes of a sequence, checked against the ground-truth length. A box that
         is not finite or has no area is kept as NaN: it scores as a miss (IoU and centre error
-        undefined fail every threshold) and is counted in the table."""
+        undefined fail every threshold) and is counted in the table. ``raw``: the boxes as
+        written (for protocols with their own rule for such boxes)."""
         f = self.result_path(pred_dir, name)
         pred = read_boxes(f, allow_nan=True)
         if len(pred) != len(gt):
             raise DataError(f"{f}: {len(pred)} boxes for {len(gt)} ground-truth frames")
-        bad = ~np.isfinite(pred).all(1) | (pred[:, 2] <= 0) | (pred[:, 3] <= 0)
-        pred[bad] = np.nan
+        if not raw:
+            pred[invalid_boxes(pred)] = np.nan
         return pred
 
     def valid_frames(self, name: str, gt: np.ndarray) -> np.ndarray | None:
         return None
 
+    def sequence_curves(self, name: str, pred: np.ndarray, gt: np.ndarray):
+        """Success, precision and normalised-precision curves of one sequence from the boxes as
+        written (got10k's ExperimentOTB rule here; LaSOT and TNL2K follow their toolkits)."""
+        pred = pred.copy()
+        pred[invalid_boxes(pred)] = np.nan
+        return sot_metrics.ope_curves(pred, gt, self.valid_frames(name, gt))
+
+    drop_empty_curves = False  # see sot_metrics.ope_summary
+
     def evaluate(self, pred_dir: Path, sequences=None, progress: bool = False) -> MetricTable:
         rows, curves = [], []
         for name in iter_progress(list(sequences or self._names), "evaluate", progress):
             gt = self.ground_truth(name)
-            pred = self.read_trajectory(pred_dir, name, gt)
-            invalid = int(np.isnan(pred[1:]).any(1).sum())  # frame 0 is the given box
-            c = sot_metrics.ope_curves(pred, gt, self.valid_frames(name, gt))
+            pred = self.read_trajectory(pred_dir, name, gt, raw=True)
+            invalid = int(invalid_boxes(pred[1:]).sum())  # frame 0 is the given box
+            c = self.sequence_curves(name, pred, gt)
             curves.append(c)
             rows.append(
                 {
@@ -94,17 +113,23 @@ class OPEBenchmark:
                 }
             )
         cols = ["sequence", "AUC", "Precision", "NormPrecision", "frames"]
-        summary = sot_metrics.ope_summary(curves) if curves else {}
+        summary = (
+            sot_metrics.ope_summary(curves, drop_empty=self.drop_empty_curves) if curves else {}
+        )
         if any(r["invalid boxes"] for r in rows):
             cols.append("invalid boxes")
             summary["invalid boxes"] = sum(r["invalid boxes"] for r in rows)
         mean_curves = {}
+
+        def mean(k: int) -> np.ndarray:
+            return sot_metrics.mean_curve(curves, k, self.drop_empty_curves)
+
         if curves:
             mean_curves = {
                 "iou_thresholds": [float(t) for t in sot_metrics.IOU_THRESHOLDS],
-                "success": [float(v) for v in np.mean([c[0] for c in curves], 0)],
+                "success": [float(v) for v in mean(0)],
                 "pixel_thresholds": [float(t) for t in sot_metrics.CE_THRESHOLDS],
-                "precision": [float(v) for v in np.mean([c[1] for c in curves], 0)],
+                "precision": [float(v) for v in mean(1)],
             }
         return MetricTable(cols, rows, summary, protocol=self.protocol, curves=mean_curves)
 
@@ -119,3 +144,84 @@ class OPEBenchmark:
                     raise DataError(f"missing results for {name}: {f}")
                 add(f, f.name)
         return Path(out_zip)
+
+
+PROTOCOLS = ("toolkit", "pytracking")
+
+
+@dataclass(frozen=True)
+class ToolkitOptions:
+    """``benchmark.options`` of LaSOT, LaSOT-ext and TNL2K: which frames count and how.
+
+    ``protocol=toolkit`` (default): the benchmark's own MATLAB toolkit
+    (:func:`sot_metrics.toolkit_curves`); ``protocol=pytracking``: pytracking's
+    ``extract_results`` (:func:`sot_metrics.pytracking_curves`), with its
+    ``exclude_invalid_frames`` switch."""
+
+    protocol: str = "toolkit"
+    exclude_invalid_frames: bool = False
+
+    def __post_init__(self) -> None:
+        if self.protocol not in PROTOCOLS:
+            raise ConfigError(
+                f"benchmark.options.protocol: unknown {self.protocol!r}; known: "
+                + ", ".join(PROTOCOLS)
+            )
+        if self.exclude_invalid_frames and self.protocol != "pytracking":
+            raise ConfigError(
+                "benchmark.options.exclude_invalid_frames is pytracking's switch: give it with "
+                "protocol=pytracking"
+            )
+
+
+def toolkit_options(options: Mapping | None) -> ToolkitOptions:
+    from unibench.config import from_dict
+
+    return from_dict(ToolkitOptions, options, "benchmark.options", "benchmark.options.")
+
+
+class ToolkitOPEBenchmark(OPEBenchmark):
+    """OPE scored as the LaSOT / TNL2K toolkits (or pytracking's conventions on request).
+
+    Subclasses provide ``absent(name, gt)`` (the frames the toolkit removes) and may override
+    ``pytracking_visible`` (pytracking's ``target_visible``; ``None`` where its dataset class has
+    none) and ``pytracking_dataset`` (the dataset name its rules test for)."""
+
+    options = ToolkitOptions()
+    pytracking_dataset = "lasot"
+    toolkit_name = "toolkit"
+
+    def absent(self, name: str, gt: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def pytracking_visible(self, name: str, gt: np.ndarray) -> np.ndarray | None:
+        return ~self.absent(name, gt)
+
+    @property
+    def drop_empty_curves(self) -> bool:  # type: ignore[override]
+        return self.options.protocol == "toolkit"
+
+    @property
+    def protocol(self) -> str:  # type: ignore[override]
+        if self.options.protocol == "toolkit":
+            return (
+                f"{self.toolkit_name} (calc_seq_err_robust.m): invalid boxes take the previous "
+                "box, absent frames fail, GT not all > 0: IoU -1 / centre error -1, divisor = "
+                "all frames; AUC, precision@20, normalised precision"
+            )
+        ex = self.options.exclude_invalid_frames
+        return (
+            f"pytracking extract_results (dataset {self.pytracking_dataset!r}, "
+            f"exclude_invalid_frames={ex}); AUC, precision@20, normalised precision"
+        )
+
+    def sequence_curves(self, name: str, pred: np.ndarray, gt: np.ndarray):
+        if self.options.protocol == "toolkit":
+            return sot_metrics.toolkit_curves(pred, gt, self.absent(name, gt))
+        return sot_metrics.pytracking_curves(
+            pred,
+            gt,
+            self.pytracking_visible(name, gt),
+            self.pytracking_dataset,
+            self.options.exclude_invalid_frames,
+        )

@@ -12,7 +12,8 @@ Boxes are ``x, y, w, h`` in pixels (1-based OTB convention for centres, as in go
   curves are averaged over sequences; AUC (success score) = mean of the averaged success curve,
   precision = curve at 20 px, success rate = curve at IoU 0.5.
 * Normalised precision (LaSOT): centre error divided by the ground-truth size,
-  ``‖(c_p − c_g) / wh_g‖``, thresholds ``linspace(0, 0.5, 51)``. ``NormPrecision`` is the LaSOT
+  ``‖c_p / wh_g − c_g / wh_g‖`` (divided first, as the toolkits and pytracking), thresholds
+  ``(0:50) / 100``. ``NormPrecision`` is the LaSOT
   paper's ranking score, the area under that curve (its mean); ``NormPrecision@0.2`` is the value at
   0.2 that pytracking prints. Frames flagged invalid (absent target) are excluded.
 * GOT-10k (``ExperimentGOT10k``): frames after the first whose ``cover.label`` is 0 (absent or fully
@@ -70,12 +71,15 @@ def normalized_center_error(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
     gt = np.atleast_2d(np.asarray(gt, float))
     cp = pred[:, :2] + (pred[:, 2:] - 1) / 2
     cg = gt[:, :2] + (gt[:, 2:] - 1) / 2
-    return np.sqrt((((cp - cg) / np.maximum(gt[:, 2:], EPS)) ** 2).sum(1))
+    wh = np.maximum(gt[:, 2:], EPS)
+    # each centre divided by the ground-truth size, then subtracted: the order of the LaSOT/TNL2K
+    # toolkits and pytracking (it decides ties at a threshold, e.g. 0.1 exactly)
+    return np.sqrt(((cp / wh - cg / wh) ** 2).sum(1))
 
 
 IOU_THRESHOLDS = np.linspace(0, 1, 21)
 CE_THRESHOLDS = np.arange(0, 51)
-NORM_THRESHOLDS = np.linspace(0, 0.5, 51)
+NORM_THRESHOLDS = np.arange(51) / 100  # (0:50)/100 as the LaSOT toolkit and pytracking
 
 
 def ope_curves(pred: np.ndarray, gt: np.ndarray, valid: np.ndarray | None = None):
@@ -96,11 +100,125 @@ def ope_curves(pred: np.ndarray, gt: np.ndarray, valid: np.ndarray | None = None
     return succ, prec, nprec
 
 
-def ope_summary(curves: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> dict[str, float]:
-    """Curves averaged over sequences; AUC, precision@20, success rate@0.5, normalised precision."""
-    succ = np.mean([c[0] for c in curves], 0)
-    prec = np.mean([c[1] for c in curves], 0)
-    nprec = np.mean([c[2] for c in curves], 0)
+def _carry_forward(pred: np.ndarray, gt: np.ndarray, bad: np.ndarray) -> np.ndarray:
+    """Frames 1… whose prediction is ``bad`` (and whose ground truth is not NaN) take the previous
+    frame's prediction, in frame order (so a run of bad frames carries one box forward)."""
+    pred = pred.copy()
+    for i in range(1, len(pred)):
+        if bad[i] and not np.isnan(gt[i]).any():
+            pred[i] = pred[i - 1]
+    return pred
+
+
+def _counts_to_curves(ious, ces, nces, n: int):
+    n = max(int(n), 1)
+    succ = (ious[:, None] > IOU_THRESHOLDS[None, :]).sum(0) / n
+    prec = (ces[:, None] <= CE_THRESHOLDS[None, :]).sum(0) / n
+    nprec = (nces[:, None] <= NORM_THRESHOLDS[None, :]).sum(0) / n
+    return succ, prec, nprec
+
+
+def toolkit_curves(pred: np.ndarray, gt: np.ndarray, absent: np.ndarray):
+    """Per-sequence curves as the LaSOT and TNL2K MATLAB toolkits compute them
+    (``utils/calc_seq_err_robust.m`` + ``utils/eval_tracker.m``, identical in both toolkits):
+
+    1. a prediction of frame 2… that is NaN or has ``w ≤ 0`` or ``h ≤ 0`` is replaced by the
+       previous frame's (when that frame's ground truth is not NaN);
+    2. the first prediction is replaced by the ground truth;
+    3. frames flagged absent are removed, but the divisor stays the full sequence length: an absent
+       frame fails every threshold of every curve;
+    4. among the remaining frames, one whose ground truth is not all four values > 0 gets IoU −1
+       (fails every success threshold) and centre error −1 (passes every precision and normalised
+       precision threshold);
+    5. success counts IoU **>** each of ``0:0.05:1``, precision centre error **≤** ``0:50`` px,
+       normalised precision ``‖(c_p − c_g) / wh_g‖`` **≤** ``0:0.01:0.5``.
+    """
+    pred = np.asarray(pred, float)
+    gt = np.asarray(gt, float)
+    if len(pred) != len(gt):
+        raise ValueError(f"{len(pred)} predicted boxes for {len(gt)} ground-truth boxes")
+    bad = ~np.isfinite(pred).all(1) | (pred[:, 2] <= 0) | (pred[:, 3] <= 0)
+    pred = _carry_forward(pred, gt, bad)
+    pred[0] = gt[0]
+    keep = ~np.asarray(absent, bool)
+    p, g = pred[keep], gt[keep]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ious, ces, nces = rect_iou(p, g), center_error(p, g), normalized_center_error(p, g)
+    ok = (g > 0).all(1)
+    ious[~ok] = -1.0
+    ces[~ok] = -1.0
+    nces[~ok] = -1.0
+    return _counts_to_curves(ious, ces, nces, len(gt))
+
+
+def pytracking_curves(
+    pred: np.ndarray,
+    gt: np.ndarray,
+    visible: np.ndarray | None,
+    dataset: str,
+    exclude_invalid_frames: bool = False,
+):
+    """Per-sequence curves as pytracking's ``analysis/extract_results.py`` computes them
+    (``calc_seq_err_robust`` + ``extract_results``): a prediction of frame 1… with zero width or
+    height takes the previous one; the first prediction is the ground truth; a frame is valid when
+    all four ground-truth values are > 0 (and the target visible, where the dataset says); invalid
+    frames get IoU −1 (a miss), centre error ∞ (a miss) and normalised centre error −1 (a hit),
+    except on ``dataset == 'lasot'`` where a frame with the target not visible gets ∞ for both
+    centre errors; the divisor is the sequence length, or the number of valid frames with
+    ``exclude_invalid_frames``. Deliberate difference: pytracking refuses a file holding NaN or a
+    negative size; here such a box is a miss (counted in ``invalid boxes``)."""
+    pred = np.asarray(pred, float)
+    gt = np.asarray(gt, float)
+    if len(pred) != len(gt):
+        raise ValueError(f"{len(pred)} predicted boxes for {len(gt)} ground-truth boxes")
+    zero = (pred[:, 2] == 0) | (pred[:, 3] == 0)
+    pred = _carry_forward(pred, gt, zero)
+    pred[0] = gt[0]
+    valid = (gt > 0).all(1)
+    if visible is not None:
+        visible = np.asarray(visible, bool)
+        valid &= visible
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ious = rect_iou(pred, gt)
+        ces = center_error(pred, gt)
+        nces = normalized_center_error_raw(pred, gt)
+    ious[~valid] = -1.0
+    ces[~valid] = np.inf
+    nces[~valid] = -1.0
+    if dataset == "lasot" and visible is not None:
+        ces[~visible] = np.inf
+        nces[~visible] = np.inf
+    n = int(valid.sum()) if exclude_invalid_frames else len(gt)
+    return _counts_to_curves(ious, ces, nces, n)
+
+
+def normalized_center_error_raw(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
+    """``‖(c_p − c_g) / wh_g‖`` without guarding a zero ground-truth size (the callers overwrite
+    those frames)."""
+    cp = pred[:, :2] + (pred[:, 2:] - 1) / 2
+    cg = gt[:, :2] + (gt[:, 2:] - 1) / 2
+    return np.sqrt(((cp / gt[:, 2:] - cg / gt[:, 2:]) ** 2).sum(1))
+
+
+def mean_curve(curves: list, k: int, drop_empty: bool = False) -> np.ndarray:
+    """The mean over sequences of curve ``k`` (0 success, 1 precision, 2 normalised precision)."""
+    rows = [c[k] for c in curves]
+    if drop_empty:
+        rows = [r for r in rows if r.sum() > EPS]
+        if not rows:  # MATLAB's mean of an empty set
+            return np.full(len(curves[0][k]), np.nan)
+    return np.mean(rows, 0)
+
+
+def ope_summary(
+    curves: list[tuple[np.ndarray, np.ndarray, np.ndarray]], drop_empty: bool = False
+) -> dict[str, float]:
+    """Curves averaged over sequences; AUC, precision@20, success rate@0.5, normalised precision.
+
+    ``drop_empty``: a sequence whose curve is zero at every threshold is left out of that curve's
+    mean (``aa = aa(sum(aa,2)>eps, :)`` in the LaSOT/TNL2K toolkits' ``plot_draw_save.m``)."""
+
+    succ, prec, nprec = (mean_curve(curves, k, drop_empty) for k in range(3))
     return {
         "AUC": float(succ.mean()),
         "Precision": float(prec[20]),

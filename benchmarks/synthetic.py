@@ -22,6 +22,7 @@ import numpy as np
 from PIL import Image
 from unibench.benchmarks.base import BENCHMARKS
 from unibench.benchmarks.davis import Davis, write_palette_png
+from unibench.benchmarks.vis_metrics import uncompressed_rle
 
 from unibench.io import atomic_write_text, staging_dir
 from unibench.protocols import POSETRACK18_KEYPOINTS
@@ -566,17 +567,6 @@ VIS_CATEGORIES = (
     {"id": 2, "name": "box"},
     {"id": 3, "name": "diamond"},
 )
-
-
-def uncompressed_rle(mask: np.ndarray) -> dict:
-    """COCO's uncompressed RLE (column-major run lengths, starting with a run of zeros), the
-    encoding of the YouTube-VIS ground-truth files."""
-    flat = np.asarray(mask, bool).flatten(order="F").astype(np.int8)
-    edges = np.flatnonzero(np.diff(flat)) + 1
-    runs = np.diff(np.r_[0, edges, flat.size]).tolist()
-    if flat.size and flat[0]:
-        runs = [0, *runs]
-    return {"counts": [int(r) for r in runs], "size": [int(mask.shape[0]), int(mask.shape[1])]}
 
 
 def write_youtubevis(scenes: list[Scene], root: Path, split: str = "train") -> None:

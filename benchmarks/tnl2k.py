@@ -4,9 +4,15 @@
 ``language``; the heads here ignore it). The split is the folder given (the release ships the 700
 test videos as ``TNL2K_test_subset``): every sequence folder under ``--data-root``.
 
-Scoring: OPE as the TNL2K toolkit (the OTB/LaSOT protocol): success AUC over 21 IoU thresholds,
-precision@20 px and normalised precision; frames whose ground-truth box is empty (the target
-absent) are excluded, as in LaSOT.
+Scoring: OPE with the frame rules of the official TNL2K MATLAB toolkit
+(``wangxiao5791509/TNL2K_evaluation_toolkit``, whose ``calc_seq_err_robust.m`` and
+``eval_tracker.m`` are LaSOT's; :func:`unibench.benchmarks.sot_metrics.toolkit_curves`): success AUC
+over 21 IoU thresholds, precision@20 px and normalised precision. The toolkit's absent flags
+(``annos/absent/<seq>.txt``, shipped with the toolkit, not the dataset) are exactly the frames whose
+ground truth is ``0,0,0,0`` (checked on the 699 test sequences whose two files agree in length:
+65,253 absent frames, every one all-zero, no all-zero frame not absent), so they are derived from
+the ground truth here. ``--option protocol=pytracking`` gives pytracking's conventions (dataset
+``tnl2k``: no ``target_visible``).
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from pathlib import Path
 import numpy as np
 from unibench.benchmarks.base import BENCHMARKS
 from unibench.benchmarks.boxes import read_boxes
-from unibench.benchmarks.sot_common import OPEBenchmark
+from unibench.benchmarks.sot_common import ToolkitOPEBenchmark, toolkit_options
 
 from unibench.errors import DataError
 from unibench.io import check_numbered, read_text
@@ -24,12 +30,12 @@ from unibench.paths import safe_name
 from unibench.types import VideoSequence
 
 
-class TNL2K(OPEBenchmark):
-    protocol = (
-        "TNL2K OPE: AUC, precision@20, normalised precision; empty ground-truth frames excluded"
-    )
+class TNL2K(ToolkitOPEBenchmark):
+    toolkit_name = "TNL2K_evaluation_toolkit"
+    pytracking_dataset = "tnl2k"
 
-    def __init__(self, root, split=None, sequences=None, name="tnl2k"):
+    def __init__(self, root, split=None, sequences=None, name="tnl2k", options=None):
+        self.options = options or self.options
         self.root = Path(root)
         self.split = split or "test"
         self.name = name
@@ -49,8 +55,12 @@ class TNL2K(OPEBenchmark):
     def ground_truth(self, name: str) -> np.ndarray:
         return read_boxes(self.root / name / "groundtruth.txt", ground_truth=True)
 
-    def valid_frames(self, name: str, gt: np.ndarray) -> np.ndarray:
-        return (gt[:, 2] > 0) & (gt[:, 3] > 0)
+    def absent(self, name: str, gt: np.ndarray) -> np.ndarray:
+        """The toolkit's absent flags: ground truth ``0,0,0,0``."""
+        return (gt == 0).all(1)
+
+    def pytracking_visible(self, name: str, gt: np.ndarray) -> None:
+        return None  # the tnl2k dataset classes of pytracking's descendants carry none
 
     def language(self, name: str) -> str:
         f = self.root / name / "language.txt"
@@ -74,10 +84,10 @@ class TNL2K(OPEBenchmark):
         return seq
 
 
-def _tnl2k(data_root, split, sequences):
+def _tnl2k(data_root, split, sequences, options=None):
     if data_root is None:
         raise DataError("tnl2k needs --data-root DIR (the folder of the sequence folders)")
-    return TNL2K(data_root, split, sequences)
+    return TNL2K(data_root, split, sequences, options=toolkit_options(options))
 
 
 BENCHMARKS.register("tnl2k", _tnl2k)

@@ -19,7 +19,9 @@ both codes do. Summary: ``AP`` (IoU .50:.05:.95), ``AP50``, ``AP75``, ``APs/APm/
 ``AR10``, ``AR100``; a figure without any ground truth is NaN (pycocotools' −1).
 
 **HOTA** is TrackEval's: its ``YouTubeVIS`` dataset class prepares the ground truth
-(``_prepare_gt_annotations``: polygons and uncompressed RLE to RLE, track areas) and the tracker
+(``_prepare_gt_annotations``: uncompressed RLE to RLE, track areas; it reads no other form, so every
+segmentation, ground truth and results alike, is first brought to the form it reads: polygons and
+compressed RLE as ytvos.py's ``annToRLE`` decodes them) and the tracker
 tracks (``_get_tracker_seq_tracks``), reads each video (``get_raw_seq_data``: per-frame mask IoU) and
 preprocesses each class (``get_preprocessed_seq_data``: no removal); HOTA runs per video and class,
 sequences are combined per class and classes averaged as TrackEval's evaluator does
@@ -61,6 +63,53 @@ def to_rle(seg: Any, h: int, w: int) -> dict | None:
         counts = seg["counts"].encode() if isinstance(seg["counts"], str) else seg["counts"]
         return {"size": list(seg["size"]), "counts": counts}
     raise ValueError(f"not a segmentation (polygon list or RLE dict): {type(seg).__name__}")
+
+
+def uncompressed_rle(mask: np.ndarray) -> dict:
+    """COCO's uncompressed RLE of a binary mask (``counts``: column-major run lengths starting with
+    a run of zeros): the encoding of the YouTube-VIS ground-truth files, and the one form
+    TrackEval's ``YouTubeVIS`` reads in ground truth (``frPyObjects`` in its
+    ``_prepare_gt_annotations``)."""
+    flat = np.asarray(mask, bool).flatten(order="F").astype(np.int8)
+    edges = np.flatnonzero(np.diff(flat)) + 1
+    runs = np.diff(np.r_[0, edges, flat.size]).tolist()
+    if flat.size and flat[0]:
+        runs = [0, *runs]
+    return {"counts": [int(r) for r in runs], "size": [int(mask.shape[0]), int(mask.shape[1])]}
+
+
+def _trackeval_inputs(gt_json: dict, results: list[dict]) -> tuple[dict, list[dict]]:
+    """Ground truth and results in the forms TrackEval's ``YouTubeVIS`` reads, whatever form the
+    files use (polygons, compressed or uncompressed RLE, as ytvos.py's ``annToRLE`` reads them):
+    ground truth as uncompressed RLE with per-frame ``areas`` and the frame size on each
+    annotation, results as compressed RLE with string counts (``mask_utils.area`` / ``iou``)."""
+    from pycocotools import mask as mask_utils
+
+    size = {int(v["id"]): (int(v["height"]), int(v["width"])) for v in gt_json["videos"]}
+    gt = copy.deepcopy(gt_json)
+    for a in gt["annotations"]:
+        h, w = size[int(a["video_id"])]
+        rles = [to_rle(s, h, w) for s in a["segmentations"]]
+        a["segmentations"] = [
+            None if r is None else uncompressed_rle(mask_utils.decode(r)) for r in rles
+        ]
+        if not isinstance(a.get("areas"), list):
+            a["areas"] = [None if r is None else rle_area(r) for r in rles]
+        a.setdefault("height", h)
+        a.setdefault("width", w)
+    out = []
+    for e in results:
+        h, w = size[int(e["video_id"])]
+        e = dict(e)
+        segs = []
+        for seg in e["segmentations"]:
+            r = to_rle(seg, h, w)
+            if r is not None and isinstance(r["counts"], bytes):
+                r = {"size": list(r["size"]), "counts": r["counts"].decode("ascii")}
+            segs.append(r)
+        e["segmentations"] = segs
+        out.append(e)
+    return gt, out
 
 
 def rle_area(rle: dict | None) -> float:
@@ -215,8 +264,9 @@ def trackeval_hota(
     from trackeval.datasets import YouTubeVIS
     from trackeval.metrics import HOTA
 
+    gt_json, results = _trackeval_inputs(gt_json, results)
     ds = YouTubeVIS.__new__(YouTubeVIS)
-    ds.gt_data = copy.deepcopy(gt_json)
+    ds.gt_data = gt_json
     ds.use_super_categories = False
     ds.should_classes_combine = True
     ds.class_list = [c["name"] for c in ds.gt_data["categories"]]
@@ -226,12 +276,7 @@ def trackeval_hota(
     }
     ds.seq_lengths = {v["id"]: len(v["file_names"]) for v in ds.gt_data["videos"]}
     ds.global_tid_counter = 0
-    ds.tracker_data = {"unibench": copy.deepcopy(results)}
-    for v in ds.gt_data["videos"]:  # TrackEval reads the frame size from each annotation
-        for a in ds.gt_data["annotations"]:
-            if a["video_id"] == v["id"]:
-                a.setdefault("height", v["height"])
-                a.setdefault("width", v["width"])
+    ds.tracker_data = {"unibench": results}
     with contextlib.redirect_stdout(io.StringIO()):
         ds._prepare_gt_annotations()
     metric = HOTA()

@@ -38,7 +38,9 @@ class VOT(OPEBenchmark):
         (Path(out) / f"{seq.name}_time.txt").write_text("".join(f"{p.seconds:.6f}\n" for p in ps))
         return len(ps)
 
-    def read_trajectory(self, pred_dir: Path, name: str, gt: np.ndarray) -> np.ndarray:
+    def read_trajectory(
+        self, pred_dir: Path, name: str, gt: np.ndarray, raw: bool = False
+    ) -> np.ndarray:
         """A VOT trajectory as boxes; the initialisation line ``1`` takes the ground truth."""
         f = Path(pred_dir) / name / f"{name}_001.txt"
         if not f.is_file():

@@ -95,3 +95,45 @@ def test_pose_propagation_on_the_synthetic_suite(tmp_path):
     s = runner.run(cfg, progress=False).table.summary
     # random ResNet-18 features follow the textured person (measured 50.0 / 77.4)
     assert 0.3 < s["PCK@0.1"] <= s["PCK@0.2"] <= s["PCK@0.5"] <= 1.0
+
+
+def _reference_case():
+    """Two JHMDB-like sequences in closed form (T x 15 x 2 pixels): sequence 0 has joint 3
+    predicted at (150, -2), above the image, in frames 1-4; sequence 1 has joint 7 predicted at
+    x = -5 (unpredicted) in frames 2-5."""
+    j = np.arange(15.0)[None, :]
+
+    def seq(T, phase, amp):
+        t = np.arange(float(T))[:, None]
+        gt = np.stack([100 + 10 * j + 3 * t, 40 + 9 * ((j * 7) % 15) + 2 * t], -1)
+        off = np.stack(
+            [amp * np.sin(1.3 * j + 0.7 * t + phase), amp * np.cos(0.9 * j + 1.1 * t + phase)], -1
+        )
+        return np.round(gt, 2), np.round(gt + off, 2)
+
+    gt0, pr0 = seq(5, 0.0, 14.0)
+    pr0[1:, 3] = (150.0, -2.0)
+    gt1, pr1 = seq(6, 1.0, 22.0)
+    pr1[2:, 7] = (-5.0, 40.0)
+    return {"s0": (gt0, pr0), "s1": (gt1, pr1)}
+
+
+def test_pck_equals_crw_eval_pck_with_a_joint_above_the_image():
+    """Reference figures from CRW's ``code/eval/eval_pck.py`` (ajabri/videowalk), run once outside
+    the project on this case (``pos_img`` = ground truth + 1 in .mat files, predictions saved as
+    its 40-cell grid units, paths patched; printed 13.77777778, 77.92592593, 97.03703704 ×3).
+    Before the fix (a joint with y < 0 dropped) UniBench gave 13.78 / 80.30 / 100 / 100 / 100."""
+    summary, _ = pck(_reference_case())
+    ref = (13.77777778, 77.92592593, 97.03703704, 97.03703704, 97.03703704)
+    got = tuple(100 * summary[f"PCK@{a:g}"] for a in (0.1, 0.2, 0.3, 0.4, 0.5))
+    assert got == pytest.approx(ref, abs=1e-6)
+
+
+def test_a_joint_never_scored_is_left_out_of_the_mean():
+    """The references divide by zero here; UniBench averages over the 14 scored joints."""
+    gt = np.tile(np.stack([np.arange(15.0) * 10 + 5, np.full(15, 20.0)], -1), (3, 1, 1))
+    pred = gt.copy()
+    pred[1:, 4] = (-1.0, 20.0)
+    pred[1:, 0] += 1000.0  # joint 0 always wrong
+    summary, _ = pck({"s": (gt, pred)})
+    assert summary["PCK@0.1"] == pytest.approx(13 / 14)

@@ -89,6 +89,67 @@ def test_oxuva_hand_case_pooled_counts_previous_prediction_and_posthoc(tmp_path)
         b.evaluate(pred)
 
 
+# --- a transcription of the OxUvA toolkit's prediction reader (oxuva/long-term-tracking-benchmark,
+# python/oxuva/io_pred.py load_predictions_csv + _dict_reader_optional_fieldnames, util.str2bool);
+# the toolkit is not on PyPI, so its reader is transcribed here to check what UniBench writes
+_OXUVA_FIELDS = ["video", "object", "frame_num", "present", "score", "xmin", "xmax", "ymin", "ymax"]
+
+
+def _toolkit_str2bool(x):
+    x = x.strip().lower()
+    if x in ["t", "true", "y", "yes", "1"]:
+        return True
+    if x in ["f", "false", "n", "no", "0"]:
+        return False
+    raise ValueError(f"warning: unclear value: {x}")
+
+
+def _toolkit_load_predictions_csv(fp):
+    import csv
+
+    reader = csv.DictReader(fp, fieldnames=None)
+    if set(reader.fieldnames) != set(_OXUVA_FIELDS):
+        fp.seek(0)
+        reader = csv.DictReader(fp, fieldnames=_OXUVA_FIELDS)
+    out = {}
+    for row in reader:
+        present = _toolkit_str2bool(row["present"])
+        out[int(row["frame_num"])] = {
+            "present": present,
+            "score": float(row["score"]),
+            **{k: float(row[k]) if present else None for k in ("xmin", "xmax", "ymin", "ymax")},
+        }
+    return out
+
+
+def test_written_predictions_are_read_by_the_toolkit_reader(tmp_path):
+    from unibench.types import BoxFramePrediction
+
+    b = OxUvA(_layout(tmp_path / "ox"), "dev", ["vB_obj0000"], options=oxuva_options(
+        {"presence_threshold": 0.5}))  # fmt: skip
+    seq = b.load_sequence("vB_obj0000")
+    preds = [BoxFramePrediction(i, (8.0, 4.0, 8.0, 4.0), score=0.3 + 0.01 * i) for i in range(61)]
+    out = tmp_path / "vB_obj0000.csv"
+    b.write_predictions(seq, preds, out)
+    with open(out, newline="") as fp:
+        read = _toolkit_load_predictions_csv(fp)  # raised "unclear value: present" before
+    assert sorted(read) == list(range(1, 61))
+    assert [read[t]["present"] for t in range(1, 61)] == [0.3 + 0.01 * i >= 0.5 for i in
+                                                         range(1, 61)]  # fmt: skip
+    assert read[30]["xmin"] == pytest.approx(0.2) and read[30]["ymax"] == pytest.approx(0.4)
+    assert set(out.read_text().split(",")[3::8]) <= {"true", "false"}
+    # UniBench reads the toolkit's own words (and the annotation words) back the same way
+    mine = b.read_predictions(out)
+    assert {t: p[0] for t, p in mine.items()} == {t: r["present"] for t, r in read.items()}
+    for word, flag in [("T", True), ("yes", True), ("Y", True), ("1", True), ("present", True),
+                       ("f", False), ("NO", False), ("n", False), ("0", False), ("absent", False)]:  # fmt: skip
+        (tmp_path / "w.csv").write_text(f"vB,obj0000,30,{word},0.5,0.1,0.3,0.1,0.3\n")
+        assert b.read_predictions(tmp_path / "w.csv")[30][0] is flag
+    (tmp_path / "w.csv").write_text("vB,obj0000,30,maybe,0.5,0.1,0.3,0.1,0.3\n")
+    with pytest.raises(DataError, match="w.csv:1: expected frame_num, present"):
+        b.read_predictions(tmp_path / "w.csv")
+
+
 def test_quality_and_posthoc_edge_cases():
     assert math.isnan(quality({"TP": 1, "FN": 0, "FP": 0, "TN": 0})["TNR"])  # no absent frame
     assert math.isnan(posthoc_max_gm([("TP", 1.0)]))
@@ -111,7 +172,7 @@ def test_presence_threshold_writes_flags_from_the_head_confidence(tmp_path):
     rows = [r.split(",") for r in out.read_text().splitlines()]
     assert len(rows) == 60 and rows[0][2] == "1"  # every frame after the given one
     for r, p in zip(rows, preds[1:], strict=True):
-        assert (r[3] == "present") == (p.score >= 0.5) and float(r[4]) == pytest.approx(
+        assert (r[3] == "true") == (p.score >= 0.5) and float(r[4]) == pytest.approx(
             p.score, rel=1e-5
         )
     with pytest.raises(ConfigError, match="tau"):
@@ -154,10 +215,10 @@ def test_lasot_ext_and_tnl2k_layouts(tmp_path):
     tb = BENCHMARKS.get("tnl2k")(t, None, None)
     seq = tb.load_sequence("Bike_video_1")
     assert seq.meta["language"] == "the white bike in the middle"
-    assert tb.valid_frames("Bike_video_1", tb.ground_truth("Bike_video_1")).tolist() == [
-        True,
+    assert tb.absent("Bike_video_1", tb.ground_truth("Bike_video_1")).tolist() == [
         False,
         True,
+        False,
     ]
     (d / "language.txt").unlink()
     with pytest.raises(DataError, match="language.txt"):

@@ -116,16 +116,13 @@ def test_lasot_layout_flags_and_split(tmp_path):
     (tmp_path / "testing_set.txt").write_text("cat-1\n")
     las = LaSOT(tmp_path)
     assert las.sequence_names() == ["cat-1"] and len(las.load_sequence("cat-1").clip) == 4
-    assert las.valid_frames("cat-1", las.ground_truth("cat-1")).tolist() == [
-        True,
-        True,
-        False,
-        False,
-    ]
+    assert las.absent("cat-1", las.ground_truth("cat-1")).tolist() == [False, False, True, False]
     (tmp_path / "r").mkdir()
     (tmp_path / "r" / "cat-1.txt").write_text("5,5,10,10\n5,5,10,10\n50,5,10,10\n50,5,10,10\n")
     t = las.evaluate(tmp_path / "r")
-    assert t.summary["AUC"] == pytest.approx(20 / 21)  # the two misses are excluded frames
+    # LaSOT toolkit: the absent frame 3 fails, frame 4's GT 0,0,0,0 gets IoU -1 (fails): 2 of 4
+    # frames pass every threshold below 1 (IoU exactly 1 never passes "> 1")
+    assert t.summary["AUC"] == pytest.approx(2 * 20 / 21 / 4)
     (d / "out_of_view.txt").write_text("0,0,0")
     with pytest.raises(DataError, match="3 flags for 4 frames"):
         las.evaluate(tmp_path / "r")

@@ -246,3 +246,67 @@ def test_hota_bridge_equals_trackeval_run_from_disk(tmp_path):
         assert ours[k] == pytest.approx(float(np.mean(ref[k])), abs=1e-12)
     assert 0 < ours["HOTA"] < 1 and ours["AssA"] < 1  # the switch costs association
     assert per["v1"]["HOTA"] == pytest.approx(ours["HOTA"])  # one video, both classes present
+
+
+def _poly(x0, x1, y0=0, y1=4):
+    """A rectangle as a COCO polygon whose rasterisation equals ``rect(x0, x1, y0, y1)``."""
+    return [[x0, y0, x1, y0, x1, y1, x0, y1]]
+
+
+def test_hota_reads_every_segmentation_form_the_ap_code_reads():
+    """Ground truth as polygons or compressed RLE crashed TrackEval's preparation (it reads only
+    uncompressed RLE), and results as uncompressed RLE crashed its area step; every form is now
+    converted first, and each gives the HOTA of the uncompressed-RLE ground truth (itself equal to
+    TrackEval's Evaluator from disk, test above)."""
+    boxes = {1: [(0, 4), (1, 5), (2, 6)], 2: [(7, 11), None, (7, 11)]}
+
+    def gt_with(form):
+        anns = []
+        for k, bs in boxes.items():
+            segs = []
+            for b in bs:
+                if b is None:
+                    segs.append(None)
+                elif form == "uncompressed":
+                    segs.append(uncompressed_rle(_dense(rect(*b))))
+                elif form == "compressed":
+                    r = rect(*b)
+                    segs.append({"size": [H, W], "counts": r["counts"].decode()})
+                else:
+                    segs.append(_poly(*b))
+            anns.append({"id": k, "video_id": 1, "category_id": k, "iscrowd": 0,
+                         "segmentations": segs})  # fmt: skip
+        return _gt_json(anns)
+
+    def results_with(form):
+        def enc(b):
+            if b is None:
+                return None
+            if form == "uncompressed":
+                return uncompressed_rle(_dense(rect(*b)))
+            if form == "polygon":
+                return _poly(*b)
+            return {"size": [H, W], "counts": rect(*b)["counts"].decode()}
+
+        return [
+            {"video_id": 1, "category_id": 1, "score": 0.9,
+             "segmentations": [enc((0, 4)), enc((1, 5)), None]},
+            {"video_id": 1, "category_id": 1, "score": 0.6,
+             "segmentations": [None, None, enc((2, 6))]},
+            {"video_id": 1, "category_id": 2, "score": 0.8,
+             "segmentations": [enc((7, 10)), enc((7, 10)), enc((7, 11))]},
+        ]  # fmt: skip
+
+    for b in (0, 4), (7, 11):  # the polygon rasterises to the same mask
+        assert (_dense(vm.to_rle(_poly(*b), H, W)) == _dense(rect(*b))).all()
+    ref, _ = vm.trackeval_hota(gt_with("uncompressed"), results_with("compressed"), ["v1"])
+    assert 0 < ref["HOTA"] < 1
+    for gform in ("uncompressed", "compressed", "polygon"):
+        for rform in ("compressed", "uncompressed", "polygon"):
+            got, per = vm.trackeval_hota(gt_with(gform), results_with(rform), ["v1"])
+            for k in ("HOTA", "DetA", "AssA"):
+                assert got[k] == pytest.approx(ref[k], abs=1e-12), (gform, rform, k)
+    # the caller's objects are left as they were
+    g = gt_with("compressed")
+    vm.trackeval_hota(g, results_with("uncompressed"), ["v1"])
+    assert isinstance(g["annotations"][0]["segmentations"][0]["counts"], str)

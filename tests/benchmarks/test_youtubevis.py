@@ -106,6 +106,37 @@ def test_official_layouts_and_perfect_results_score_one(tmp_path, layout):
     assert b.evaluate(pred).summary["AP"] < 1.0
 
 
+@pytest.mark.parametrize("layout", ["youtubevis-2019", "youtubevis-2021", "ovis"])
+def test_compressed_ground_truth_and_uncompressed_results_are_scored(tmp_path, layout):
+    """Ground truth in compressed RLE and results in uncompressed RLE (both read by ytvoseval)
+    crashed the HOTA path (TrackEval) with a traceback; every path now reads them."""
+    root, js, _ = write_layout(tmp_path, layout)
+    data = json.loads(js.read_text())
+    for a in data["annotations"]:
+        a["segmentations"] = [None if s is None else enc(_mask(s)) for s in a["segmentations"]]
+        del a["areas"], a["height"], a["width"]
+    js.write_text(json.dumps(data))
+    b = BENCHMARKS.get(layout)(root, "train", None)
+    pred = tmp_path / "pred"
+    pred.mkdir()
+    results = perfect_results(1)
+    for r in results:
+        r["segmentations"] = [
+            None if s is None else uncompressed_rle(_mask(s)) for s in r["segmentations"]
+        ]
+    (pred / "a1b2.json").write_text(json.dumps(results))
+    (pred / "c3d4.json").write_text("[]")
+    t = b.evaluate(pred)
+    assert t.summary["AP"] == pytest.approx(1.0) and t.summary["HOTA"] == pytest.approx(1.0)
+
+
+def _mask(seg):
+    from pycocotools import mask as mask_utils
+    from unibench.benchmarks.vis_metrics import to_rle
+
+    return mask_utils.decode(to_rle(seg, H, W)).astype(bool)
+
+
 def _dets(tmp_path, entries, seq="a1b2"):
     d = tmp_path / "dets"
     d.mkdir(exist_ok=True)
