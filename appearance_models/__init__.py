@@ -47,6 +47,7 @@ __all__ = [
     "read_state_dict",
     "register_arch",
     "register_pretrained",
+    "weights_file",
 ]
 
 
@@ -60,7 +61,6 @@ def load_weights(
     """Load ``checkpoint`` (layout auto-detected) or the card's own weights (card layout)."""
     from unibench.appearance_models.layouts import LAYOUTS, detect
     from unibench.appearance_models.timm_adapter import TIMM_LAYOUT, TimmModel, load_timm_weights
-    from unibench.appearance_models.weights import fetch
 
     if isinstance(model, TimmModel):  # timm / hf-hub names and timm-built cards
         if checkpoint is not None:
@@ -72,7 +72,9 @@ def load_weights(
                 allow_partial,
                 allow_nonfinite,
             )
-        return load_timm_weights(model, cfg, allow_partial, allow_nonfinite)
+        return load_timm_weights(
+            model, cfg, allow_partial, allow_nonfinite, weights_file(model, cfg)
+        )
     if checkpoint is not None:
         state = read_state_dict(checkpoint)
         layout, hits = detect(state, model)
@@ -96,7 +98,7 @@ def load_weights(
             f"({cfg.paper or 'see its card'}): download them and pass --checkpoint FILE (the key "
             f"layout is detected), or register a card with 'file:'. Refusing to run it untrained."
         )
-    path = fetch(cfg.name, cfg.url, cfg.file, cfg.sha256)
+    path = weights_file(model, cfg)
     return apply_state_dict(
         model,
         read_state_dict(path),
@@ -105,6 +107,24 @@ def load_weights(
         allow_partial,
         allow_nonfinite,
     )
+
+
+def weights_file(
+    model: AppearanceModel, cfg: PretrainedCfg, checkpoint: str | None = None
+) -> Path | None:
+    """The file :func:`load_weights` reads for ``cfg`` (found in a cache or fetched), or ``None``
+    where nothing is loaded (an untrained card, an untagged ``timm:`` name). The run identity
+    hashes this file, so new weights under an old name are never served from the store."""
+    from unibench.appearance_models.timm_adapter import TimmModel, untagged, weight_file
+    from unibench.appearance_models.weights import fetch
+
+    if checkpoint is not None:
+        return Path(checkpoint)
+    if isinstance(model, TimmModel):
+        return None if untagged(model) else weight_file(model, cfg)
+    if not cfg.has_weights:
+        return None
+    return fetch(cfg.name, cfg.url, cfg.file, cfg.sha256)
 
 
 def create_model(

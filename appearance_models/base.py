@@ -32,6 +32,9 @@ class AppearanceModel(nn.Module):
     """
 
     default_tap: str = ""
+    # behaviour version of the family's forward pass: bump it with any change that alters features
+    # (it is part of every run identity; tests/golden/behaviour.json pins the outputs per version)
+    version: int = 1
 
     def feature_info(self) -> dict[str, TapInfo]:
         raise NotImplementedError
@@ -68,6 +71,19 @@ class PretrainedCfg:
     @property
     def has_weights(self) -> bool:
         return bool(self.url or self.file)
+
+    def identity(self) -> dict[str, Any]:
+        """The fields that change the features a card produces (architecture and its arguments,
+        preprocessing, checkpoint layout, the head defaults and preset it names). Where the
+        weights come from is not among them: the run identity holds the weights' content."""
+        return {k: getattr(self, k) for k in CARD_IDENTITY_FIELDS}
+
+
+# the card fields in a run identity; the others (name, url, file, sha256, provenance, top-1) do not
+# change a feature
+CARD_IDENTITY_FIELDS = (
+    "arch", "mean", "std", "input_scale", "layout", "head_defaults", "arch_kwargs",
+)  # fmt: skip
 
 
 ARCHS: Registry[Callable[..., AppearanceModel]] = Registry(
@@ -124,6 +140,8 @@ def build_random(cfg: PretrainedCfg, seed: int = 0) -> AppearanceModel:
 
 class FeatureExtractor:
     """A model in eval mode with its card's preprocessing, producing :class:`FeatureMap` s."""
+
+    version = 1  # behaviour version of preprocessing and extraction (see AppearanceModel.version)
 
     def __init__(
         self,

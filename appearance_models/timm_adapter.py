@@ -377,7 +377,7 @@ def timm_model(
 def weight_file(model: TimmModel, cfg: PretrainedCfg) -> Path:
     """The local weight file of a tagged timm / hf-hub model (found or downloaded)."""
     spec = model.spec
-    if spec.source == "timm" and not spec.tag:
+    if untagged(model):
         raise CheckpointError(f"{cfg.name}: no tag, so no weights (timm's random initialisation)")
     pc = model.pretrained_cfg
     repo = spec.repo or pc.get("hf_hub_id") or None
@@ -386,17 +386,29 @@ def weight_file(model: TimmModel, cfg: PretrainedCfg) -> Path:
     return obtain(cfg.name, repo, spec.key, url, names)
 
 
+def untagged(model: TimmModel) -> bool:
+    """A ``timm:<arch>`` name without a tag: timm's random initialisation, nothing to load."""
+    return model.spec.source == "timm" and not model.spec.tag
+
+
 def load_timm_weights(
-    model: TimmModel, cfg: PretrainedCfg, allow_partial: bool, allow_nonfinite: bool
+    model: TimmModel,
+    cfg: PretrainedCfg,
+    allow_partial: bool,
+    allow_nonfinite: bool,
+    path: Path | None = None,
 ):
     """The pretrained weights of a tagged timm / hf-hub card, strictly loaded (None: untagged)."""
     from unibench.appearance_models.checkpoint import apply_state_dict, read_state_dict
     from unibench.appearance_models.weights import verify
 
-    if model.spec.source == "timm" and not model.spec.tag:
-        logger.info("%s: timm's random initialisation (no tag given)", cfg.name)
+    if untagged(model):
+        logger.warning(
+            "%s: timm's random initialisation (no tag given): the row is labelled 'random init'",
+            cfg.name,
+        )
         return None
-    path = weight_file(model, cfg)
+    path = path or weight_file(model, cfg)
     verify(path, cfg.sha256)
     return apply_state_dict(
         model, read_state_dict(path), str(path), TIMM_LAYOUT.filter, allow_partial, allow_nonfinite

@@ -43,6 +43,12 @@ BENCHMARKS: Registry[Any] = Registry(
 )
 
 
+def scorer_version(bench) -> int:
+    """The behaviour version of a benchmark's scorer (its class's ``scorer_version``, 1 where none
+    is declared): bump it with any change of the figures it computes on the same files."""
+    return int(getattr(type(bench), "scorer_version", 1))
+
+
 def known_splits(parent: Path) -> str:
     """The split folders under ``parent`` (for "unknown split" messages)."""
     parent = Path(parent)

@@ -652,6 +652,7 @@ class AssociationHead:
 
     task = "mot"
     tasks = ("mot", "mots", "posetrack", "vis")
+    version = 1  # behaviour version: bump with any change of output (tests/golden)
     task_defaults = TASK_DEFAULTS
     presets = PRESETS
     Params = AssociationParams

@@ -115,6 +115,7 @@ def decode(
 @HEADS.register("pose-propagation")
 class PosePropagationHead:
     task = "posetrack"
+    version = 1  # behaviour version: bump with any change of output (tests/golden)
     tasks = ("posetrack", "poseprop")  # PoseTrack MOTA, or JHMDB PCK
     Params = PosePropagationParams
 

@@ -219,6 +219,7 @@ XCORR_PRESETS: dict[str, dict] = {
 @HEADS.register("xcorr")
 class XCorrHead:
     task = "sot"
+    version = 1  # behaviour version: bump with any change of output (tests/golden)
     Params = XCorrParams
     presets = XCORR_PRESETS
 
@@ -436,6 +437,7 @@ def gaussian_label(sigma: float, h: int, w: int) -> torch.Tensor:
 @HEADS.register("dcf")
 class DCFHead:
     task = "sot"
+    version = 1  # behaviour version: bump with any change of output (tests/golden)
     Params = DCFParams
     presets = DCF_PRESETS
 
@@ -555,6 +557,8 @@ class RidgeHead(XCorrHead):
     the ridge-regression solution ``w = Xᵀ (X Xᵀ + λI)⁻¹ y`` (dual form, one solve per sequence),
     then correlated like XCorr on every frame. Unlike DCF, negatives are real windows, not circular
     shifts."""
+
+    version = 1  # its own behaviour version (not XCorr's)
 
     Params = RidgeParams
     presets: dict[str, dict] = {}

@@ -184,6 +184,7 @@ def one_hot(mask: np.ndarray, object_ids: tuple[int, ...]) -> torch.Tensor:
 @HEADS.register("propagation")
 class MaskPropagationHead:
     task = "vos"
+    version = 1  # behaviour version: bump with any change of output (tests/golden)
     Params = PropagationParams
     presets = PRESETS
 
@@ -263,6 +264,7 @@ class BoxFromMaskParams(PropagationParams):
 @HEADS.register("mask-box")
 class BoxFromMaskHead:
     task = "sot"
+    version = 1  # behaviour version: bump with any change of output (tests/golden)
     Params = BoxFromMaskParams
 
     def __init__(self, params: BoxFromMaskParams) -> None:

@@ -380,7 +380,13 @@ def _cmd_report(a) -> int:
     _load_cards(a.model_card)
     store_dir = Path(a.store or a.output or default_output_dir()).expanduser().resolve()
     store = ResultStore(store_dir)
-    records = list(store.latest().values()) if store.files() else []
+    latest, superseded = store.latest_and_superseded() if store.files() else ({}, 0)
+    records = list(latest.values())
+    if superseded:
+        print(
+            f"({superseded} older version(s) of the reported cells left out: records of other "
+            "weights, card or behaviour versions; the newest of each cell is shown)"
+        )
     if not records:
         why = "does not exist" if not store.files() else "holds no valid record"
         print(

@@ -1,7 +1,8 @@
 """The runner: resolve the config, run a head over a benchmark, write predictions, score, store.
 
 A run is identified by task × model (+checkpoint) × tap × head × parameters × benchmark × split ×
-sequences. Its folder is ``<output>/runs/<benchmark>-<split>/<model>/<tap>/<head>-<hash>/`` with the
+sequences × the weights' content × the card's feature-changing fields × the behaviour versions of
+head, feature extractor and scorer. Its folder is ``<output>/runs/<benchmark>-<split>/<model>/<tap>/<head>-<hash>/`` with the
 resolved ``config.yaml``, ``predictions/<seq>/`` in the benchmark's official format and
 ``metrics.json``. Each sequence's prediction folder appears atomically when complete, so a rerun
 skips finished sequences (``force`` recomputes) and an interrupted run loses nothing written.
@@ -172,10 +173,17 @@ def _identity(cfg: C.RunConfig, params: dict, bench, tap: str, ckpt_id: str | No
     }
 
 
-def _feature_cache(card, tap: str, ckpt_id: str | None, height):
+def _feature_cache(card, tap: str, weights_id: str | None, height):
+    from unibench.appearance_models import FeatureExtractor
     from unibench.featcache import FeatureCache
 
-    ident = {"card": C.to_dict(card), "checkpoint": ckpt_id, "tap": tap, "input_height": height}
+    ident = {
+        "card": C.to_dict(card),
+        "weights": weights_id,
+        "tap": tap,
+        "input_height": height,
+        "features": FeatureExtractor.version,
+    }
     return FeatureCache(ident)
 
 
@@ -262,12 +270,11 @@ class _Worker:
 
         self.extractor = FeatureExtractor(model, card, device=cfg.model.device, tap=cfg.model.tap)
         self.head = HEADS.get(cfg.head.name)(resolved.head_params)
-        self.ckpt_id = _checkpoint_id(cfg)
         if cfg.output.feature_cache:
             self.extractor.cache = _feature_cache(
                 self.extractor.cfg,
                 self.extractor.tap,
-                self.ckpt_id,
+                _weights_id(cfg, card, model),  # the content loaded, not the file's name
                 getattr(resolved.head_params, "input_height", None),
             )
 
@@ -299,6 +306,15 @@ def _result_target(bench, pred_dir: Path, name: str) -> Path:
 _CKPT_IDS: dict[tuple, str] = {}  # per process: (path, size, mtime) -> id; hashed once
 
 
+def _file_id(p: Path) -> str:
+    """``<name>@<sha256 prefix>`` of a weight file, hashed once per (path, size, mtime)."""
+    st = p.stat()
+    key = (str(p.resolve()), st.st_size, st.st_mtime_ns)
+    if key not in _CKPT_IDS:
+        _CKPT_IDS[key] = f"{p.name}@{sha256_of(p)[:12]}"
+    return _CKPT_IDS[key]
+
+
 def _checkpoint_id(cfg: C.RunConfig) -> str | None:
     if not cfg.model.checkpoint:
         return None
@@ -307,11 +323,32 @@ def _checkpoint_id(cfg: C.RunConfig) -> str | None:
         from unibench.errors import CheckpointError
 
         raise CheckpointError(f"checkpoint {p} does not exist")
-    st = p.stat()
-    key = (str(p.resolve()), st.st_size, st.st_mtime_ns)
-    if key not in _CKPT_IDS:
-        _CKPT_IDS[key] = f"{p.name}@{sha256_of(p)[:12]}"
-    return _CKPT_IDS[key]
+    return _file_id(p)
+
+
+def _weights_id(cfg: C.RunConfig, card, net) -> str | None:
+    """The content id of the weights a cell loads: ``--checkpoint``, the card's ``file:`` or
+    URL (fetched into the cache), the timm / Hugging Face file picked up; None where nothing is
+    loaded (random or training-free models)."""
+    from unibench.appearance_models import weights_file
+
+    _checkpoint_id(cfg)  # a missing --checkpoint is named first
+    path = weights_file(net, card, cfg.model.checkpoint)
+    return None if path is None else _file_id(Path(path))
+
+
+def behaviour(head: str, net, bench) -> dict[str, int | str]:
+    """Behaviour versions of the code that makes a cell's numbers (part of the run identity):
+    the head, the feature extractor with the model family's forward pass, the scorer."""
+    from unibench.appearance_models import FeatureExtractor
+    from unibench.benchmarks.base import scorer_version
+    from unibench.heads import HEADS
+
+    return {
+        "head": HEADS.get(head).version,
+        "features": f"{FeatureExtractor.version}.{type(net).version}",
+        "scorer": scorer_version(bench),
+    }
 
 
 def _execution(cfg: C.RunConfig, params) -> dict[str, str]:
@@ -370,8 +407,15 @@ def plan(resolved: C.ResolvedConfig) -> tuple[str, dict, Any, str]:
     safe_name(bench.split, "split", f"benchmark {bench.name}")
     for n in bench.sequence_names():  # names read from list files must not leave the data root
         safe_name(n, "sequence", f"benchmark {bench.name} at {bench.root}", DataError)
-    tap = cfg.model.tap or build_random(get_cfg(cfg.model.name)).default_tap
+    card = get_cfg(cfg.model.name)
+    net = build_random(card)
+    tap = cfg.model.tap or net.default_tap
     ident = _identity(cfg, C.to_dict(resolved.head_params), bench, tap, _checkpoint_id(cfg))
+    # nothing stale: the weights' content, the card's feature-changing fields and the code's
+    # behaviour versions are part of the identity
+    ident["weights"] = _weights_id(cfg, card, net)
+    ident["card"] = C.to_dict(card.identity())
+    ident["behaviour"] = behaviour(cfg.head.name, net, bench)
     if seqs is not None:  # a subset: say how much of the split it is
         full = build_benchmark(
             cfg.benchmark.name,
@@ -610,6 +654,10 @@ def _record(c: _Cell) -> RunOutcome:
         split_size=identity["split_size"],
         whole_split=identity["whole_split"],
         execution=_execution(cfg, resolved.head_params),
+        weights=identity["weights"],
+        card=identity["card"],
+        behaviour=identity["behaviour"],
+        benchmark_options=identity.get("benchmark_options", {}),
     )
     store.append(record)
     return RunOutcome(record, table, run_dir, computed, skipped)

@@ -157,24 +157,40 @@ class ResultStore:
                 atomic_write_text(self.path, "".join(t + "\n" for t in keep))
         return [(n, why) for n, why, _ in bad]
 
+    @staticmethod
+    def cell_key(r: ResultRecord) -> tuple:
+        """What makes two records the same leaderboard cell: everything the user chose (task,
+        model, checkpoint, tap, head and parameters, benchmark, split, scoring options, the
+        sequences of a subset); not the weights' content, the card or behaviour versions, whose
+        newest record supersedes the older ones."""
+        return (
+            r.task,
+            r.model,
+            r.tap,
+            r.head,
+            json.dumps(r.head_params, sort_keys=True),
+            r.benchmark,
+            r.split,
+            r.checkpoint,
+            json.dumps(r.benchmark_options, sort_keys=True),
+            # a subset run never replaces the whole split's record
+            None if r.whole_split is not False else tuple(r.sequences),
+        )
+
     def latest(self) -> dict[tuple, ResultRecord]:
-        """The newest record per (task, model, tap, head, params, benchmark, split)."""
+        """The newest record per cell (:meth:`cell_key`)."""
+        return self.latest_and_superseded()[0]
+
+    def latest_and_superseded(self) -> tuple[dict[tuple, ResultRecord], int]:
+        """The newest record per cell and how many older versions of those cells (records of
+        another run identity: other weights, card or behaviour versions) it leaves out."""
         out: dict[tuple, ResultRecord] = {}
+        ids: dict[tuple, set[str]] = {}
         for r in self.records():
-            key = (
-                r.task,
-                r.model,
-                r.tap,
-                r.head,
-                json.dumps(r.head_params, sort_keys=True),
-                r.benchmark,
-                r.split,
-                r.checkpoint,
-                # a subset run never replaces the whole split's record
-                None if r.whole_split is not False else tuple(r.sequences),
-            )
-            out[key] = r
-        return out
+            k = self.cell_key(r)
+            out[k] = r
+            ids.setdefault(k, set()).add(r.run_id)
+        return out, sum(len(v - {out[k].run_id}) for k, v in ids.items())
 
     def latest_of(self, run_id: str) -> ResultRecord | None:
         """The newest record of a run identity, or None."""

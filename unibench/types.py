@@ -231,6 +231,13 @@ class ResultRecord:
     split_size: int | None = None
     whole_split: bool | None = None
     execution: dict[str, str] = field(default_factory=dict)
+    # what else the run identity holds (absent in records written before these fields): the
+    # weights' content id, the card's feature-changing fields, the behaviour versions of head,
+    # features and scorer, the benchmark's scoring options
+    weights: str | None = None
+    card: dict[str, Any] = field(default_factory=dict)
+    behaviour: dict[str, Any] = field(default_factory=dict)
+    benchmark_options: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data; undefined figures (NaN, ±inf) become ``null`` so the store is valid JSON."""
