@@ -16,6 +16,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
+from unibench.errors import DataError
+from unibench.paths import safe_name
 from unibench.registry import Registry
 from unibench.types import MetricTable, VideoSequence
 
@@ -57,7 +59,9 @@ def known_splits(parent: Path) -> str:
 
 
 def iter_progress(items: list[str], desc: str, enabled: bool) -> Iterator[str]:
-    if not enabled:
+    import sys
+
+    if not enabled or not sys.stderr.isatty():  # no bars in logs and pipes
         yield from items
         return
     from tqdm import tqdm
@@ -90,4 +94,9 @@ def build_benchmark(name: str, data_root, split, sequences, detections=None, opt
                 f"got {', '.join(sorted(options))}"
             )
         kwargs["options"] = dict(options)
-    return factory(data_root, split, sequences, **kwargs)
+    bench = factory(data_root, split, sequences, **kwargs)
+    # names read from list files become paths: none may leave the data root, on any path (run,
+    # eval, package) alike
+    for n in bench.sequence_names():
+        safe_name(n, "sequence", f"benchmark {bench.name} at {bench.root}", DataError)
+    return bench

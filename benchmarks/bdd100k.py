@@ -279,8 +279,10 @@ class BDD100K:
                     raise DataError(f"{where}: category {lab.get('category')!r}")
                 try:
                     ids.append(int(lab["id"]))
-                except (KeyError, ValueError):
+                except (KeyError, ValueError, TypeError):
                     raise DataError(f"{where}: expected an integer track 'id'") from None
+                if ids[-1] in ids[:-1]:  # TrackEval fails with a KeyError deep inside
+                    raise DataError(f"{where}: track id {ids[-1]} appears twice in this frame")
                 cls.append(CLASS_ID[lab["category"]])
                 items.append(self._label(lab, where)[1 if self.masks else 0])
             raw["tracker_ids"][t] = np.array(ids, int)

@@ -12,6 +12,7 @@ runs and sequences pooled: AO, SR₀.₅, SR₀.₇₅. The test split has only 
 from __future__ import annotations
 
 import ast
+import math
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -20,6 +21,7 @@ import numpy as np
 from unibench.benchmarks import sot_metrics
 from unibench.benchmarks.base import BENCHMARKS, iter_progress, known_splits
 from unibench.benchmarks.boxes import read_boxes, read_labels, write_boxes
+from unibench.benchmarks.sot_common import invalid_boxes
 
 from unibench.errors import DataError
 from unibench.io import (
@@ -70,8 +72,26 @@ class GOT10k:
     def sequence_names(self) -> list[str]:
         return list(self._names)
 
+    def resolution(self, name: str) -> tuple[float, float]:
+        """``resolution: (w, h)`` of ``meta_info.ini`` (the scorer clips boxes to it)."""
+        d = self.dir / name
+        meta = read_meta(d / "meta_info.ini")
+        try:
+            bound = ast.literal_eval(meta["resolution"])
+            w, h = (float(v) for v in bound)
+            if not (math.isfinite(w) and math.isfinite(h) and w > 0 and h > 0):
+                raise ValueError
+        except (KeyError, ValueError, SyntaxError, TypeError):
+            raise DataError(
+                f"{d / 'meta_info.ini'}: expected a line 'resolution: (w, h)' with a positive "
+                f"width and height, got {meta.get('resolution')!r}"
+            ) from None
+        return w, h
+
     def load_sequence(self, name: str) -> VideoSequence:
         d = self.dir / name
+        if self.split != "test":  # checked before any tracking: the scorer needs it
+            self.resolution(name)
         frames = check_numbered(sorted(d.glob("*.jpg")))
         if not frames:
             raise DataError(f"sequence {name!r}: no .jpg frames in {d}")
@@ -111,24 +131,24 @@ class GOT10k:
             absence = read_labels(d / "absence.label", len(gt))
             if ((absence == 1) & (cover > 0)).any():
                 raise DataError(f"{d}: absence.label and cover.label disagree (absent but covered)")
-            meta = read_meta(d / "meta_info.ini")
-            try:
-                bound = tuple(ast.literal_eval(meta["resolution"]))
-            except (KeyError, ValueError, SyntaxError) as exc:
-                raise DataError(f"{d / 'meta_info.ini'}: no 'resolution: (w, h)' line") from exc
+            bound = self.resolution(name)
             runs = sorted((Path(pred_dir) / name).glob(f"{name}_[0-9]*.txt"))
             runs = [r for r in runs if re.fullmatch(rf"{re.escape(name)}_\d+\.txt", r.name)]
             if not runs:
                 raise DataError(f"missing prediction {Path(pred_dir) / name / (name + '_001.txt')}")
-            boxes = []
+            boxes, invalid = [], 0
             for r in runs:
-                b = read_boxes(r)
+                b = read_boxes(r, allow_nan=True)
                 if b.shape != gt.shape:
                     raise DataError(f"{r}: {len(b)} boxes for {len(gt)} ground-truth frames")
+                invalid += int(invalid_boxes(b[1:]).sum())  # frame 0 is the given box
                 boxes.append(b)
             ious = sot_metrics.got10k_ious(boxes, gt, cover, bound)
             pooled.append(ious)
-            rows.append({"sequence": name, **sot_metrics.got10k_summary(ious), "runs": len(runs)})
+            rows.append(
+                {"sequence": name, **sot_metrics.got10k_summary(ious), "runs": len(runs),
+                 "invalid boxes": invalid}
+            )  # fmt: skip
         allious = np.concatenate(pooled) if pooled else np.zeros(0)
         thr = np.linspace(0, 1, 101)  # got10k's success plot: 101 IoU thresholds, pooled IoUs
         curves = (
@@ -139,10 +159,15 @@ class GOT10k:
             if len(allious)
             else {}
         )
+        cols = ["sequence", "AO", "SR0.5", "SR0.75", "frames", "runs"]
+        summary = sot_metrics.got10k_summary(allious)
+        if any(r["invalid boxes"] for r in rows):  # NaN, infinite or empty boxes: misses
+            cols.append("invalid boxes")
+            summary["invalid boxes"] = sum(r["invalid boxes"] for r in rows)
         return MetricTable(
-            ["sequence", "AO", "SR0.5", "SR0.75", "frames", "runs"],
+            cols,
             rows,
-            sot_metrics.got10k_summary(allious),
+            summary,
             protocol="GOT-10k (got10k ExperimentGOT10k): cover>0 frames pooled",
             curves=curves,
         )

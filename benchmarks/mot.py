@@ -137,13 +137,18 @@ class MOTChallenge:
     def sequence_names(self) -> list[str]:
         return list(self._names)
 
-    def _info(self, name: str) -> tuple[dict, list[Path], int]:
+    def _length(self, name: str) -> tuple[dict, int]:
+        """``seqinfo.ini`` and its integer ``seqLength`` (one rule for run and eval)."""
         d = self.dir / name
         info = read_seqinfo(d / "seqinfo.ini")
         try:
-            length = int(info["seqlength"])
+            return info, int(info["seqlength"])
         except (KeyError, ValueError) as exc:
             raise DataError(f"{d / 'seqinfo.ini'}: no integer seqLength") from exc
+
+    def _info(self, name: str) -> tuple[dict, list[Path], int]:
+        d = self.dir / name
+        info, length = self._length(name)
         img = d / info.get("imdir", "img1")
         ext = info.get("imext", ".jpg")
         frames = check_numbered(sorted(img.glob(f"*{ext}")))
@@ -211,8 +216,7 @@ class MOTChallenge:
 
     def _gt_and_length(self, name: str) -> tuple[np.ndarray, int]:
         d = self.dir / name
-        info = read_seqinfo(d / "seqinfo.ini")
-        length = int(info.get("seqlength", 0))
+        _, length = self._length(name)
         gt = read_mot_txt(d / "gt" / "gt.txt", 9)
         keys, counts = np.unique(gt[:, :2], axis=0, return_counts=True)
         if (counts > 1).any():

@@ -239,7 +239,10 @@ def got10k_ious(
         run = np.asarray(run, float)
         if run.shape != gt.shape:
             raise ValueError(f"run has shape {run.shape}, ground truth {gt.shape}")
-        ious = rect_iou(run[1:], gt[1:], bound=bound)
+        with np.errstate(invalid="ignore"):
+            ious = rect_iou(run[1:], gt[1:], bound=bound)
+        # a NaN box is a miss (got10k's AO would turn NaN); infinite or empty boxes give 0 there
+        ious = np.nan_to_num(ious, nan=0.0)
         out.append(ious[np.asarray(cover)[1:] > 0])
     return np.concatenate(out) if out else np.zeros(0)
 

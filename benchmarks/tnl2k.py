@@ -52,8 +52,23 @@ class TNL2K(ToolkitOPEBenchmark):
             safe_name(n, "sequence", str(self.root), DataError)
         self._names = names
 
+    def _frames(self, name: str) -> list[Path]:
+        d = self.root / name / "imgs"
+        frames = sorted([*d.glob("*.jpg"), *d.glob("*.png")])
+        frames = check_numbered(frames) if frames else frames
+        if not frames:
+            raise DataError(f"{d}: no .jpg or .png frames")
+        return frames
+
     def ground_truth(self, name: str) -> np.ndarray:
-        return read_boxes(self.root / name / "groundtruth.txt", ground_truth=True)
+        """The boxes, checked against the frames (so a long ground truth is named as such, not
+        blamed on the predictions)."""
+        f = self.root / name / "groundtruth.txt"
+        gt = read_boxes(f, ground_truth=True)
+        n = len(self._frames(name))
+        if len(gt) != n:
+            raise DataError(f"{f}: {len(gt)} boxes for {n} frames")
+        return gt
 
     def absent(self, name: str, gt: np.ndarray) -> np.ndarray:
         """The toolkit's absent flags: ground truth ``0,0,0,0``."""
@@ -70,15 +85,8 @@ class TNL2K(ToolkitOPEBenchmark):
 
     def load_sequence(self, name: str) -> VideoSequence:
         d = self.root / name / "imgs"
-        frames = sorted([*d.glob("*.jpg"), *d.glob("*.png")])
-        frames = check_numbered(frames) if frames else frames
-        if not frames:
-            raise DataError(f"{d}: no .jpg or .png frames")
+        frames = self._frames(name)
         gt = self.ground_truth(name)
-        if len(frames) != len(gt):
-            raise DataError(
-                f"{d.parent / 'groundtruth.txt'}: {len(gt)} boxes for {len(frames)} frames"
-            )
         seq = self._box_sequence(name, frames, gt[0], f"{name}|{d.resolve()}")
         seq.meta["language"] = self.language(name)
         return seq

@@ -197,6 +197,11 @@ def _cmd_run(a) -> int:
     from unibench.reports import metric_table, results_table
 
     _load_cards(a.model_card)
+    if a.tap and a.layers:
+        raise UniBenchError(
+            f"--tap {a.tap!r} and --layers {a.layers!r} both name taps: --layers runs each tap it "
+            "lists, --tap runs one; give one of them"
+        )
     cells = _cells(a)
     # resolve every cell first: a misspelt key fails before hours of compute
     resolved = [runner.resolve_config(cli, a.config, ov) for cli, ov in cells]
@@ -621,10 +626,11 @@ def _cmd_store(a) -> int:
     store = ResultStore(a.output or default_output_dir())
     bad = store.check(fix=a.fix)
     if not bad:
-        print(f"{store.path}: every line is a valid record")
+        names = ", ".join(str(f) for f in store.files()) or str(store.path)
+        print(f"{names}: every line is a valid record")
         return 0
-    for n, why in bad:
-        print(f"{store.path}:{n}: {why}")
+    for f, n, why in bad:
+        print(f"{f}:{n}: {why}")
     if a.fix:
         print(f"moved {len(bad)} bad line(s) to {store.root / 'results.rejected.jsonl'}")
         return 0

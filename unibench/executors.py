@@ -23,6 +23,7 @@ sequence follow each other (with ``--feature-cache`` their features are then ext
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 from collections.abc import Iterator
@@ -31,6 +32,8 @@ from pathlib import Path
 from typing import Protocol
 
 from unibench.errors import ConfigError
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -140,8 +143,15 @@ class RayExecutor:
             raise ConfigError(
                 "--executor ray needs Ray: pip install -e '.[ray]' (or pip install ray)"
             ) from None
-        if cpus_per_unit <= 0 or gpus_per_unit < 0:
-            raise ConfigError("--cpus-per-unit must be > 0 and --gpus-per-unit >= 0")
+        import math
+
+        if not (math.isfinite(cpus_per_unit) and math.isfinite(gpus_per_unit)) or (
+            cpus_per_unit <= 0 or gpus_per_unit < 0
+        ):
+            raise ConfigError(
+                f"--cpus-per-unit {cpus_per_unit} / --gpus-per-unit {gpus_per_unit}: expected a "
+                "finite number of CPUs > 0 and of GPUs >= 0"
+            )
         self.address = address
         self.cpus, self.gpus, self.max_retries = cpus_per_unit, gpus_per_unit, max_retries
         self.num_cpus = num_cpus
@@ -153,6 +163,7 @@ class RayExecutor:
         if not ray.is_initialized():
             kw = dict(include_dashboard=False, log_to_driver=False, ignore_reinit_error=True)
             if self.address:
+                check_ray_address(self.address)
                 ray.init(address=self.address, **kw)
             else:  # a local instance sized to the machine (or to num_cpus)
                 ray.init(num_cpus=self.num_cpus or os.cpu_count(), **kw)
@@ -192,6 +203,31 @@ class RayExecutor:
             yield done
 
 
+def check_ray_address(address: str, timeout: float = 10.0) -> None:
+    """Fail fast, naming the address, where nothing listens there (Ray itself retries for
+    minutes). ``auto`` and ``local`` are Ray's own words and pass."""
+    if address in ("auto", "local"):
+        return
+    hostport = address.split("://", 1)[-1].rstrip("/")
+    host, _, port = hostport.rpartition(":")
+    try:
+        port_n = int(port)
+        if not host or not 0 < port_n < 65536:
+            raise ValueError
+    except ValueError:
+        raise ConfigError(
+            f"--ray-address {address!r}: expected HOST:PORT (or ray://HOST:PORT, or auto)"
+        ) from None
+    try:
+        with socket.create_connection((host.strip("[]"), port_n), timeout=timeout):
+            pass
+    except OSError as exc:
+        raise ConfigError(
+            f"--ray-address {address!r}: no Ray cluster answers there ({exc.strerror or exc}); "
+            "start one with 'ray start --head' or leave --ray-address out for a local instance"
+        ) from None
+
+
 def make_executor(
     name: str,
     workers: int = 0,
@@ -199,6 +235,12 @@ def make_executor(
     cpus_per_unit: float = 1.0,
     gpus_per_unit: float = 0.0,
 ) -> Executor:
+    if name == "inline" and workers > 0:
+        logger.warning(
+            "--executor inline runs every unit in this process: --workers %d is ignored "
+            "(--executor process uses it)",
+            workers,
+        )
     if name == "inline" or (name == "auto" and workers <= 0):
         return InlineExecutor()
     if name in ("process", "auto"):

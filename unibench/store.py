@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from unibench.errors import DataError
-from unibench.io import atomic_write_text, file_lock
+from unibench.io import atomic_write_bytes, atomic_write_text, file_lock
 from unibench.types import ResultRecord
 
 logger = logging.getLogger(__name__)
@@ -116,15 +116,22 @@ class ResultStore:
         if not path.exists():
             return [], []
         out, bad = [], []
-        for n, line in enumerate(path.read_text().splitlines(), 1):
+        for n, raw in enumerate(path.read_bytes().splitlines(), 1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                bad.append((n, "not UTF-8 text", raw.decode("utf-8", "replace")))
+                continue
             if not line.strip():
                 continue
             try:
-                d = json.loads(line)
-                out.append(ResultRecord.from_dict(d, f"{path}:{n}"))
+                d = json.loads(line, parse_constant=_no_constant)
+                rec = ResultRecord.from_dict(d, f"{path}:{n}")
+                _check_names(rec)
+                out.append(rec)
             except json.JSONDecodeError as exc:
                 bad.append((n, f"not JSON ({exc.msg})", line))
-            except DataError as exc:
+            except (DataError, ValueError) as exc:
                 bad.append((n, str(exc).split(": ", 1)[-1], line))
         return out, bad
 
@@ -142,20 +149,25 @@ class ResultStore:
             )
         return out
 
-    def check(self, fix: bool = False) -> list[tuple[int, str]]:
-        """The bad lines (number, reason); with ``fix`` they are appended to
-        ``results.rejected.jsonl`` and removed from the store, both written atomically."""
+    def check(self, fix: bool = False) -> list[tuple[Path, int, str]]:
+        """The bad lines (file, number, reason) of every store file ``report`` reads (the main
+        file and the shards); with ``fix`` they are appended to ``results.rejected.jsonl`` and
+        removed from their file, both written atomically (bytes kept as they were)."""
+        out = []
         with file_lock(self._lock):
-            _, bad = self._parse(only_own=True)
-            if fix and bad:
-                lines = self.path.read_text().splitlines()
-                numbers = {n for n, _, _ in bad}
-                rejected = self.root / "results.rejected.jsonl"
-                old = rejected.read_text() if rejected.exists() else ""
-                atomic_write_text(rejected, old + "".join(t + "\n" for _, _, t in bad))
-                keep = [t for i, t in enumerate(lines, 1) if i not in numbers and t.strip()]
-                atomic_write_text(self.path, "".join(t + "\n" for t in keep))
-        return [(n, why) for n, why, _ in bad]
+            for f in self.files():
+                _, bad = self._parse_file(f)
+                out += [(f, n, why) for n, why, _ in bad]
+                if fix and bad:
+                    lines = f.read_bytes().splitlines()
+                    numbers = {n for n, _, _ in bad}
+                    rejected = self.root / "results.rejected.jsonl"
+                    old = rejected.read_bytes() if rejected.exists() else b""
+                    moved = b"".join(t + b"\n" for i, t in enumerate(lines, 1) if i in numbers)
+                    atomic_write_bytes(rejected, old + moved)
+                    keep = [t for i, t in enumerate(lines, 1) if i not in numbers and t.strip()]
+                    atomic_write_bytes(f, b"".join(t + b"\n" for t in keep))
+        return out
 
     @staticmethod
     def cell_key(r: ResultRecord) -> tuple:
@@ -196,6 +208,25 @@ class ResultStore:
         """The newest record of a run identity, or None."""
         done = [r for r in self.records() if r.run_id == run_id]
         return done[-1] if done else None
+
+
+def _no_constant(name: str):
+    """``Infinity``/``NaN`` are not JSON and never written by UniBench (undefined figures are
+    ``null``): a line holding one is refused, not shown as a column's best."""
+    raise ValueError(f"non-finite constant {name} (UniBench writes null)")
+
+
+def _check_names(rec: ResultRecord) -> None:
+    """Names that become paths or labels in a report are checked like the runner checks them:
+    a well-formed but hostile record (benchmark ``../../x``) is a bad line, skipped with a
+    warning, not a report that stops."""
+    from unibench.paths import safe_name
+
+    for kind, value in (("task", rec.task), ("benchmark", rec.benchmark), ("split", rec.split),
+                        ("tap", rec.tap), ("head", rec.head)):  # fmt: skip
+        if not isinstance(value, str):
+            raise DataError(f"record: {kind} is not a string")
+        safe_name(value, kind, "result record", DataError)
 
 
 def default_output_dir() -> Path:

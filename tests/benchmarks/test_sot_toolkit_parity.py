@@ -24,6 +24,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from unibench.benchmarks.base import build_benchmark
 
 from unibench.errors import ConfigError
@@ -104,6 +105,9 @@ def layouts(tmp_path):
         (d / "full_occlusion.txt").write_text(",".join(map(str, occ)))
         (d / "out_of_view.txt").write_text(",".join(map(str, oov)))
         _write(tmp_path / "tnl" / s / "groundtruth.txt", g)
+        (tmp_path / "tnl" / s / "imgs").mkdir()
+        for k in range(len(g)):
+            Image.new("RGB", (8, 8)).save(tmp_path / "tnl" / s / "imgs" / f"{k + 1:05d}.png")
         _write(tmp_path / "pred" / f"{s}.txt", p)
     return tmp_path
 

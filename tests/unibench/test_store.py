@@ -59,9 +59,9 @@ def test_bad_lines_are_skipped_with_a_warning_and_moved_aside_by_check(tmp_path,
     assert len(s.records()) == 2
     assert "skipped 4 bad line(s) (2, 3, 4, 5)" in caplog.text
     bad = s.check()
-    assert [n for n, _ in bad] == [2, 3, 4, 5]
-    assert "schema_version 999" in bad[0][1] and "not JSON" in bad[1][1]
-    assert "JSON object" in bad[2][1] and "mapping of numbers" in bad[3][1]
+    assert [(f.name, n) for f, n, _ in bad] == [("results.jsonl", n) for n in (2, 3, 4, 5)]
+    assert "schema_version 999" in bad[0][2] and "not JSON" in bad[1][2]
+    assert "JSON object" in bad[2][2] and "mapping of numbers" in bad[3][2]
     assert s.check(fix=True) == bad
     assert s.check() == [] and len(s.records()) == 2
     rejected = (tmp_path / "results.rejected.jsonl").read_text().splitlines()
@@ -98,3 +98,44 @@ def test_count_metrics_are_stored_as_integers(tmp_path):
     assert isinstance(d["metrics"]["IDs"], int) and isinstance(d["metrics"]["FN"], int)
     assert isinstance(d["metrics"]["HOTA"], float)
     assert all(isinstance(r["FP"], int) for r in d["per_sequence"])
+
+
+def test_hostile_lines_are_bad_lines_in_every_store_file(tmp_path, caplog):
+    """Non-UTF-8 bytes, ``Infinity`` and a well-formed record naming ``../../x`` as benchmark are
+    bad lines (skipped with a warning, listed and moved by check) in the shard files too, where
+    only results.jsonl was checked before."""
+    s = ResultStore(tmp_path)
+    good = json.dumps(_rec().to_dict())
+    hostile = _rec().to_dict()
+    hostile["benchmark"] = "../../../../x"
+    inf = good.replace('"metrics": {', '"metrics": {"AUC": Infinity, ', 1)
+    assert "Infinity" in inf
+    s.path.write_bytes(good.encode() + b"\n" + b'{"run_id": "\xff\xfe"}\n' + inf.encode() + b"\n")
+    shard = tmp_path / "results.shard-1-of-2.jsonl"
+    shard.write_text(json.dumps(hostile) + "\n" + good + "\n")
+    assert len(s.records()) == 2
+    bad = s.check()
+    assert [(f.name, n) for f, n, _ in bad] == [
+        ("results.jsonl", 2), ("results.jsonl", 3), ("results.shard-1-of-2.jsonl", 1)
+    ]
+    assert "UTF-8" in bad[0][2] and "Infinity" in bad[1][2] and "path separator" in bad[2][2]
+    assert s.check(fix=True) == bad
+    assert s.check() == [] and len(s.records()) == 2
+    assert (tmp_path / "results.rejected.jsonl").read_bytes().count(b"\n") == 3
+
+
+def test_a_read_only_store_is_refused_not_replaced(tmp_path):
+    import os
+
+    from unibench.types import ResultRecord as R
+
+    s = ResultStore(tmp_path)
+    s.append(_rec())
+    os.chmod(s.path, 0o444)
+    before = s.path.read_bytes()
+    try:
+        with pytest.raises(PermissionError, match="read-only"):
+            s.append(R.from_dict(_rec().to_dict()))
+    finally:
+        os.chmod(s.path, 0o644)
+    assert s.path.read_bytes() == before
