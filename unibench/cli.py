@@ -23,6 +23,7 @@ logger = logging.getLogger("unibench")
 
 def _add_run(sub) -> None:
     p = sub.add_parser("run", help="run a model × head on a benchmark and store the scores")
+    p.add_argument("--json", type=Path, help="also write the results as JSON to this file")
     p.add_argument("--model", help="model name(s), comma-separated (see 'unibench models list')")
     p.add_argument(
         "--task",
@@ -232,6 +233,22 @@ def _cmd_run(a) -> int:
     if len(records) > 1:
         print()
         print(results_table(records))
+    if a.json:
+        from unibench import jsonout
+
+        entries = [
+            jsonout.entry(
+                o.record.task, o.record.benchmark, o.record.split, o.table,
+                run_id=o.record.run_id, model=o.record.model, checkpoint=o.record.checkpoint,
+                tap=o.record.tap, head=o.record.head, head_params=o.record.head_params,
+                weights=o.record.weights, behaviour=o.record.behaviour,
+                sequences=o.record.sequences, whole_split=o.record.whole_split,
+                run_dir=str(o.run_dir),
+            )  # fmt: skip
+            for o in outcomes
+            if o is not None
+        ]
+        print(f"wrote {jsonout.write(a.json, entries).resolve()}")
     return 0
 
 
@@ -364,6 +381,11 @@ def _cmd_eval(a) -> int:
         a.task, a.benchmark, a.data_root, Path(a.predictions), a.split, seqs, opts
     )
     print(metric_table(t, f"{a.predictions} · {a.benchmark}"))
+    if a.json:
+        from unibench import jsonout
+
+        e = jsonout.entry(a.task, a.benchmark, a.split, t, predictions=str(a.predictions))
+        print(f"wrote {jsonout.write(a.json, [e]).resolve()}")
     return 0
 
 
@@ -548,6 +570,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("list", help="list registered models, heads, benchmarks or tasks")
     p.add_argument("what", choices=["models", "heads", "benchmarks", "tasks"])
     p = sub.add_parser("eval", help="score predictions on disk (official format) without a model")
+    p.add_argument(
+        "--json", type=Path, help="also write summary, per-sequence rows and metric metadata"
+    )
     p.add_argument("--task", required=True)
     p.add_argument("--benchmark", required=True)
     p.add_argument("--data-root", help="benchmark root (ground truth)")

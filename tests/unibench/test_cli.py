@@ -319,3 +319,36 @@ def test_detections_option_replaces_the_benchmarks_own(tmp_path, capsys):
         out,
     )
     assert rc != 0 and "takes no detection folder" in err
+
+
+def test_json_output_of_run_and_eval(tmp_path, capsys):
+    """``--json FILE``: full-precision summary, per-sequence rows and metric metadata (counts as
+    integers, official names); a file UniBench did not write is never replaced."""
+    import json
+
+    from unibench.cli import main
+
+    out = tmp_path / "o"
+    assert main(["run", "--model", "pixels", "--task", "mot", "--sequences", "SYNTH-01",
+                 "--output", str(out), "--no-progress", "--json", str(tmp_path / "r.json")]) == 0  # fmt: skip
+    d = json.loads((tmp_path / "r.json").read_text())
+    (e,) = d["results"]
+    assert e["task"] == "mot" and e["model"] == "pixels" and e["whole_split"] is False
+    assert isinstance(e["summary"]["FN"], int) and isinstance(e["summary"]["HOTA"], float)
+    assert e["metrics"]["FN"]["official"] == "CLR_FN" and e["metrics"]["FN"]["unit"] == "count"
+    assert e["per_sequence"][0]["sequence"] == "SYNTH-01"
+    from unibench.store import ResultStore
+
+    (rec,) = ResultStore(out).records()
+    assert e["summary"]["HOTA"] == rec.metrics["HOTA"]  # full precision
+    pred = next(out.rglob("predictions"))
+    capsys.readouterr()
+    assert main(["eval", "--task", "mot", "--benchmark", "synthetic-mot", "--predictions",
+                 str(pred), "--sequences", "SYNTH-01", "--json", str(tmp_path / "r.json")]) == 0  # fmt: skip
+    (e2,) = json.loads((tmp_path / "r.json").read_text())["results"]
+    assert e2["summary"]["HOTA"] == rec.metrics["HOTA"]
+    mine = tmp_path / "mine.json"
+    mine.write_text('{"my": "notes"}')
+    assert main(["eval", "--task", "mot", "--benchmark", "synthetic-mot", "--predictions",
+                 str(pred), "--sequences", "SYNTH-01", "--json", str(mine)]) == 2  # fmt: skip
+    assert mine.read_text() == '{"my": "notes"}'
