@@ -189,6 +189,42 @@ def find_file(repo: str | None, key: str, url: str | None, filenames: Sequence[s
     return None
 
 
+def _no_timm_config(repo: str) -> str:
+    """Where the Hugging Face cache holds files of ``repo`` but no ``config.json``: say so (the
+    repository is then not a timm model, and no download would find one)."""
+    repo_id = repo.partition("@")[0]
+    snaps = hf_cache_dir() / f"models--{repo_id.replace('/', '--')}" / "snapshots"
+    files = {p.name for p in snaps.glob("*/*")} if snaps.is_dir() else set()
+    if files and "config.json" not in files:
+        return (
+            f" The cached copy of {repo_id} holds {', '.join(sorted(files)[:4])} but no timm "
+            "config.json: it is not a timm model repository (hf-hub: names need one)."
+        )
+    return ""
+
+
+def _source_hosts(repo: str | None, url: str | None) -> list[str]:
+    from urllib.parse import urlparse
+
+    hosts = []
+    if repo:
+        hosts.append(urlparse(os.environ.get("HF_ENDPOINT") or "https://huggingface.co").hostname)
+    if url:
+        hosts.append(urlparse(url).hostname)
+    return [h for h in hosts if h]
+
+
+def _reachable(host: str, timeout: float = 4.0) -> bool:
+    """Whether ``host`` answers on 443 within ``timeout`` seconds (name lookup included)."""
+    import socket
+
+    try:
+        socket.create_connection((host, 443), timeout=timeout).close()
+        return True
+    except OSError:
+        return False
+
+
 def obtain(
     what: str, repo: str | None, key: str, url: str | None, filenames: Sequence[str]
 ) -> Path:
@@ -201,6 +237,14 @@ def obtain(
         raise CheckpointError(
             f"{what}: not in any local cache and downloads are off ({'/'.join(OFFLINE_ENV)}); "
             f"{where}. Refusing to run it untrained."
+        )
+    hosts = _source_hosts(repo, url)
+    if hosts and not any(_reachable(h) for h in hosts):
+        # huggingface_hub retries for minutes before failing: fail within seconds instead
+        raise CheckpointError(
+            f"{what}: not in any local cache and {', '.join(hosts)} cannot be reached (no "
+            f"network?); {where}. Set UNIBENCH_OFFLINE=1 to skip the network. Refusing to run "
+            "it untrained."
         )
     errors = []
     if repo:
@@ -258,7 +302,10 @@ class TimmModel(AppearanceModel):
         if hub:
             from timm.models._hub import load_model_config_from_path
 
-            cfg_file = obtain(f"hf-hub:{hub} config", hub, hub, None, ("config.json",))
+            try:
+                cfg_file = obtain(f"hf-hub:{hub} config", hub, hub, None, ("config.json",))
+            except CheckpointError as exc:
+                raise CheckpointError(f"{exc}{_no_timm_config(hub)}") from None
             pretrained_cfg, arch, model_args = load_model_config_from_path(cfg_file.parent)
             kwargs.update(model_args or {}, pretrained_cfg=pretrained_cfg)
         full = f"{arch}.{tag}" if tag else arch

@@ -116,6 +116,8 @@ def model_key(model: str, checkpoint: str | None = None) -> tuple[str, str, floa
         return f"{arch} {card.reference_name}", arch, card.imagenet_linear_top1
     if card.family == "random" and "." not in model and not model.startswith(("timm:", "hf-")):
         return f"{arch} Random Init.", arch, None
+    if card.family == "random" and model.startswith("timm:"):  # an untagged timm: name
+        return f"{model} random init", arch, None
     return model, arch, card.imagenet_linear_top1
 
 

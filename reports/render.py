@@ -160,7 +160,7 @@ def sections(df: pd.DataFrame, leaderboard_only: bool = True) -> list[Section]:
         for (key, model, source, published, subset), rg in g.groupby(
             ["model_key", "model", "source", "published", "subset"], sort=False, dropna=False
         ):
-            label = model if published or key == model else f"{model} ({key})"
+            label = model if published or key == model else _label(model, key)
             r = rows.setdefault(
                 (key, model, source),
                 SectionRow(key, label, source, bool(published), _nan(subset) or subset is None),
@@ -388,3 +388,11 @@ on the first click); "▸ sequences" opens that run's per-sequence results.</p>
 <h2>Per-sequence results</h2>{"".join(drill) or "<p>(none)</p>"}
 </body></html>
 """
+
+
+def _label(model: str, key: str) -> str:
+    """A measured row's label: its name and, where it adds something, the published row it is
+    aligned with (``resnet18`` ↔ "Random Init.", not "resnet18 (resnet18 Random Init.)")."""
+    arch = model.split(".")[0]
+    extra = key[len(arch) + 1 :] if key.startswith(arch + " ") else key
+    return f"{model} ({extra})" if extra and extra != model else model

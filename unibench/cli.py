@@ -287,8 +287,9 @@ def _cmd_models(a) -> int:
         if a.family:
             rows = [c for c in rows if a.family.lower() in c.family.lower()]
         if a.source:
-            rows = [c for c in rows if c.source.split()[0:2] == a.source.split()[0:2]]
-        print(f"{'model':40s} {'source':9s} {'family':17s} {'data':14s} {'top-1':>6s}  weights")
+            want = a.source.replace("-", " ").split()[0:2]
+            rows = [c for c in rows if c.source.split()[0:2] == want]
+        table = []
         for c in rows:
             if c.arch == "timm" and c.source in ("timm", "hf-hub"):
                 src = "none (random)" if c.family == "random" else c.source
@@ -305,10 +306,15 @@ def _cmd_models(a) -> int:
                     )
                 )
             top1 = f"{c.imagenet_linear_top1:.1f}" if c.imagenet_linear_top1 else "–"
-            kind = "card file" if c.source.startswith("card file") else c.source
+            kind = "card-file" if c.source.startswith("card file") else c.source
+            table.append((c.name, kind, c.family, c.training_data, top1, src))
+        head = ("model", "source", "family", "data", "top-1", "weights")
+        # columns as wide as their widest cell: nothing is cut
+        w = [max(len(str(r[i])) for r in [head, *table]) for i in range(len(head))]
+        for r in [head, *table]:
             print(
-                f"{c.name:40s} {kind:9s} {c.family[:17]:17s} {c.training_data[:14]:14s} "
-                f"{top1:>6s}  {src}"
+                f"{r[0]:{w[0]}s}  {r[1]:{w[1]}s}  {r[2]:{w[2]}s}  {r[3]:{w[3]}s}  "
+                f"{r[4]:>{w[4]}s}  {r[5]}"
             )
         n = len(rows)
         print(
@@ -563,7 +569,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--family", help="list: only this family (substring)")
     p.add_argument(
         "--source",
-        choices=["zoo", "timm", "hf-hub", "card file"],
+        choices=["zoo", "timm", "hf-hub", "card-file", "card file"],  # "card file": old spelling
         help="list: only cards from this source",
     )
     p.add_argument("--model-card", action="append", default=[], help="register a card file first")

@@ -353,3 +353,40 @@ def test_card_top1_equals_the_shipped_reference_csv():
     assert all(r["source"] for r in rows.values())
     for name in ("DINOv2 ViT-S/14", "MAE ViT-B/16", "iBOT ViT-S/16", "CLIP ViT-B/16 (openai)"):
         assert name in rows
+
+
+def test_unreachable_hub_fails_at_once_without_the_offline_variable(monkeypatch):
+    """Without UNIBENCH_OFFLINE a missing timm file used to wait out huggingface_hub's retries
+    (110-125 s); now an unreachable host is a clear error suggesting UNIBENCH_OFFLINE=1, and no
+    download is attempted."""
+    from unibench.appearance_models import timm_adapter as ta
+
+    from unibench.errors import CheckpointError
+
+    monkeypatch.delenv("UNIBENCH_OFFLINE", raising=False)
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    asked = []
+    monkeypatch.setattr(ta, "_reachable", lambda host, timeout=4.0: asked.append(host) or False)
+    with pytest.raises(CheckpointError, match="cannot be reached .* UNIBENCH_OFFLINE=1"):
+        ta.obtain(
+            "timm:x.y", "timm/x.y", "x.y", "https://example.org/w.pth", ("model.safetensors",)
+        )
+    assert asked == ["huggingface.co", "example.org"]
+
+
+def test_hf_hub_repo_without_a_timm_config_says_so(monkeypatch):
+    from unibench.appearance_models import timm_adapter as ta
+
+    snap = ta.hf_cache_dir() / "models--someone--notimm" / "snapshots" / "abc"
+    snap.mkdir(parents=True)
+    (snap / "pytorch_model.bin").write_bytes(b"x")
+    msg = ta._no_timm_config("someone/notimm")
+    assert "no timm config.json" in msg and "pytorch_model.bin" in msg
+    assert ta._no_timm_config("someone/absent") == ""
+
+
+def test_untagged_timm_rows_are_labelled_random_init():
+    from unibench.reports.frame import model_key
+
+    assert model_key("timm:resnet18")[0] == "timm:resnet18 random init"
+    assert model_key("resnet18")[0] == "resnet18 Random Init."
