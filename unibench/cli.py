@@ -238,11 +238,20 @@ def _cmd_run(a) -> int:
 
         entries = [
             jsonout.entry(
-                o.record.task, o.record.benchmark, o.record.split, o.table,
-                run_id=o.record.run_id, model=o.record.model, checkpoint=o.record.checkpoint,
-                tap=o.record.tap, head=o.record.head, head_params=o.record.head_params,
-                weights=o.record.weights, behaviour=o.record.behaviour,
-                sequences=o.record.sequences, whole_split=o.record.whole_split,
+                o.record.task,
+                o.record.benchmark,
+                o.record.split,
+                o.table,
+                run_id=o.record.run_id,
+                model=o.record.model,
+                checkpoint=o.record.checkpoint,
+                tap=o.record.tap,
+                head=o.record.head,
+                head_params=o.record.head_params,
+                weights=o.record.weights,
+                behaviour=o.record.behaviour,
+                sequences=o.record.sequences,
+                whole_split=o.record.whole_split,
                 run_dir=str(o.run_dir),
             )  # fmt: skip
             for o in outcomes

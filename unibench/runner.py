@@ -514,8 +514,7 @@ def run_matrix(
             order.append(run_id)
             if not cfg.output.force and (done := store.latest_of(run_id)) is not None:
                 logger.info("cell %s already stored (run %s); --force recomputes", run_dir, run_id)
-                rows = done.per_sequence
-                table = MetricTable(list(rows[0]) if rows else [], rows, done.metrics)
+                table = _stored_table(run_dir, done)
                 cells[run_id] = _Cell(res, store, run_id, identity, bench, tap, run_dir, names,
                                       {}, set(), list(names), [])  # fmt: skip
                 cells[run_id].outcome = RunOutcome(done, table, run_dir, [], list(names))
@@ -570,6 +569,22 @@ def run_matrix(
     _MODELS.clear()  # the networks and benchmarks this process built for the run
     _BENCHES.clear()
     return [cells[k].outcome for k in order]
+
+
+def _stored_table(run_dir: Path, done: ResultRecord) -> MetricTable:
+    """The table of a stored cell as its run printed it: the column order and protocol of its
+    ``metrics.json`` (the record's rows went through the store's sorted keys)."""
+    rows = done.per_sequence
+    try:
+        saved = json.loads((run_dir / "metrics.json").read_text())
+        cols = [c for c in saved["columns"] if isinstance(c, str)]
+        protocol = str(saved.get("protocol", ""))
+    except (OSError, ValueError, KeyError, TypeError):
+        keys = list(rows[0]) if rows else []
+        cols = [*(k for k in ("sequence", "object") if k in keys), *(k for k in keys
+                if k not in ("sequence", "object"))]  # fmt: skip
+        protocol = ""
+    return MetricTable(cols, rows, done.metrics, protocol=protocol)
 
 
 def _interactive() -> bool:

@@ -352,3 +352,20 @@ def test_json_output_of_run_and_eval(tmp_path, capsys):
     assert main(["eval", "--task", "mot", "--benchmark", "synthetic-mot", "--predictions",
                  str(pred), "--sequences", "SYNTH-01", "--json", str(mine)]) == 2  # fmt: skip
     assert mine.read_text() == '{"my": "notes"}'
+
+
+def test_a_reused_run_prints_the_same_table_as_the_first(tmp_path, capsys):
+    from unibench.cli import main
+
+    args = ["run", "--model", "pixels", "--task", "vos", "--sequences", "synth-00",
+            "--output", str(tmp_path), "--no-progress"]  # fmt: skip
+    assert main(args) == 0
+    first = capsys.readouterr().out
+    assert main(args) == 0
+    second = capsys.readouterr().out
+
+    def table(text):
+        return [line for line in text.splitlines() if line.startswith("|")]
+
+    assert table(first) == table(second) and "**all**" in "\n".join(table(second))
+    assert "0 sequences computed, 1 reused" in second

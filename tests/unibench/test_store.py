@@ -116,7 +116,9 @@ def test_hostile_lines_are_bad_lines_in_every_store_file(tmp_path, caplog):
     assert len(s.records()) == 2
     bad = s.check()
     assert [(f.name, n) for f, n, _ in bad] == [
-        ("results.jsonl", 2), ("results.jsonl", 3), ("results.shard-1-of-2.jsonl", 1)
+        ("results.jsonl", 2),
+        ("results.jsonl", 3),
+        ("results.shard-1-of-2.jsonl", 1),
     ]
     assert "UTF-8" in bad[0][2] and "Infinity" in bad[1][2] and "path separator" in bad[2][2]
     assert s.check(fix=True) == bad
