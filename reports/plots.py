@@ -90,6 +90,8 @@ def radar_figure(
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
 
+    unranked = [r for r in rows if r.subset is not None]  # never ranked, never drawn
+    rows = [r for r in rows if r.subset is None]
     tasks, rk = task_ranks(rows, reduce)
     n = len(rows)
     shown = list(range(n))
@@ -127,7 +129,7 @@ def radar_figure(
             linestyle="--" if (reference and reference in rows[i].model) else "-",
             label=rows[i].label
             + (" (reference)" if reference and reference in rows[i].model else "")
-            + (" · gap = task not run" if np.isnan(rk[i]).any() else ""),
+            + (" · gap = task not measured" if np.isnan(rk[i]).any() else ""),
         )
         for k, i in enumerate(shown)
     ]
@@ -135,11 +137,22 @@ def radar_figure(
     ax.set_xticklabels([t.upper() for t in tasks], fontsize=9)
     ax.tick_params(axis="x", pad=10)
     ax.set_ylim(0, 1.0)
-    ticks = sorted({1.0, 0.5, 1 / n})
+    ticks = sorted({1.0, 0.5, 1 / max(n, 1)})
     ax.set_yticks(ticks)
     ax.set_yticklabels([f"rank {round(n - t * n + 1)}" for t in ticks], fontsize=7)
     note = f"; top {len(shown)} of {n} shown" if dropped else ""
-    ax.set_title(f"{title}\n(rim = best of {n}; a task's metrics: {reduce} rank{note})", pad=24)
+    ax.set_title(
+        f"{title}\n(rim = best of {n} ranked; a task's metrics: {reduce} rank{note})", pad=24
+    )
+    # the values: each drawn model's rank per task (equal at the shown precision = equal rank)
+    lines = ["rank per task: " + "  ".join(t.upper() for t in tasks)]
+    for i in shown:
+        cells = ["–" if np.isnan(v) else f"{v:g}" for v in rk[i]]
+        lines.append(f"{rows[i].label[:28]}: " + "  ".join(cells))
+    lines += [f"not ranked: {r.label} (measured on {r.subset.replace(' seq', '')} sequences)"
+              for r in unranked]  # fmt: skip
+    fig.text(0.02, 0.01, "\n".join(lines), fontsize=6, family="monospace", va="bottom")
+    fig.subplots_adjust(bottom=0.06 + 0.022 * len(lines))
     legend_title = "a missing task is a gap, not the worst rank" if missing_any else None
     fig.legend(
         handles=handles,
@@ -203,8 +216,8 @@ def correlations(rows: list[Row], draws: int = 2000) -> list[Correlation]:
         pts = [
             (r.model, r.top1, b[1])
             for r in rows
-            if r.top1 is not None and (b := r.best(c)) is not None
-        ]
+            if r.top1 is not None and r.subset is None and (b := r.best(c)) is not None
+        ]  # subset rows are never set among whole-split figures
         if len(pts) < 3:
             continue
         names, x, y = zip(*pts, strict=True)
@@ -326,10 +339,15 @@ def ope_figure(curves: dict[str, dict], out: Path, title: str) -> list[Path]:
     has_prec = any("precision" in c for c in curves.values())
     fig = Figure(figsize=(10 if has_prec else 5.2, 4.2))
     ax = fig.add_subplot(1, 2 if has_prec else 1, 1)
-    items = sorted(curves.items(), key=lambda kv: -float(np.mean(kv[1]["success"])))
+    # whole-split curves ranked by AUC; runs on a subset of the split (``"subset": "k/n"``) are
+    # drawn dashed after them, never sorted among them
+    items = sorted(
+        curves.items(), key=lambda kv: ("subset" in kv[1], -float(np.mean(kv[1]["success"])))
+    )
     for name, c in items:
         auc = 100 * float(np.mean(c["success"]))
-        ax.plot(c["iou_thresholds"], c["success"], label=f"{name} [{auc:.1f}]")
+        ax.plot(c["iou_thresholds"], c["success"], label=f"{name} [{auc:.1f}]",
+                linestyle="--" if "subset" in c else "-")  # fmt: skip
     ax.set_xlabel("overlap threshold (IoU)")
     ax.set_ylabel("success rate")
     ax.set_title("Success plot (AUC)")
@@ -340,13 +358,14 @@ def ope_figure(curves: dict[str, dict], out: Path, title: str) -> list[Path]:
         ax2 = fig.add_subplot(1, 2, 2)
         items = sorted(
             ((k, v) for k, v in curves.items() if "precision" in v),
-            key=lambda kv: -kv[1]["precision"][20],
+            key=lambda kv: ("subset" in kv[1], -kv[1]["precision"][20]),
         )
         for name, c in items:
             ax2.plot(
                 c["pixel_thresholds"],
                 c["precision"],
                 label=f"{name} [{100 * c['precision'][20]:.1f}]",
+                linestyle="--" if "subset" in c else "-",
             )
         ax2.set_xlabel("location error threshold (px)")
         ax2.set_ylabel("precision")

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from unibench.reports.frame import fmt, per_sequence_frame
+from unibench.reports.table import shown
 
 from unibench.tasks import TASKS, task_order
 
@@ -112,6 +113,11 @@ class Section:
     rows: list[SectionRow]
 
     @property
+    def measured(self) -> bool:
+        """Whether the section holds a row the user measured (else: published rows only)."""
+        return any(not r.published for r in self.rows)
+
+    @property
     def title(self) -> str:
         t = TASKS.get(self.task).title if self.task in TASKS else self.task
         note = f" ({SYNTHETIC_NOTE})" if self.synthetic else ""
@@ -120,7 +126,7 @@ class Section:
     def ranks(self, col: tuple[str, str]) -> dict[int, int]:
         """Competition ranks (1 = best) of the ranked rows that have the column."""
         vals = [
-            (i, b[1])
+            (i, shown(b[1]))  # equal at the displayed precision: equal rank (as the radar)
             for i, r in enumerate(self.rows)
             if r.ranked and col in r.cells and (b := r.cells[col].best()) is not None
         ]
@@ -175,7 +181,11 @@ def sections(df: pd.DataFrame, leaderboard_only: bool = True) -> list[Section]:
                     r.run_ids.append((rec.run_id, rec.tap))
         ordered = sorted(rows.values(), key=lambda r: (r.key.lower(), r.published, r.label))
         out.append(Section(task, benchmark, bool(synthetic), columns, ordered))
-    return out
+    # the user's own measured sections first; sections of published rows only after them
+    return [s for s in out if s.measured] + [s for s in out if not s.measured]
+
+
+PUBLISHED_TITLE = "Published tables (UniTrack Tables 1–2, not re-measured)"
 
 
 def _col_name(col: tuple[str, str]) -> str:
@@ -206,7 +216,10 @@ def markdown(df: pd.DataFrame, title: str = "") -> str:
     from unibench.reports.markdown import table
 
     out = [f"## {markdown_escape(title)}\n"] if title else []
-    for sec in sections(df):
+    secs = sections(df)
+    for n, sec in enumerate(secs):
+        if not sec.measured and (n == 0 or secs[n - 1].measured):
+            out.append(f"## {PUBLISHED_TITLE}\n")
         ranks = {c: sec.ranks(c) for c in sec.columns}
         head = ["model", "source"] + [markdown_escape(_col_name(c)) for c in sec.columns]
         body = [
@@ -335,7 +348,7 @@ def html_page(
                 )
         return "".join(out)
 
-    blocks = []
+    blocks, published_blocks = [], []
     for n_sec, sec in enumerate(sections(df)):
         disp, css = _frame(sec, lambda v: f"<b>{v}</b>", lambda t: f"<u>{t}</u>", e, links)
         for i, r in enumerate(sec.rows):
@@ -356,10 +369,11 @@ def html_page(
             .set_uuid(f"lb{n_sec}")  # deterministic ids: the page is reproducible
         )
         cls = "synthetic" if sec.synthetic else "real"
-        blocks.append(
+        block = (
             f'<h2 class="{cls}">{e(sec.title)}</h2>\n<div class="wrap">'
             f"{st.to_html(escape=False)}</div>"
         )
+        (blocks if sec.measured else published_blocks).append(block)
     drill = []
     for rid in sorted(by_id):
         rec = by_id[rid]
@@ -377,6 +391,13 @@ def html_page(
             f"{e(rec.head)} · {e(rec.benchmark)}/{e(rec.split)} · run {e(rid)}</summary>"
             f"<table><thead><tr>{head}</tr></thead><tbody>{trs}</tbody></table></details>"
         )
+    folded = (
+        f'\n<details class="published"><summary>{e(PUBLISHED_TITLE)}</summary>'
+        + "".join(published_blocks)
+        + "</details>"
+        if published_blocks
+        else ""
+    )
     return f"""<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>{e(title)}</title>
 <style>{_CSS}</style>
@@ -384,7 +405,7 @@ def html_page(
 <h1>{e(title)}</h1>
 <p>{e(LEGEND)}; shading: rank in the column (greener = better). Click a header to sort (best first
 on the first click); "▸ sequences" opens that run's per-sequence results.</p>
-{"".join(blocks) or "<p>(no results)</p>"}
+{"".join(blocks) or "<p>(no measured results)</p>"}{folded}
 <h2>Per-sequence results</h2>{"".join(drill) or "<p>(none)</p>"}
 </body></html>
 """

@@ -164,11 +164,19 @@ def columns(rows: list[Row]) -> list[Column]:
     )
 
 
+def shown(v: float) -> float:
+    """A figure as the tables print it (display units, one decimal): ranks compare these."""
+    return round(float(v), 1)
+
+
 def ranks(rows: list[Row], col: Column) -> dict[int, int]:
     """Competition ranks (1 = best; ties share the best rank) of the rows that have the column;
-    rows measured on a subset of the split are never ranked."""
+    values equal at the displayed precision (one decimal) are ties; rows measured on a subset of
+    the split are never ranked."""
     vals = [
-        (i, b[1]) for i, r in enumerate(rows) if r.subset is None and (b := r.best(col)) is not None
+        (i, shown(b[1]))
+        for i, r in enumerate(rows)
+        if r.subset is None and (b := r.best(col)) is not None
     ]
     sign = -1 if col.higher_better else 1
     out = {}

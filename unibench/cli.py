@@ -491,18 +491,27 @@ def _cmd_report(a) -> int:
     exports.tidy_csv(df, out / "tidy.csv")
     written.append(out / "tidy.csv")
     written += exports.trackeval_folders(records, out / "trackeval")
-    for name, rr in (
-        ("radar_measured", measured),
-        ("radar_published_table1", [r for r in published if r.backbone == "resnet50"]),
-    ):
-        if len(rr) >= 2:
-            written += reports.radar(rr, out / name, reduce=a.reduce)
-    ref = reports.correlations([r for r in published if r.backbone == "resnet50"])
-    if ref:
-        written += reports.correlation_figure(ref, out / "correlation_reference")
-    mine = reports.correlations(measured)
-    if mine:
-        written += reports.correlation_figure(mine, out / "correlation_store")
+    for name, rr, title in (
+        ("radar_measured", measured, "Rank per task: measured"),
+        ("radar_published_table1", [r for r in published if r.backbone == "resnet50"],
+         "Rank per task: published (UniTrack Table 1)"),
+    ):  # fmt: skip
+        if sum(r.subset is None for r in rr) >= 2:  # only whole-split rows are ranked
+            written += reports.radar(rr, out / name, reduce=a.reduce, title=title)
+    # one correlation figure: from the store where 3 or more measured models have a top-1,
+    # else from the published table; its title says which
+    with_top1 = {r.model for r in measured if r.top1 is not None and r.subset is None}
+    if len(with_top1) >= 3 and (mine := reports.correlations(measured)):
+        written += reports.correlation_figure(
+            mine, out / "correlation", title="Tracking vs ImageNet linear probe: measured"
+        )
+    elif ref := reports.correlations([r for r in published if r.backbone == "resnet50"]):
+        written += reports.correlation_figure(
+            ref,
+            out / "correlation",
+            title="Tracking vs ImageNet linear probe: published (UniTrack Table 1; fewer than "
+            "3 measured models with a top-1)",
+        )
     written += _ope_figures(records, out)
     _print_written(written)
     return 0
@@ -534,6 +543,9 @@ def _ope_figures(records, out: Path) -> list[Path]:
             curves = None
         if curves and "success" in curves:
             name = f"{r.model} [{r.tap}] {r.head}" + (f" ({r.checkpoint})" if r.checkpoint else "")
+            if r.whole_split is False:  # drawn dashed, after the whole-split curves
+                curves["subset"] = f"{len(r.sequences)}/{r.split_size}"
+                name += f" [subset {curves['subset']}]"
             groups.setdefault((r.benchmark, r.split), {})[name] = curves
     paths = []
     for (bench, split), curves in sorted(groups.items()):

@@ -4,6 +4,7 @@ import math
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 from unibench.reports.table import Column, Row
 
@@ -258,7 +259,7 @@ def test_radar_draws_a_missing_task_as_a_gap_and_caps_models():
     ys = [list(line.get_ydata()) for line in lines]
     assert any(math.isnan(v) for v in ys[1]) and not any(math.isnan(v) for v in ys[0])
     labels = [t.get_text() for t in fig.legends[0].get_texts()]
-    assert any("gap = task not run" in t for t in labels)
+    assert any("gap = task not measured" in t for t in labels)
     many = [Row(f"m{i}", False, "t", cells={C1: {"layer3": float(i)}}) for i in range(12)]
     fig = reports.plots.radar_figure(many, reference="m0")
     assert len(fig.axes[0].lines) == 9  # the top 8 plus the reference
@@ -343,3 +344,55 @@ def test_report_draws_the_sot_success_and_precision_plots(tmp_path, capsys):
     figs = sorted((tmp_path / "store" / "report").glob("ope_*"))
     assert [f.suffix for f in figs] == [".pdf", ".png", ".svg"]
     assert f"ope_{rec.benchmark}_{rec.split}.png" in out
+
+
+def test_radar_ranks_whole_split_rows_only_and_ties_at_the_shown_precision():
+    """Subset rows are listed as not ranked (never drawn, never in the rim's count); values equal
+    at the displayed precision (MOTA 68.62 vs 68.56, both 68.6) share a rank; the ranks are
+    printed beside the figure."""
+    c2 = Column("mot", "association", "mot16", "MOTA")
+    rows = [
+        Row("a", False, "t", cells={C1: {"layer3": 60.0}, c2: {"layer3": 68.62}}),
+        Row("b", False, "t", cells={C1: {"layer3": 50.0}, c2: {"layer3": 68.56}}),
+        Row("s", False, "t", cells={C1: {"layer3": 99.0}, c2: {"layer3": 99.0}}, subset="3/30 seq"),
+    ]
+    assert reports.ranks(rows, c2) == {0: 1, 1: 1}
+    fig = reports.plots.radar_figure(rows, reference="")
+    assert len(fig.axes[0].lines) == 2  # the subset row is not drawn
+    assert "best of 2 ranked" in fig.axes[0].get_title()
+    text = "\n".join(t.get_text() for t in fig.texts)
+    assert "not ranked: s [subset 3/30 seq] (measured on 3/30 sequences)" in text
+    assert "a: 1  1" in text and "b: 2  1" in text  # VOS ranks differ, MOT ranks tie
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert not any("subset" in t or "gap" in t for t in labels)
+
+
+def test_ope_subset_curves_are_dashed_and_after_the_whole_split_ones():
+    thr = list(np.linspace(0, 1, 21))
+    curves = {
+        "sub [subset 1/3]": {"iou_thresholds": thr, "success": [0.99] * 21, "subset": "1/3"},
+        "low": {"iou_thresholds": thr, "success": [0.2] * 21},
+        "high": {"iou_thresholds": thr, "success": [0.6] * 21},
+    }
+    from unittest import mock
+
+    from matplotlib.figure import Figure
+
+    with mock.patch.object(reports.plots, "save", lambda fig, out: fig):
+        fig = reports.plots.ope_figure(curves, Path("unused"), "t")
+    assert isinstance(fig, Figure)
+    lines = fig.axes[0].lines
+    assert [ln.get_label().split(" [")[0] for ln in lines] == ["high", "low", "sub"]
+    assert [ln.get_linestyle() for ln in lines] == ["-", "-", "--"]
+
+
+def test_report_puts_measured_sections_first_and_folds_the_published_tables():
+    from unibench.reports.frame import tidy
+
+    df = tidy(_records(), published=True)
+    md = reports.markdown(df, "t")
+    first_measured = md.index("synthetic-davis")
+    assert first_measured < md.index("## Published tables")
+    page = reports.html_page(df, _records())
+    assert page.index("synthetic-davis") < page.index('<details class="published">')
+    assert "otb2015" in page[page.index('<details class="published">') :]
