@@ -164,6 +164,24 @@ def test_notebook_executes(tmp_path, monkeypatch):
     )
     assert "Pearson" in out and "VOS" in out and "left out (no linear-probe top-1)" in out
     assert (tmp_path / "correlation.png").is_file()
+    # the wide table: every model once, with its own top-1, only measured columns (it was a
+    # Cartesian product of models × every top-1 × every task/metric/head before)
+    import pandas as pd
+
+    from unibench.reports.frame import published_frame
+
+    wide = pd.read_csv(tmp_path / "wide.csv", header=[0, 1, 2], index_col=0)
+    df = published_frame(("1",))
+    df = df[df.backbone == "resnet50"]
+    assert sorted(wide.index) == sorted(set(df.model)) and wide.index.is_unique
+    top1 = df.groupby("model")["top1"].first()
+    got = wide[wide.columns[0]]
+    assert wide.columns[0][0] == "top-1"
+    for m in wide.index:
+        assert (pd.isna(got[m]) and pd.isna(top1[m])) or got[m] == pytest.approx(top1[m]), m
+    measured = {(t, m, h) for t, m, h in df[["task", "metric", "head_variant"]].itertuples(False)}
+    assert set(wide.columns[1:]) == measured
+    assert not wide[wide.columns[1:]].isna().all().any()  # no column without any figure
 
 
 # --------------------------------------------------------------------- the tidy table and views
