@@ -142,6 +142,10 @@ class Davis:
                         if len(parts) < 4:
                             raise DataError(f"{f}:{n}: cannot read a sequence from {line!r}")
                         tok = [parts[-2]]
+                    elif len(tok) > 1:  # never cut a name at a space
+                        raise DataError(
+                            f"{f}:{n}: expected one sequence name per line, got {line.strip()!r}"
+                        )
                     if tok[0] not in names:
                         names.append(tok[0])
                 logger.info("%s: %d sequences from %s", self.name, len(names), f)

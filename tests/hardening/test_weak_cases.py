@@ -181,3 +181,13 @@ def test_no_progress_bars_without_a_terminal(sandbox, capsys):
     )  # fmt: skip
     assert rc == 0
     assert "%|" not in err and "it/s" not in err and "unit/s" not in err
+
+
+def test_a_list_line_with_a_space_is_named_whole(sandbox, capsys):
+    root = sandbox.fmt("davis2017")
+    (root / "ImageSets" / "2017" / "val.txt").write_text("synth-00\nmy seq\n")
+    sandbox.fails(
+        capsys, "val.txt:2: expected one sequence name per line, got 'my seq'",
+        "run", "--model", "pixels", "--benchmark", "davis2017", "--data-root", root,
+        "--output", sandbox.out, "--no-progress",
+    )  # fmt: skip

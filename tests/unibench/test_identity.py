@@ -121,3 +121,22 @@ def test_records_without_the_new_fields_still_read(tmp_path):
 @pytest.fixture(autouse=True)
 def _home(tmp_path, monkeypatch):
     monkeypatch.setenv("UNIBENCH_OUTPUT", str(tmp_path / "default-out"))
+
+
+def test_a_behaviour_version_bump_recomputes_end_to_end(tmp_path, capsys, monkeypatch):
+    """A fix to a head with no parameter change (its version bumped) is not served from the
+    store; the report then shows the new version and leaves the old one out."""
+    from unibench.cli import main
+    from unibench.heads import HEADS
+
+    args = ["run", "--model", "pixels", "--task", "vos", "--sequences", "synth-00",
+            "--output", str(tmp_path), "--no-progress"]  # fmt: skip
+    assert main(args) == 0
+    assert "1 sequences computed, 0 reused" in capsys.readouterr().out
+    assert main(args) == 0
+    assert "0 sequences computed, 1 reused" in capsys.readouterr().out
+    monkeypatch.setattr(HEADS.get("propagation"), "version", 2)
+    assert main(args) == 0
+    assert "1 sequences computed, 0 reused" in capsys.readouterr().out
+    latest, older = ResultStore(tmp_path).latest_and_superseded()
+    assert older == 1 and next(iter(latest.values())).behaviour["head"] == 2
