@@ -191,3 +191,62 @@ def test_a_list_line_with_a_space_is_named_whole(sandbox, capsys):
         "run", "--model", "pixels", "--benchmark", "davis2017", "--data-root", root,
         "--output", sandbox.out, "--no-progress",
     )  # fmt: skip
+
+
+def test_bdd100k_prediction_id_twice_in_a_frame(sandbox, capsys):
+    root = sandbox.root / "bdd"
+    lab = {"id": "1", "category": "car", "attributes": {"crowd": False},
+           "box2d": {"x1": 0, "y1": 0, "x2": 10, "y2": 10}}  # fmt: skip
+    frames = [{"name": "v1-0000001.jpg", "videoName": "v1", "frameIndex": 0, "labels": [lab]}]
+    (root / "labels" / "box_track_20" / "val").mkdir(parents=True)
+    (root / "labels" / "box_track_20" / "val" / "v1.json").write_text(json.dumps(frames))
+    pred = sandbox.out / "pred"
+    pred.mkdir()
+    twice = [dict(frames[0], labels=[lab, dict(lab, box2d={"x1": 20, "y1": 0, "x2": 30, "y2": 9})])]
+    (pred / "v1.json").write_text(json.dumps(twice))
+    sandbox.fails(
+        capsys, "v1.json: frame v1-0000001.jpg, label 1: track id 1 appears twice in this frame",
+        "eval", "--task", "mot", "--benchmark", "bdd100k-mot", "--data-root", root,
+        "--predictions", pred,
+    )  # fmt: skip
+
+
+def test_vis_predictions_in_uncompressed_rle_are_scored(tmp_path, capsys):
+    """Results whose masks use uncompressed RLE (``counts`` a list, the synthetic ground truth's
+    form) were a TypeError traceback in vis_metrics on all three VIS benchmarks."""
+    from pycocotools import mask as mask_utils
+    from unibench.benchmarks.vis_metrics import to_rle, uncompressed_rle
+
+    from unibench.cli import main
+
+    out = tmp_path / "o"
+    args = ["run", "--model", "pixels", "--task", "vis", "--output", str(out), "--no-progress"]
+    assert main(args) == 0
+    (rec,) = ResultStore(out).records()
+    pred = tmp_path / "uncompressed"
+    pred.mkdir()
+    for f in sorted((out / "runs").rglob("predictions/*.json")):
+        entries = json.loads(f.read_text())
+        for e in entries:
+            size = next(s["size"] for s in e["segmentations"] if s)
+            e["segmentations"] = [
+                None if s is None else uncompressed_rle(mask_utils.decode(to_rle(s, *size)))
+                for s in e["segmentations"]
+            ]
+        (pred / f.name).write_text(json.dumps(entries))
+    capsys.readouterr()
+    assert main(["eval", "--task", "vis", "--benchmark", "synthetic-youtubevis",
+                 "--predictions", str(pred), "--json", str(tmp_path / "r.json")]) == 0  # fmt: skip
+    (e,) = json.loads((tmp_path / "r.json").read_text())["results"]
+    for k in ("AP", "HOTA"):
+        assert e["summary"][k] == pytest.approx(rec.metrics[k], abs=1e-12)
+
+
+def test_models_list_cuts_no_column(capsys):
+    from unibench.cli import main
+
+    assert main(["models", "list", "dinov2"]) == 0
+    out = capsys.readouterr().out
+    assert "vit_small_patch14_reg4.dinov2_lvd142m" in out
+    assert "timm vit_base_patch14_reg4_dinov2.lvd142m" in out  # the weights column, whole
+    assert main(["models", "list", "--source", "card-file"]) == 0
