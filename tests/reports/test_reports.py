@@ -167,7 +167,6 @@ def test_notebook_executes(tmp_path, monkeypatch):
     # the wide table: every model once, with its own top-1, only measured columns (it was a
     # Cartesian product of models × every top-1 × every task/metric/head before)
     import pandas as pd
-
     from unibench.reports.frame import published_frame
 
     wide = pd.read_csv(tmp_path / "wide.csv", header=[0, 1, 2], index_col=0)

@@ -126,8 +126,9 @@ def _home(tmp_path, monkeypatch):
 def test_a_behaviour_version_bump_recomputes_end_to_end(tmp_path, capsys, monkeypatch):
     """A fix to a head with no parameter change (its version bumped) is not served from the
     store; the report then shows the new version and leaves the old one out."""
-    from unibench.cli import main
     from unibench.heads import HEADS
+
+    from unibench.cli import main
 
     args = ["run", "--model", "pixels", "--task", "vos", "--sequences", "synth-00",
             "--output", str(tmp_path), "--no-progress"]  # fmt: skip
