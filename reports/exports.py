@@ -27,8 +27,8 @@ if TYPE_CHECKING:
     from unibench.types import ResultRecord
 
 
-def _official(name: str) -> str:
-    m = metric_meta(name)
+def _official(name: str, task: str | None = None) -> str:
+    m = metric_meta(name, task)
     off = m.official or name
     return off if " " not in off else name  # descriptive official names keep our short name
 
@@ -66,7 +66,7 @@ def trackeval_folders(records: list[ResultRecord], out: Path) -> list[Path]:
         d = Path(out) / bench / tracker
         names = list(rec.metrics)
         values = [_cell(n, display(n, rec.metrics[n])) for n in names]
-        official = [_official(n) for n in names]
+        official = [_official(n, rec.task) for n in names]
         atomic_write_text(
             d / "summary.txt",
             " ".join(official) + "\n" + " ".join(v or "nan" for v in values) + "\n",
@@ -81,7 +81,7 @@ def trackeval_folders(records: list[ResultRecord], out: Path) -> list[Path]:
             combined = ["COMBINED"] + [
                 _cell(c, display(c, rec.metrics[c])) if c in rec.metrics else "" for c in cols[1:]
             ]
-            header = [key] + [_official(c) for c in cols[1:]]
+            header = [key] + [_official(c, rec.task) for c in cols[1:]]
             atomic_write_text(d / "detailed.csv", _csv_text(header, [*rows, combined]))
             written.append(d / "detailed.csv")
     return written

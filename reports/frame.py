@@ -61,9 +61,17 @@ _EXTRA = {
 }
 
 
-def metric_meta(name: str) -> Metric:
-    """A metric's unit, direction and official name: the task registry, one place for all."""
+def metric_meta(name: str, task: str | None = None) -> Metric:
+    """A metric's unit, direction and official name: the task registry, one place for all. The
+    task's own declaration first (MOT's FN is TrackEval's CLR_FN, OxUvA's FN is not; PoseTrack's
+    IDs is py-motmetrics' num_switches), then any declaration of the name."""
+    from unibench.tasks import TASKS
+
     base = name.split("/")[-1]  # per-class keys such as "car/HOTA"
+    if task is not None and task in TASKS:
+        t = TASKS.get(task)
+        if (m := t.metric(name) or t.metric(base)) is not None:
+            return m
     return all_metrics().get(name) or all_metrics().get(base) or _EXTRA.get(name) or Metric(name)
 
 
@@ -144,7 +152,7 @@ def measured_frame(records: list[ResultRecord]) -> pd.DataFrame:
         for metric in [*order, *sorted(set(rec.metrics) - set(order))]:
             if metric not in rec.metrics:
                 continue
-            m = metric_meta(metric)
+            m = metric_meta(metric, rec.task)
             out.append(
                 {
                     "model": rec.model + (f" [{rec.checkpoint}]" if rec.checkpoint else ""),
@@ -185,7 +193,7 @@ def published_frame(tables: tuple[str, ...] = ("1", "2")) -> pd.DataFrame:
         for name, col in PAPER_COLUMNS.items():
             if not r.get(name):
                 continue
-            m = metric_meta(col.metric)
+            m = metric_meta(col.metric, col.task)
             v = float(r[name])
             out.append(
                 {

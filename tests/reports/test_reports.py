@@ -329,6 +329,10 @@ def test_report_command_defaults_paths_flags_and_exports(tmp_path, capsys, monke
     assert (
         "IDSW" in summary[0].split() and summary[1].split()[summary[0].split().index("IDSW")] == "1"
     )
+    # MOT's FN and FP under TrackEval's names (the SOT/OxUvA declaration of FN used to win)
+    head = summary[0].split()
+    assert "CLR_FN" in head and "CLR_FP" in head and "FN" not in head
+    assert summary[1].split()[head.index("CLR_FN")] == "33"
     detailed = (te / "detailed.csv").read_text().splitlines()
     assert detailed[0].startswith("sequence,") and detailed[-1].startswith("COMBINED,")
     # the old flag still works, with a deprecation message
@@ -413,3 +417,13 @@ def test_report_puts_measured_sections_first_and_folds_the_published_tables():
     page = reports.html_page(df, _records())
     assert page.index("synthetic-davis") < page.index('<details class="published">')
     assert "otb2015" in page[page.index('<details class="published">') :]
+
+
+def test_official_names_follow_the_task_that_emitted_them():
+    from unibench.reports.frame import metric_meta
+
+    assert metric_meta("FN", "mot").official == "CLR_FN"
+    assert metric_meta("FN", "sot").official is None  # OxUvA's false negatives
+    assert metric_meta("IDs", "posetrack").official.startswith("num_switches")
+    assert metric_meta("IDs", "mot").official == "IDSW"
+    assert metric_meta("car/HOTA", "mot").unit == "percent"

@@ -56,8 +56,7 @@ def test_new_weights_or_an_edited_card_are_never_served_from_the_store(tmp_path)
     first = _cli(*args)
     assert first.returncode == 0, first.stderr
     assert "1 sequences computed, 0 reused" in first.stdout
-    again = _cli(*args)
-    assert "0 sequences computed, 1 reused" in again.stdout  # unchanged: reused
+    # (an unchanged rerun is reused: test_a_behaviour_version_bump_recomputes_end_to_end)
     _weights(w, 1)  # new weights under the same name
     second = _cli(*args)
     assert "1 sequences computed, 0 reused" in second.stdout, second.stdout
