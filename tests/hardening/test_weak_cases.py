@@ -250,3 +250,29 @@ def test_models_list_cuts_no_column(capsys):
     assert "vit_small_patch14_reg4.dinov2_lvd142m" in out
     assert "timm vit_base_patch14_reg4_dinov2.lvd142m" in out  # the weights column, whole
     assert main(["models", "list", "--source", "card-file"]) == 0
+
+
+def test_store_cases_through_the_cli(sandbox, capsys):
+    """A read-only results.jsonl is refused (exit 2, unchanged); Infinity and a line in a shard
+    file are listed by 'store check' and moved by --fix."""
+    import os
+
+    args = ["run", "--model", "pixels", "--sequences", "synth-00", "--output", sandbox.out,
+            "--no-progress"]  # fmt: skip
+    rc, _, err = sandbox.cli(capsys, *args)
+    assert rc == 0, err
+    store = sandbox.out / "results.jsonl"
+    line = store.read_text().splitlines()[0]
+    shard = sandbox.out / "results.shard-1-of-2.jsonl"
+    shard.write_text(line.replace('"metrics": {', '"metrics": {"x": Infinity, ', 1) + "\n")
+    rc, out, _ = sandbox.cli(capsys, "store", "check", "--output", sandbox.out)
+    assert rc == 1 and f"{shard}:1: non-finite constant Infinity" in out
+    rc, out, _ = sandbox.cli(capsys, "store", "check", "--output", sandbox.out, "--fix")
+    assert rc == 0 and not shard.read_text().strip()
+    before = store.read_bytes()
+    os.chmod(store, 0o444)
+    try:
+        sandbox.fails(capsys, "read-only file: not replaced", *args, "--force")
+    finally:
+        os.chmod(store, 0o644)
+    assert store.read_bytes() == before

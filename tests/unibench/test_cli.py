@@ -146,6 +146,7 @@ def test_list(capsys):
         assert rc == 0 and expect in text
 
 
+@pytest.mark.slow  # writes the whole suite twice: 26 s on 2 cores; run with -m slow
 def test_synth_is_deterministic(tmp_path, capsys):
     import hashlib
 

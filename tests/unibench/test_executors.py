@@ -62,6 +62,7 @@ def test_process_executor_equals_inline(tmp_path, inline_state):
     assert _state(tmp_path) == inline_state
 
 
+@pytest.mark.slow  # starts a local Ray instance: 90 s on 2 cores; run with -m slow
 def test_ray_executor_equals_inline_and_survives_a_killed_worker(tmp_path, inline_state):
     pytest.importorskip("ray", reason="Ray is not installed (pip install -e '.[ray]')")
     from unibench.executors import RayExecutor
@@ -95,6 +96,7 @@ def test_ray_executor_equals_inline_and_survives_a_killed_worker(tmp_path, inlin
     assert _state(tmp_path / "b") == inline_state  # retried: one record per cell, same files
 
 
+@pytest.mark.slow  # three shard runs of the matrix: 53 s on 2 cores; run with -m slow
 def test_shards_together_equal_one_full_run(tmp_path, inline_state):
     for i in (1, 2, 3):
         runner.run_matrix(_matrix(tmp_path), InlineExecutor(), shard=(i, 3), progress=False)
