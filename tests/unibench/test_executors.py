@@ -57,6 +57,7 @@ def inline_state(tmp_path_factory):
     return _state(out)
 
 
+@pytest.mark.slow  # with its fixture 89 s on 2 cores; --workers is checked in test_matrix
 def test_process_executor_equals_inline(tmp_path, inline_state):
     runner.run_matrix(_matrix(tmp_path), ProcessExecutor(2), progress=False)
     assert _state(tmp_path) == inline_state
