@@ -16,7 +16,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
-from unibench.errors import DataError
+from unibench.errors import DataError, RegistryError
+from unibench.metrics import undeclared
 from unibench.paths import safe_name
 from unibench.registry import Registry
 from unibench.types import MetricTable, VideoSequence
@@ -49,6 +50,26 @@ def scorer_version(bench) -> int:
     """The behaviour version of a benchmark's scorer (its class's ``scorer_version``, 1 where none
     is declared): bump it with any change of the figures it computes on the same files."""
     return int(getattr(type(bench), "scorer_version", 1))
+
+
+def score(bench, pred_dir: Path, sequences=None, progress: bool = False) -> MetricTable:
+    """The one scoring call of every path (``run``, ``eval``): the benchmark's ``evaluate``, then
+    the check that every figure it emitted is a declared metric (:mod:`unibench.metrics`), so a
+    table, an export or a plot never meets a figure whose unit and official name nobody knows."""
+    table = bench.evaluate(Path(pred_dir), sequences, progress=progress)
+    missing = undeclared(
+        [*table.summary, *(k for r in table.rows for k, v in r.items() if _is_figure(v))]
+    )
+    if missing:
+        raise RegistryError(
+            f"benchmark {bench.name!r} emitted undeclared metric(s) {', '.join(missing)}: declare "
+            "each with unibench.metrics.register_metric beside the scorer that computes it"
+        )
+    return table
+
+
+def _is_figure(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
 
 
 def known_splits(parent: Path) -> str:

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
-from unibench.benchmarks import vos_metrics
 from unibench.benchmarks.base import BENCHMARKS, iter_progress
+from unibench.benchmarks.metrics import vos as vos_metrics
 
 from unibench.errors import DataError
 from unibench.io import check_numbered, frames_fingerprint, image_size, read_rgb, read_text

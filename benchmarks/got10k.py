@@ -18,9 +18,9 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
-from unibench.benchmarks import sot_metrics
 from unibench.benchmarks.base import BENCHMARKS, iter_progress, known_splits
 from unibench.benchmarks.boxes import read_boxes, read_labels, write_boxes
+from unibench.benchmarks.metrics import sot as sot_metrics
 from unibench.benchmarks.sot_common import invalid_boxes
 
 from unibench.errors import DataError

@@ -6,7 +6,7 @@ Scoring: OPE with success AUC, precision@20 px and normalised precision (``NormP
 LaSOT paper's ranking score, the area under the normalised-precision curve over 0…0.5;
 ``NormPrecision@0.2``: the value the toolkit's threshold ranking and pytracking print), with the
 frame rules of the official MATLAB toolkit (``HengLan/LaSOT_Evaluation_Toolkit``,
-:func:`unibench.benchmarks.sot_metrics.toolkit_curves`): the toolkit's absent flags are the frames
+:func:`unibench.benchmarks.metrics.sot.toolkit_curves`): the toolkit's absent flags are the frames
 that are fully occluded or out of view; absent frames fail and the divisor is the whole sequence.
 ``--option protocol=pytracking`` (and ``exclude_invalid_frames=true``) gives pytracking's
 conventions instead.

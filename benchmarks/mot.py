@@ -21,8 +21,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
-from unibench.benchmarks import mot_metrics
 from unibench.benchmarks.base import BENCHMARKS, iter_progress, known_splits
+from unibench.benchmarks.metrics import mot as mot_metrics
 
 from unibench.errors import DataError
 from unibench.io import check_numbered, frames_fingerprint, image_size, read_rgb, read_text

@@ -30,8 +30,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
-from unibench.benchmarks import mot_metrics
 from unibench.benchmarks.base import BENCHMARKS, iter_progress, known_splits
+from unibench.benchmarks.metrics import mot as mot_metrics
 from unibench.benchmarks.mot import read_seqinfo
 
 from unibench.errors import DataError

@@ -6,7 +6,7 @@ Two-target sequences (Jogging, Skating2) carry ``groundtruth_rect.1.txt`` / ``.2
 official ranges (David 300–770, Football1 1–74, Freeman3 1–460, Freeman4 1–283, Diving 1–215, as the
 got10k toolkit does); any other length mismatch is an error, never a silent truncation. Results are
 written as the toolkits read them: ``<out>/<Seq>.txt`` with one comma-separated box per frame
-(1-based). Scoring is the OPE protocol of :mod:`unibench.benchmarks.sot_metrics`; unlike got10k, a
+(1-based). Scoring is the OPE protocol of :mod:`unibench.benchmarks.metrics.sot`; unlike got10k, a
 result file whose length differs from the ground truth is an error rather than a warning.
 """
 

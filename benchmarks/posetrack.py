@@ -24,8 +24,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
-from unibench.benchmarks import posetrack_metrics as PM
 from unibench.benchmarks.base import BENCHMARKS, iter_progress, known_splits
+from unibench.benchmarks.metrics import posetrack as PM
 
 from unibench.config import from_dict
 from unibench.errors import DataError

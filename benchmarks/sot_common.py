@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from unibench.benchmarks import sot_metrics
 from unibench.benchmarks.base import iter_progress
 from unibench.benchmarks.boxes import read_boxes, write_boxes
+from unibench.benchmarks.metrics import sot as sot_metrics
 
 from unibench.errors import ConfigError, DataError
 from unibench.io import atomic_zip, frames_fingerprint

@@ -22,7 +22,7 @@ import numpy as np
 from PIL import Image
 from unibench.benchmarks.base import BENCHMARKS
 from unibench.benchmarks.davis import Davis, write_palette_png
-from unibench.benchmarks.vis_metrics import uncompressed_rle
+from unibench.benchmarks.metrics.vis import uncompressed_rle
 
 from unibench.io import atomic_write_text, staging_dir
 from unibench.protocols import POSETRACK18_KEYPOINTS

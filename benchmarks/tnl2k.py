@@ -6,7 +6,7 @@ test videos as ``TNL2K_test_subset``): every sequence folder under ``--data-root
 
 Scoring: OPE with the frame rules of the official TNL2K MATLAB toolkit
 (``wangxiao5791509/TNL2K_evaluation_toolkit``, whose ``calc_seq_err_robust.m`` and
-``eval_tracker.m`` are LaSOT's; :func:`unibench.benchmarks.sot_metrics.toolkit_curves`): success AUC
+``eval_tracker.m`` are LaSOT's; :func:`unibench.benchmarks.metrics.sot.toolkit_curves`): success AUC
 over 21 IoU thresholds, precision@20 px and normalised precision. The toolkit's absent flags
 (``annos/absent/<seq>.txt``, shipped with the toolkit, not the dataset) are exactly the frames whose
 ground truth is ``0,0,0,0`` (checked on the 699 test sequences whose two files agree in length:

@@ -28,7 +28,7 @@ detections (``vote``: ``score-weighted``, the category with the highest summed d
 ``majority``, the most frequent, as MaskTrack R-CNN's ``results2json_videoseg`` (``np.bincount``
 arg-max, ties to the smaller id); the score is the mean detection score in both, as there).
 ``unibench package --benchmark youtubevis-2019`` (or -2021, ovis) zips ``results.json`` for the
-CodaLab servers. Scoring: video AP/AR and TrackEval HOTA (:mod:`unibench.benchmarks.vis_metrics`).
+CodaLab servers. Scoring: video AP/AR and TrackEval HOTA (:mod:`unibench.benchmarks.metrics.vis`).
 """
 
 from __future__ import annotations
@@ -42,8 +42,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from unibench.benchmarks import vis_metrics
 from unibench.benchmarks.base import BENCHMARKS
+from unibench.benchmarks.metrics import vis as vis_metrics
 
 from unibench.errors import ConfigError, DataError
 from unibench.io import atomic_zip, frames_fingerprint, image_size, read_rgb, read_text

@@ -33,9 +33,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from unibench.benchmarks import vos_metrics
 from unibench.benchmarks.base import BENCHMARKS, iter_progress, known_splits
 from unibench.benchmarks.davis import read_label_map, write_palette_png
+from unibench.benchmarks.metrics import vos as vos_metrics
 
 from unibench.errors import DataError
 from unibench.io import (

@@ -28,8 +28,7 @@ if TYPE_CHECKING:
 
 
 def _official(name: str, task: str | None = None) -> str:
-    m = metric_meta(name, task)
-    off = m.official or name
+    off = metric_meta(name).official_name(task)
     return off if " " not in off else name  # descriptive official names keep our short name
 
 

@@ -16,7 +16,8 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from unibench.tasks import Metric, all_metrics
+from unibench.metrics import Metric
+from unibench.metrics import metric_meta as _metric_meta
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -47,32 +48,15 @@ COLUMNS = [
     "top1",
     "backbone",
 ]
-# extra metric names that appear in per-sequence rows (not leaderboard metrics)
-_EXTRA = {
-    "frames": Metric("frames", "count"),
-    "object": Metric("object", "count"),
-    "GT tracks": Metric("GT tracks", "count"),
-    "tracks": Metric("tracks", "count"),
-    "invalid boxes": Metric("invalid boxes", "count"),
-    "runs": Metric("runs", "count"),
-    "objects": Metric("objects", "count"),
-    "sequences": Metric("sequences", "count"),
-    "seconds_per_frame": Metric("seconds_per_frame", "seconds", False),
-}
-
-
 def metric_meta(name: str, task: str | None = None) -> Metric:
-    """A metric's unit, direction and official name: the task registry, one place for all. The
-    task's own declaration first (MOT's FN is TrackEval's CLR_FN, OxUvA's FN is not; PoseTrack's
-    IDs is py-motmetrics' num_switches), then any declaration of the name."""
-    from unibench.tasks import TASKS
+    """A metric's unit, direction and official name, from the one metric registry
+    (:mod:`unibench.metrics`); ``task`` is accepted for symmetry with :func:`official_name`."""
+    return _metric_meta(name)
 
-    base = name.split("/")[-1]  # per-class keys such as "car/HOTA"
-    if task is not None and task in TASKS:
-        t = TASKS.get(task)
-        if (m := t.metric(name) or t.metric(base)) is not None:
-            return m
-    return all_metrics().get(name) or all_metrics().get(base) or _EXTRA.get(name) or Metric(name)
+
+def official_name(name: str, task: str | None) -> str:
+    """The defining toolkit's name of ``name`` as ``task`` reports it (MOT's FN is CLR_FN)."""
+    return _metric_meta(name).official_name(task)
 
 
 def display(name: str, value: float) -> float | int:
@@ -148,7 +132,7 @@ def measured_frame(records: list[ResultRecord]) -> pd.DataFrame:
         subset = f"{len(rec.sequences)}/{rec.split_size} seq" if rec.whole_split is False else None
         variant = rec.head + ("+box-init" if rec.head_params.get("init_from_box") else "")
         task = TASKS.get(rec.task) if rec.task in TASKS else None
-        order = [m.name for m in task.metrics] if task else sorted(rec.metrics)
+        order = list(task.metrics) if task else sorted(rec.metrics)
         for metric in [*order, *sorted(set(rec.metrics) - set(order))]:
             if metric not in rec.metrics:
                 continue
@@ -168,7 +152,7 @@ def measured_frame(records: list[ResultRecord]) -> pd.DataFrame:
                     "value": display(metric, rec.metrics[metric]),
                     "unit": m.unit,
                     "higher_is_better": m.higher_is_better,
-                    "official": m.official or metric,
+                    "official": m.official_name(rec.task),
                     "published": False,
                     "source": "measured" if subset is None else f"measured on {subset}",
                     "synthetic": is_synthetic(rec.benchmark),
@@ -210,7 +194,7 @@ def published_frame(tables: tuple[str, ...] = ("1", "2")) -> pd.DataFrame:
                     "value": int(round(v)) if m.unit == "count" else v,
                     "unit": m.unit,
                     "higher_is_better": m.higher_is_better,
-                    "official": m.official or col.metric,
+                    "official": m.official_name(col.task),
                     "published": True,
                     "source": f"UniTrack (NeurIPS 2021), Table {r['table']}",
                     "synthetic": False,
@@ -254,7 +238,7 @@ def per_sequence_frame(rec: ResultRecord) -> pd.DataFrame:
 
     # the store keeps keys sorted: restore the reading order (names, then the task's metrics)
     keys = list(dict.fromkeys(k for r in rows for k in r))
-    task = [m.name for m in TASKS.get(rec.task).metrics] if rec.task in TASKS else []
+    task = list(TASKS.get(rec.task).metrics) if rec.task in TASKS else []
     lead = [k for k in ("sequence", "object", "class", "joint") if k in keys]
     order = lead + [k for k in task if k in keys]
     order += [k for k in keys if k not in order]

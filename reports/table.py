@@ -12,12 +12,13 @@ import math
 from dataclasses import dataclass, field
 from importlib import resources
 
-from unibench.tasks import TASKS, all_metrics, task_order
+from unibench.metrics import METRICS
+from unibench.tasks import TASKS, task_order
 from unibench.types import ResultRecord
 
-# derived from the task registry (unibench.tasks: every metric's unit and direction)
-_METRICS = all_metrics()
-LOWER_IS_BETTER = {n for n, m in _METRICS.items() if not m.higher_is_better} | {"IDSW"}
+# derived from the metric registry (unibench.metrics: every metric's unit and direction)
+_METRICS = METRICS.as_dict()
+LOWER_IS_BETTER = {n for n, m in _METRICS.items() if not m.higher_is_better}
 PERCENT = {n for n, m in _METRICS.items() if m.unit == "percent"}
 TASK_ORDER = task_order()
 MEASURED_METRICS = {t: TASKS.get(t).leaderboard for t in TASK_ORDER}

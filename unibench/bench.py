@@ -240,6 +240,7 @@ def bench_association(models: list[str], tasks: list[str], similarities: list[st
 
     from unibench.appearance_models import create_model
     from unibench.benchmarks import BENCHMARKS
+    from unibench.benchmarks.base import score
     from unibench.heads import HEADS
     from unibench.runner import resolve_config
     from unibench.tasks import TASKS
@@ -270,7 +271,7 @@ def bench_association(models: list[str], tasks: list[str], similarities: list[st
                             target = bench.result_path(Path(tmp), seq.name)
                             n += bench.write_predictions(seq, head.track(seq, ex), target)
                         secs = (time.perf_counter() - t0) / n
-                        m = bench.evaluate(Path(tmp)).summary
+                        m = score(bench, Path(tmp)).summary
                     r = {"task": task, "model": model, "similarity": sim, "motion": motion}
                     r.update({k: m[k] for k in keys} | {"seconds_per_frame": secs})
                     rows.append(r)

@@ -11,6 +11,7 @@ from typing import Any
 
 from unibench.errors import ConfigError
 from unibench.io import atomic_write_text
+from unibench.metrics import metric_meta
 from unibench.tasks import TASKS
 from unibench.types import MetricTable
 
@@ -22,16 +23,15 @@ def _num(v: Any) -> Any:
 
 
 def metric_metadata(task: str, names) -> dict[str, dict]:
-    t = TASKS.get(task)
+    TASKS.get(task)  # an unknown task is an error listing the known ones
     out = {}
     for n in names:
-        m = t.metric(n)
-        if m is not None:
-            out[n] = {
-                "unit": m.unit,
-                "higher_is_better": m.higher_is_better,
-                "official": m.official or m.name,
-            }
+        m = metric_meta(n)
+        out[n] = {
+            "unit": m.unit,
+            "higher_is_better": m.higher_is_better,
+            "official": m.official_name(task),
+        }
     return out
 
 

@@ -4,12 +4,16 @@ Contract: every registry states in its ``doc`` what a registered object must acc
 Registering a name twice is an error naming both places; looking up an unknown name is an error
 listing what exists. Third-party packages add entries through the entry-point group
 ``unibench.plugins``: each entry point names a module (or a callable) that registers its objects on
-import; plugins are loaded once per registry on the first lookup miss or listing.
+import; plugins are loaded once per registry on the first lookup miss or listing. A registry may
+name ``builtins``, modules of this project that register its entries, imported the same way (by
+name, on first use), so a foundation module can own a registry whose entries live in a plugin
+folder without importing it.
 """
 
 from __future__ import annotations
 
 import difflib
+import importlib
 import importlib.metadata
 import inspect
 import logging
@@ -54,15 +58,22 @@ def load_plugins(group: str = PLUGIN_GROUP) -> list[str]:
 class Registry(Generic[T]):
     """Maps names to objects of one kind (models, heads, benchmarks, metrics)."""
 
-    def __init__(self, kind: str, doc: str = "") -> None:
+    def __init__(self, kind: str, doc: str = "", builtins: tuple[str, ...] = ()) -> None:
         self.kind = kind
         self.doc = doc
+        self.builtins = builtins
         self._objs: dict[str, T] = {}
         self._places: dict[str, str] = {}
         self._plugins_loaded = False
 
-    def register(self, name: str, obj: T | None = None) -> Callable[[T], T] | T:
-        """Register ``obj`` under ``name``; usable as a decorator when ``obj`` is omitted."""
+    def register(
+        self, name: str, obj: T | None = None, stacklevel: int = 1
+    ) -> Callable[[T], T] | T:
+        """Register ``obj`` under ``name``; usable as a decorator when ``obj`` is omitted.
+
+        ``stacklevel`` (as in :func:`warnings.warn`) picks the frame recorded as the place of
+        registration: 2 for a helper that registers on its caller's behalf.
+        """
 
         def _do(o: T, depth: int) -> T:
             place = _caller_place(depth)
@@ -76,12 +87,14 @@ class Registry(Generic[T]):
             return o
 
         if obj is not None:
-            return _do(obj, 3)
-        return lambda o: _do(o, 3)
+            return _do(obj, 2 + stacklevel)
+        return lambda o: _do(o, 2 + stacklevel)
 
     def _ensure_plugins(self) -> None:
         if not self._plugins_loaded:
             self._plugins_loaded = True
+            for module in self.builtins:
+                importlib.import_module(module)
             load_plugins()
 
     def get(self, name: str) -> T:
@@ -106,6 +119,11 @@ class Registry(Generic[T]):
     def items(self) -> Iterator[tuple[str, T]]:
         for n in self.names():
             yield n, self._objs[n]
+
+    def as_dict(self) -> dict[str, T]:
+        """Every entry by name (built-ins and plugins loaded first)."""
+        self._ensure_plugins()
+        return dict(self._objs)
 
     def place(self, name: str) -> str:
         return self._places[name]

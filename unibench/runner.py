@@ -22,8 +22,10 @@ from typing import Any
 import yaml
 
 from unibench import config as C
+from unibench.benchmarks.base import build_benchmark, score, scorer_version
 from unibench.errors import ConfigError
 from unibench.io import atomic_write_text, file_lock, sha256_of, staging_dir
+from unibench.metrics import typed
 from unibench.paths import inside, safe_name
 from unibench.store import ResultStore, environment, git_sha, now_iso
 from unibench.tasks import TASKS
@@ -251,7 +253,6 @@ class _Worker:
     def __init__(self, resolved: C.ResolvedConfig, threads: int = 0) -> None:
         import torch
 
-        from unibench.benchmarks.base import build_benchmark
         from unibench.heads import HEADS
 
         if threads:
@@ -341,7 +342,6 @@ def behaviour(head: str, net, bench) -> dict[str, int | str]:
     """Behaviour versions of the code that makes a cell's numbers (part of the run identity):
     the head, the feature extractor with the model family's forward pass, the scorer."""
     from unibench.appearance_models import FeatureExtractor
-    from unibench.benchmarks.base import scorer_version
     from unibench.heads import HEADS
 
     return {
@@ -382,7 +382,6 @@ def plan(resolved: C.ResolvedConfig) -> tuple[str, dict, Any, str]:
     """Run id, identity, benchmark and tap of a cell, without loading any weights. Every name
     that becomes a path is validated here, before anything is read or written."""
     from unibench.appearance_models import build_random, get_cfg
-    from unibench.benchmarks.base import build_benchmark
 
     cfg = resolved.run
     seqs = _validated_sequences(cfg.benchmark.sequences)
@@ -613,23 +612,6 @@ def _finish(c: _Cell) -> RunOutcome | None:
     return _record(c)
 
 
-def _counts_as_int(values: dict) -> dict:
-    """Count metrics (unit ``count`` in the task registry: IDs, FP, FN, frames, …) stored as
-    integers, not ``1.0``."""
-    import math
-
-    from unibench.tasks import all_metrics
-
-    metrics = all_metrics()
-    counts = {n for n, m in metrics.items() if m.unit == "count"} | {"frames", "objects", "runs"}
-    return {
-        k: int(round(v))
-        if k in counts and isinstance(v, float) and math.isfinite(v) and float(v).is_integer()
-        else v
-        for k, v in values.items()
-    }
-
-
 def _record(c: _Cell) -> RunOutcome:
     resolved, store, run_id, identity, bench = c.resolved, c.store, c.run_id, c.identity, c.bench
     tap, run_dir, names, computed, skipped = c.tap, c.run_dir, c.names, c.computed, c.skipped
@@ -646,7 +628,7 @@ def _record(c: _Cell) -> RunOutcome:
             ", ".join(skipped),
         )
     t0 = time.perf_counter()
-    table = bench.evaluate(pred_dir, names)
+    table = score(bench, pred_dir, names)
     eval_s = time.perf_counter() - t0
     atomic_write_text(run_dir / "metrics.json", json.dumps(table.to_dict(), indent=1))
     record = ResultRecord(
@@ -658,8 +640,8 @@ def _record(c: _Cell) -> RunOutcome:
         head_params=identity["params"],
         benchmark=bench.name,
         split=bench.split,
-        metrics=_counts_as_int(table.summary),
-        per_sequence=[_counts_as_int(r) for r in table.rows],
+        metrics=typed(table.summary),
+        per_sequence=[typed(r) for r in table.rows],
         timing={
             "track_seconds": seconds,
             "frames": float(frames),
@@ -693,9 +675,8 @@ def evaluate_folder(
     sequences=None,
     options: dict | None = None,
 ) -> MetricTable:
-    from unibench.benchmarks.base import build_benchmark
 
     bench = build_benchmark(benchmark, data_root, split, sequences, options=options)
     if task not in bench.tasks:
         raise ConfigError(f"benchmark {benchmark!r} serves tasks {bench.tasks}, not {task!r}")
-    return bench.evaluate(Path(predictions), progress=True)
+    return score(bench, predictions, progress=True)

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from unibench.benchmarks import mot_metrics as M
+from unibench.benchmarks.metrics import mot as M
 from unibench.benchmarks.mot import MOTChallenge, read_mot_txt
 
 from unibench.errors import DataError

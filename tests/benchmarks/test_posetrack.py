@@ -4,7 +4,7 @@ import json
 
 import numpy as np
 import pytest
-from unibench.benchmarks import posetrack_metrics as PM
+from unibench.benchmarks.metrics import posetrack as PM
 from unibench.benchmarks.posetrack import PoseTrack18
 
 from unibench.errors import DataError

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from unibench.benchmarks import posetrack_metrics as PM
+from unibench.benchmarks.metrics import posetrack as PM
 from unibench.benchmarks.posetrack import PoseTrack18
 
 from unibench.errors import DataError

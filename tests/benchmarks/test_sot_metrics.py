@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from unibench.benchmarks import sot_metrics as M
+from unibench.benchmarks.metrics import sot as M
 
 
 def test_iou_hand_cases():

@@ -10,7 +10,7 @@ import pytest
 from pycocotools import mask as mask_utils
 from pycocotools.coco import COCO
 from pycocotools.cocoeval import COCOeval
-from unibench.benchmarks import vis_metrics as vm
+from unibench.benchmarks.metrics import vis as vm
 from unibench.benchmarks.synthetic import uncompressed_rle
 
 H, W = 8, 12

@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 import pytest
-from unibench.benchmarks import vos_metrics as M
+from unibench.benchmarks.metrics import vos as M
 
 
 def test_jaccard_hand_cases():

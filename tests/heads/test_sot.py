@@ -5,7 +5,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 from unibench.appearance_models import create_model
-from unibench.benchmarks.sot_metrics import rect_iou
+from unibench.benchmarks.metrics.sot import rect_iou
 from unibench.heads import HEADS
 from unibench.heads.sot import XCORR_PRESETS, DCFParams, RidgeParams, XCorrParams, crop
 from unibench.heads.vos import BoxFromMaskParams, PropagationParams, boxes_as_mask

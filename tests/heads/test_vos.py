@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 from unibench.appearance_models import create_model
-from unibench.benchmarks.vos_metrics import jaccard
+from unibench.benchmarks.metrics.vos import jaccard
 from unibench.heads import HEADS
 from unibench.heads.vos import PRESETS, PropagationParams
 

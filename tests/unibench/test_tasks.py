@@ -5,7 +5,8 @@ from unibench.benchmarks import BENCHMARKS
 from unibench.heads import HEADS
 
 from unibench.errors import RegistryError
-from unibench.tasks import TASKS, Metric, Task, all_metrics, task_order
+from unibench.metrics import METRICS, Metric, metric_meta, register_metric
+from unibench.tasks import TASKS, Task, task_order
 
 
 def test_every_task_names_a_registered_head_and_suite_that_serve_it():
@@ -19,14 +20,29 @@ def test_every_task_names_a_registered_head_and_suite_that_serve_it():
         assert t.presets() == tuple(getattr(head, "presets", {}))
 
 
-def test_metrics_carry_unit_and_direction():
-    m = all_metrics()
+def test_metrics_carry_unit_direction_official_name_and_stored_type():
+    m = METRICS.as_dict()
     assert m["IDs"].unit == "count" and not m["IDs"].higher_is_better
-    assert m["IDs"].official == "IDSW"
+    assert m["IDs"].official_name("mot") == "IDSW" and m["IDs"].stored_type is int
+    assert m["IDs"].official_name("posetrack").startswith("num_switches")
+    assert m["FN"].official_name("mot") == "CLR_FN" and m["FN"].official_name("sot") == "FN"
     assert m["J-Decay"].unit == "percent" and not m["J-Decay"].higher_is_better
-    assert m["HOTA"].higher_is_better and m["sMOTSA"].official == "sMOTA"
-    with pytest.raises(ValueError, match="not declared"):
-        Task("x", "x", "xcorr", "synthetic-otb", (Metric("AUC"),), ("AUC", "nope"))
+    assert m["HOTA"].higher_is_better and m["sMOTSA"].official_name("mots") == "sMOTA"
+    assert m["MOTA"].official_name("posetrack") == "MOTA Total (poseval)"
+    assert m["HOTA"].stored_type is float
+    assert metric_meta("car/HOTA") is m["HOTA"]  # per-class keys resolve to their metric
+    with pytest.raises(ValueError, match="not listed"):
+        Task("x", "x", "xcorr", "synthetic-otb", ("AUC",), ("AUC", "nope"))
+    with pytest.raises(ValueError, match="unit 'percentage'"):
+        Metric("x", "percentage")  # type: ignore[arg-type]
+
+
+def test_a_metric_name_is_declared_once_and_every_task_metric_is_declared():
+    with pytest.raises(RegistryError, match="registered twice: first at .*common.py"):
+        register_metric("FN", "count", False)
+    for name in task_order():
+        for metric in TASKS.get(name).metrics:
+            assert metric in METRICS, f"task {name}: metric {metric!r} is not registered"
 
 
 def test_reports_read_the_registry():

@@ -11,6 +11,26 @@ from __future__ import annotations
 
 import numpy as np
 
+from unibench.metrics import register_metric
+
+# the fields this family emits (TrackEval HOTA, CLEAR, Identity; MOTS' mask variants renamed as
+# the MOTS papers print them, with TrackEval's names as official)
+_TE = ("mot", "mots")
+register_metric("HOTA", "percent", True, {"mot": "HOTA", "mots": "HOTA",
+                "vis": "HOTA (TrackEval YouTubeVIS, class-averaged)"})  # fmt: skip
+register_metric("DetA", "percent", True, {t: "DetA" for t in (*_TE, "vis")})
+register_metric("AssA", "percent", True, {t: "AssA" for t in (*_TE, "vis")})
+register_metric("IDF1", "percent", True, {t: "IDF1" for t in _TE})
+register_metric("MOTA", "percent", True, {"mot": "MOTA", "posetrack": "MOTA Total (poseval)"})
+register_metric("MOTP", "percent", True, {"mot": "MOTP"})
+register_metric("sMOTA", "percent", True, {"mot": "sMOTA"})
+register_metric("MOTSA", "percent", True, {"mots": "MOTA"})
+register_metric("MOTSP", "percent", True, {"mots": "MOTP"})
+register_metric("sMOTSA", "percent", True, {"mots": "sMOTA"})
+register_metric("MT", "count", True, {t: "MT" for t in _TE})
+register_metric("ML", "count", False, {t: "ML" for t in _TE})
+register_metric("Frag", "count", False, {t: "Frag" for t in _TE})
+
 CLASSES = {
     "pedestrian": 1,
     "person_on_vehicle": 2,

@@ -28,6 +28,22 @@ import warnings
 import numpy as np
 from scipy import ndimage
 
+from unibench.metrics import register_metric
+
+# the fields this family emits (davis2017-evaluation; the YouTube-VOS server's table)
+register_metric("J&F-Mean", "percent", True, "J&F-Mean (davis2017-evaluation)")
+register_metric("J-Mean", "percent")
+register_metric("J-Recall", "percent")
+register_metric("J-Decay", "percent", False)
+register_metric("F-Mean", "percent")
+register_metric("F-Recall", "percent")
+register_metric("F-Decay", "percent", False)
+register_metric("Overall", "percent", True, "Overall (YouTube-VOS server)")
+register_metric("J-seen", "percent", True, "J_seen (YouTube-VOS server)")
+register_metric("F-seen", "percent", True, "F_seen (YouTube-VOS server)")
+register_metric("J-unseen", "percent", True, "J_unseen (YouTube-VOS server)")
+register_metric("F-unseen", "percent", True, "F_unseen (YouTube-VOS server)")
+
 
 def jaccard(gt: np.ndarray, pred: np.ndarray) -> float:
     """Region similarity J of two boolean masks (1.0 when both are empty)."""

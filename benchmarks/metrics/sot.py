@@ -30,6 +30,26 @@ from __future__ import annotations
 
 import numpy as np
 
+from unibench.metrics import register_metric
+
+# the fields this family emits (OPE: OTB / LaSOT / TNL2K / TrackingNet toolkits; GOT-10k's
+# toolkit; OxUvA's long-term analysis)
+register_metric("AUC", "percent", True, "success AUC (got10k ope)")
+register_metric("Precision", "percent", True, "precision@20px")
+register_metric("NormPrecision", "percent")
+register_metric("NormPrecision@0.2", "percent")
+register_metric("SuccessRate", "percent")
+register_metric("AO", "percent")
+register_metric("SR0.5", "percent")
+register_metric("SR0.75", "percent")
+register_metric("MaxGM", "percent", True, "MaxGM (OxUvA)")
+register_metric("TPR", "percent")
+register_metric("TNR", "percent")
+register_metric("GM", "percent")
+register_metric("PosthocMaxGM", "percent")
+register_metric("TP", "count")
+register_metric("TN", "count")
+
 EPS = np.finfo(float).eps
 
 

@@ -41,6 +41,13 @@ from typing import Any
 
 import numpy as np
 
+from unibench.metrics import register_metric
+
+# the fields this family emits (ytvoseval's video AP/AR; HOTA is declared with TrackEval's family)
+register_metric("AP", "percent", True, "AP (ytvoseval, IoU .50:.05:.95)")
+for _k in ("AP50", "AP75", "APs", "APm", "APl", "AR1", "AR10", "AR100", "ARs", "ARm", "ARl"):
+    register_metric(_k, "percent", True, f"{_k} (ytvoseval)")
+
 logger = logging.getLogger(__name__)
 
 YTVIS_AREA_RNG = [[0.0, 1e5**2], [0.0, 128.0**2], [128.0**2, 256.0**2], [256.0**2, 1e5**2]]

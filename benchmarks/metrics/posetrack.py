@@ -51,7 +51,15 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from unibench.metrics import register_metric
 from unibench.protocols import POSETRACK18_KEYPOINTS
+
+# the fields this family emits beyond CLEAR's (poseval's per-joint-group table)
+register_metric("MOTP-poseval", "percent", True, "MOTP Total (poseval)")
+register_metric("Prec", "percent", True, "Prec Total (poseval)")
+register_metric("Rec", "percent", True, "Rec Total (poseval)")
+for _g in ("Head", "Shou", "Elb", "Wri", "Hip", "Knee", "Ankl"):
+    register_metric(f"MOTA-{_g}", "percent", True, f"MOTA {_g} (poseval)")
 
 DIST_THRESH = 0.5
 EVAL_JOINTS: tuple[int, ...] = tuple(
