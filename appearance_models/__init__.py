@@ -19,21 +19,34 @@ from unibench.appearance_models.base import (
     ARCHS,
     MODELS,
     AppearanceModel,
+    ArchInfo,
     FeatureExtractor,
     PretrainedCfg,
+    arch_info,
     build_random,
-    get_cfg,
     list_models,
     register_arch,
     register_pretrained,
 )
 from unibench.appearance_models.checkpoint import LoadReport, apply_state_dict, read_state_dict
+from unibench.appearance_models.timm_adapter import timm_card
 
 logger = logging.getLogger(__name__)
+
+
+def get_cfg(name: str) -> PretrainedCfg:
+    """A registered card, or the card built for a ``timm:`` / ``hf-hub:`` name."""
+    if name.startswith(("timm:", "hf-hub:")) and name not in MODELS:
+        return timm_card(name)
+    return MODELS.get(name)
+
+
 UNTRAINED_FAMILIES = ("random", "training-free")
 
 __all__ = [
     "ARCHS",
+    "ArchInfo",
+    "arch_info",
     "MODELS",
     "AppearanceModel",
     "FeatureExtractor",

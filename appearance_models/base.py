@@ -32,6 +32,9 @@ class AppearanceModel(nn.Module):
     """
 
     default_tap: str = ""
+    # the tap names every instance has, declared on the class so that planning and listing need no
+    # network; None where they are known only once built (timm names: see ``arch_info``)
+    tap_names: tuple[str, ...] | None = None
     # behaviour version of the family's forward pass: bump it with any change that alters features
     # (it is part of every run identity; tests/golden/behaviour.json pins the outputs per version)
     version: int = 1
@@ -86,15 +89,58 @@ CARD_IDENTITY_FIELDS = (
 )  # fmt: skip
 
 
-ARCHS: Registry[Callable[..., AppearanceModel]] = Registry(
+@dataclass(frozen=True)
+class ArchSpec:
+    """A registered architecture: its builder and the :class:`AppearanceModel` class it returns
+    (whose class attributes declare the taps, the default tap and the behaviour version)."""
+
+    factory: Callable[..., AppearanceModel]
+    model_class: type[AppearanceModel]
+
+    def __call__(self, **kwargs: Any) -> AppearanceModel:
+        return self.factory(**kwargs)
+
+
+@dataclass(frozen=True)
+class ArchInfo:
+    """What planning needs of a card's network without building it: taps, default tap, version.
+    ``probe`` is a weightless instance on the ``meta`` device, only for architectures whose taps
+    are known once built (timm models: the names come from timm's own feature metadata)."""
+
+    taps: tuple[str, ...]
+    default_tap: str
+    version: int
+    probe: AppearanceModel | None = None
+
+
+ARCHS: Registry[ArchSpec] = Registry(
     "architecture",
-    doc="callable(**arch_kwargs) -> AppearanceModel with randomly initialised weights",
+    doc="ArchSpec(factory(**arch_kwargs) -> AppearanceModel, randomly initialised; model_class)",
 )
 MODELS: Registry[PretrainedCfg] = Registry("model", doc="PretrainedCfg keyed 'arch' or 'arch.tag'")
 
 
-def register_arch(name: str):
-    return ARCHS.register(name)
+def register_arch(name: str, model_class: type[AppearanceModel]):
+    """Register a builder of ``model_class`` under ``name`` (a decorator)."""
+
+    def deco(factory: Callable[..., AppearanceModel]) -> Callable[..., AppearanceModel]:
+        ARCHS.register(name, ArchSpec(factory, model_class), stacklevel=2)
+        return factory
+
+    return deco
+
+
+def arch_info(cfg: PretrainedCfg) -> ArchInfo:
+    """The taps, default tap and behaviour version of ``cfg``'s architecture: read from the
+    class's declarations; for a class that declares no tap names (timm), from an instance built
+    on the ``meta`` device (no weights, no memory, no initialisation cost)."""
+    spec = ARCHS.get(cfg.arch)
+    cls = spec.model_class
+    if cls.tap_names is not None:
+        return ArchInfo(tuple(cls.tap_names), cls.default_tap, cls.version)
+    with torch.device("meta"):
+        probe = spec(**cfg.arch_kwargs)
+    return ArchInfo(tuple(probe.feature_info()), probe.default_tap, type(probe).version, probe)
 
 
 def register_pretrained(cfg: PretrainedCfg) -> PretrainedCfg:
@@ -120,14 +166,6 @@ def list_models(pattern: str = "") -> list[str]:
     if pattern:
         names = [n for n in names if card_matches(MODELS.get(n), pattern)]
     return names
-
-
-def get_cfg(name: str) -> PretrainedCfg:
-    if name.startswith(("timm:", "hf-hub:")) and name not in MODELS:
-        from unibench.appearance_models.timm_adapter import timm_card
-
-        return timm_card(name)
-    return MODELS.get(name)
 
 
 def build_random(cfg: PretrainedCfg, seed: int = 0) -> AppearanceModel:

@@ -10,7 +10,7 @@ Stride 16; the tap ``norm`` is ``ln_post`` on the patch tokens; DINO's VOS proto
 
 from __future__ import annotations
 
-from unibench.appearance_models import timm_adapter  # noqa: F401  (the "timm" architecture)
+import unibench.appearance_models.timm_adapter  # noqa: F401  (the "timm" architecture)
 from unibench.appearance_models.base import PretrainedCfg, register_pretrained
 
 for tag, data, paper, lic, top1, src in (

@@ -11,7 +11,7 @@ Stride 14 (the patch); the VOS head runs DINO's evaluation protocol (no VOS prot
 
 from __future__ import annotations
 
-from unibench.appearance_models import timm_adapter  # noqa: F401  (the "timm" architecture)
+import unibench.appearance_models.timm_adapter  # noqa: F401  (the "timm" architecture)
 from unibench.appearance_models.base import PretrainedCfg, register_pretrained
 
 DINO_VOS = {"vos": {"preset": "dino"}}

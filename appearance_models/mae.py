@@ -7,7 +7,7 @@ the decoder and ``mask_token`` are dropped on purpose). Stride 16; DINO's VOS pr
 
 from __future__ import annotations
 
-from unibench.appearance_models import timm_adapter  # noqa: F401  (the "timm" architecture)
+import unibench.appearance_models.timm_adapter  # noqa: F401  (the "timm" architecture)
 from unibench.appearance_models.base import PretrainedCfg, register_pretrained
 
 register_pretrained(

@@ -38,6 +38,7 @@ class PixelLab(AppearanceModel):
     the heads keeps brightness information)."""
 
     default_tap = "lab"
+    tap_names = ("lab",)
 
     def __init__(self, stride: int = 8) -> None:
         super().__init__()
@@ -54,7 +55,7 @@ class PixelLab(AppearanceModel):
         return {"lab": out}
 
 
-@register_arch("pixels")
+@register_arch("pixels", PixelLab)
 def pixels(**kwargs) -> PixelLab:
     return PixelLab(**kwargs)
 

@@ -25,6 +25,7 @@ _STAGES = ("layer1", "layer2", "layer3", "layer4")
 
 class StrideEightResNet(AppearanceModel):
     default_tap = "layer3"
+    tap_names = _STAGES
 
     def __init__(self, depth: int = 50) -> None:
         super().__init__()
@@ -73,12 +74,12 @@ class StrideEightResNet(AppearanceModel):
         return out
 
 
-@register_arch("resnet18")
+@register_arch("resnet18", StrideEightResNet)
 def resnet18() -> StrideEightResNet:
     return StrideEightResNet(18)
 
 
-@register_arch("resnet50")
+@register_arch("resnet50", StrideEightResNet)
 def resnet50() -> StrideEightResNet:
     return StrideEightResNet(50)
 

@@ -414,7 +414,7 @@ class TimmLayout:
 TIMM_LAYOUT = TimmLayout()
 
 
-@register_arch("timm")
+@register_arch("timm", TimmModel)
 def timm_model(
     name: str, tag: str | None = None, hub: str | None = None, output_stride: int | None = 8
 ) -> TimmModel:

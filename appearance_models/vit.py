@@ -30,6 +30,7 @@ class PatchTokenViT(VisionTransformer, AppearanceModel):
     whose forward returns the last block's normalised patch tokens as a ``C×h×w`` map."""
 
     default_tap = "last"
+    tap_names = ("last",)
 
     def __init__(self, patch: int, dim: int, depth: int, heads: int) -> None:
         super().__init__(
@@ -59,12 +60,12 @@ class PatchTokenViT(VisionTransformer, AppearanceModel):
         return {"last": tokens.transpose(1, 2).reshape(B, self.dim, hp, wp)}
 
 
-@register_arch("vit_small_patch16")
+@register_arch("vit_small_patch16", PatchTokenViT)
 def vit_small_patch16() -> PatchTokenViT:
     return PatchTokenViT(16, 384, 12, 6)
 
 
-@register_arch("vit_base_patch8")
+@register_arch("vit_base_patch8", PatchTokenViT)
 def vit_base_patch8() -> PatchTokenViT:
     return PatchTokenViT(8, 768, 12, 12)
 

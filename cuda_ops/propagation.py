@@ -384,7 +384,7 @@ def _choose(query: torch.Tensor, impl: str, device: str | None = None) -> str:
     if impl == "reference" or os.environ.get("UNIBENCH_FORCE_REFERENCE") == "1":
         return "reference"
     if impl == "auto":
-        from unibench.cuda_ops import triton_topk
+        import unibench.cuda_ops.triton_topk as triton_topk
 
         cuda = query.is_cuda if device is None else device == "cuda"
         return "triton" if cuda and triton_topk.available() else "chunked"

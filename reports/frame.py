@@ -16,6 +16,8 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+from unibench.reports.published import PAPER_COLUMNS, _csv, linear_probe
+
 from unibench.metrics import Metric
 from unibench.metrics import metric_meta as _metric_meta
 
@@ -48,6 +50,8 @@ COLUMNS = [
     "top1",
     "backbone",
 ]
+
+
 def metric_meta(name: str, task: str | None = None) -> Metric:
     """A metric's unit, direction and official name, from the one metric registry
     (:mod:`unibench.metrics`); ``task`` is accepted for symmetry with :func:`official_name`."""
@@ -167,7 +171,6 @@ def measured_frame(records: list[ResultRecord]) -> pd.DataFrame:
 
 
 def published_frame(tables: tuple[str, ...] = ("1", "2")) -> pd.DataFrame:
-    from unibench.reports.table import PAPER_COLUMNS, _csv, linear_probe
 
     probe = linear_probe()
     out = []

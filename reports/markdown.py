@@ -5,15 +5,20 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 
+from unibench.reports.frame import metric_meta
 from unibench.reports.table import PERCENT
 
 from unibench.types import MetricTable, ResultRecord
 
 
+def markdown_escape(text: str) -> str:
+    """Table-safe Markdown: no HTML tag (``<``, ``>`` as entities), escaped pipes and backticks."""
+    t = str(text).replace("<", "&lt;").replace(">", "&gt;")
+    return t.replace("\\", "\\\\").replace("|", "\\|").replace("`", "\\`")
+
+
 def _fmt(v: object, percent: bool, name: str = "") -> str:
     """A stored figure as text: percent ×100, counts (by the metric's unit) as integers."""
-    from unibench.reports.frame import metric_meta
-
     if isinstance(v, float | int) and not isinstance(v, bool):
         if isinstance(v, float) and math.isnan(v):
             return "–"
@@ -22,8 +27,6 @@ def _fmt(v: object, percent: bool, name: str = "") -> str:
         if isinstance(v, int):
             return str(v)
         return f"{100 * v:.1f}" if percent else f"{v:.3f}"
-    from unibench.reports.render import markdown_escape
-
     return markdown_escape(v)  # names from data or cards: no table or HTML injection
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from unibench.reports.frame import fmt, per_sequence_frame
+from unibench.reports.markdown import markdown_escape, table
 from unibench.reports.table import shown
 
 from unibench.tasks import TASKS, task_order
@@ -55,12 +56,6 @@ _LATEX = {
 def latex_escape(text: str) -> str:
     """All ten LaTeX special characters, in one pass (so ``^^5c`` cannot become a backslash)."""
     return "".join(_LATEX.get(c, c) for c in str(text))
-
-
-def markdown_escape(text: str) -> str:
-    """Table-safe Markdown: no HTML tag (``<``, ``>`` as entities), escaped pipes and backticks."""
-    t = str(text).replace("<", "&lt;").replace(">", "&gt;")
-    return t.replace("\\", "\\\\").replace("|", "\\|").replace("`", "\\`")
 
 
 # ------------------------------------------------------------------------------------ sections
@@ -213,7 +208,6 @@ LEGEND = (
 
 # ------------------------------------------------------------------------------------ markdown
 def markdown(df: pd.DataFrame, title: str = "") -> str:
-    from unibench.reports.markdown import table
 
     out = [f"## {markdown_escape(title)}\n"] if title else []
     secs = sections(df)

@@ -7,10 +7,11 @@ for metrics where lower is better, such as ID switches); ties share the best ran
 
 from __future__ import annotations
 
-import csv
 import math
 from dataclasses import dataclass, field
-from importlib import resources
+
+from unibench.reports.frame import measured_frame, published_frame
+from unibench.reports.published import Column
 
 from unibench.metrics import METRICS
 from unibench.tasks import TASKS, task_order
@@ -22,22 +23,6 @@ LOWER_IS_BETTER = {n for n, m in _METRICS.items() if not m.higher_is_better}
 PERCENT = {n for n, m in _METRICS.items() if m.unit == "percent"}
 TASK_ORDER = task_order()
 MEASURED_METRICS = {t: TASKS.get(t).leaderboard for t in TASK_ORDER}
-
-
-@dataclass(frozen=True, order=True)
-class Column:
-    task: str
-    head: str
-    benchmark: str
-    metric: str
-
-    @property
-    def label(self) -> str:
-        return f"{self.task.upper()} {self.metric} ({self.head}, {self.benchmark})"
-
-    @property
-    def higher_better(self) -> bool:
-        return self.metric not in LOWER_IS_BETTER
 
 
 @dataclass
@@ -64,30 +49,6 @@ class Row:
         pick = max if col.higher_better else min
         tap = pick(vals, key=lambda t: vals[t])
         return tap, vals[tap]
-
-
-# ------------------------------------------------------------------------------ published rows
-PAPER_COLUMNS = {
-    "sot_auc_xcorr": Column("sot", "xcorr", "otb2015", "AUC"),
-    "sot_auc_dcf": Column("sot", "dcf", "otb2015", "AUC"),
-    "vos_j_mean": Column("vos", "propagation", "davis2017", "J-Mean"),
-    "mot_idf1": Column("mot", "association", "mot16", "IDF1"),
-    "mot_hota": Column("mot", "association", "mot16", "HOTA"),
-    "mots_idf1": Column("mots", "association", "mots20", "IDF1"),
-    "mots_hota": Column("mots", "association", "mots20", "HOTA"),
-    "posetrack_idf1": Column("posetrack", "association", "posetrack18", "IDF1"),
-    "posetrack_ids": Column("posetrack", "association", "posetrack18", "IDs"),
-}
-SOURCE = "UniTrack (NeurIPS 2021) Tables 1-2"
-
-
-def _csv(name: str) -> list[dict[str, str]]:
-    text = resources.files("unibench.reports").joinpath("data", name).read_text()
-    return list(csv.DictReader(text.splitlines()))
-
-
-def linear_probe() -> dict[str, float]:
-    return {r["model"]: float(r["imagenet_linear_top1"]) for r in _csv("imagenet_linear_probe.csv")}
 
 
 def rows_from_frame(df, leaderboard_only: bool = True) -> list[Row]:
@@ -119,7 +80,6 @@ def rows_from_frame(df, leaderboard_only: bool = True) -> list[Row]:
 
 def published_rows(tables: tuple[str, ...] = ("1", "2")) -> list[Row]:
     """The paper's rows (a pivot of the tidy table's published part)."""
-    from unibench.reports.frame import published_frame
 
     return rows_from_frame(published_frame(tables))
 
@@ -128,7 +88,6 @@ def published_rows(tables: tuple[str, ...] = ("1", "2")) -> list[Row]:
 def measured_rows(records: list[ResultRecord]) -> list[Row]:
     """One row per (model, checkpoint, coverage): a pivot of the tidy table's measured part (the
     newest record per column and tap wins)."""
-    from unibench.reports.frame import measured_frame
 
     recs = sorted(records, key=lambda r: r.created)
     rows = rows_from_frame(measured_frame(recs))

@@ -242,7 +242,7 @@ def bench_association(models: list[str], tasks: list[str], similarities: list[st
     from unibench.benchmarks import BENCHMARKS
     from unibench.benchmarks.base import score
     from unibench.heads import HEADS
-    from unibench.runner import resolve_config
+    from unibench.pipeline import resolve_config
     from unibench.tasks import TASKS
 
     rows = []
@@ -296,12 +296,12 @@ def bench_scale(
     workers, minus nothing: the tasks are empty)."""
     import tempfile
 
-    from unibench import runner
+    from unibench import pipeline
     from unibench.executors import InlineExecutor, ProcessExecutor, RayExecutor
 
     def cells(out):
         return [
-            runner.resolve_config(
+            pipeline.resolve_config(
                 {
                     "task": "vos",
                     "model": {"name": m},
@@ -321,10 +321,10 @@ def bench_scale(
     class OneThread(InlineExecutor):  # the scaling baseline: one core, as each worker gets
         name = "inline-1t"
 
-        def run(self, cells, units):
+        def run(self, units, work):
             torch.set_num_threads(1)
             try:
-                yield from super().run(cells, units)
+                yield from super().run(units, work)
             finally:
                 torch.set_num_threads(threads)
 
@@ -341,7 +341,7 @@ def bench_scale(
     for name, ex in executors:
         with tempfile.TemporaryDirectory() as d:
             t0 = time.perf_counter()
-            outs = runner.run_matrix(cells(d), ex, progress=False)
+            outs = pipeline.run_matrix(cells(d), ex, progress=False)
             wall = time.perf_counter() - t0
         n = sum(len(o.computed) for o in outs if o is not None)
         base = base or wall

@@ -11,11 +11,12 @@ import contextlib
 import logging
 import os
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
+from unibench import pipeline
 from unibench.errors import UniBenchError
+from unibench.executors import executor_names, make_executor, parse_shard
+from unibench.store import default_output_dir
 from unibench.tasks import task_order
 
 logger = logging.getLogger("unibench")
@@ -48,7 +49,7 @@ def _add_run(sub) -> None:
     p.add_argument(
         "--executor",
         default="auto",
-        choices=["auto", "inline", "process", "ray"],
+        choices=executor_names(),
         help="where units run (auto: process with --workers, else inline)",
     )
     p.add_argument("--ray-address", help="ray: join this cluster (default: a local instance)")
@@ -103,98 +104,37 @@ def _add_run(sub) -> None:
     p.add_argument("overrides", nargs="*", help="key=value overrides, e.g. head.topk=5")
 
 
-@dataclass
-class Suite:
-    """A YAML suite: models × tasks × layers × benchmarks × head variants (unknown keys rejected)."""
-
-    models: list[str] = field(default_factory=list)
-    tasks: list[str] = field(default_factory=lambda: ["vos"])
-    layers: list[str] = field(default_factory=list)
-    benchmarks: list[dict[str, Any]] = field(default_factory=list)
-    variants: list[list[str]] = field(default_factory=lambda: [[]])
-
-
 def _cells(a) -> list[tuple[dict, list[str]]]:
     """(CLI layer, overrides) per cell of the matrix the arguments describe."""
-    from unibench.appearance_models import build_random, get_cfg
-    from unibench.config import from_dict, load_yaml
-    from unibench.store import default_output_dir
-
-    suite = Suite()
-    if a.suite:
-        suite = from_dict(Suite, load_yaml(a.suite), str(a.suite))
-    models = [m for m in (a.model or "").split(",") if m] or suite.models
-    if not models:
-        raise UniBenchError("no model: pass --model NAME[,NAME…] or a --suite with models")
-    tasks = [t for t in (a.task or "").split(",") if t] or suite.tasks
-    layers = [x for x in (a.layers or "").split(",") if x] or suite.layers or [a.tap]
-    benches = suite.benchmarks or [{}]
-    if a.benchmark or a.data_root or a.split or a.sequences or a.detections:
-        b: dict = {}
-        if a.detections:
-            b["detections"] = a.detections
-        if a.benchmark:
-            b["name"] = a.benchmark
-        if a.data_root:
-            b["data_root"] = a.data_root
-        if a.split:
-            b["split"] = a.split
-        if a.sequences:
-            b["sequences"] = [x for x in a.sequences.split(",") if x]
-        benches = [b]
-    cells = []
-    for model in models:
-        taps = build_random(get_cfg(model)).feature_info() if any(layers) else {}
-        seen = set()
-        for layer in layers:
-            tap = layer if (layer is None or layer in taps) else None
-            if layer is not None and tap is None and not (a.layers or suite.layers):
-                raise UniBenchError(  # an explicit --tap is never replaced by another tap
-                    f"--tap {layer!r}: model {model!r} has no such tap; taps: {', '.join(taps)}"
-                )
-            if layer is not None and tap is None:
-                logger.warning(
-                    "%s has no tap %r (taps: %s); running its default tap",
-                    model,
-                    layer,
-                    ", ".join(taps),
-                )
-            for task in tasks:
-                for bench in benches:
-                    for variant in suite.variants:
-                        key = (tap, task, repr(bench), tuple(variant))
-                        if key in seen:
-                            continue
-                        seen.add(key)
-                        cli: dict = {
-                            "task": task,
-                            "model": {"name": model},
-                            "output": {"dir": a.output or str(default_output_dir())},
-                        }
-                        if bench:
-                            cli["benchmark"] = dict(bench)
-                        if a.head:
-                            cli["head"] = {"name": a.head}
-                        if tap:
-                            cli["model"]["tap"] = tap
-                        for k, v in (("checkpoint", a.checkpoint), ("device", a.device)):
-                            if v:
-                                cli["model"][k] = v
-                        if a.allow_partial:
-                            cli["model"]["allow_partial"] = True
-                        if a.allow_nonfinite:
-                            cli["model"]["allow_nonfinite"] = True
-                        for k in ("force", "feature_cache"):
-                            if getattr(a, k):
-                                cli["output"][k] = True
-                        if a.workers:
-                            cli["output"]["workers"] = a.workers
-                        cells.append((cli, list(variant) + list(a.overrides)))
-    return cells
+    bench: dict = {}
+    for key, value in (("detections", a.detections), ("name", a.benchmark),
+                       ("data_root", a.data_root), ("split", a.split)):  # fmt: skip
+        if value:
+            bench[key] = value
+    if a.sequences:
+        bench["sequences"] = [x for x in a.sequences.split(",") if x]
+    model: dict = {k: v for k, v in (("checkpoint", a.checkpoint), ("device", a.device)) if v}
+    model.update({k: True for k in ("allow_partial", "allow_nonfinite") if getattr(a, k)})
+    run_output: dict = {k: True for k in ("force", "feature_cache") if getattr(a, k)}
+    if a.workers:
+        run_output["workers"] = a.workers
+    req = pipeline.MatrixRequest(
+        output=a.output or str(default_output_dir()),
+        models=[m for m in (a.model or "").split(",") if m],
+        tasks=[t for t in (a.task or "").split(",") if t],
+        layers=[x for x in (a.layers or "").split(",") if x],
+        tap=a.tap,
+        benchmark=bench,
+        head=a.head,
+        model=model,
+        run_output=run_output,
+        overrides=list(a.overrides),
+        suite=a.suite,
+    )
+    return pipeline.expand_matrix(req)
 
 
 def _cmd_run(a) -> int:
-    from unibench import runner
     from unibench.reports import metric_table, results_table
 
     _load_cards(a.model_card)
@@ -205,13 +145,12 @@ def _cmd_run(a) -> int:
         )
     cells = _cells(a)
     # resolve every cell first: a misspelt key fails before hours of compute
-    resolved = [runner.resolve_config(cli, a.config, ov) for cli, ov in cells]
-    from unibench.executors import make_executor, parse_shard
+    resolved = [pipeline.resolve_config(cli, a.config, ov) for cli, ov in cells]
 
     shard = parse_shard(a.shard)
     workers = a.workers or 0
     executor = make_executor(a.executor, workers, a.ray_address, a.cpus_per_unit, a.gpus_per_unit)
-    outcomes = runner.run_matrix(resolved, executor, shard, progress=not a.no_progress)
+    outcomes = pipeline.run_matrix(resolved, executor, shard, progress=not a.no_progress)
     records = []
     for res, out in zip(resolved, outcomes, strict=True):
         if out is None:
@@ -386,13 +325,12 @@ def _cmd_list(a) -> int:
 
 
 def _cmd_eval(a) -> int:
-    from unibench import runner
     from unibench.config import overrides_to_dict
     from unibench.reports import metric_table
 
     seqs = [s for s in a.sequences.split(",") if s] if a.sequences else None
     opts = overrides_to_dict(a.option) if a.option else None
-    t = runner.evaluate_folder(
+    t = pipeline.evaluate_folder(
         a.task, a.benchmark, a.data_root, Path(a.predictions), a.split, seqs, opts
     )
     print(metric_table(t, f"{a.predictions} · {a.benchmark}"))

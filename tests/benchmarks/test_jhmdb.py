@@ -86,13 +86,13 @@ def test_errors_name_the_file(tmp_path, kw, expect):
 
 
 def test_pose_propagation_on_the_synthetic_suite(tmp_path):
-    from unibench import runner
+    from unibench import pipeline
 
-    cfg = runner.resolve_config(
+    cfg = pipeline.resolve_config(
         {"task": "poseprop", "model": {"name": "resnet18"}, "output": {"dir": str(tmp_path)}}
     )
     assert cfg.run.head.name == "pose-propagation" and cfg.run.benchmark.name == "synthetic-jhmdb"
-    s = runner.run(cfg, progress=False).table.summary
+    s = pipeline.run(cfg, progress=False).table.summary
     # random ResNet-18 features follow the textured person (measured 50.0 / 77.4)
     assert 0.3 < s["PCK@0.1"] <= s["PCK@0.2"] <= s["PCK@0.5"] <= 1.0
 

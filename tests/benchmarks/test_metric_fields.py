@@ -14,9 +14,9 @@ import json
 from pathlib import Path
 
 import pytest
-
 from unibench.benchmarks import BENCHMARKS
 from unibench.benchmarks.base import build_benchmark, score
+
 from unibench.errors import RegistryError
 from unibench.metrics import METRICS
 from unibench.types import MetricTable

@@ -132,7 +132,7 @@ def test_association_runs_on_a_synthetic_mot15_layout(tmp_path):
 
     from unibench.benchmarks.synthetic import ensure_suite
 
-    from unibench import runner
+    from unibench import pipeline
 
     src = ensure_suite() / "mot" / "train"
     dst = tmp_path / "MOT15" / "train"
@@ -140,7 +140,7 @@ def test_association_runs_on_a_synthetic_mot15_layout(tmp_path):
     for gt in dst.glob("*/gt/gt.txt"):
         rows = [r.split(",") for r in gt.read_text().split()]
         gt.write_text("".join(f"{','.join(r[:6])},{r[6]},-1,-1,-1\n" for r in rows if r[7] == "1"))
-    cfg = runner.resolve_config(
+    cfg = pipeline.resolve_config(
         {
             "task": "mot",
             "model": {"name": "pixels"},
@@ -148,7 +148,7 @@ def test_association_runs_on_a_synthetic_mot15_layout(tmp_path):
             "output": {"dir": str(tmp_path / "out")},
         }
     )
-    out = runner.run(cfg, progress=False)
+    out = pipeline.run(cfg, progress=False)
     s = out.table.summary
     # measured: HOTA 72.68, IDF1 90.91, MOTA 83.33, as synthetic-mot (its gt rows all class 1)
     assert 0.5 < s["HOTA"] < 1.0 and 0.5 < s["IDF1"] <= 1.0

@@ -319,15 +319,15 @@ def test_category_vote_and_results_layout():
 
 
 def test_vis_task_end_to_end_on_the_synthetic_suite(tmp_path):
-    from unibench import runner
+    from unibench import pipeline
 
-    cfg = runner.resolve_config(
+    cfg = pipeline.resolve_config(
         {"task": "vis", "model": {"name": "pixels"}, "output": {"dir": str(tmp_path)}}
     )
     assert cfg.run.head.name == "association"
     assert cfg.run.benchmark.name == "synthetic-youtubevis"
     assert cfg.head_params.class_gate is True and cfg.head_params.activate_immediately
-    out = runner.run(cfg, progress=False)
+    out = pipeline.run(cfg, progress=False)
     s = out.table.summary
     # measured with the pixels model: AP 22.0, AP50 58.7, HOTA 63.4 (noisy masks, wrong classes)
     assert 0.1 < s["AP"] < s["AP50"] <= 1.0 and 0.3 < s["HOTA"] < 1.0

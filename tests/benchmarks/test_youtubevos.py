@@ -186,9 +186,9 @@ def test_mask_init_validates_late_objects():
 
 
 def test_synthetic_youtubevos_end_to_end_and_davis_unchanged(tmp_path):
-    from unibench import runner
+    from unibench import pipeline
 
-    cfg = runner.resolve_config(
+    cfg = pipeline.resolve_config(
         {
             "task": "vos",
             "model": {"name": "pixels"},
@@ -196,7 +196,7 @@ def test_synthetic_youtubevos_end_to_end_and_davis_unchanged(tmp_path):
             "output": {"dir": str(tmp_path)},
         }
     )
-    out = runner.run(cfg, progress=False)
+    out = pipeline.run(cfg, progress=False)
     late = next(
         r for r in out.table.rows if r["sequence"] == "ytv00" and r["first frame"] == "00035"
     )
@@ -208,9 +208,9 @@ def test_synthetic_youtubevos_end_to_end_and_davis_unchanged(tmp_path):
     assert not np.isnan(s["J-unseen"]) and 0 < s["Overall"] < 1
     # DAVIS behaviour is unchanged by the late-object support: the synthetic DAVIS figures of the
     # pixels baseline measured before the change (commit e9cac15) and after are identical
-    cfg = runner.resolve_config(
+    cfg = pipeline.resolve_config(
         {"task": "vos", "model": {"name": "pixels"}, "output": {"dir": str(tmp_path / "d")}}
     )
-    assert runner.run(cfg, progress=False).table.summary["J&F-Mean"] == pytest.approx(
+    assert pipeline.run(cfg, progress=False).table.summary["J&F-Mean"] == pytest.approx(
         0.9420305983700274, abs=1e-6
     )

@@ -257,11 +257,11 @@ def test_output_into_a_closed_pipe_ends_quietly(monkeypatch, capsys):
 def test_two_identical_runs_at_once_take_turns(sandbox):
     import threading
 
-    from unibench import runner
+    from unibench import pipeline
     from unibench.store import ResultStore
 
     def cfg():
-        return runner.resolve_config(
+        return pipeline.resolve_config(
             {
                 "task": "vos",
                 "model": {"name": "pixels"},
@@ -278,7 +278,7 @@ def test_two_identical_runs_at_once_take_turns(sandbox):
 
     def go():
         try:
-            runner.run(cfg(), progress=False)
+            pipeline.run(cfg(), progress=False)
         except Exception as exc:  # noqa: BLE001 — collected for the assertion
             errors.append(exc)
 

@@ -225,7 +225,7 @@ def test_cosine_flat_is_refused_for_variable_point_sets():
 
 
 def test_task_defaults_resolve_unitrack_configurations():
-    from unibench.runner import resolve_config
+    from unibench.pipeline import resolve_config
 
     mots = resolve_config({"task": "mots"}).head_params
     assert (mots.gate, mots.max_mask_area, mots.lambda_app) == (False, 200, 0.98)
@@ -408,7 +408,7 @@ def test_mots_and_posetrack_tracks_are_confirmed_at_birth():
         tr.step(np.zeros((0, 5)), [])
         out = tr.step(d, [_feat([1.0, 0.0])])  # born at frame 2 (frame 1 always confirms)
         assert [t.track_id for t in out] == ([1] if now else [])
-    from unibench.runner import resolve_config
+    from unibench.pipeline import resolve_config
 
     for task in ("mots", "posetrack"):
         hp = resolve_config({"task": task}).head_params
@@ -419,15 +419,15 @@ def test_embedded_mot_suite_equals_unitracks_own_tracker(tmp_path):
     """UniTrack's AssociationTracker.update, run on exactly these detections and pixel
     embeddings, scored MOTA 83.33 / IDF1 90.91 / HOTA 72.68 with no switch (measured in the
     issue); UniBench's earlier tracker (now the `unibench` preset) 82.33 / 86.86 / 70.88, 1."""
-    from unibench import runner
+    from unibench import pipeline
 
     got = {}
     for preset in ("unitrack", "unibench"):
-        cfg = runner.resolve_config(
+        cfg = pipeline.resolve_config(
             {"task": "mot", "model": {"name": "pixels"}, "output": {"dir": str(tmp_path)}},
             overrides=[f"head.preset={preset}"],
         )
-        s = runner.run(cfg, progress=False).table.summary
+        s = pipeline.run(cfg, progress=False).table.summary
         got[preset] = (s["MOTA"], s["IDF1"], s["HOTA"], s["IDSW"] if "IDSW" in s else s["IDs"])
     assert got["unitrack"][:3] == pytest.approx((0.8333, 0.9091, 0.7268), abs=6e-5)
     assert got["unitrack"][3] == 0

@@ -191,16 +191,16 @@ def test_each_preset_is_the_whole_reference_protocol(name):
 
 
 def test_a_cards_protocol_is_its_preset_and_the_recorded_preset_is_applied():
-    from unibench import runner
+    from unibench import pipeline
 
     dino = "vit_small_patch16.dino_in1k"
-    r = runner.resolve_config({"task": "vos", "model": {"name": dino}})
+    r = pipeline.resolve_config({"task": "vos", "model": {"name": dino}})
     assert r.head_params.preset == "dino" and r.head_params.topk == 5
     assert r.provenance["head.params.topk"] == f"model card {dino}: preset dino"
     # the user's preset replaces the card's whole protocol: no hybrid
-    r = runner.resolve_config({"task": "vos", "model": {"name": dino}}, None, ["head.preset=crw"])
+    r = pipeline.resolve_config({"task": "vos", "model": {"name": dino}}, None, ["head.preset=crw"])
     assert r.head_params == PropagationParams(**PRESETS["crw"])
-    r = runner.resolve_config(
+    r = pipeline.resolve_config(
         {"task": "vos", "model": {"name": dino}}, None, ["head.preset=unitrack"]
     )
     assert r.head_params == PropagationParams()

@@ -348,10 +348,10 @@ def test_report_command_defaults_paths_flags_and_exports(tmp_path, capsys, monke
 
 
 def test_report_draws_the_sot_success_and_precision_plots(tmp_path, capsys):
-    from unibench import runner
+    from unibench import pipeline
     from unibench.cli import main
 
-    cfg = runner.resolve_config(
+    cfg = pipeline.resolve_config(
         {
             "task": "sot",
             "model": {"name": "pixels"},
@@ -359,7 +359,7 @@ def test_report_draws_the_sot_success_and_precision_plots(tmp_path, capsys):
             "output": {"dir": str(tmp_path / "store")},
         }
     )
-    rec = runner.run(cfg, progress=False).record
+    rec = pipeline.run(cfg, progress=False).record
     assert main(["report", "--store", str(tmp_path / "store"), "--no-published"]) == 0
     out = capsys.readouterr().out
     figs = sorted((tmp_path / "store" / "report").glob("ope_*"))

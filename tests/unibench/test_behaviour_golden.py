@@ -54,7 +54,7 @@ def _cell(task: str, head: str, bench: str, out: Path) -> dict:
     from unibench.benchmarks.base import build_benchmark
 
     from unibench.executors import InlineExecutor
-    from unibench.runner import resolve_config, run_matrix
+    from unibench.pipeline import resolve_config, run_matrix
 
     first = build_benchmark(bench, None, None, None).sequence_names()[0]
     layer = {

@@ -3,24 +3,24 @@ from dataclasses import replace
 import pytest
 
 from unibench import config as C
-from unibench import runner
+from unibench import pipeline
 from unibench.errors import ConfigError
 
 
 def test_unknown_key_rejected_with_layer_and_options(tmp_path):
     with pytest.raises(ConfigError, match=r"CLI override: unknown key 'head.topkk'.*head.topk"):
-        runner.resolve_config({"model": {"name": "pixels"}}, None, ["head.topkk=3"])
+        pipeline.resolve_config({"model": {"name": "pixels"}}, None, ["head.topkk=3"])
     y = tmp_path / "c.yaml"
     y.write_text("model:\n  name: pixels\n  colour: red\n")
     with pytest.raises(ConfigError, match=r"c.yaml: unknown key 'model.colour'"):
-        runner.resolve_config({}, y, [])
+        pipeline.resolve_config({}, y, [])
 
 
 def test_type_errors():
     with pytest.raises(ConfigError, match=r"head.topk='many' must be an integer"):
-        runner.resolve_config({"model": {"name": "pixels"}}, None, ["head.topk=many"])
+        pipeline.resolve_config({"model": {"name": "pixels"}}, None, ["head.topk=many"])
     with pytest.raises(ConfigError, match=r"must be one of"):
-        runner.resolve_config({"model": {"name": "pixels"}}, None, ["head.label_downsample=cubic"])
+        pipeline.resolve_config({"model": {"name": "pixels"}}, None, ["head.label_downsample=cubic"])
     with pytest.raises(ConfigError, match="key=value"):
         C.parse_override("head.topk")
 
@@ -47,7 +47,7 @@ def test_precedence_model_benchmark_yaml_cli(tmp_path, monkeypatch):
     monkeypatch.setitem(BENCHMARKS._objs, "synthetic-davis", bench)
     y = tmp_path / "c.yaml"
     y.write_text("head:\n  n_recent: 4\n  radius: 6.0\n")
-    r = runner.resolve_config({"model": {"name": "pixels"}}, y, ["head.radius=7"])
+    r = pipeline.resolve_config({"model": {"name": "pixels"}}, y, ["head.radius=7"])
     p = r.head_params
     assert (p.topk, p.temperature, p.n_recent, p.radius) == (3, 0.3, 4, 7.0)
     assert r.provenance["head.params.topk"] == "model card pixels"
@@ -57,13 +57,13 @@ def test_precedence_model_benchmark_yaml_cli(tmp_path, monkeypatch):
 
 
 def test_preset_then_user_values():
-    r = runner.resolve_config(
+    r = pipeline.resolve_config(
         {"model": {"name": "pixels"}}, None, ["head.preset=dino", "head.topk=7"]
     )
     assert r.head_params.temperature == 0.1 and r.head_params.topk == 7
     assert r.head_params.radius_shape == "square" and r.head_params.restrict_first
     with pytest.raises(ConfigError, match="no preset"):
-        runner.resolve_config({"model": {"name": "pixels"}}, None, ["head.preset=nope"])
+        pipeline.resolve_config({"model": {"name": "pixels"}}, None, ["head.preset=nope"])
 
 
 def test_override_values_parsed_safely():

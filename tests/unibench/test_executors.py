@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from unibench import runner
+from unibench import pipeline
 from unibench.executors import InlineExecutor, ProcessExecutor, parse_shard, shard_of
 from unibench.store import ResultStore
 
@@ -24,7 +24,7 @@ def _matrix(out: Path):
     for model in ("pixels", "resnet18"):
         for topk in (10, 5):
             cells.append(
-                runner.resolve_config(
+                pipeline.resolve_config(
                     {
                         "task": "vos",
                         "model": {"name": model},
@@ -52,14 +52,42 @@ def _state(out: Path):
 @pytest.fixture(scope="module")
 def inline_state(tmp_path_factory):
     out = tmp_path_factory.mktemp("inline")
-    outs = runner.run_matrix(_matrix(out), InlineExecutor(), progress=False)
+    outs = pipeline.run_matrix(_matrix(out), InlineExecutor(), progress=False)
     assert all(o is not None and len(o.computed) == 3 for o in outs)
     return _state(out)
 
 
+def test_a_network_is_built_once_per_model_and_process(tmp_path, monkeypatch):
+    """Planning and listing read the architecture's declared taps (no network built); the inline
+    run builds each model once for all its cells (2 heads here), in the driver's cache."""
+    import unibench.appearance_models.base as base
+
+    built = []
+    real = base.ArchSpec.__call__
+
+    def counting(self, **kw):
+        built.append(self.model_class.__name__)
+        return real(self, **kw)
+
+    monkeypatch.setattr(base.ArchSpec, "__call__", counting)
+    cache = pipeline.WorkerCache()
+    cells = _matrix(tmp_path)
+    for c in cells:  # planning alone builds nothing
+        pipeline.plan(c, cache)
+    assert built == [] and not cache.networks
+    args = ["--model", "pixels,resnet18", "--layers", "layer3,layer4", "--task", "vos"]
+    from unibench.cli import _cells, build_parser
+
+    ns = build_parser().parse_args(["run", *args, "--output", str(tmp_path)])
+    assert len(_cells(ns)) == 3 and built == []  # taps listed from declarations
+    pipeline.run_matrix(cells, InlineExecutor(), progress=False, cache=cache)
+    assert sorted(built) == ["PixelLab", "StrideEightResNet"]
+    assert sorted(cache.builds.values()) == [1, 1]
+
+
 @pytest.mark.slow  # with its fixture 89 s on 2 cores; --workers is checked in test_matrix
 def test_process_executor_equals_inline(tmp_path, inline_state):
-    runner.run_matrix(_matrix(tmp_path), ProcessExecutor(2), progress=False)
+    pipeline.run_matrix(_matrix(tmp_path), ProcessExecutor(2), progress=False)
     assert _state(tmp_path) == inline_state
 
 
@@ -69,7 +97,7 @@ def test_ray_executor_equals_inline_and_survives_a_killed_worker(tmp_path, inlin
     from unibench.executors import RayExecutor
 
     ex = RayExecutor(num_cpus=2)
-    runner.run_matrix(_matrix(tmp_path / "a"), ex, progress=False)
+    pipeline.run_matrix(_matrix(tmp_path / "a"), ex, progress=False)
     assert _state(tmp_path / "a") == inline_state
     assert sum(ex.per_node.values()) == 12  # 2 models × 2 heads × 3 sequences
     # kill the worker process computing a unit (its pid is beside the unit's target)
@@ -90,7 +118,7 @@ def test_ray_executor_equals_inline_and_survives_a_killed_worker(tmp_path, inlin
 
     t = threading.Thread(target=killer)
     t.start()
-    outs = runner.run_matrix(_matrix(tmp_path / "b"), RayExecutor(num_cpus=2), progress=False)
+    outs = pipeline.run_matrix(_matrix(tmp_path / "b"), RayExecutor(num_cpus=2), progress=False)
     t.join()
     assert killed, "no unit was seen running"
     assert all(o is not None for o in outs)
@@ -100,7 +128,7 @@ def test_ray_executor_equals_inline_and_survives_a_killed_worker(tmp_path, inlin
 @pytest.mark.slow  # three shard runs of the matrix: 53 s on 2 cores; run with -m slow
 def test_shards_together_equal_one_full_run(tmp_path, inline_state):
     for i in (1, 2, 3):
-        runner.run_matrix(_matrix(tmp_path), InlineExecutor(), shard=(i, 3), progress=False)
+        pipeline.run_matrix(_matrix(tmp_path), InlineExecutor(), shard=(i, 3), progress=False)
     files = sorted(p.name for p in tmp_path.glob("results*.jsonl"))
     assert files and all(f.startswith("results.shard-") for f in files)
     assert _state(tmp_path) == inline_state

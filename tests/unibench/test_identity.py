@@ -13,7 +13,7 @@ import pytest
 import torch
 from unibench.appearance_models import build_random, get_cfg
 
-from unibench.runner import plan, resolve_config
+from unibench.pipeline import WorkerCache, plan, resolve_config
 from unibench.store import ResultStore
 
 RUN = ["run", "--task", "vos", "--sequences", "synth-00", "--no-progress", "head.input_height=48"]
@@ -81,7 +81,7 @@ def test_new_weights_or_an_edited_card_are_never_served_from_the_store(tmp_path)
 
 def _plan_id() -> str:
     layer = {"task": "vos", "model": {"name": "pixels"}, "benchmark": {"sequences": ["synth-00"]}}
-    return plan(resolve_config(layer))[0]
+    return plan(resolve_config(layer), WorkerCache())[0]
 
 
 def test_behaviour_versions_are_part_of_the_identity(monkeypatch):

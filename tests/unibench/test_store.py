@@ -88,12 +88,12 @@ def test_undefined_figures_are_stored_as_valid_json(tmp_path):
 def test_count_metrics_are_stored_as_integers(tmp_path):
     import json
 
-    from unibench import runner
+    from unibench import pipeline
 
-    cfg = runner.resolve_config(
+    cfg = pipeline.resolve_config(
         {"task": "mot", "model": {"name": "pixels"}, "output": {"dir": str(tmp_path)}}
     )
-    runner.run(cfg, progress=False)
+    pipeline.run(cfg, progress=False)
     d = json.loads((tmp_path / "results.jsonl").read_text().splitlines()[0])
     assert isinstance(d["metrics"]["IDs"], int) and isinstance(d["metrics"]["FN"], int)
     assert isinstance(d["metrics"]["HOTA"], float)

@@ -55,7 +55,7 @@ def test_reports_read_the_registry():
 
 
 def test_unknown_task_lists_the_known_ones():
-    from unibench.runner import resolve_config
+    from unibench.pipeline import resolve_config
 
     with pytest.raises(
         RegistryError, match=r"unknown task 'jhmdb'.*mot, mots, poseprop, posetrack"

@@ -1,0 +1,20 @@
+"""The ``inline`` executor: every unit in this process, in order."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from unibench.executors import EXECUTORS, Done, ExecutorOptions, Unit, Work
+
+
+class InlineExecutor:
+    name = "inline"
+
+    def run(self, units: list[Unit], work: Work) -> Iterator[Done]:
+        for u in units:
+            yield work(u)
+
+
+@EXECUTORS.register("inline")
+def _inline(options: ExecutorOptions) -> InlineExecutor:
+    return InlineExecutor()

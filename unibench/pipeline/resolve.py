@@ -1,0 +1,194 @@
+"""Resolution: the configuration layers of one cell, and the matrix of cells a command describes.
+
+``resolve_config`` merges the layers, lowest first: the head's dataclass defaults < the head's
+defaults for the task < the model card's protocol (its named preset, expanded whole, then any other
+card keys) < benchmark defaults < the preset the user names (expanded whole) < ``--config`` YAML <
+CLI flags < ``key=value`` overrides. ``config.yaml`` records the layers applied, in this order, and
+the layer that set every key. ``expand_matrix`` turns models × tasks × layers × benchmarks × head
+variants (flags or a YAML suite) into one CLI layer per cell; the model's taps come from its
+architecture's declaration (:func:`unibench.appearance_models.arch_info`), no network is built.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from unibench import config as C
+from unibench.appearance_models import MODELS, arch_info, get_cfg
+from unibench.benchmarks import BENCHMARKS
+from unibench.errors import ConfigError, UniBenchError
+from unibench.heads import HEADS
+from unibench.tasks import TASKS
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["MODELS", "MatrixRequest", "Suite", "expand_matrix", "resolve_config"]
+
+
+def resolve_config(
+    cli_layer: dict[str, Any] | None = None,
+    yaml_path: Path | None = None,
+    overrides: list[str] | None = None,
+) -> C.ResolvedConfig:
+    """Merge the configuration layers of one cell (see the module docstring)."""
+    user_layers: list[C.Layer] = []
+    if yaml_path is not None:
+        user_layers.append(C.Layer(str(yaml_path), C.split_head(C.load_yaml(yaml_path))))
+    if cli_layer:
+        user_layers.append(C.Layer("CLI flag", C.split_head(cli_layer)))
+    if overrides:
+        user_layers.append(C.Layer("CLI override", C.split_head(C.overrides_to_dict(overrides))))
+    for layer in user_layers:
+        C.check_keys(C.RunConfig, layer.data, layer.source)
+
+    # what the user layers say about the things that pick the lower layers
+    probe: dict[str, Any] = {}
+    for layer in user_layers:
+        C.deep_merge(probe, layer.data, layer.source, {})
+    run0 = C.from_dict(C.RunConfig, {k: v for k, v in probe.items() if k != "head"}, "config")
+    task = run0.task
+    task_def = TASKS.get(task)  # an unknown task is an error listing the known ones
+    bench_name = run0.benchmark.name if "name" in probe.get("benchmark", {}) else None
+    if bench_name is None:
+        bench_name = task_def.default_suite
+    head_name = (probe.get("head") or {}).get("name") or task_def.default_head
+    head_cls = HEADS.get(head_name)
+    head_tasks = getattr(head_cls, "tasks", (head_cls.task,))
+    if task not in head_tasks:
+        raise ConfigError(
+            f"head {head_name!r} serves task(s) {', '.join(head_tasks)}, not {task!r}"
+        )
+    card = get_cfg(run0.model.name)  # a registered card, or one built for a timm:/hf-hub: name
+    bench_factory = BENCHMARKS.get(bench_name)
+
+    presets = getattr(head_cls, "presets", {})
+
+    def preset_layer(name: Any, source: str) -> C.Layer:
+        if name not in presets:
+            raise ConfigError(
+                f"{source}: head {head_name!r} has no preset {name!r}; presets: "
+                f"{', '.join(presets) or '(none)'}"
+            )
+        return C.Layer(f"{source}: preset {name}", {"head": {"params": dict(presets[name])}})
+
+    layers = [
+        C.Layer(
+            f"head defaults for task {task}",
+            {"head": {"params": dict(getattr(head_cls, "task_defaults", {}).get(task, {}))}},
+        )
+    ]
+    card_params = dict(card.head_defaults.get(task, {}))
+    card_preset = card_params.pop("preset", None)
+    if card_preset is not None:  # a card's protocol is a named preset, expanded whole
+        layers.append(preset_layer(card_preset, f"model card {card.name}"))
+    if card_params:
+        layers.append(C.Layer(f"model card {card.name}", {"head": {"params": card_params}}))
+    layers.append(
+        C.Layer(
+            f"benchmark defaults {bench_name}",
+            {
+                "benchmark": {"name": bench_name},
+                "head": {"params": dict(getattr(bench_factory, "head_defaults", {}).get(task, {}))},
+            },
+        )
+    )
+    preset, preset_source = None, None
+    for layer in user_layers:
+        named = (layer.data.get("head") or {}).get("params", {}).get("preset")
+        if named is not None:
+            preset, preset_source = named, layer.source
+    if preset is not None:
+        layers.append(preset_layer(preset, preset_source))
+    layers += user_layers
+    merged: dict[str, Any] = {"head": {"name": head_name, "params": {}}}
+    prov = {"head.name": "task default"}
+    for layer in layers:
+        C.validate_head_layer(head_cls.Params, layer)
+        C.deep_merge(merged, layer.data, layer.source, prov)
+    merged["head"]["name"] = head_name
+    params = C.from_dict(head_cls.Params, merged["head"].pop("params"), "head parameters", "head.")
+    run = C.from_dict(C.RunConfig, merged, "config")
+    return C.ResolvedConfig(
+        run=run, head_params=params, provenance=prov, layers=[la.source for la in layers]
+    )
+
+
+@dataclass
+class Suite:
+    """A YAML suite: models × tasks × layers × benchmarks × head variants (unknown keys rejected)."""
+
+    models: list[str] = field(default_factory=list)
+    tasks: list[str] = field(default_factory=lambda: ["vos"])
+    layers: list[str] = field(default_factory=list)
+    benchmarks: list[dict[str, Any]] = field(default_factory=list)
+    variants: list[list[str]] = field(default_factory=lambda: [[]])
+
+
+@dataclass
+class MatrixRequest:
+    """What a command line says about the matrix (flags override the suite's lists)."""
+
+    output: str
+    models: list[str] = field(default_factory=list)
+    tasks: list[str] = field(default_factory=list)
+    layers: list[str] = field(default_factory=list)
+    tap: str | None = None
+    benchmark: dict[str, Any] = field(default_factory=dict)  # name, data_root, split, …
+    head: str | None = None
+    model: dict[str, Any] = field(default_factory=dict)  # checkpoint, device, allow_* flags
+    run_output: dict[str, Any] = field(default_factory=dict)  # force, feature_cache, workers
+    overrides: list[str] = field(default_factory=list)
+    suite: Path | None = None
+
+
+def expand_matrix(req: MatrixRequest) -> list[tuple[dict, list[str]]]:
+    """(CLI layer, overrides) per cell of the matrix ``req`` describes."""
+    suite = Suite()
+    if req.suite:
+        suite = C.from_dict(Suite, C.load_yaml(req.suite), str(req.suite))
+    models = req.models or suite.models
+    if not models:
+        raise UniBenchError("no model: pass --model NAME[,NAME…] or a --suite with models")
+    tasks = req.tasks or suite.tasks
+    layers = req.layers or suite.layers or [req.tap]
+    benches = [req.benchmark] if req.benchmark else (suite.benchmarks or [{}])
+    cells = []
+    for model in models:
+        taps = arch_info(get_cfg(model)).taps if any(layers) else ()
+        seen = set()
+        for layer in layers:
+            tap = layer if (layer is None or layer in taps) else None
+            if layer is not None and tap is None and not (req.layers or suite.layers):
+                raise UniBenchError(  # an explicit --tap is never replaced by another tap
+                    f"--tap {layer!r}: model {model!r} has no such tap; taps: {', '.join(taps)}"
+                )
+            if layer is not None and tap is None:
+                logger.warning(
+                    "%s has no tap %r (taps: %s); running its default tap",
+                    model,
+                    layer,
+                    ", ".join(taps),
+                )
+            for task in tasks:
+                for bench in benches:
+                    for variant in suite.variants:
+                        key = (tap, task, repr(bench), tuple(variant))
+                        if key in seen:
+                            continue
+                        seen.add(key)
+                        cli: dict = {
+                            "task": task,
+                            "model": {"name": model, **req.model},
+                            "output": {"dir": req.output, **req.run_output},
+                        }
+                        if bench:
+                            cli["benchmark"] = dict(bench)
+                        if req.head:
+                            cli["head"] = {"name": req.head}
+                        if tap:
+                            cli["model"]["tap"] = tap
+                        cells.append((cli, list(variant) + list(req.overrides)))
+    return cells
