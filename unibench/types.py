@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from unibench.metrics import typed
+
 SCHEMA_VERSION = 1
 
 
@@ -189,10 +191,11 @@ class MetricTable:
     curves: dict[str, list[float]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """What ``metrics.json`` holds; counts as integers (the metric registry's stored type)."""
         out = {
             "columns": self.columns,
-            "rows": self.rows,
-            "summary": self.summary,
+            "rows": [typed(r) for r in self.rows],
+            "summary": typed(self.summary),
             "protocol": self.protocol,
         }
         if self.curves:
