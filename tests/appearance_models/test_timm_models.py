@@ -340,7 +340,7 @@ def test_models_list_source_column_counts_and_family_globs(capsys):
 def test_card_top1_equals_the_shipped_reference_csv():
     """Every card's linear-probe figure is the shipped CSV's row of its reference name, and every
     row added after the UniTrack study names its source."""
-    from unibench.reports.table import _csv
+    from unibench.reports.published import _csv
 
     rows = {r["model"]: r for r in _csv("imagenet_linear_probe.csv")}
     checked = 0
