@@ -3,6 +3,7 @@
 import logging
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from unibench.appearance_models import (  # noqa: F401  (registrations)
     clip,
@@ -29,9 +30,49 @@ from unibench.appearance_models.base import (
     register_pretrained,
 )
 from unibench.appearance_models.checkpoint import LoadReport, apply_state_dict, read_state_dict
-from unibench.appearance_models.timm_adapter import timm_card
+from unibench.appearance_models.layouts import LAYOUTS, detect
+from unibench.appearance_models.timm_adapter import (
+    TIMM_LAYOUT,
+    TimmModel,
+    load_timm_weights,
+    timm_card,
+    untagged,
+    weight_file,
+)
+from unibench.appearance_models.weights import fetch
+
+from unibench.config import from_dict
+from unibench.errors import CheckpointError, ConfigError, UniBenchError
 
 logger = logging.getLogger(__name__)
+
+
+def describe_model(model: str, checkpoint: str | None = None) -> dict[str, Any]:
+    """What a report needs to know of a measured model, stored in its record (``model_info``):
+    ``key``, the canonical name that aligns a model across sources (a zoo card's ``<arch>
+    <reference_name>``, the paper's row name; ``<arch> Random Init.`` for a bare architecture;
+    the model with its checkpoint otherwise), ``backbone``, ``reference`` (the card's reference
+    name) and ``top1`` (the card's ImageNet linear-probe accuracy; none for a checkpoint)."""
+    try:
+        card = get_cfg(model)
+    except (UniBenchError, KeyError):
+        card = None
+    if card is None:
+        key = model + (f" [{checkpoint}]" if checkpoint else "")
+        return {"key": key, "backbone": "", "reference": None, "top1": None}
+    arch = model.split(".")[0] if card.arch == "timm" else card.arch
+    ref = card.reference_name or None
+    if checkpoint:
+        key, top1 = f"{model} [{checkpoint}]", None
+    elif card.reference_name:
+        key, top1 = f"{arch} {card.reference_name}", card.imagenet_linear_top1
+    elif card.family == "random" and "." not in model and not model.startswith(("timm:", "hf-")):
+        key, top1 = f"{arch} Random Init.", None
+    elif card.family == "random" and model.startswith("timm:"):  # an untagged timm: name
+        key, top1 = f"{model} random init", None
+    else:
+        key, top1 = model, card.imagenet_linear_top1
+    return {"key": key, "backbone": arch, "reference": ref, "top1": top1}
 
 
 def get_cfg(name: str) -> PretrainedCfg:
@@ -44,6 +85,7 @@ def get_cfg(name: str) -> PretrainedCfg:
 UNTRAINED_FAMILIES = ("random", "training-free")
 
 __all__ = [
+    "describe_model",
     "ARCHS",
     "ArchInfo",
     "arch_info",
@@ -72,8 +114,6 @@ def load_weights(
     allow_nonfinite: bool = False,
 ) -> LoadReport | None:
     """Load ``checkpoint`` (layout auto-detected) or the card's own weights (card layout)."""
-    from unibench.appearance_models.layouts import LAYOUTS, detect
-    from unibench.appearance_models.timm_adapter import TIMM_LAYOUT, TimmModel, load_timm_weights
 
     if isinstance(model, TimmModel):  # timm / hf-hub names and timm-built cards
         if checkpoint is not None:
@@ -104,7 +144,6 @@ def load_weights(
     if not cfg.has_weights:
         if cfg.family in UNTRAINED_FAMILIES:
             return None
-        from unibench.errors import CheckpointError
 
         raise CheckpointError(
             f"model {cfg.name!r} is a trained representation whose weights cannot be fetched by URL "
@@ -128,8 +167,6 @@ def weights_file(
     """The file :func:`load_weights` reads for ``cfg`` (found in a cache or fetched), or ``None``
     where nothing is loaded (an untrained card, an untagged ``timm:`` name). The run identity
     hashes this file, so new weights under an old name are never served from the store."""
-    from unibench.appearance_models.timm_adapter import TimmModel, untagged, weight_file
-    from unibench.appearance_models.weights import fetch
 
     if checkpoint is not None:
         return Path(checkpoint)
@@ -160,8 +197,6 @@ def create_model(
 
 def load_card_file(path: str | Path) -> PretrainedCfg:
     """Register a model card from a YAML or TOML file (unknown keys are errors)."""
-    from unibench.config import from_dict
-    from unibench.errors import ConfigError
 
     path = Path(path)
     try:

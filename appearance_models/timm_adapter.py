@@ -48,7 +48,9 @@ from pathlib import Path
 
 import torch
 from unibench.appearance_models.base import AppearanceModel, PretrainedCfg, register_arch
+from unibench.appearance_models.checkpoint import apply_state_dict, read_state_dict
 from unibench.appearance_models.layouts import TIMM_PREFIXES as PREFIXES
+from unibench.appearance_models.weights import cache_root, download, torch_hub_path, verify
 
 from unibench.errors import CheckpointError, UniBenchError
 from unibench.types import TapInfo
@@ -84,7 +86,6 @@ def hf_cache_dir() -> Path:
 
 def pickup_dir(key: str) -> Path:
     """UniBench's pick-up folder for a timm/hf-hub model's files (a manual download goes here)."""
-    from unibench.appearance_models.weights import cache_root
 
     return cache_root() / "timm" / key.replace("/", "--")
 
@@ -181,7 +182,6 @@ def find_file(repo: str | None, key: str, url: str | None, filenames: Sequence[s
             if hit is not None:
                 return hit
     if url:
-        from unibench.appearance_models.weights import torch_hub_path
 
         p = torch_hub_path(url)
         if p.is_file():
@@ -261,7 +261,6 @@ def obtain(
             except Exception as exc:  # noqa: BLE001 — offline, missing file, auth: try the next
                 errors.append(f"{f}: {type(exc).__name__}")
     if url:
-        from unibench.appearance_models.weights import download, torch_hub_path
 
         try:
             return download(url, torch_hub_path(url))
@@ -446,8 +445,6 @@ def load_timm_weights(
     path: Path | None = None,
 ):
     """The pretrained weights of a tagged timm / hf-hub card, strictly loaded (None: untagged)."""
-    from unibench.appearance_models.checkpoint import apply_state_dict, read_state_dict
-    from unibench.appearance_models.weights import verify
 
     if untagged(model):
         logger.warning(

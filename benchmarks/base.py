@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
-from unibench.errors import DataError, RegistryError
+from unibench.errors import ConfigError, DataError, RegistryError
 from unibench.metrics import undeclared
 from unibench.paths import safe_name
 from unibench.registry import Registry
@@ -95,7 +95,6 @@ def build_benchmark(name: str, data_root, split, sequences, detections=None, opt
     benchmark's factory takes them."""
     import inspect
 
-    from unibench.errors import ConfigError
 
     factory = BENCHMARKS.get(name)
     params = inspect.signature(factory).parameters

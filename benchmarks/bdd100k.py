@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 from unibench.benchmarks.base import BENCHMARKS, iter_progress, known_splits
 from unibench.benchmarks.metrics import mot as mot_metrics
+from unibench.benchmarks.mots import resolve_overlaps
 
 from unibench.errors import DataError
 from unibench.io import frames_fingerprint, image_size, read_rgb, read_text
@@ -198,7 +199,6 @@ class BDD100K:
     def write_predictions(
         self, seq: VideoSequence, preds: Iterable[TrackFramePrediction], out: Path
     ) -> int:
-        from unibench.benchmarks.mots import resolve_overlaps
 
         names, frames = seq.meta["frame_names"], []
         for p in preds:

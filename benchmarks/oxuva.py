@@ -40,6 +40,7 @@ from pathlib import Path
 from unibench.benchmarks.base import BENCHMARKS, iter_progress
 from unibench.benchmarks.sot_common import OPEBenchmark
 
+from unibench.config import from_dict
 from unibench.errors import ConfigError, DataError
 from unibench.io import frames_fingerprint, image_size, read_rgb, read_text
 from unibench.paths import safe_name
@@ -59,7 +60,6 @@ class OxUvAOptions:
 
 def oxuva_options(options: Mapping | None) -> OxUvAOptions:
     """``benchmark.options`` of OxUvA, validated (unknown keys and wrong types are errors)."""
-    from unibench.config import from_dict
 
     return from_dict(OxUvAOptions, options, "benchmark.options", "benchmark.options.")
 

@@ -11,10 +11,11 @@ from unibench.benchmarks.base import iter_progress
 from unibench.benchmarks.boxes import read_boxes, write_boxes
 from unibench.benchmarks.metrics import sot as sot_metrics
 
+from unibench.config import from_dict
 from unibench.errors import ConfigError, DataError
-from unibench.io import atomic_zip, frames_fingerprint
+from unibench.io import atomic_zip, frames_fingerprint, image_size, read_rgb
 from unibench.paths import safe_name
-from unibench.types import BoxFramePrediction, MetricTable, VideoSequence
+from unibench.types import BoxFramePrediction, BoxInit, Clip, MetricTable, VideoSequence
 
 
 def invalid_boxes(pred: np.ndarray) -> np.ndarray:
@@ -54,8 +55,6 @@ class OPEBenchmark:
 
     def _box_sequence(self, name: str, frames: list[Path], box, key: str) -> VideoSequence:
         """A lazily loaded clip of ``frames`` started from ``box`` (0-based ``x, y, w, h``)."""
-        from unibench.io import image_size, read_rgb
-        from unibench.types import BoxInit, Clip
 
         clip = Clip(
             tuple(p.stem for p in frames), lambda i: read_rgb(frames[i]), image_size(frames[0])
@@ -175,7 +174,6 @@ class ToolkitOptions:
 
 
 def toolkit_options(options: Mapping | None) -> ToolkitOptions:
-    from unibench.config import from_dict
 
     return from_dict(ToolkitOptions, options, "benchmark.options", "benchmark.options.")
 

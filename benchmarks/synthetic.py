@@ -22,7 +22,15 @@ import numpy as np
 from PIL import Image
 from unibench.benchmarks.base import BENCHMARKS
 from unibench.benchmarks.davis import Davis, write_palette_png
+from unibench.benchmarks.got10k import GOT10k
+from unibench.benchmarks.jhmdb import JHMDB, JHMDB_JOINTS
 from unibench.benchmarks.metrics.vis import uncompressed_rle
+from unibench.benchmarks.mot import MOTChallenge
+from unibench.benchmarks.mots import MOTS20
+from unibench.benchmarks.otb import OTB
+from unibench.benchmarks.posetrack import PoseTrack18, eval_options
+from unibench.benchmarks.youtubevis import VISBenchmark, vis_options
+from unibench.benchmarks.youtubevos import YouTubeVOS, ytvos_options
 
 from unibench.io import atomic_write_text, staging_dir
 from unibench.protocols import POSETRACK18_KEYPOINTS
@@ -529,7 +537,6 @@ def write_jhmdb(scenes: list[Scene], root: Path) -> None:
     joint_positions.mat (pos_img 2 × 15 × T, 1-based) and splits/synth_test_split1..3.txt (every
     video in the test split)."""
     import scipy.io
-    from unibench.benchmarks.jhmdb import JHMDB_JOINTS
 
     root = Path(root)
     idx = {n: i for i, n in enumerate(POSETRACK18_KEYPOINTS)}
@@ -689,7 +696,6 @@ def write_youtubevos(scenes: list[Scene], root: Path, split: str = "train") -> N
     Annotations/<seq>/*.png on every sampled frame (palette) and meta.json (objects, categories =
     shapes, frames). In the first video the last object enters at frame 7: it is outside the
     picture before (not drawn, not annotated), so its first annotated frame is 00035."""
-    from unibench.benchmarks.davis import write_palette_png
 
     root = Path(root) / split
     videos = {}
@@ -767,19 +773,16 @@ def _synthetic_davis(data_root, split, sequences):
 
 
 def _synthetic_otb(data_root, split, sequences):
-    from unibench.benchmarks.otb import OTB
 
     return OTB(_root(data_root, "otb"), split, sequences, name="synthetic-otb")
 
 
 def _synthetic_got10k(data_root, split, sequences):
-    from unibench.benchmarks.got10k import GOT10k
 
     return GOT10k(_root(data_root, "got10k"), split, sequences, name="synthetic-got10k")
 
 
 def _synthetic_mot(data_root, split, sequences, detections=None):
-    from unibench.benchmarks.mot import MOTChallenge
 
     root = _root(data_root, "mot")
     return MOTChallenge(
@@ -788,13 +791,11 @@ def _synthetic_mot(data_root, split, sequences, detections=None):
 
 
 def _synthetic_mots(data_root, split, sequences, detections=None):
-    from unibench.benchmarks.mots import MOTS20
 
     return MOTS20(_root(data_root, "mots"), split, sequences, detections, name="synthetic-mots")
 
 
 def _synthetic_posetrack(data_root, split, sequences, detections=None, options=None):
-    from unibench.benchmarks.posetrack import PoseTrack18, eval_options
 
     root = _root(data_root, "posetrack")
     return PoseTrack18(
@@ -808,13 +809,11 @@ def _synthetic_posetrack(data_root, split, sequences, detections=None, options=N
 
 
 def _synthetic_jhmdb(data_root, split, sequences):
-    from unibench.benchmarks.jhmdb import JHMDB
 
     return JHMDB(_root(data_root, "jhmdb"), split, sequences, name="synthetic-jhmdb")
 
 
 def _synthetic_youtubevis(data_root, split, sequences, detections=None, options=None):
-    from unibench.benchmarks.youtubevis import VISBenchmark, vis_options
 
     root = _root(data_root, "youtubevis")
     split = split or "train"
@@ -831,7 +830,6 @@ def _synthetic_youtubevis(data_root, split, sequences, detections=None, options=
 
 
 def _synthetic_youtubevos(data_root, split, sequences, options=None):
-    from unibench.benchmarks.youtubevos import YouTubeVOS, ytvos_options
 
     # the suite has no separate training split: ellipses and boxes count as seen, diamonds unseen
     opts = {"seen_categories": "ellipse,box", **dict(options or {})}

@@ -45,6 +45,7 @@ import numpy as np
 from unibench.benchmarks.base import BENCHMARKS
 from unibench.benchmarks.metrics import vis as vis_metrics
 
+from unibench.config import from_dict
 from unibench.errors import ConfigError, DataError
 from unibench.io import atomic_zip, frames_fingerprint, image_size, read_rgb, read_text
 from unibench.paths import safe_name
@@ -69,7 +70,6 @@ class VISOptions:
 
 def vis_options(options: Mapping | None) -> VISOptions:
     """``benchmark.options`` of a VIS benchmark, validated (unknown keys are errors)."""
-    from unibench.config import from_dict
 
     return from_dict(VISOptions, options, "benchmark.options", "benchmark.options.")
 

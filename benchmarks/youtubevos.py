@@ -37,6 +37,7 @@ from unibench.benchmarks.base import BENCHMARKS, iter_progress, known_splits
 from unibench.benchmarks.davis import read_label_map, write_palette_png
 from unibench.benchmarks.metrics import vos as vos_metrics
 
+from unibench.config import from_dict
 from unibench.errors import DataError
 from unibench.io import (
     atomic_zip,
@@ -67,7 +68,6 @@ class YTVOSOptions:
 
 def ytvos_options(options: Mapping | None) -> YTVOSOptions:
     """``benchmark.options`` of YouTube-VOS, validated (unknown keys and wrong types are errors)."""
-    from unibench.config import from_dict
 
     return from_dict(YTVOSOptions, options, "benchmark.options", "benchmark.options.")
 

@@ -30,6 +30,8 @@ from typing import Literal
 
 import torch
 import torch.nn.functional as F
+import unibench.cuda_ops.triton_topk as triton_topk
+from unibench.cuda_ops.triton_topk import topk_affinity_triton
 
 Shape = Literal["circle", "square"]
 
@@ -384,7 +386,6 @@ def _choose(query: torch.Tensor, impl: str, device: str | None = None) -> str:
     if impl == "reference" or os.environ.get("UNIBENCH_FORCE_REFERENCE") == "1":
         return "reference"
     if impl == "auto":
-        import unibench.cuda_ops.triton_topk as triton_topk
 
         cuda = query.is_cuda if device is None else device == "cuda"
         return "triton" if cuda and triton_topk.available() else "chunked"
@@ -410,7 +411,6 @@ def topk(
     if which == "reference":
         return topk_reference(query, memory, k, temperature, radius, restrict_first, shape)
     if which == "triton":
-        from unibench.cuda_ops.triton_topk import topk_affinity_triton
 
         return topk_affinity_triton(query, memory, k, temperature, radius, restrict_first, shape)
     return topk_affinity(

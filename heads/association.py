@@ -53,6 +53,7 @@ from typing import Literal
 import numpy as np
 import torch
 import torch.nn.functional as F
+from unibench.cuda_ops import rsm
 from unibench.heads.base import HEADS
 
 from unibench.errors import ConfigError
@@ -428,7 +429,6 @@ def similarity(
     tp, tm = _pad(list(t))
     dp, dm = _pad(list(d))
     if kind == "rsm":
-        from unibench.cuda_ops import rsm
 
         return rsm(tp, dp, temperature, tm, dm)
     if kind == "cosine-pool":

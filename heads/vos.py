@@ -43,7 +43,7 @@ from unibench.cuda_ops import l2_normalize, propagate
 from unibench.heads.base import HEADS
 
 from unibench.protocols import VOS_PROTOCOLS
-from unibench.types import VideoSequence, VOSFramePrediction
+from unibench.types import BoxFramePrediction, MaskInit, VideoSequence, VOSFramePrediction
 
 PRESETS = VOS_PROTOCOLS  # named presets: unitrack (default), crw, dino, vfs (whole protocols)
 
@@ -273,7 +273,6 @@ class BoxFromMaskHead:
     def track(self, seq: VideoSequence, extractor):
         import time
 
-        from unibench.types import BoxFramePrediction, MaskInit
 
         x, y, w, h = seq.init.box
         H, W = seq.clip.size

@@ -20,6 +20,7 @@ from unibench.reports.published import PAPER_COLUMNS, _csv, linear_probe
 
 from unibench.metrics import Metric
 from unibench.metrics import metric_meta as _metric_meta
+from unibench.tasks import TASKS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -93,28 +94,13 @@ def is_synthetic(benchmark: str) -> bool:
     return benchmark.startswith("synthetic")
 
 
-def model_key(model: str, checkpoint: str | None = None) -> tuple[str, str, float | None]:
-    """(canonical key, backbone, linear-probe top-1) of a measured model name."""
-    from unibench.appearance_models import get_cfg
-
-    from unibench.errors import UniBenchError
-
-    try:
-        card = get_cfg(model)
-    except (UniBenchError, KeyError):
-        card = None
-    if card is None:
-        return model + (f" [{checkpoint}]" if checkpoint else ""), "", None
-    arch = model.split(".")[0] if card.arch == "timm" else card.arch
-    if checkpoint:
-        return f"{model} [{checkpoint}]", arch, None
-    if card.reference_name:
-        return f"{arch} {card.reference_name}", arch, card.imagenet_linear_top1
-    if card.family == "random" and "." not in model and not model.startswith(("timm:", "hf-")):
-        return f"{arch} Random Init.", arch, None
-    if card.family == "random" and model.startswith("timm:"):  # an untagged timm: name
-        return f"{model} random init", arch, None
-    return model, arch, card.imagenet_linear_top1
+def model_key(rec: ResultRecord) -> tuple[str, str, float | None]:
+    """(canonical key, backbone, linear-probe top-1) of a measured record, from what the record
+    carries (``model_info``, written at run time from the model card; older records get it from
+    :func:`unibench.reports.build.with_model_info`). A record without it keys by its name."""
+    info = rec.model_info or {}
+    name = rec.model + (f" [{rec.checkpoint}]" if rec.checkpoint else "")
+    return info.get("key") or name, info.get("backbone") or "", info.get("top1")
 
 
 def _frame(out: list[dict]) -> pd.DataFrame:
@@ -128,11 +114,10 @@ def _frame(out: list[dict]) -> pd.DataFrame:
 
 def measured_frame(records: list[ResultRecord]) -> pd.DataFrame:
 
-    from unibench.tasks import TASKS
 
     out = []
     for rec in records:
-        key, backbone, top1 = model_key(rec.model, rec.checkpoint)
+        key, backbone, top1 = model_key(rec)
         subset = f"{len(rec.sequences)}/{rec.split_size} seq" if rec.whole_split is False else None
         variant = rec.head + ("+box-init" if rec.head_params.get("init_from_box") else "")
         task = TASKS.get(rec.task) if rec.task in TASKS else None
@@ -237,7 +222,6 @@ def per_sequence_frame(rec: ResultRecord) -> pd.DataFrame:
         }  # fmt: skip
         for r in rec.per_sequence
     ]
-    from unibench.tasks import TASKS
 
     # the store keeps keys sorted: restore the reading order (names, then the task's metrics)
     keys = list(dict.fromkeys(k for r in rows for k in r))

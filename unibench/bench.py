@@ -36,6 +36,17 @@ import statistics
 import time
 from pathlib import Path
 
+from unibench import pipeline
+from unibench.appearance_models import create_model
+from unibench.benchmarks import BENCHMARKS
+from unibench.benchmarks.base import score
+from unibench.cuda_ops import l2_normalize, propagate, rsm, rsm_direct
+from unibench.cuda_ops.propagation import _window
+from unibench.executors import InlineExecutor, ProcessExecutor, RayExecutor
+from unibench.heads import HEADS
+from unibench.pipeline import resolve_config
+from unibench.tasks import TASKS
+
 logger = logging.getLogger(__name__)
 
 H, W = 60, 107  # DAVIS 480p at stride 8
@@ -61,7 +72,6 @@ def naive_propagate(q, m, lab, k, temperature, radius):
     """The materialising code of the reference implementations (for comparison only)."""
     import torch
 
-    from unibench.cuda_ops.propagation import _window
 
     C, h, w = q.shape
     Fm = m.shape[0]
@@ -82,7 +92,6 @@ def naive_propagate(q, m, lab, k, temperature, radius):
 def _case(kind: str, p: dict, device: str):
     import torch
 
-    from unibench.cuda_ops import l2_normalize, propagate, rsm, rsm_direct
 
     g = torch.Generator().manual_seed(0)
     dt = torch.bfloat16 if device == "cuda" else torch.float32
@@ -193,9 +202,6 @@ def bench_sot(models: list[str], heads: list[str], repeats: int) -> list[dict]:
     full-frame feature extraction of the same model (measured in the same run)."""
     import torch
 
-    from unibench.appearance_models import create_model
-    from unibench.benchmarks import BENCHMARKS
-    from unibench.heads import HEADS
 
     bench = BENCHMARKS.get("synthetic-otb")(None, None, None)
     seqs = [bench.load_sequence(n) for n in bench.sequence_names()]
@@ -238,12 +244,6 @@ def bench_association(models: list[str], tasks: list[str], similarities: list[st
     configuration; scores and the head's seconds per frame (features included)."""
     import tempfile
 
-    from unibench.appearance_models import create_model
-    from unibench.benchmarks import BENCHMARKS
-    from unibench.benchmarks.base import score
-    from unibench.heads import HEADS
-    from unibench.pipeline import resolve_config
-    from unibench.tasks import TASKS
 
     rows = []
     for task in tasks:
@@ -296,8 +296,6 @@ def bench_scale(
     workers, minus nothing: the tasks are empty)."""
     import tempfile
 
-    from unibench import pipeline
-    from unibench.executors import InlineExecutor, ProcessExecutor, RayExecutor
 
     def cells(out):
         return [

@@ -13,11 +13,29 @@ import os
 import sys
 from pathlib import Path
 
-from unibench import pipeline
+from unibench import bench, jsonout, pipeline
+from unibench.appearance_models import (
+    MODELS,
+    build_random,
+    describe_model,
+    get_cfg,
+    list_models,
+    load_card_file,
+    load_env_cards,
+)
+from unibench.appearance_models.layouts import LAYOUTS
+from unibench.appearance_models.timm_adapter import weight_file
+from unibench.appearance_models.weights import cached_path, fetch, verify
+from unibench.benchmarks import BENCHMARKS
+from unibench.benchmarks.synthetic import generate
+from unibench.config import overrides_to_dict
 from unibench.errors import UniBenchError
 from unibench.executors import executor_names, make_executor, parse_shard
-from unibench.store import default_output_dir
-from unibench.tasks import task_order
+from unibench.heads import HEADS
+from unibench.reports import metric_table, results_table
+from unibench.reports.build import build_report
+from unibench.store import ResultStore, default_output_dir
+from unibench.tasks import TASKS, task_order
 
 logger = logging.getLogger("unibench")
 
@@ -135,7 +153,6 @@ def _cells(a) -> list[tuple[dict, list[str]]]:
 
 
 def _cmd_run(a) -> int:
-    from unibench.reports import metric_table, results_table
 
     _load_cards(a.model_card)
     if a.tap and a.layers:
@@ -173,7 +190,6 @@ def _cmd_run(a) -> int:
         print()
         print(results_table(records))
     if a.json:
-        from unibench import jsonout
 
         entries = [
             jsonout.entry(
@@ -201,7 +217,6 @@ def _cmd_run(a) -> int:
 
 
 def _load_cards(files: list[str]) -> None:
-    from unibench.appearance_models import load_card_file, load_env_cards
 
     load_env_cards()
     for f in files:
@@ -211,7 +226,6 @@ def _load_cards(files: list[str]) -> None:
 def _model_rows(pattern: str) -> list:
     """Cards to list: registered ones matching ``pattern``, or timm's pretrained names for a
     ``timm:<glob>`` pattern (built on demand, nothing loaded)."""
-    from unibench.appearance_models import MODELS, get_cfg, list_models
 
     if pattern.startswith("timm:"):
         import timm
@@ -225,9 +239,6 @@ def _model_rows(pattern: str) -> list:
 def _cmd_models(a) -> int:
     from dataclasses import asdict
 
-    from unibench.appearance_models import build_random, get_cfg
-    from unibench.appearance_models.layouts import LAYOUTS
-    from unibench.appearance_models.weights import cached_path, fetch
 
     _load_cards(a.model_card)
     if a.action == "list":
@@ -285,8 +296,6 @@ def _cmd_models(a) -> int:
                 print(f"{k:{width}s}  {v}")
         return 0
     if cfg.arch == "timm":
-        from unibench.appearance_models.timm_adapter import weight_file
-        from unibench.appearance_models.weights import verify
 
         path = weight_file(build_random(cfg), cfg)
         verify(path, cfg.sha256)
@@ -297,10 +306,6 @@ def _cmd_models(a) -> int:
 
 
 def _cmd_list(a) -> int:
-    from unibench.appearance_models import MODELS
-    from unibench.benchmarks import BENCHMARKS
-    from unibench.heads import HEADS
-
     if a.what == "models":
         for n in MODELS.names():
             c = MODELS.get(n)
@@ -309,13 +314,12 @@ def _cmd_list(a) -> int:
         for n, h in HEADS.items():
             print(f"{n:24s} task={','.join(getattr(h, 'tasks', (h.task,)))}")
     elif a.what == "tasks":
-        from unibench.tasks import TASKS
-
         for n in task_order():
             t = TASKS.get(n)
+            presets = getattr(HEADS.get(t.default_head), "presets", {})
             print(
                 f"{n:10s} {t.title}: head {t.default_head} (presets "
-                f"{', '.join(t.presets()) or '–'}), suite {t.default_suite}, "
+                f"{', '.join(presets) or '–'}), suite {t.default_suite}, "
                 f"leaderboard {', '.join(t.leaderboard)}"
             )
     else:
@@ -325,8 +329,6 @@ def _cmd_list(a) -> int:
 
 
 def _cmd_eval(a) -> int:
-    from unibench.config import overrides_to_dict
-    from unibench.reports import metric_table
 
     seqs = [s for s in a.sequences.split(",") if s] if a.sequences else None
     opts = overrides_to_dict(a.option) if a.option else None
@@ -335,7 +337,6 @@ def _cmd_eval(a) -> int:
     )
     print(metric_table(t, f"{a.predictions} · {a.benchmark}"))
     if a.json:
-        from unibench import jsonout
 
         e = jsonout.entry(a.task, a.benchmark, a.split, t, predictions=str(a.predictions))
         print(f"wrote {jsonout.write(a.json, [e]).resolve()}")
@@ -343,14 +344,6 @@ def _cmd_eval(a) -> int:
 
 
 def _cmd_report(a) -> int:
-    import sys
-
-    from unibench import reports
-    from unibench.io import atomic_write_text
-    from unibench.reports import exports
-    from unibench.reports.frame import tidy
-    from unibench.store import ResultStore, default_output_dir
-
     if a.output:
         print(
             "unibench report: --output is deprecated here (it named the result store); use "
@@ -359,104 +352,23 @@ def _cmd_report(a) -> int:
         )
     _load_cards(a.model_card)
     store_dir = Path(a.store or a.output or default_output_dir()).expanduser().resolve()
-    store = ResultStore(store_dir)
-    latest, superseded = store.latest_and_superseded() if store.files() else ({}, 0)
-    records = list(latest.values())
-    if superseded:
-        print(
-            f"({superseded} older version(s) of the reported cells left out: records of other "
-            "weights, card or behaviour versions; the newest of each cell is shown)"
-        )
-    if not records:
-        why = "does not exist" if not store.files() else "holds no valid record"
-        print(
-            f"unibench report: the result store {store.path} {why}; reporting the published "
-            "rows only (run 'unibench run … --output DIR' and pass --store DIR)",
-            file=sys.stderr,
-        )
     out = Path(a.out).expanduser().resolve() if a.out else store_dir / "report"
-    written: list[Path] = []
-
-    def write(name: str, text: str) -> None:
-        atomic_write_text(out / name, text)
-        written.append(out / name)
-
-    measured = reports.measured_rows(records)
-    published = reports.published_rows(("1", "2")) if not a.no_published else []
-    if a.what == "correlation":
-        rows = published if a.source == "reference" else measured
-        if a.source == "reference":
-            rows = [r for r in rows if r.backbone == "resnet50"]
-        else:
-            missing = sorted({r.model for r in rows if r.top1 is None})
-            if missing:
-                print(f"(no linear-probe top-1, left out: {', '.join(missing)})")
-        corrs = reports.correlations(rows)
-        print(
-            "| column | n | Pearson r [95% CI] | p | Spearman ρ [95% CI] | p |\n"
-            "|---|---|---|---|---|---|"
-        )
-        for c in corrs:
-            print(
-                f"| {c.column.label}{' (flipped)' if c.flipped else ''} | {len(c.models)} | "
-                f"{c.pearson:.3f} [{c.pearson_ci[0]:.2f}, {c.pearson_ci[1]:.2f}] | "
-                f"{c.pearson_p:.2g} | {c.spearman:.3f} [{c.spearman_ci[0]:.2f}, "
-                f"{c.spearman_ci[1]:.2f}] | {c.spearman_p:.2g} |"
-            )
-        if not corrs:
-            print("(no column has 3 or more models with a linear-probe accuracy)")
-        else:
-            written += reports.correlation_figure(corrs, out / f"correlation_{a.source}")
-        _print_written(written)
-        return 0
-    if a.compare:
-        try:
-            text = reports.compare(measured + published, a.compare)
-        except KeyError as exc:
-            raise UniBenchError(str(exc.args[0])) from exc
-        print(text)
-        write(f"compare_{safe_file(a.compare)}.md", text + "\n")
-        _print_written(written)
-        return 0
-    print(reports.results_table(records))
-    df = tidy(records, published=not a.no_published)
-    if records:
-        print()
-        print(reports.markdown(tidy(records, published=False), "Measured"))
-    write("leaderboard.md", reports.markdown(df, "UniBench leaderboard") + "\n")
-    write("leaderboard.html", reports.html_page(df, records))
-    write("leaderboard.tex", reports.latex(df) + "\n")
-    exports.tidy_csv(df, out / "tidy.csv")
-    written.append(out / "tidy.csv")
-    written += exports.trackeval_folders(records, out / "trackeval")
-    for name, rr, title in (
-        ("radar_measured", measured, "Rank per task: measured"),
-        ("radar_published_table1", [r for r in published if r.backbone == "resnet50"],
-         "Rank per task: published (UniTrack Table 1)"),
-    ):  # fmt: skip
-        if sum(r.subset is None for r in rr) >= 2:  # only whole-split rows are ranked
-            written += reports.radar(rr, out / name, reduce=a.reduce, title=title)
-    # one correlation figure: from the store where 3 or more measured models have a top-1,
-    # else from the published table; its title says which
-    with_top1 = {r.model for r in measured if r.top1 is not None and r.subset is None}
-    if len(with_top1) >= 3 and (mine := reports.correlations(measured)):
-        written += reports.correlation_figure(
-            mine, out / "correlation", title="Tracking vs ImageNet linear probe: measured"
-        )
-    elif ref := reports.correlations([r for r in published if r.backbone == "resnet50"]):
-        written += reports.correlation_figure(
-            ref,
-            out / "correlation",
-            title="Tracking vs ImageNet linear probe: published (UniTrack Table 1; fewer than "
-            "3 measured models with a top-1)",
-        )
-    written += _ope_figures(records, out)
-    _print_written(written)
+    res = build_report(
+        store_dir,
+        out,
+        what=a.what,
+        source=a.source,
+        compare_model=a.compare,
+        reduce=a.reduce,
+        no_published=a.no_published,
+        describe=describe_model,
+    )
+    for note in res.notes:
+        print(note, file=sys.stderr)
+    for line in res.lines:
+        print(line)
+    _print_written(res.written)
     return 0
-
-
-def safe_file(name: str) -> str:
-    return "".join(c if c.isalnum() or c in "._-+" else "_" for c in name)
 
 
 def _print_written(paths: list[Path]) -> None:
@@ -464,37 +376,7 @@ def _print_written(paths: list[Path]) -> None:
         print("\nwrote:\n" + "\n".join(f"  {p}" for p in paths))
 
 
-def _ope_figures(records, out: Path) -> list[Path]:
-    """SOT success/precision plots per benchmark split, from each run's stored curves."""
-    import json
-
-    from unibench import reports
-
-    groups: dict[tuple[str, str], dict] = {}
-    for r in records:
-        if r.task != "sot" or not r.predictions:
-            continue
-        f = Path(r.predictions).parent / "metrics.json"
-        try:
-            curves = json.loads(f.read_text()).get("curves")
-        except (OSError, ValueError):
-            curves = None
-        if curves and "success" in curves:
-            name = f"{r.model} [{r.tap}] {r.head}" + (f" ({r.checkpoint})" if r.checkpoint else "")
-            if r.whole_split is False:  # drawn dashed, after the whole-split curves
-                curves["subset"] = f"{len(r.sequences)}/{r.split_size}"
-                name += f" [subset {curves['subset']}]"
-            groups.setdefault((r.benchmark, r.split), {})[name] = curves
-    paths = []
-    for (bench, split), curves in sorted(groups.items()):
-        paths += reports.ope_figure(
-            curves, out / f"ope_{safe_file(bench)}_{safe_file(split)}", f"{bench} / {split}"
-        )
-    return paths
-
-
 def _cmd_synth(a) -> int:
-    from unibench.benchmarks.synthetic import generate
 
     root = generate(Path(a.out), seed=a.seed)
     print(f"synthetic suite (seed {a.seed}) written under {root}")
@@ -502,7 +384,6 @@ def _cmd_synth(a) -> int:
 
 
 def _cmd_package(a) -> int:
-    from unibench.benchmarks import BENCHMARKS
 
     bench = BENCHMARKS.get(a.benchmark)(a.data_root, a.split, None)
     if not hasattr(bench, "package"):
@@ -512,7 +393,6 @@ def _cmd_package(a) -> int:
 
 
 def _cmd_bench(a) -> int:
-    from unibench import bench
 
     return bench.main(a.what, a.args)
 
@@ -611,7 +491,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _cmd_store(a) -> int:
-    from unibench.store import ResultStore, default_output_dir
 
     store = ResultStore(a.output or default_output_dir())
     bad = store.check(fix=a.fix)

@@ -15,7 +15,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from unibench.errors import DataError
+from unibench.errors import DataError, UniBenchError
+from unibench.paths import MARKER, inside, owned
 
 
 def _umask() -> int:
@@ -79,8 +80,6 @@ def staging_dir(final: Path) -> Iterator[Path]:
     folder of an interrupted attempt is removed only if it is marked. An interrupted block leaves
     ``final`` untouched, so "the folder exists" means "the folder is complete".
     """
-    from unibench.errors import UniBenchError
-    from unibench.paths import MARKER, owned
 
     final = Path(final)
     final.parent.mkdir(parents=True, exist_ok=True)
@@ -113,8 +112,6 @@ def atomic_zip(out_zip: Path, pred_dir: Path) -> Iterator[Callable[[Path | bytes
     files inside ``pred_dir`` (or ``bytes`` built from them) and relative names without ``..``."""
     import zipfile
 
-    from unibench.errors import DataError
-    from unibench.paths import inside
 
     out_zip = Path(out_zip)
     out_zip.parent.mkdir(parents=True, exist_ok=True)

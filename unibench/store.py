@@ -14,8 +14,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from unibench.config import default_output_dir as default
 from unibench.errors import DataError
 from unibench.io import atomic_write_bytes, atomic_write_text, file_lock
+from unibench.paths import safe_name
 from unibench.types import ResultRecord
 
 logger = logging.getLogger(__name__)
@@ -220,7 +222,6 @@ def _check_names(rec: ResultRecord) -> None:
     """Names that become paths or labels in a report are checked like the runner checks them:
     a well-formed but hostile record (benchmark ``../../x``) is a bad line, skipped with a
     warning, not a report that stops."""
-    from unibench.paths import safe_name
 
     for kind, value in (("task", rec.task), ("benchmark", rec.benchmark), ("split", rec.split),
                         ("tap", rec.tap), ("head", rec.head)):  # fmt: skip
@@ -231,6 +232,5 @@ def _check_names(rec: ResultRecord) -> None:
 
 def default_output_dir() -> Path:
     """``$UNIBENCH_OUTPUT``, else ``$XDG_DATA_HOME/unibench`` (see unibench.config)."""
-    from unibench.config import default_output_dir as default
 
     return default()

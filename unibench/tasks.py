@@ -34,12 +34,6 @@ class Task:
         """The registered metric ``name`` if this task reports it."""
         return METRICS.get(name) if name in self.metrics else None
 
-    def presets(self) -> tuple[str, ...]:
-        """The protocol presets of the task's default head."""
-        from unibench.heads import HEADS  # heads sit above the core: read on demand
-
-        return tuple(getattr(HEADS.get(self.default_head), "presets", {}))
-
 
 TASKS: Registry[Task] = Registry(
     "task", doc="Task(name, title, default_head, default_suite, metrics, leaderboard)"

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from unibench.errors import DataError
 from unibench.metrics import typed
 
 SCHEMA_VERSION = 1
@@ -241,6 +242,9 @@ class ResultRecord:
     card: dict[str, Any] = field(default_factory=dict)
     behaviour: dict[str, Any] = field(default_factory=dict)
     benchmark_options: dict[str, Any] = field(default_factory=dict)
+    # what reports show of the model, from its card at run time (absent in older records):
+    # key (the name aligning it with the paper's rows), backbone, reference name, linear-probe top-1
+    model_info: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data; undefined figures (NaN, ±inf) become ``null`` so the store is valid JSON."""
@@ -254,7 +258,6 @@ class ResultRecord:
 
     @staticmethod
     def from_dict(d: dict[str, Any], source: Path | str = "<memory>") -> ResultRecord:
-        from unibench.errors import DataError
 
         if not isinstance(d, dict):
             raise DataError(f"{source}: expected a JSON object, got {type(d).__name__}")

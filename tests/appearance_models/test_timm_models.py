@@ -386,7 +386,7 @@ def test_hf_hub_repo_without_a_timm_config_says_so(monkeypatch):
 
 
 def test_untagged_timm_rows_are_labelled_random_init():
-    from unibench.reports.frame import model_key
+    from unibench.appearance_models import describe_model
 
-    assert model_key("timm:resnet18")[0] == "timm:resnet18 random init"
-    assert model_key("resnet18")[0] == "resnet18 Random Init."
+    assert describe_model("timm:resnet18")["key"] == "timm:resnet18 random init"
+    assert describe_model("resnet18")["key"] == "resnet18 Random Init."

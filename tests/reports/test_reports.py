@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from unibench.appearance_models import describe_model
 from unibench.reports.table import Column, Row
 
 from unibench import reports
@@ -91,6 +92,7 @@ def _records():
             git_sha="x",
             environment={},
             created=f"2026-01-01T00:00:0{i}",
+            model_info=describe_model(model),
         )
 
     return [
@@ -202,6 +204,7 @@ def _mot_record(model="resnet50", tap="layer3", ids=1.0, fn=33.0, bench="synthet
         git_sha="x",
         environment={},
         created="2026-01-01T00:00:00",
+        model_info=describe_model(model),
     )
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from unibench import config as C
+from unibench.appearance_models import describe_model
 from unibench.benchmarks.base import build_benchmark, score
 from unibench.cuda_ops import resolve_impl
 from unibench.errors import ConfigError
@@ -145,6 +146,7 @@ def _record(c: Cell) -> RunOutcome:
         card=identity["card"],
         behaviour=identity["behaviour"],
         benchmark_options=identity.get("benchmark_options", {}),
+        model_info=describe_model(cfg.model.name, identity["checkpoint"]),
     )
     c.store.append(record)
     return RunOutcome(record, table, c.run_dir, c.computed, c.skipped)

@@ -1,0 +1,190 @@
+"""The whole report, built from the store: what ``unibench report`` writes and says.
+
+``build_report`` reads the newest record of every cell, completes the model facts of records
+written before they carried them (``describe``: a callable given by the caller, normally
+:func:`unibench.appearance_models.describe_model`; the reports never import the model zoo), and
+writes the leaderboard (Markdown, HTML, LaTeX), ``tidy.csv``, the TrackEval-style folders, the radar,
+correlation and OPE figures; or, for ``what="correlation"`` / ``compare=``, that study alone. It
+returns the files written and the lines the console prints; it prints nothing itself.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from unibench.reports import exports
+from unibench.reports.compare import compare
+from unibench.reports.frame import tidy
+from unibench.reports.markdown import results_table
+from unibench.reports.plots import correlation_figure, correlations, ope_figure, radar
+from unibench.reports.render import html_page, latex, markdown
+from unibench.reports.table import measured_rows, published_rows
+
+from unibench.errors import UniBenchError
+from unibench.io import atomic_write_text
+from unibench.store import ResultStore
+from unibench.types import ResultRecord
+
+Describe = Callable[[str, str | None], dict[str, Any]]
+
+
+@dataclass
+class ReportOutput:
+    written: list[Path] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)  # what the console shows, in order
+    notes: list[str] = field(default_factory=list)  # what goes to stderr
+
+
+def safe_file(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "._-+" else "_" for c in name)
+
+
+def with_model_info(records: list[ResultRecord], describe: Describe | None) -> list[ResultRecord]:
+    """Records with ``model_info`` (from ``describe`` where a record predates the field)."""
+    if describe is None:
+        return records
+    return [
+        r if r.model_info else dataclasses.replace(r, model_info=describe(r.model, r.checkpoint))
+        for r in records
+    ]
+
+
+def load_records(
+    store_dir: Path, describe: Describe | None = None
+) -> tuple[list[ResultRecord], int]:
+    """The newest record of every cell, and how many older versions were left out."""
+    store = ResultStore(store_dir)
+    latest, superseded = store.latest_and_superseded() if store.files() else ({}, 0)
+    return with_model_info(list(latest.values()), describe), superseded
+
+
+def ope_figures(records: list[ResultRecord], out: Path) -> list[Path]:
+    """SOT success/precision plots per benchmark split, from each run's stored curves."""
+    groups: dict[tuple[str, str], dict] = {}
+    for r in records:
+        if r.task != "sot" or not r.predictions:
+            continue
+        f = Path(r.predictions).parent / "metrics.json"
+        try:
+            curves = json.loads(f.read_text()).get("curves")
+        except (OSError, ValueError):
+            curves = None
+        if curves and "success" in curves:
+            name = f"{r.model} [{r.tap}] {r.head}" + (f" ({r.checkpoint})" if r.checkpoint else "")
+            if r.whole_split is False:  # drawn dashed, after the whole-split curves
+                curves["subset"] = f"{len(r.sequences)}/{r.split_size}"
+                name += f" [subset {curves['subset']}]"
+            groups.setdefault((r.benchmark, r.split), {})[name] = curves
+    paths = []
+    for (bench, split), curves in sorted(groups.items()):
+        paths += ope_figure(
+            curves, out / f"ope_{safe_file(bench)}_{safe_file(split)}", f"{bench} / {split}"
+        )
+    return paths
+
+
+def build_report(
+    store_dir: Path,
+    out: Path,
+    *,
+    what: str | None = None,
+    source: str = "reference",
+    compare_model: str | None = None,
+    reduce: str = "mean",
+    no_published: bool = False,
+    describe: Describe | None = None,
+) -> ReportOutput:
+    """Build the report of the store at ``store_dir`` into ``out`` (see the module docstring)."""
+    res = ReportOutput()
+    records, superseded = load_records(store_dir, describe)
+    store = ResultStore(store_dir)
+    if superseded:
+        res.lines.append(
+            f"({superseded} older version(s) of the reported cells left out: records of other "
+            "weights, card or behaviour versions; the newest of each cell is shown)"
+        )
+    if not records:
+        why = "does not exist" if not store.files() else "holds no valid record"
+        res.notes.append(
+            f"unibench report: the result store {store.path} {why}; reporting the published "
+            "rows only (run 'unibench run … --output DIR' and pass --store DIR)"
+        )
+
+    def write(name: str, text: str) -> None:
+        atomic_write_text(out / name, text)
+        res.written.append(out / name)
+
+    measured = measured_rows(records)
+    published = published_rows(("1", "2")) if not no_published else []
+    if what == "correlation":
+        rows = published if source == "reference" else measured
+        if source == "reference":
+            rows = [r for r in rows if r.backbone == "resnet50"]
+        else:
+            missing = sorted({r.model for r in rows if r.top1 is None})
+            if missing:
+                res.lines.append(f"(no linear-probe top-1, left out: {', '.join(missing)})")
+        corrs = correlations(rows)
+        res.lines.append(
+            "| column | n | Pearson r [95% CI] | p | Spearman ρ [95% CI] | p |\n"
+            "|---|---|---|---|---|---|"
+        )
+        for c in corrs:
+            res.lines.append(
+                f"| {c.column.label}{' (flipped)' if c.flipped else ''} | {len(c.models)} | "
+                f"{c.pearson:.3f} [{c.pearson_ci[0]:.2f}, {c.pearson_ci[1]:.2f}] | "
+                f"{c.pearson_p:.2g} | {c.spearman:.3f} [{c.spearman_ci[0]:.2f}, "
+                f"{c.spearman_ci[1]:.2f}] | {c.spearman_p:.2g} |"
+            )
+        if not corrs:
+            res.lines.append("(no column has 3 or more models with a linear-probe accuracy)")
+        else:
+            res.written += correlation_figure(corrs, out / f"correlation_{source}")
+        return res
+    if compare_model:
+        try:
+            text = compare(measured + published, compare_model)
+        except KeyError as exc:
+            raise UniBenchError(str(exc.args[0])) from exc
+        res.lines.append(text)
+        write(f"compare_{safe_file(compare_model)}.md", text + "\n")
+        return res
+    res.lines.append(results_table(records))
+    df = tidy(records, published=not no_published)
+    if records:
+        res.lines.append("")
+        res.lines.append(markdown(tidy(records, published=False), "Measured"))
+    write("leaderboard.md", markdown(df, "UniBench leaderboard") + "\n")
+    write("leaderboard.html", html_page(df, records))
+    write("leaderboard.tex", latex(df) + "\n")
+    exports.tidy_csv(df, out / "tidy.csv")
+    res.written.append(out / "tidy.csv")
+    res.written += exports.trackeval_folders(records, out / "trackeval")
+    for name, rr, title in (
+        ("radar_measured", measured, "Rank per task: measured"),
+        ("radar_published_table1", [r for r in published if r.backbone == "resnet50"],
+         "Rank per task: published (UniTrack Table 1)"),
+    ):  # fmt: skip
+        if sum(r.subset is None for r in rr) >= 2:  # only whole-split rows are ranked
+            res.written += radar(rr, out / name, reduce=reduce, title=title)
+    # one correlation figure: from the store where 3 or more measured models have a top-1,
+    # else from the published table; its title says which
+    with_top1 = {r.model for r in measured if r.top1 is not None and r.subset is None}
+    if len(with_top1) >= 3 and (mine := correlations(measured)):
+        res.written += correlation_figure(
+            mine, out / "correlation", title="Tracking vs ImageNet linear probe: measured"
+        )
+    elif ref := correlations([r for r in published if r.backbone == "resnet50"]):
+        res.written += correlation_figure(
+            ref,
+            out / "correlation",
+            title="Tracking vs ImageNet linear probe: published (UniTrack Table 1; fewer than "
+            "3 measured models with a top-1)",
+        )
+    res.written += ope_figures(records, out)
+    return res

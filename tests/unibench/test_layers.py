@@ -1,0 +1,140 @@
+"""The package layering, read from the source: no import cycle, foundations import no plugin folder,
+reports never import the model zoo, executors never import the pipeline.
+
+Every ``import`` statement counts, those inside functions included (an import inside a function
+that closes a circle is still a circle; hiding one that way is what this test refuses).
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+FOLDERS = {  # installed name -> folder (pyproject's package-dir)
+    "unibench": "unibench",
+    "unibench.appearance_models": "appearance_models",
+    "unibench.heads": "heads",
+    "unibench.benchmarks": "benchmarks",
+    "unibench.reports": "reports",
+    "unibench.cuda_ops": "cuda_ops",
+}
+PLUGIN_FOLDERS = ("appearance_models", "heads", "benchmarks", "reports", "cuda_ops")
+FOUNDATION = ("types", "errors", "io", "paths", "registry", "config", "store", "tasks", "metrics")
+# imports of the project's own modules inside functions: none (the layering has no cycle to dodge);
+# the ceiling stays at zero
+INNER_IMPORT_CEILING = 0
+
+
+def _modules() -> dict[str, Path]:
+    out = {}
+    for pkg, folder in FOLDERS.items():
+        for p in (REPO / folder).rglob("*.py"):
+            parts = list(p.relative_to(REPO / folder).with_suffix("").parts)
+            if parts[-1] == "__init__":
+                parts = parts[:-1]
+            out[".".join([pkg, *parts])] = p
+    return out
+
+
+MODULES = _modules()
+
+
+def _imports(path: Path, inner_only: bool = False) -> list[tuple[str, int]]:
+    """(imported project module, line) of every import statement in ``path``."""
+    tree = ast.parse(path.read_text())
+    nodes = ast.walk(tree)
+    if inner_only:
+        nodes = (
+            n
+            for f in ast.walk(tree)
+            if isinstance(f, ast.FunctionDef | ast.AsyncFunctionDef)
+            for n in ast.walk(f)
+        )
+    out = []
+    for node in nodes:
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+        found = [n for n in names if n in MODULES]
+        # "from pkg import submodule" names the submodule, not the package
+        subs = [n for n in found if n != getattr(node, "module", None)]
+        out += [(n, node.lineno) for n in (subs or found)]
+    return out
+
+
+def _graph() -> dict[str, set[str]]:
+    return {m: {t for t, _ in _imports(p)} - {m} for m, p in MODULES.items()}
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on.add(v)
+        for w in graph[v]:
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                comp.append(w)
+                if w == v:
+                    break
+            if len(comp) > 1:
+                found.append(sorted(comp))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return found
+
+
+def test_no_import_cycle_anywhere():
+    assert _cycles(_graph()) == []
+
+
+def test_the_cycle_finder_finds_a_circle():
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_foundation_modules_import_no_plugin_folder_nor_the_pipeline():
+    banned = tuple(f"unibench.{f}" for f in PLUGIN_FOLDERS) + (
+        "unibench.pipeline",
+        "unibench.executors",
+        "unibench.cli",
+    )
+    for name in FOUNDATION:
+        mod = f"unibench.{name}"
+        bad = [(t, line) for t, line in _imports(MODULES[mod]) if t.startswith(banned)]
+        assert not bad, f"{mod} imports {bad}"
+
+
+def test_reports_never_import_the_model_zoo_and_executors_never_the_pipeline():
+    for mod, path in MODULES.items():
+        targets = [t for t, _ in _imports(path)]
+        if mod.startswith("unibench.reports"):
+            assert not [t for t in targets if t.startswith("unibench.appearance_models")], mod
+        if mod.startswith("unibench.executors"):
+            assert not [t for t in targets if t.startswith("unibench.pipeline")], mod
+
+
+def test_imports_inside_functions_do_not_grow():
+    n = sum(len(_imports(p, inner_only=True)) for p in MODULES.values())
+    assert n <= INNER_IMPORT_CEILING, (
+        f"{n} imports of project modules inside functions (ceiling {INNER_IMPORT_CEILING}): "
+        "import at module level (the layering has no cycle to dodge)"
+    )
