@@ -1,22 +1,23 @@
 """Benchmark adapters: read an official on-disk layout, write predictions in its official format,
 and score a prediction folder with the benchmark's official protocol.
 
-Contract of a registered benchmark factory (which may carry ``head_defaults``: task → head parameter
-values, the config layer "benchmark defaults"): ``factory(data_root: Path | None, split: str | None,
-sequences: tuple[str, ...] | None) -> Benchmark``; association benchmarks also take
-``detections=`` (a folder of per-sequence detection files that replaces the benchmark's own), and a
-benchmark with scoring variants takes ``options=`` (a mapping it validates against its own options
-dataclass, e.g. PoseTrack18's ``PoseEvalOptions``). Adapters
-never import heads or models.
+Contract: a benchmark is registered with :func:`register_benchmark` as a :class:`BenchmarkSpec`:
+``factory(data_root: Path | None, split: str | None, sequences: tuple[str, ...] | None) ->
+Benchmark``, plus, declared in the registration, whether it takes ``detections=`` (association
+benchmarks: a folder of per-sequence detection files that replaces the benchmark's own) and
+``options=`` (a mapping it validates against its own options dataclass, e.g. PoseTrack18's
+``PoseEvalOptions``), and its ``head_defaults``. Adapters never import heads or models.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from unibench.errors import ConfigError, DataError, RegistryError
+from unibench.io import frames_fingerprint
 from unibench.metrics import undeclared
 from unibench.paths import safe_name
 from unibench.registry import Registry
@@ -40,10 +41,42 @@ class Benchmark(Protocol):
     ) -> MetricTable: ...
 
 
-BENCHMARKS: Registry[Any] = Registry(
+@dataclass(frozen=True)
+class BenchmarkSpec:
+    """A registered benchmark: its factory and what the factory takes, declared (never read from
+    its signature). ``detections``: takes ``detections=`` (a folder of per-sequence detection
+    files replacing the benchmark's own); ``options``: takes ``options=`` (scoring variants it
+    validates against its own options dataclass); ``head_defaults``: task → head parameter values
+    (the config layer "benchmark defaults")."""
+
+    factory: Callable[..., Any]
+    detections: bool = False
+    options: bool = False
+    head_defaults: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    def __call__(self, data_root, split, sequences, **kwargs: Any):
+        return self.factory(data_root, split, sequences, **kwargs)
+
+
+BENCHMARKS: Registry[BenchmarkSpec] = Registry(
     "benchmark",
-    doc="factory(data_root, split, sequences) -> Benchmark (see unibench.benchmarks.base)",
+    doc="BenchmarkSpec(factory(data_root, split, sequences[, detections=][, options=]) -> "
+    "Benchmark, detections, options, head_defaults) (see unibench.benchmarks.base)",
 )
+
+
+def register_benchmark(
+    name: str,
+    factory: Callable[..., Any],
+    *,
+    detections: bool = False,
+    options: bool = False,
+    head_defaults: Mapping[str, Mapping[str, Any]] | None = None,
+) -> BenchmarkSpec:
+    """Register ``factory`` under ``name`` with what it takes (see :class:`BenchmarkSpec`)."""
+    spec = BenchmarkSpec(factory, detections, options, dict(head_defaults or {}))
+    BENCHMARKS.register(name, spec, stacklevel=2)
+    return spec
 
 
 def scorer_version(bench) -> int:
@@ -72,6 +105,20 @@ def _is_figure(v: Any) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool)
 
 
+# ------------------------------------------------------------------ what every adapter shares
+def check_count(file: Path | str, n: int, what: str, frames: Sequence, where: str = "") -> None:
+    """The frame-count check of a sequence's annotation file: ``n`` annotations (``what``: boxes,
+    regions, …) for ``len(frames)`` frames, else one clear error naming the file."""
+    if n != len(frames):
+        raise DataError(f"{file}: {n} {what} for {len(frames)} frames{where}")
+
+
+def clip_meta(*parts: object, frames: Sequence[Path]) -> dict[str, str]:
+    """A sequence's ``meta`` with its clip key (the feature cache's key: the parts that name the
+    clip, then the fingerprint of its frame files)."""
+    return {"cache_key": "|".join([*(str(p) for p in parts), frames_fingerprint(frames)])}
+
+
 def known_splits(parent: Path) -> str:
     """The split folders under ``parent`` (for "unknown split" messages)."""
     parent = Path(parent)
@@ -91,16 +138,13 @@ def iter_progress(items: list[str], desc: str, enabled: bool) -> Iterator[str]:
 
 
 def build_benchmark(name: str, data_root, split, sequences, detections=None, options=None):
-    """Build a registered benchmark; ``detections`` and scoring ``options`` only where the
-    benchmark's factory takes them."""
-    import inspect
+    """Build a registered benchmark; ``detections`` and scoring ``options`` only where its
+    registration says the factory takes them."""
 
-
-    factory = BENCHMARKS.get(name)
-    params = inspect.signature(factory).parameters
+    spec = BENCHMARKS.get(name)
     kwargs = {}
     if detections is not None:
-        if "detections" not in params:
+        if not spec.detections:
             raise ConfigError(
                 f"benchmark {name!r} takes no detection folder (benchmark.detections / "
                 "--detections applies to association benchmarks: MOTChallenge, MOTS, PoseTrack, "
@@ -108,13 +152,13 @@ def build_benchmark(name: str, data_root, split, sequences, detections=None, opt
             )
         kwargs["detections"] = detections
     if options:
-        if "options" not in params:
+        if not spec.options:
             raise ConfigError(
                 f"benchmark {name!r} takes no scoring options (benchmark.options.*); "
                 f"got {', '.join(sorted(options))}"
             )
         kwargs["options"] = dict(options)
-    bench = factory(data_root, split, sequences, **kwargs)
+    bench = spec(data_root, split, sequences, **kwargs)
     # names read from list files become paths: none may leave the data root, on any path (run,
     # eval, package) alike
     for n in bench.sequence_names():

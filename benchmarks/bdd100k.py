@@ -29,12 +29,12 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
-from unibench.benchmarks.base import BENCHMARKS, iter_progress, known_splits
+from unibench.benchmarks.base import clip_meta, iter_progress, known_splits, register_benchmark
 from unibench.benchmarks.metrics import mot as mot_metrics
 from unibench.benchmarks.mots import resolve_overlaps
 
 from unibench.errors import DataError
-from unibench.io import frames_fingerprint, image_size, read_rgb, read_text
+from unibench.io import image_size, read_rgb, read_text
 from unibench.paths import inside
 from unibench.types import Clip, MetricTable, Observations, TrackFramePrediction, VideoSequence
 
@@ -188,7 +188,7 @@ class BDD100K:
             {
                 "frame_rate": 5.0,
                 "frame_names": [p.name for p in paths],
-                "cache_key": f"{self.name}|{name}|{frames_fingerprint(paths)}",
+                **clip_meta(self.name, name, frames=paths),
             },
         )
 
@@ -373,9 +373,8 @@ def _factory(masks: bool):
             raise DataError("bdd100k needs --data-root DIR (holding images/ and labels/)")
         return BDD100K(data_root, split, sequences, detections, masks=masks)
 
-    make.head_defaults = HEAD_DEFAULTS
     return make
 
 
-BENCHMARKS.register("bdd100k-mot", _factory(False))
-BENCHMARKS.register("bdd100k-mots", _factory(True))
+register_benchmark("bdd100k-mot", _factory(False), detections=True, head_defaults=HEAD_DEFAULTS)
+register_benchmark("bdd100k-mots", _factory(True), detections=True, head_defaults=HEAD_DEFAULTS)

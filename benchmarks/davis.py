@@ -21,11 +21,11 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
-from unibench.benchmarks.base import BENCHMARKS, iter_progress
+from unibench.benchmarks.base import clip_meta, iter_progress, register_benchmark
 from unibench.benchmarks.metrics import vos as vos_metrics
 
 from unibench.errors import DataError
-from unibench.io import check_numbered, frames_fingerprint, image_size, read_rgb, read_text
+from unibench.io import check_numbered, image_size, read_rgb, read_text
 from unibench.types import Clip, MaskInit, MetricTable, VideoSequence, VOSFramePrediction
 
 logger = logging.getLogger(__name__)
@@ -216,7 +216,7 @@ class Davis:
         clip = Clip(tuple(p.stem for p in frames), lambda i: read_rgb(paths[i]), size)
         meta = {
             "first_annotation": str(ann0),
-            "cache_key": f"{self.name}|{name}|{frames_fingerprint(paths)}",
+            **clip_meta(self.name, name, frames=paths),
         }
         return VideoSequence(name, clip, MaskInit(mask, ids), meta)
 
@@ -318,5 +318,5 @@ def _factory(year: int):
     return make
 
 
-BENCHMARKS.register("davis2016", _factory(2016))
-BENCHMARKS.register("davis2017", _factory(2017))
+register_benchmark("davis2016", _factory(2016))
+register_benchmark("davis2017", _factory(2017))

@@ -18,7 +18,13 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
-from unibench.benchmarks.base import BENCHMARKS, iter_progress, known_splits
+from unibench.benchmarks.base import (
+    check_count,
+    clip_meta,
+    iter_progress,
+    known_splits,
+    register_benchmark,
+)
 from unibench.benchmarks.boxes import read_boxes, read_labels, write_boxes
 from unibench.benchmarks.metrics import sot as sot_metrics
 from unibench.benchmarks.sot_common import invalid_boxes
@@ -27,7 +33,6 @@ from unibench.errors import DataError
 from unibench.io import (
     atomic_zip,
     check_numbered,
-    frames_fingerprint,
     image_size,
     read_rgb,
     read_text,
@@ -96,15 +101,15 @@ class GOT10k:
         if not frames:
             raise DataError(f"sequence {name!r}: no .jpg frames in {d}")
         gt = read_boxes(d / "groundtruth.txt", ground_truth=True)
-        if self.split != "test" and len(gt) != len(frames):
-            raise DataError(f"{d / 'groundtruth.txt'}: {len(gt)} boxes for {len(frames)} frames")
+        if self.split != "test":
+            check_count(d / "groundtruth.txt", len(gt), "boxes", frames)
         size = image_size(frames[0])
         clip = Clip(tuple(p.stem for p in frames), lambda i: read_rgb(frames[i]), size)
         return VideoSequence(
             name,
             clip,
             BoxInit(tuple(map(float, gt[0]))),
-            {"cache_key": f"{self.name}|{self.split}|{name}|{frames_fingerprint(frames)}"},
+            clip_meta(self.name, self.split, name, frames=frames),
         )
 
     def write_predictions(
@@ -193,4 +198,4 @@ def _got(data_root, split, sequences):
     return GOT10k(data_root, split, sequences)
 
 
-BENCHMARKS.register("got10k", _got)
+register_benchmark("got10k", _got)

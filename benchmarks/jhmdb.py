@@ -31,10 +31,16 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
-from unibench.benchmarks.base import BENCHMARKS, iter_progress, known_splits
+from unibench.benchmarks.base import (
+    check_count,
+    clip_meta,
+    iter_progress,
+    known_splits,
+    register_benchmark,
+)
 
 from unibench.errors import DataError
-from unibench.io import check_numbered, frames_fingerprint, image_size, read_rgb, read_text
+from unibench.io import check_numbered, image_size, read_rgb, read_text
 from unibench.paths import safe_name
 from unibench.types import Clip, MetricTable, Observations, TrackFramePrediction, VideoSequence
 
@@ -167,11 +173,8 @@ class JHMDB:
         if not frames:
             raise DataError(f"{d}: no frames (expected 00001.png, …)")
         gt = self.ground_truth(name)
-        if len(gt) != len(frames):
-            raise DataError(
-                f"{self.joints / action / video / 'joint_positions.mat'}: {len(gt)} poses for "
-                f"{len(frames)} frames in {d}"
-            )
+        check_count(self.joints / action / video / "joint_positions.mat", len(gt), "poses", frames,
+                    f" in {d}")  # fmt: skip
         k0 = np.c_[gt[0], np.ones(K)][None]  # one person, every joint given
         lo, hi = gt[0].min(0), gt[0].max(0)
         box = np.array([[*lo, *np.maximum(hi - lo, 1.0), 1.0]])
@@ -183,9 +186,7 @@ class JHMDB:
         clip = Clip(
             tuple(p.stem for p in frames), lambda i: read_rgb(frames[i]), image_size(frames[0])
         )
-        return VideoSequence(
-            name, clip, obs, {"cache_key": f"{self.name}|{name}|{frames_fingerprint(frames)}"}
-        )
+        return VideoSequence(name, clip, obs, clip_meta(self.name, name, frames=frames))
 
     def result_path(self, pred_dir: Path, name: str) -> Path:
         return Path(pred_dir) / f"{name}.txt"
@@ -249,4 +250,4 @@ def _jhmdb(data_root, split, sequences):
     return JHMDB(data_root, split, sequences)
 
 
-BENCHMARKS.register("jhmdb", _jhmdb)
+register_benchmark("jhmdb", _jhmdb)

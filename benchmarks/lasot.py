@@ -17,7 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from unibench.benchmarks.base import BENCHMARKS
+from unibench.benchmarks.base import check_count, register_benchmark
 from unibench.benchmarks.boxes import read_boxes
 from unibench.benchmarks.sot_common import ToolkitOPEBenchmark, toolkit_options
 
@@ -88,8 +88,7 @@ class LaSOT(ToolkitOPEBenchmark):
         d = self._dir(name)
         frames = check_numbered(sorted((d / "img").glob("*.jpg")))
         gt = self.ground_truth(name)
-        if len(frames) != len(gt):
-            raise DataError(f"{d / 'groundtruth.txt'}: {len(gt)} boxes for {len(frames)} frames")
+        check_count(d / "groundtruth.txt", len(gt), "boxes", frames)
         return self._box_sequence(name, frames, gt[0], f"{name}|{d.resolve()}")
 
 
@@ -99,7 +98,7 @@ def _lasot(data_root, split, sequences, options=None):
     return LaSOT(data_root, split, sequences, options=toolkit_options(options))
 
 
-BENCHMARKS.register("lasot", _lasot)
+register_benchmark("lasot", _lasot, options=True)
 
 
 class LaSOTExt(LaSOT):
@@ -123,4 +122,4 @@ def _lasot_ext(data_root, split, sequences, options=None):
     return LaSOTExt(data_root, split, sequences, options=toolkit_options(options))
 
 
-BENCHMARKS.register("lasot-ext", _lasot_ext)
+register_benchmark("lasot-ext", _lasot_ext, options=True)

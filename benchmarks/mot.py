@@ -21,11 +21,11 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
-from unibench.benchmarks.base import BENCHMARKS, iter_progress, known_splits
+from unibench.benchmarks.base import clip_meta, iter_progress, known_splits, register_benchmark
 from unibench.benchmarks.metrics import mot as mot_metrics
 
 from unibench.errors import DataError
-from unibench.io import check_numbered, frames_fingerprint, image_size, read_rgb, read_text
+from unibench.io import check_numbered, image_size, read_rgb, read_text
 from unibench.paths import safe_name
 from unibench.types import Clip, MetricTable, Observations, TrackFramePrediction, VideoSequence
 
@@ -191,7 +191,7 @@ class MOTChallenge:
             Observations(self.detections(name, n)),
             {
                 "frame_rate": float(info.get("framerate", 30)),
-                "cache_key": f"{self.name}|{name}|{n}|{frames_fingerprint(frames)}",
+                **clip_meta(self.name, name, n, frames=frames),
             },
         )
 
@@ -277,4 +277,4 @@ def _factory(benchmark: str):
 
 
 for _b in ("MOT15", "MOT16", "MOT17", "MOT20"):
-    BENCHMARKS.register(_b.lower(), _factory(_b))
+    register_benchmark(_b.lower(), _factory(_b), detections=True)

@@ -30,12 +30,12 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
-from unibench.benchmarks.base import BENCHMARKS, iter_progress, known_splits
+from unibench.benchmarks.base import clip_meta, iter_progress, known_splits, register_benchmark
 from unibench.benchmarks.metrics import mot as mot_metrics
 from unibench.benchmarks.mot import read_seqinfo
 
 from unibench.errors import DataError
-from unibench.io import check_numbered, frames_fingerprint, image_size, read_rgb, read_text
+from unibench.io import check_numbered, image_size, read_rgb, read_text
 from unibench.types import Clip, MetricTable, Observations, TrackFramePrediction, VideoSequence
 
 logger = logging.getLogger(__name__)
@@ -192,7 +192,7 @@ class MOTSBase:
             Observations(tuple(boxes), masks=tuple(masks), classes=tuple(classes)),
             {
                 "frame_rate": float(info.get("framerate", 30)),
-                "cache_key": f"{self.name}|{name}|{frames_fingerprint(frames)}",
+                **clip_meta(self.name, name, frames=frames),
             },
         )
 
@@ -431,11 +431,12 @@ def _require_root(name: str, data_root):
     return data_root
 
 
-BENCHMARKS.register(
+register_benchmark(
     "mots20",
     lambda data_root, split, sequences, detections=None: MOTS20(
         _require_root("mots20", data_root), split, sequences, detections
     ),
+    detections=True,
 )
 
 
@@ -443,5 +444,9 @@ def _kitti_mots(data_root, split, sequences, detections=None):
     return KittiMOTS(_require_root("kitti-mots", data_root), split, sequences, detections)
 
 
-_kitti_mots.head_defaults = {"mots": {"class_gate": True}}  # cars and pedestrians
-BENCHMARKS.register("kitti-mots", _kitti_mots)
+register_benchmark(
+    "kitti-mots",
+    _kitti_mots,
+    detections=True,
+    head_defaults={"mots": {"class_gate": True}},  # cars and pedestrians
+)

@@ -17,12 +17,12 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
-from unibench.benchmarks.base import BENCHMARKS
+from unibench.benchmarks.base import check_count, clip_meta, register_benchmark
 from unibench.benchmarks.boxes import read_boxes
 from unibench.benchmarks.sot_common import OPEBenchmark
 
 from unibench.errors import DataError
-from unibench.io import check_numbered, frames_fingerprint, image_size, read_rgb
+from unibench.io import check_numbered, image_size, read_rgb
 from unibench.types import BoxInit, Clip, VideoSequence
 
 logger = logging.getLogger(__name__)
@@ -87,11 +87,8 @@ class OTB(OPEBenchmark):
         rng = RANGES.get(d.name.lower())
         if rng is not None and len(frames) != n_gt:
             frames = frames[rng[0] - 1 : rng[1]]
-        if len(frames) != n_gt:
-            raise DataError(
-                f"{gt_file}: {n_gt} boxes for {len(frames)} frames in {d / 'img'} "
-                f"(no official frame range is known for {d.name})"
-            )
+        check_count(gt_file, n_gt, "boxes", frames,
+                    f" in {d / 'img'} (no official frame range is known for {d.name})")  # fmt: skip
         return frames
 
     def load_sequence(self, name: str) -> VideoSequence:
@@ -104,7 +101,7 @@ class OTB(OPEBenchmark):
             name,
             clip,
             BoxInit((x - 1, y - 1, w, h)),
-            {"cache_key": f"{self.name}|{name}|{frames_fingerprint(frames)}"},
+            clip_meta(self.name, name, frames=frames),
         )
 
 
@@ -114,4 +111,4 @@ def _otb(data_root, split, sequences):
     return OTB(data_root, split, sequences)
 
 
-BENCHMARKS.register("otb2015", _otb)
+register_benchmark("otb2015", _otb)

@@ -37,12 +37,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from unibench.benchmarks.base import BENCHMARKS, iter_progress
+from unibench.benchmarks.base import clip_meta, iter_progress, register_benchmark
 from unibench.benchmarks.sot_common import OPEBenchmark
 
 from unibench.config import from_dict
 from unibench.errors import ConfigError, DataError
-from unibench.io import frames_fingerprint, image_size, read_rgb, read_text
+from unibench.io import image_size, read_rgb, read_text
 from unibench.paths import safe_name
 from unibench.types import BoxFramePrediction, BoxInit, Clip, MetricTable, VideoSequence
 
@@ -239,7 +239,7 @@ class OxUvA:
             BoxInit(box),
             {
                 "init_frame": t.init_frame,
-                "cache_key": f"{self.name}|{name}|{frames_fingerprint(frames)}",
+                **clip_meta(self.name, name, frames=frames),
             },
         )
 
@@ -358,4 +358,4 @@ def _oxuva(data_root, split, sequences, options=None):
     return OxUvA(data_root, split, sequences, options=oxuva_options(options))
 
 
-BENCHMARKS.register("oxuva", _oxuva)
+register_benchmark("oxuva", _oxuva, options=True)

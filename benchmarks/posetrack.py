@@ -24,12 +24,12 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
-from unibench.benchmarks.base import BENCHMARKS, iter_progress, known_splits
+from unibench.benchmarks.base import clip_meta, iter_progress, known_splits, register_benchmark
 from unibench.benchmarks.metrics import posetrack as PM
 
 from unibench.config import from_dict
 from unibench.errors import DataError
-from unibench.io import frames_fingerprint, image_size, read_rgb, read_text
+from unibench.io import image_size, read_rgb, read_text
 from unibench.paths import inside
 from unibench.protocols import POSETRACK18_KEYPOINTS
 from unibench.types import Clip, MetricTable, Observations, TrackFramePrediction, VideoSequence
@@ -213,7 +213,7 @@ class PoseTrack18:
                 "image_ids": [im["id"] for im in images],
                 "file_names": [im["file_name"] for im in images],
                 "file_order": [im.get("id") for im in ann["images"]],
-                "cache_key": f"{self.name}|{name}|{frames_fingerprint(frames)}",
+                **clip_meta(self.name, name, frames=frames),
             },
         )
 
@@ -358,4 +358,4 @@ def _posetrack18(data_root, split, sequences, detections=None, options=None):
     return PoseTrack18(data_root, split, sequences, detections, options=eval_options(options))
 
 
-BENCHMARKS.register("posetrack18", _posetrack18)
+register_benchmark("posetrack18", _posetrack18, detections=True, options=True)

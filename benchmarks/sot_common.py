@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from unibench.benchmarks.base import iter_progress
+from unibench.benchmarks.base import clip_meta, iter_progress
 from unibench.benchmarks.boxes import read_boxes, write_boxes
 from unibench.benchmarks.metrics import sot as sot_metrics
 
 from unibench.config import from_dict
 from unibench.errors import ConfigError, DataError
-from unibench.io import atomic_zip, frames_fingerprint, image_size, read_rgb
+from unibench.io import atomic_zip, image_size, read_rgb
 from unibench.paths import safe_name
 from unibench.types import BoxFramePrediction, BoxInit, Clip, MetricTable, VideoSequence
 
@@ -63,7 +63,7 @@ class OPEBenchmark:
             name,
             clip,
             BoxInit(tuple(float(v) for v in box)),
-            {"cache_key": f"{self.name}|{key}|{frames_fingerprint(frames)}"},
+            clip_meta(self.name, key, frames=frames),
         )
 
     def read_trajectory(

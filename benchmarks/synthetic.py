@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
-from unibench.benchmarks.base import BENCHMARKS
+from unibench.benchmarks.base import register_benchmark
 from unibench.benchmarks.davis import Davis, write_palette_png
 from unibench.benchmarks.got10k import GOT10k
 from unibench.benchmarks.jhmdb import JHMDB, JHMDB_JOINTS
@@ -842,13 +842,18 @@ def _synthetic_youtubevos(data_root, split, sequences, options=None):
     )
 
 
-BENCHMARKS.register("synthetic-youtubevos", _synthetic_youtubevos)
-_synthetic_youtubevis.head_defaults = {"vis": {"class_gate": True}}
-BENCHMARKS.register("synthetic-youtubevis", _synthetic_youtubevis)
-BENCHMARKS.register("synthetic-jhmdb", _synthetic_jhmdb)
-BENCHMARKS.register("synthetic-davis", _synthetic_davis)
-BENCHMARKS.register("synthetic-posetrack", _synthetic_posetrack)
-BENCHMARKS.register("synthetic-mots", _synthetic_mots)
-BENCHMARKS.register("synthetic-mot", _synthetic_mot)
-BENCHMARKS.register("synthetic-otb", _synthetic_otb)
-BENCHMARKS.register("synthetic-got10k", _synthetic_got10k)
+register_benchmark("synthetic-youtubevos", _synthetic_youtubevos, options=True)
+register_benchmark(
+    "synthetic-youtubevis",
+    _synthetic_youtubevis,
+    detections=True,
+    options=True,
+    head_defaults={"vis": {"class_gate": True}},
+)
+register_benchmark("synthetic-jhmdb", _synthetic_jhmdb)
+register_benchmark("synthetic-davis", _synthetic_davis)
+register_benchmark("synthetic-posetrack", _synthetic_posetrack, detections=True, options=True)
+register_benchmark("synthetic-mots", _synthetic_mots, detections=True)
+register_benchmark("synthetic-mot", _synthetic_mot, detections=True)
+register_benchmark("synthetic-otb", _synthetic_otb)
+register_benchmark("synthetic-got10k", _synthetic_got10k)

@@ -20,7 +20,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from unibench.benchmarks.base import BENCHMARKS
+from unibench.benchmarks.base import check_count, register_benchmark
 from unibench.benchmarks.boxes import read_boxes
 from unibench.benchmarks.sot_common import ToolkitOPEBenchmark, toolkit_options
 
@@ -65,9 +65,7 @@ class TNL2K(ToolkitOPEBenchmark):
         blamed on the predictions)."""
         f = self.root / name / "groundtruth.txt"
         gt = read_boxes(f, ground_truth=True)
-        n = len(self._frames(name))
-        if len(gt) != n:
-            raise DataError(f"{f}: {len(gt)} boxes for {n} frames")
+        check_count(f, len(gt), "boxes", self._frames(name))
         return gt
 
     def absent(self, name: str, gt: np.ndarray) -> np.ndarray:
@@ -98,4 +96,4 @@ def _tnl2k(data_root, split, sequences, options=None):
     return TNL2K(data_root, split, sequences, options=toolkit_options(options))
 
 
-BENCHMARKS.register("tnl2k", _tnl2k)
+register_benchmark("tnl2k", _tnl2k, options=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from unibench.benchmarks.base import BENCHMARKS, known_splits
+from unibench.benchmarks.base import known_splits, register_benchmark
 from unibench.benchmarks.boxes import read_boxes
 from unibench.benchmarks.sot_common import OPEBenchmark
 
@@ -62,4 +62,4 @@ def _tn(data_root, split, sequences):
     return TrackingNet(data_root, split, sequences)
 
 
-BENCHMARKS.register("trackingnet", _tn)
+register_benchmark("trackingnet", _tn)

@@ -16,7 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from unibench.benchmarks.base import BENCHMARKS
+from unibench.benchmarks.base import check_count, register_benchmark
 from unibench.benchmarks.boxes import polygon_to_box, read_regions
 from unibench.benchmarks.sot_common import OPEBenchmark
 
@@ -112,8 +112,7 @@ class VOT(OPEBenchmark):
                 raise DataError(f"{ranges[0]}: expected 'first,last', got {text!r}") from None
             frames = frames[first - 1 : last]
         n_gt = len(self.ground_truth(name))
-        if len(frames) != n_gt:
-            raise DataError(f"{d / 'groundtruth.txt'}: {n_gt} regions for {len(frames)} frames")
+        check_count(d / "groundtruth.txt", n_gt, "regions", frames)
         return frames
 
     def load_sequence(self, name: str) -> VideoSequence:
@@ -128,4 +127,4 @@ def _vot(data_root, split, sequences):
     return VOT(data_root, split, sequences)
 
 
-BENCHMARKS.register("vot", _vot)
+register_benchmark("vot", _vot)

@@ -42,12 +42,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from unibench.benchmarks.base import BENCHMARKS
+from unibench.benchmarks.base import clip_meta, register_benchmark
 from unibench.benchmarks.metrics import vis as vis_metrics
 
 from unibench.config import from_dict
 from unibench.errors import ConfigError, DataError
-from unibench.io import atomic_zip, frames_fingerprint, image_size, read_rgb, read_text
+from unibench.io import atomic_zip, image_size, read_rgb, read_text
 from unibench.paths import safe_name
 from unibench.types import Clip, MetricTable, Observations, TrackFramePrediction, VideoSequence
 
@@ -325,7 +325,7 @@ class VISBenchmark:
             {
                 "frame_rate": _stem_rate(v["file_names"]),
                 "video_id": v["id"],
-                "cache_key": f"{self.name}|{name}|{frames_fingerprint(frames)}",
+                **clip_meta(self.name, name, frames=frames),
             },
         )
 
@@ -502,9 +502,14 @@ def _factory(name: str, default_split: str):
             raise DataError(f"missing {json_path}: expected the {name} {split} json")
         return VISBenchmark(json_path, images, split, sequences, detections, name, opts)
 
-    build.head_defaults = {"vis": {"class_gate": True}}
     return build
 
 
 for _name in ("youtubevis-2019", "youtubevis-2021", "ovis"):
-    BENCHMARKS.register(_name, _factory(_name, "valid"))
+    register_benchmark(
+        _name,
+        _factory(_name, "valid"),
+        detections=True,
+        options=True,
+        head_defaults={"vis": {"class_gate": True}},
+    )

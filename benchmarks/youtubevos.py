@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from unibench.benchmarks.base import BENCHMARKS, iter_progress, known_splits
+from unibench.benchmarks.base import clip_meta, iter_progress, known_splits, register_benchmark
 from unibench.benchmarks.davis import read_label_map, write_palette_png
 from unibench.benchmarks.metrics import vos as vos_metrics
 
@@ -42,7 +42,6 @@ from unibench.errors import DataError
 from unibench.io import (
     atomic_zip,
     check_numbered,
-    frames_fingerprint,
     image_size,
     read_rgb,
     read_text,
@@ -213,7 +212,7 @@ class YouTubeVOS:
             MaskInit(mask0, objects, later),
             {
                 "expected_frames": [f.stem for f in self.sampled_frames(name)],
-                "cache_key": f"{self.name}|{name}|{frames_fingerprint(paths)}",
+                **clip_meta(self.name, name, frames=paths),
             },
         )
 
@@ -340,5 +339,5 @@ def _factory(year: int):
     return make
 
 
-BENCHMARKS.register("youtubevos-2018", _factory(2018))
-BENCHMARKS.register("youtubevos-2019", _factory(2019))
+register_benchmark("youtubevos-2018", _factory(2018), options=True)
+register_benchmark("youtubevos-2019", _factory(2019), options=True)

@@ -91,7 +91,7 @@ def resolve_config(
             f"benchmark defaults {bench_name}",
             {
                 "benchmark": {"name": bench_name},
-                "head": {"params": dict(getattr(bench_factory, "head_defaults", {}).get(task, {}))},
+                "head": {"params": dict(bench_factory.head_defaults.get(task, {}))},
             },
         )
     )
