@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from unibench.config import from_dict
 from unibench.errors import ConfigError, DataError, RegistryError
 from unibench.io import frames_fingerprint
 from unibench.metrics import undeclared
@@ -106,6 +107,16 @@ def _is_figure(v: Any) -> bool:
 
 
 # ------------------------------------------------------------------ what every adapter shares
+class FileResults:
+    """For adapters whose results are one file per sequence (MOTChallenge text, OPE text, the
+    OxUvA csv, PoseTrack / VIS / BDD json): ``result_suffix`` declares the extension."""
+
+    result_suffix = ".txt"
+
+    def result_path(self, pred_dir: Path, name: str) -> Path:
+        return Path(pred_dir) / f"{name}{self.result_suffix}"
+
+
 def check_count(file: Path | str, n: int, what: str, frames: Sequence, where: str = "") -> None:
     """The frame-count check of a sequence's annotation file: ``n`` annotations (``what``: boxes,
     regions, …) for ``len(frames)`` frames, else one clear error naming the file."""
@@ -117,6 +128,14 @@ def clip_meta(*parts: object, frames: Sequence[Path]) -> dict[str, str]:
     """A sequence's ``meta`` with its clip key (the feature cache's key: the parts that name the
     clip, then the fingerprint of its frame files)."""
     return {"cache_key": "|".join([*(str(p) for p in parts), frames_fingerprint(frames)])}
+
+
+def parse_options(cls: type, options: Mapping | Any | None):
+    """``benchmark.options`` validated into the benchmark's options dataclass ``cls`` (unknown
+    keys and wrong types are errors naming the key); an instance passes through."""
+    if isinstance(options, cls):
+        return options
+    return from_dict(cls, options, "benchmark.options", "benchmark.options.")
 
 
 def known_splits(parent: Path) -> str:

@@ -29,7 +29,13 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
-from unibench.benchmarks.base import clip_meta, iter_progress, known_splits, register_benchmark
+from unibench.benchmarks.base import (
+    FileResults,
+    clip_meta,
+    iter_progress,
+    known_splits,
+    register_benchmark,
+)
 from unibench.benchmarks.metrics import mot as mot_metrics
 from unibench.benchmarks.mots import resolve_overlaps
 
@@ -90,7 +96,7 @@ def _crowd(label: dict) -> bool:
 HEAD_DEFAULTS = {"mot": {"class_gate": True}, "mots": {"class_gate": True}}
 
 
-class BDD100K:
+class BDD100K(FileResults):
     def __init__(self, root, split=None, sequences=None, detections=None, masks=False, name=None):
         self.root = Path(root)
         self.split = split or "val"
@@ -193,8 +199,7 @@ class BDD100K:
         )
 
     # ------------------------------------------------------------------------ writing
-    def result_path(self, pred_dir: Path, name: str) -> Path:
-        return Path(pred_dir) / f"{name}.json"
+    result_suffix = ".json"  # one result file per sequence
 
     def write_predictions(
         self, seq: VideoSequence, preds: Iterable[TrackFramePrediction], out: Path

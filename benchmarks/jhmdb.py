@@ -32,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 from unibench.benchmarks.base import (
+    FileResults,
     check_count,
     clip_meta,
     iter_progress,
@@ -110,7 +111,7 @@ def pck(
     return summarise(distances(sequences.values())), rows
 
 
-class JHMDB:
+class JHMDB(FileResults):
     tasks = ("poseprop",)
 
     def __init__(self, root, split=None, sequences=None, name: str = "jhmdb") -> None:
@@ -188,8 +189,7 @@ class JHMDB:
         )
         return VideoSequence(name, clip, obs, clip_meta(self.name, name, frames=frames))
 
-    def result_path(self, pred_dir: Path, name: str) -> Path:
-        return Path(pred_dir) / f"{name}.txt"
+    result_suffix = ".txt"  # one result file per sequence
 
     def write_predictions(
         self, seq: VideoSequence, preds: Iterable[TrackFramePrediction], out: Path

@@ -17,9 +17,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from unibench.benchmarks.base import check_count, register_benchmark
+from unibench.benchmarks.base import check_count, parse_options, register_benchmark
 from unibench.benchmarks.boxes import read_boxes
-from unibench.benchmarks.sot_common import ToolkitOPEBenchmark, toolkit_options
+from unibench.benchmarks.sot_common import ToolkitOPEBenchmark, ToolkitOptions
 
 from unibench.errors import DataError
 from unibench.io import check_numbered, read_text
@@ -95,7 +95,7 @@ class LaSOT(ToolkitOPEBenchmark):
 def _lasot(data_root, split, sequences, options=None):
     if data_root is None:
         raise DataError("lasot needs --data-root DIR (the folder holding the class folders)")
-    return LaSOT(data_root, split, sequences, options=toolkit_options(options))
+    return LaSOT(data_root, split, sequences, options=parse_options(ToolkitOptions, options))
 
 
 register_benchmark("lasot", _lasot, options=True)
@@ -119,7 +119,7 @@ class LaSOTExt(LaSOT):
 def _lasot_ext(data_root, split, sequences, options=None):
     if data_root is None:
         raise DataError("lasot-ext needs --data-root DIR (the folder holding the class folders)")
-    return LaSOTExt(data_root, split, sequences, options=toolkit_options(options))
+    return LaSOTExt(data_root, split, sequences, options=parse_options(ToolkitOptions, options))
 
 
 register_benchmark("lasot-ext", _lasot_ext, options=True)

@@ -21,7 +21,13 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
-from unibench.benchmarks.base import clip_meta, iter_progress, known_splits, register_benchmark
+from unibench.benchmarks.base import (
+    FileResults,
+    clip_meta,
+    iter_progress,
+    known_splits,
+    register_benchmark,
+)
 from unibench.benchmarks.metrics import mot as mot_metrics
 
 from unibench.errors import DataError
@@ -101,7 +107,7 @@ def read_seqinfo(path: Path) -> dict[str, str]:
     return info
 
 
-class MOTChallenge:
+class MOTChallenge(FileResults):
     tasks = ("mot",)
 
     def __init__(
@@ -195,8 +201,7 @@ class MOTChallenge:
             },
         )
 
-    def result_path(self, pred_dir: Path, name: str) -> Path:
-        return Path(pred_dir) / f"{name}.txt"
+    result_suffix = ".txt"  # one result file per sequence
 
     def write_predictions(
         self, seq: VideoSequence, preds: Iterable[TrackFramePrediction], out: Path

@@ -30,7 +30,13 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
-from unibench.benchmarks.base import clip_meta, iter_progress, known_splits, register_benchmark
+from unibench.benchmarks.base import (
+    FileResults,
+    clip_meta,
+    iter_progress,
+    known_splits,
+    register_benchmark,
+)
 from unibench.benchmarks.metrics import mot as mot_metrics
 from unibench.benchmarks.mot import read_seqinfo
 
@@ -123,7 +129,7 @@ def resolve_overlaps(masks: list[dict], scores: np.ndarray) -> list[dict | None]
     return out
 
 
-class MOTSBase:
+class MOTSBase(FileResults):
     """What MOTS20 and KITTI-MOTS share; subclasses say where things are."""
 
     tasks = ("mots",)
@@ -196,8 +202,7 @@ class MOTSBase:
             },
         )
 
-    def result_path(self, pred_dir: Path, name: str) -> Path:
-        return Path(pred_dir) / f"{name}.txt"
+    result_suffix = ".txt"  # one result file per sequence
 
     def write_predictions(
         self, seq: VideoSequence, preds: Iterable[TrackFramePrediction], out: Path

@@ -37,10 +37,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from unibench.benchmarks.base import clip_meta, iter_progress, register_benchmark
+from unibench.benchmarks.base import (
+    FileResults,
+    clip_meta,
+    iter_progress,
+    parse_options,
+    register_benchmark,
+)
 from unibench.benchmarks.sot_common import OPEBenchmark
 
-from unibench.config import from_dict
 from unibench.errors import ConfigError, DataError
 from unibench.io import image_size, read_rgb, read_text
 from unibench.paths import safe_name
@@ -56,12 +61,6 @@ class OxUvAOptions:
     def __post_init__(self) -> None:
         if self.presence_threshold is not None and not math.isfinite(self.presence_threshold):
             raise ConfigError("benchmark.options.presence_threshold must be finite")
-
-
-def oxuva_options(options: Mapping | None) -> OxUvAOptions:
-    """``benchmark.options`` of OxUvA, validated (unknown keys and wrong types are errors)."""
-
-    return from_dict(OxUvAOptions, options, "benchmark.options", "benchmark.options.")
 
 
 PRESENT_WORDS = ("t", "true", "y", "yes", "1", "present")
@@ -184,7 +183,7 @@ class Task:
         return f"{self.video}_{self.obj}"
 
 
-class OxUvA:
+class OxUvA(FileResults):
     tasks = ("sot",)
     protocol = "OxUvA toolkit: TPR, TNR, GM, MaxGM (IoU >= 0.5, counts pooled over all tracks)"
 
@@ -243,8 +242,7 @@ class OxUvA:
             },
         )
 
-    def result_path(self, pred_dir: Path, name: str) -> Path:
-        return Path(pred_dir) / f"{name}.csv"
+    result_suffix = ".csv"  # one result file per sequence
 
     def write_predictions(
         self, seq: VideoSequence, preds: Iterable[BoxFramePrediction], out: Path
@@ -355,7 +353,7 @@ class OxUvA:
 def _oxuva(data_root, split, sequences, options=None):
     if data_root is None:
         raise DataError("oxuva needs --data-root DIR")
-    return OxUvA(data_root, split, sequences, options=oxuva_options(options))
+    return OxUvA(data_root, split, sequences, options=parse_options(OxUvAOptions, options))
 
 
 register_benchmark("oxuva", _oxuva, options=True)

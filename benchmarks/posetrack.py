@@ -24,10 +24,16 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
-from unibench.benchmarks.base import clip_meta, iter_progress, known_splits, register_benchmark
+from unibench.benchmarks.base import (
+    FileResults,
+    clip_meta,
+    iter_progress,
+    known_splits,
+    parse_options,
+    register_benchmark,
+)
 from unibench.benchmarks.metrics import posetrack as PM
 
-from unibench.config import from_dict
 from unibench.errors import DataError
 from unibench.io import image_size, read_rgb, read_text
 from unibench.paths import inside
@@ -107,7 +113,7 @@ def pose_box(k: np.ndarray) -> np.ndarray:
     return np.array([x0, y0, max(x1 - x0, 1.0), max(y1 - y0, 1.0)])
 
 
-class PoseTrack18:
+class PoseTrack18(FileResults):
     tasks = ("posetrack",)
 
     def __init__(
@@ -217,8 +223,7 @@ class PoseTrack18:
             },
         )
 
-    def result_path(self, pred_dir: Path, name: str) -> Path:
-        return Path(pred_dir) / f"{name}.json"
+    result_suffix = ".json"  # one result file per sequence
 
     def write_predictions(
         self, seq: VideoSequence, preds: Iterable[TrackFramePrediction], out: Path
@@ -347,15 +352,12 @@ class PoseTrack18:
         )
 
 
-def eval_options(options) -> PM.PoseEvalOptions:
-    """``benchmark.options`` of a PoseTrack benchmark, validated (unknown keys are errors)."""
-    return from_dict(PM.PoseEvalOptions, options, "benchmark.options", "benchmark.options.")
-
-
 def _posetrack18(data_root, split, sequences, detections=None, options=None):
     if data_root is None:
         raise DataError("posetrack18 needs --data-root DIR (holding annotations/ and images/)")
-    return PoseTrack18(data_root, split, sequences, detections, options=eval_options(options))
+    return PoseTrack18(
+        data_root, split, sequences, detections, options=parse_options(PM.PoseEvalOptions, options)
+    )
 
 
 register_benchmark("posetrack18", _posetrack18, detections=True, options=True)

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from unibench.benchmarks.base import clip_meta, iter_progress
+from unibench.benchmarks.base import FileResults, clip_meta, iter_progress
 from unibench.benchmarks.boxes import read_boxes, write_boxes
 from unibench.benchmarks.metrics import sot as sot_metrics
 
-from unibench.config import from_dict
 from unibench.errors import ConfigError, DataError
 from unibench.io import atomic_zip, image_size, read_rgb
 from unibench.paths import safe_name
@@ -24,7 +23,7 @@ def invalid_boxes(pred: np.ndarray) -> np.ndarray:
         return ~np.isfinite(pred).all(1) | (pred[:, 2] <= 0) | (pred[:, 3] <= 0)
 
 
-class OPEBenchmark:
+class OPEBenchmark(FileResults):
     """Base of OTB-style adapters: ``<out>/<seq>.txt`` results scored with OPE.
 
     Subclasses provide ``ground_truth(name)``, ``load_sequence(name)``, ``_names`` and may override
@@ -38,8 +37,7 @@ class OPEBenchmark:
     def sequence_names(self) -> list[str]:
         return list(self._names)
 
-    def result_path(self, pred_dir: Path, name: str) -> Path:
-        return Path(pred_dir) / f"{name}.txt"
+    result_suffix = ".txt"  # one result file per sequence
 
     def write_predictions(
         self, seq: VideoSequence, preds: Iterable[BoxFramePrediction], out: Path
@@ -171,11 +169,6 @@ class ToolkitOptions:
                 "benchmark.options.exclude_invalid_frames is pytracking's switch: give it with "
                 "protocol=pytracking"
             )
-
-
-def toolkit_options(options: Mapping | None) -> ToolkitOptions:
-
-    return from_dict(ToolkitOptions, options, "benchmark.options", "benchmark.options.")
 
 
 class ToolkitOPEBenchmark(OPEBenchmark):

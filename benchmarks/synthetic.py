@@ -20,17 +20,18 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
-from unibench.benchmarks.base import register_benchmark
+from unibench.benchmarks.base import parse_options, register_benchmark
 from unibench.benchmarks.davis import Davis, write_palette_png
 from unibench.benchmarks.got10k import GOT10k
 from unibench.benchmarks.jhmdb import JHMDB, JHMDB_JOINTS
+from unibench.benchmarks.metrics.posetrack import PoseEvalOptions
 from unibench.benchmarks.metrics.vis import uncompressed_rle
 from unibench.benchmarks.mot import MOTChallenge
 from unibench.benchmarks.mots import MOTS20
 from unibench.benchmarks.otb import OTB
-from unibench.benchmarks.posetrack import PoseTrack18, eval_options
-from unibench.benchmarks.youtubevis import VISBenchmark, vis_options
-from unibench.benchmarks.youtubevos import YouTubeVOS, ytvos_options
+from unibench.benchmarks.posetrack import PoseTrack18
+from unibench.benchmarks.youtubevis import VISBenchmark, VISOptions
+from unibench.benchmarks.youtubevos import YouTubeVOS, YTVOSOptions
 
 from unibench.io import atomic_write_text, staging_dir
 from unibench.protocols import POSETRACK18_KEYPOINTS
@@ -804,7 +805,7 @@ def _synthetic_posetrack(data_root, split, sequences, detections=None, options=N
         sequences,
         detections,
         name="synthetic-posetrack",
-        options=eval_options(options),
+        options=parse_options(PoseEvalOptions, options),
     )
 
 
@@ -824,7 +825,7 @@ def _synthetic_youtubevis(data_root, split, sequences, detections=None, options=
         sequences,
         detections or root / "detections" / split,
         name="synthetic-youtubevis",
-        options=vis_options(options),
+        options=parse_options(VISOptions, options),
     )
     return vis
 
@@ -838,7 +839,7 @@ def _synthetic_youtubevos(data_root, split, sequences, options=None):
         split or "train",
         sequences,
         name="synthetic-youtubevos",
-        options=ytvos_options(opts),
+        options=parse_options(YTVOSOptions, opts),
     )
 
 

@@ -20,9 +20,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from unibench.benchmarks.base import check_count, register_benchmark
+from unibench.benchmarks.base import check_count, parse_options, register_benchmark
 from unibench.benchmarks.boxes import read_boxes
-from unibench.benchmarks.sot_common import ToolkitOPEBenchmark, toolkit_options
+from unibench.benchmarks.sot_common import ToolkitOPEBenchmark, ToolkitOptions
 
 from unibench.errors import DataError
 from unibench.io import check_numbered, read_text
@@ -93,7 +93,7 @@ class TNL2K(ToolkitOPEBenchmark):
 def _tnl2k(data_root, split, sequences, options=None):
     if data_root is None:
         raise DataError("tnl2k needs --data-root DIR (the folder of the sequence folders)")
-    return TNL2K(data_root, split, sequences, options=toolkit_options(options))
+    return TNL2K(data_root, split, sequences, options=parse_options(ToolkitOptions, options))
 
 
 register_benchmark("tnl2k", _tnl2k, options=True)

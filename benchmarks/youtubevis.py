@@ -37,15 +37,14 @@ import json
 import logging
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from unibench.benchmarks.base import clip_meta, register_benchmark
+from unibench.benchmarks.base import FileResults, clip_meta, parse_options, register_benchmark
 from unibench.benchmarks.metrics import vis as vis_metrics
 
-from unibench.config import from_dict
 from unibench.errors import ConfigError, DataError
 from unibench.io import atomic_zip, image_size, read_rgb, read_text
 from unibench.paths import safe_name
@@ -68,12 +67,6 @@ class VISOptions:
             raise ConfigError(f"vis option vote={self.vote!r}: expected one of {', '.join(VOTES)}")
 
 
-def vis_options(options: Mapping | None) -> VISOptions:
-    """``benchmark.options`` of a VIS benchmark, validated (unknown keys are errors)."""
-
-    return from_dict(VISOptions, options, "benchmark.options", "benchmark.options.")
-
-
 def read_json(path: Path, what: str):
     path = Path(path)
     if not path.is_file():
@@ -94,7 +87,7 @@ def _stem_rate(names: list[str]) -> float:
     return 30.0 / step if step >= 1 else 30.0
 
 
-class VISBenchmark:
+class VISBenchmark(FileResults):
     """One VIS dataset split: videos and (where public) ground-truth tracks from its json."""
 
     tasks = ("vis",)
@@ -329,8 +322,7 @@ class VISBenchmark:
             },
         )
 
-    def result_path(self, pred_dir: Path, name: str) -> Path:
-        return Path(pred_dir) / f"{name}.json"
+    result_suffix = ".json"  # one result file per sequence
 
     def write_predictions(
         self, seq: VideoSequence, preds: Iterable[TrackFramePrediction], out: Path
@@ -497,7 +489,7 @@ def _factory(name: str, default_split: str):
         root = _require_root(name, data_root)
         split = split or default_split
         json_path, images = _layout(name, root, split)
-        opts = vis_options(options)
+        opts = parse_options(VISOptions, options)
         if opts.annotations is None and not json_path.is_file():
             raise DataError(f"missing {json_path}: expected the {name} {split} json")
         return VISBenchmark(json_path, images, split, sequences, detections, name, opts)

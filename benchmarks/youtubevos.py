@@ -28,16 +28,21 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from unibench.benchmarks.base import clip_meta, iter_progress, known_splits, register_benchmark
+from unibench.benchmarks.base import (
+    clip_meta,
+    iter_progress,
+    known_splits,
+    parse_options,
+    register_benchmark,
+)
 from unibench.benchmarks.davis import read_label_map, write_palette_png
 from unibench.benchmarks.metrics import vos as vos_metrics
 
-from unibench.config import from_dict
 from unibench.errors import DataError
 from unibench.io import (
     atomic_zip,
@@ -63,12 +68,6 @@ logger = logging.getLogger(__name__)
 class YTVOSOptions:
     all_frames: bool = False  # propagate through <split>_all_frames/JPEGImages
     seen_categories: str | None = None  # comma-separated; default: train/meta.json's categories
-
-
-def ytvos_options(options: Mapping | None) -> YTVOSOptions:
-    """``benchmark.options`` of YouTube-VOS, validated (unknown keys and wrong types are errors)."""
-
-    return from_dict(YTVOSOptions, options, "benchmark.options", "benchmark.options.")
 
 
 class YouTubeVOS:
@@ -333,7 +332,11 @@ def _factory(year: int):
         if data_root is None:
             raise DataError(f"youtubevos-{year} needs --data-root DIR")
         return YouTubeVOS(
-            data_root, split or "valid", sequences, f"youtubevos-{year}", ytvos_options(options)
+            data_root,
+            split or "valid",
+            sequences,
+            f"youtubevos-{year}",
+            parse_options(YTVOSOptions, options),
         )
 
     return make

@@ -7,12 +7,13 @@ import numpy as np
 import pytest
 from PIL import Image
 from unibench.benchmarks import BENCHMARKS
+from unibench.benchmarks.base import parse_options
 from unibench.benchmarks.oxuva import (
     OxUvA,
+    OxUvAOptions,
     assess_frame,
     iou_clip,
     max_gm_line,
-    oxuva_options,
     posthoc_max_gm,
     quality,
 )
@@ -125,7 +126,7 @@ def _toolkit_load_predictions_csv(fp):
 def test_written_predictions_are_read_by_the_toolkit_reader(tmp_path):
     from unibench.types import BoxFramePrediction
 
-    b = OxUvA(_layout(tmp_path / "ox"), "dev", ["vB_obj0000"], options=oxuva_options(
+    b = OxUvA(_layout(tmp_path / "ox"), "dev", ["vB_obj0000"], options=parse_options(OxUvAOptions,
         {"presence_threshold": 0.5}))  # fmt: skip
     seq = b.load_sequence("vB_obj0000")
     preds = [BoxFramePrediction(i, (8.0, 4.0, 8.0, 4.0), score=0.3 + 0.01 * i) for i in range(61)]
@@ -176,7 +177,7 @@ def test_presence_threshold_writes_flags_from_the_head_confidence(tmp_path):
             p.score, rel=1e-5
         )
     with pytest.raises(ConfigError, match="tau"):
-        oxuva_options({"tau": 1})
+        parse_options(OxUvAOptions, {"tau": 1})
     with pytest.raises(DataError, match="no public ground truth"):
         b2 = OxUvA.__new__(OxUvA)
         b2.split, b2._labels = "test", None

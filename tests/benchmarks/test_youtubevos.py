@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 from PIL import Image
 from unibench.benchmarks import BENCHMARKS
+from unibench.benchmarks.base import parse_options
 from unibench.benchmarks.davis import read_label_map, write_palette_png
-from unibench.benchmarks.youtubevos import YouTubeVOS, ytvos_options, ytvos_summary
+from unibench.benchmarks.youtubevos import YouTubeVOS, YTVOSOptions, ytvos_summary
 
 from unibench.errors import DataError
 from unibench.types import FirstAppearance, MaskInit
@@ -59,7 +60,9 @@ def test_late_object_enters_at_its_first_frame_and_never_before(tmp_path):
     from unibench.heads.vos import MaskPropagationHead, PropagationParams
 
     b = YouTubeVOS(
-        write_layout(tmp_path), "train", options=ytvos_options({"seen_categories": "person"})
+        write_layout(tmp_path),
+        "train",
+        options=parse_options(YTVOSOptions, {"seen_categories": "person"}),
     )
     seq = b.load_sequence("v1")
     assert seq.init.object_ids == (1, 2) and seq.init.mask.max() == 1
@@ -78,7 +81,9 @@ def test_late_object_enters_at_its_first_frame_and_never_before(tmp_path):
 
 def test_scoring_seen_unseen_and_overall_by_hand(tmp_path):
     b = YouTubeVOS(
-        write_layout(tmp_path), "train", options=ytvos_options({"seen_categories": "person"})
+        write_layout(tmp_path),
+        "train",
+        options=parse_options(YTVOSOptions, {"seen_categories": "person"}),
     )
     pred = tmp_path / "pred" / "v1"
     pred.mkdir(parents=True)
@@ -165,7 +170,7 @@ def test_all_frames_variant_propagates_through_every_frame(tmp_path):
     allf.mkdir(parents=True)
     for k in range(21):
         Image.fromarray(np.zeros((H, W, 3), np.uint8)).save(allf / f"{k:05d}.jpg")
-    b = YouTubeVOS(root, "train", options=ytvos_options({"all_frames": True}))
+    b = YouTubeVOS(root, "train", options=parse_options(YTVOSOptions, {"all_frames": True}))
     seq = b.load_sequence("v1")
     assert len(seq.clip) == 21 and seq.init.later[0].frame == 10  # 00010 is the 11th frame
     from unibench.types import VOSFramePrediction
