@@ -25,7 +25,7 @@ from unibench.benchmarks.base import (
     known_splits,
     register_benchmark,
 )
-from unibench.benchmarks.boxes import read_boxes, read_labels, write_boxes
+from unibench.benchmarks.formats.boxes import read_boxes, read_labels, write_boxes
 from unibench.benchmarks.metrics import sot as sot_metrics
 from unibench.benchmarks.sot_common import invalid_boxes
 

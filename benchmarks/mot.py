@@ -14,9 +14,7 @@ TrackEval (:mod:`mot_metrics`), which needs no frames on disk.
 
 from __future__ import annotations
 
-import configparser
 import logging
-import math
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -28,83 +26,19 @@ from unibench.benchmarks.base import (
     known_splits,
     register_benchmark,
 )
+from unibench.benchmarks.formats.motchallenge import (
+    mot_line,
+    read_mot_rows,
+    read_mot_txt,
+    read_seqinfo,
+)
 from unibench.benchmarks.metrics import mot as mot_metrics
 
 from unibench.errors import DataError
-from unibench.io import check_numbered, image_size, read_rgb, read_text
-from unibench.paths import safe_name
+from unibench.io import check_numbered, image_size, read_rgb
 from unibench.types import Clip, MetricTable, Observations, TrackFramePrediction, VideoSequence
 
 logger = logging.getLogger(__name__)
-
-
-def valid_boxes(
-    rows: np.ndarray, path: Path, lines: list[int], strict: bool
-) -> tuple[np.ndarray, int]:
-    """Rows whose box (columns 2–5: x, y, w, h) is finite with w, h > 0. ``strict`` (ground
-    truth): any other is an error naming file:line; else (results, detections) such rows are
-    dropped and counted (a dropped result box is a miss)."""
-    if len(rows) == 0:
-        return rows, 0
-    box = rows[:, 2:6]
-    ok = np.isfinite(box).all(1) & (box[:, 2] > 0) & (box[:, 3] > 0)
-    if not ok.all() and strict:
-        i = int(np.nonzero(~ok)[0][0])
-        raise DataError(
-            f"{path}:{lines[i]}: box x, y, w, h = {box[i].tolist()} must be finite with w, h > 0"
-        )
-    return rows[ok], int((~ok).sum())
-
-
-def read_mot_txt(path: Path, min_cols: int, strict: bool = True) -> np.ndarray:
-    """A MOTChallenge text file as an ``N×10`` float array (see :func:`read_mot_rows`)."""
-    return read_mot_rows(path, min_cols, strict)[0]
-
-
-def read_mot_rows(path: Path, min_cols: int, strict: bool = True) -> tuple[np.ndarray, int]:
-    """A MOTChallenge text file as a float array and the number of rows dropped; malformed lines
-    name the file and the line; ``strict``: an invalid box is an error (ground truth), else it is
-    dropped with a warning and counted."""
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"missing {path}")
-    rows, lines = [], []
-    for n, line in enumerate(read_text(path).splitlines(), 1):
-        if not line.strip():
-            continue
-        parts = [p for p in line.replace(" ", "").split(",") if p != ""]
-        try:
-            vals = [float(p) for p in parts]
-        except ValueError:
-            raise DataError(f"{path}:{n}: expected comma-separated numbers, got {line!r}") from None
-        if len(vals) < min_cols:
-            raise DataError(f"{path}:{n}: expected at least {min_cols} values, got {len(vals)}")
-        if not all(math.isfinite(v) for v in vals[:2]):
-            raise DataError(f"{path}:{n}: frame and id must be finite numbers, got {line!r}")
-        if not all(math.isfinite(v) for v in vals[6:10]):
-            raise DataError(f"{path}:{n}: confidence/class/visibility must be finite, got {line!r}")
-        rows.append(vals[:10] + [-1.0] * (10 - len(vals[:10])))
-        lines.append(n)
-    arr, dropped = valid_boxes(np.asarray(rows, float).reshape(-1, 10), path, lines, strict)
-    if dropped:
-        logger.warning("%s: %d box(es) not finite or without area dropped", path, dropped)
-    return arr, dropped
-
-
-def read_seqinfo(path: Path) -> dict[str, str]:
-    if not path.is_file():
-        raise DataError(f"missing {path}: expected the MOTChallenge seqinfo.ini")
-    cp = configparser.ConfigParser(interpolation=None)  # values are plain text ("%" included)
-    try:
-        cp.read(path)
-    except (configparser.Error, UnicodeDecodeError) as exc:
-        raise DataError(f"{path}: not a seqinfo.ini ({' '.join(str(exc).split())})") from None
-    if "Sequence" not in cp:
-        raise DataError(f"{path}: no [Sequence] section")
-    info = dict(cp["Sequence"])
-    if "imdir" in info:  # the frame folder must stay inside the sequence folder
-        safe_name(info["imdir"], "imDir", str(path), DataError)
-    return info
 
 
 class MOTChallenge(FileResults):
@@ -210,10 +144,7 @@ class MOTChallenge(FileResults):
         for p in preds:
             n += 1
             for i, b, s in zip(p.ids, p.boxes, p.scores, strict=True):
-                lines.append(
-                    f"{p.index + 1},{int(i)},{b[0] + 1:.2f},{b[1] + 1:.2f},{b[2]:.2f},"
-                    f"{b[3]:.2f},{s:.4f},-1,-1,-1\n"
-                )
+                lines.append(mot_line(p.index + 1, int(i), b, f"{s:.4f},-1,-1,-1"))
         if n != len(seq.clip):
             raise DataError(f"{seq.name}: head produced {n} frames for {len(seq.clip)}")
         Path(out).write_text("".join(lines))

@@ -37,8 +37,8 @@ from unibench.benchmarks.base import (
     known_splits,
     register_benchmark,
 )
+from unibench.benchmarks.formats.motchallenge import read_seqinfo
 from unibench.benchmarks.metrics import mot as mot_metrics
-from unibench.benchmarks.mot import read_seqinfo
 
 from unibench.errors import DataError
 from unibench.io import check_numbered, image_size, read_rgb, read_text

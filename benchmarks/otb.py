@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 from unibench.benchmarks.base import check_count, clip_meta, register_benchmark
-from unibench.benchmarks.boxes import read_boxes
+from unibench.benchmarks.formats.boxes import read_boxes
 from unibench.benchmarks.sot_common import OPEBenchmark
 
 from unibench.errors import DataError

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 from unibench.benchmarks.base import FileResults, clip_meta, iter_progress
-from unibench.benchmarks.boxes import read_boxes, write_boxes
+from unibench.benchmarks.formats.boxes import read_boxes, write_boxes
 from unibench.benchmarks.metrics import sot as sot_metrics
 
 from unibench.errors import ConfigError, DataError

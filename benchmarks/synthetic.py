@@ -21,7 +21,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 from unibench.benchmarks.base import parse_options, register_benchmark
-from unibench.benchmarks.davis import Davis, write_palette_png
+from unibench.benchmarks.davis import Davis
+from unibench.benchmarks.formats.boxes import write_boxes
+from unibench.benchmarks.formats.motchallenge import mot_line
+from unibench.benchmarks.formats.palette import write_palette_png
 from unibench.benchmarks.got10k import GOT10k
 from unibench.benchmarks.jhmdb import JHMDB, JHMDB_JOINTS
 from unibench.benchmarks.metrics.posetrack import PoseEvalOptions
@@ -258,13 +261,13 @@ def write_otb(scenes: list[Scene], root: Path) -> None:
     for sc in scenes:
         img_dir = root / sc.name / "img"
         img_dir.mkdir(parents=True, exist_ok=True)
-        lines = []
+        boxes = []
         for t in range(sc.length):
             fr = render(sc, t)
             Image.fromarray(fr.rgb).save(img_dir / f"{t + 1:04d}.jpg", quality=95)
             x, y, w, h = fr.amodal[1]
-            lines.append(f"{x + 1:.2f},{y + 1:.2f},{w:.2f},{h:.2f}\n")
-        (root / sc.name / "groundtruth_rect.txt").write_text("".join(lines))
+            boxes.append((x + 1, y + 1, w, h))  # OTB's boxes are 1-based
+        write_boxes(root / sc.name / "groundtruth_rect.txt", boxes, decimals=2)
 
 
 def cover_level(visible: float) -> int:
@@ -282,11 +285,11 @@ def write_got10k(scenes: list[Scene], root: Path, split: str = "val") -> None:
         for t in range(sc.length):
             fr = render(sc, t)
             Image.fromarray(fr.rgb).save(d / f"{t + 1:08d}.jpg", quality=95)
-            gt.append(",".join(f"{v:.4f}" for v in fr.amodal[1]) + "\n")
+            gt.append(fr.amodal[1])
             level = cover_level(fr.visible[1])
             cover.append(f"{level}\n")
             absence.append(f"{int(level == 0)}\n")
-        (d / "groundtruth.txt").write_text("".join(gt))
+        write_boxes(d / "groundtruth.txt", gt)
         (d / "cover.label").write_text("".join(cover))
         (d / "absence.label").write_text("".join(absence))
         (d / "meta_info.ini").write_text(
@@ -323,20 +326,17 @@ def write_mot(scenes: list[Scene], root: Path, split: str = "train") -> None:
                 vis = fr.visible[oid]
                 if vis <= 0:
                     continue
-                gt.append(f"{t + 1},{oid},{x + 1:.2f},{y + 1:.2f},{w:.2f},{h:.2f},1,1,{vis:.3f}\n")
+                gt.append(mot_line(t + 1, oid, (x, y, w, h), f"1,1,{vis:.3f}"))
                 if vis < 0.3 or rng.random() < 0.1:
                     continue
                 jx, jy, jw, jh = rng.normal(0, 0.05, 4) * [w, h, w, h]
-                det.append(
-                    f"{t + 1},-1,{x + jx + 1:.2f},{y + jy + 1:.2f},{w + jw:.2f},"
-                    f"{h + jh:.2f},{rng.uniform(0.6, 1.0):.3f},-1,-1,-1\n"
-                )
+                box = (x + jx, y + jy, w + jw, h + jh)
+                det.append(mot_line(t + 1, -1, box, f"{rng.uniform(0.6, 1.0):.3f},-1,-1,-1"))
             for _ in range(rng.poisson(0.5)):
                 w, h = rng.uniform(20, 60, 2)
                 x, y = rng.uniform(0, sc.width - w), rng.uniform(0, sc.height - h)
                 det.append(
-                    f"{t + 1},-1,{x + 1:.2f},{y + 1:.2f},{w:.2f},{h:.2f},"
-                    f"{rng.uniform(0.5, 0.8):.3f},-1,-1,-1\n"
+                    mot_line(t + 1, -1, (x, y, w, h), f"{rng.uniform(0.5, 0.8):.3f},-1,-1,-1")
                 )
         (d / "gt" / "gt.txt").write_text("".join(gt))
         (d / "det" / "det.txt").write_text("".join(det))

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 from unibench.benchmarks.base import known_splits, register_benchmark
-from unibench.benchmarks.boxes import read_boxes
+from unibench.benchmarks.formats.boxes import read_boxes
 from unibench.benchmarks.sot_common import OPEBenchmark
 
 from unibench.errors import DataError

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 from unibench.benchmarks.base import check_count, register_benchmark
-from unibench.benchmarks.boxes import polygon_to_box, read_regions
+from unibench.benchmarks.formats.boxes import polygon_to_box, read_regions
 from unibench.benchmarks.sot_common import OPEBenchmark
 
 from unibench.errors import DataError

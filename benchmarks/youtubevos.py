@@ -40,7 +40,7 @@ from unibench.benchmarks.base import (
     parse_options,
     register_benchmark,
 )
-from unibench.benchmarks.davis import read_label_map, write_palette_png
+from unibench.benchmarks.formats.palette import read_label_map, write_palette_png
 from unibench.benchmarks.metrics import vos as vos_metrics
 
 from unibench.errors import DataError

@@ -53,7 +53,7 @@ def write_davis(
     root: Path, seq: str, frames: list[np.ndarray], masks: list[np.ndarray | None], mode: str = "P"
 ) -> Path:
     """A DAVIS-layout sequence; ``masks[i] is None`` leaves that annotation out."""
-    from unibench.benchmarks.davis import PALETTE
+    from unibench.benchmarks.formats.palette import PALETTE
 
     img = root / "JPEGImages" / "480p" / seq
     ann = root / "Annotations" / "480p" / seq

@@ -5,7 +5,8 @@ import shutil
 import numpy as np
 import pytest
 from PIL import Image
-from unibench.benchmarks.davis import Davis, read_label_map
+from unibench.benchmarks.davis import Davis
+from unibench.benchmarks.formats.palette import read_label_map
 
 from unibench.errors import DataError
 

@@ -2,8 +2,9 @@
 
 import numpy as np
 import pytest
+from unibench.benchmarks.formats.motchallenge import read_mot_txt
 from unibench.benchmarks.metrics import mot as M
-from unibench.benchmarks.mot import MOTChallenge, read_mot_txt
+from unibench.benchmarks.mot import MOTChallenge
 
 from unibench.errors import DataError
 

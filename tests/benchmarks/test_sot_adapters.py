@@ -93,7 +93,7 @@ def test_real_otb_crossing(realdata):
 
 @pytest.mark.realdata
 def test_real_vot_polygons_to_boxes(realdata):
-    from unibench.benchmarks.boxes import polygon_to_box, read_boxes
+    from unibench.benchmarks.formats.boxes import polygon_to_box, read_boxes
 
     poly = read_boxes(realdata / "sot/vot2015-bag/groundtruth.txt", width=8)
     boxes = polygon_to_box(poly)
@@ -152,7 +152,7 @@ def test_trackingnet_test_packaging(tmp_path):
 
 
 def test_vot_polygon_conversion_modes():
-    from unibench.benchmarks.boxes import polygon_to_box
+    from unibench.benchmarks.formats.boxes import polygon_to_box
 
     square = np.array([[0, 5, 5, 0, 10, 5, 5, 10]], float)  # a diamond of side √50
     b = polygon_to_box(square, "bounds")[0]

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 from unibench.benchmarks import BENCHMARKS
 from unibench.benchmarks.base import parse_options
-from unibench.benchmarks.davis import read_label_map, write_palette_png
+from unibench.benchmarks.formats.palette import read_label_map, write_palette_png
 from unibench.benchmarks.youtubevos import YouTubeVOS, YTVOSOptions, ytvos_summary
 
 from unibench.errors import DataError

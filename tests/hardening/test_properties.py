@@ -40,7 +40,7 @@ def _write(tmp_path_factory, name, text) -> object:
 @SETTINGS
 @given(text=ANY_TEXT, strict=st.booleans())
 def test_mot_text(tmp_path_factory, text, strict):
-    from unibench.benchmarks.mot import read_mot_rows
+    from unibench.benchmarks.formats.motchallenge import read_mot_rows
 
     p = _write(tmp_path_factory, "gt.txt", text)
     try:
@@ -55,7 +55,7 @@ def test_mot_text(tmp_path_factory, text, strict):
 @SETTINGS
 @given(text=ANY_TEXT)
 def test_sot_ground_truth_boxes(tmp_path_factory, text):
-    from unibench.benchmarks.boxes import read_boxes
+    from unibench.benchmarks.formats.boxes import read_boxes
 
     p = _write(tmp_path_factory, "groundtruth.txt", text)
     try:
@@ -68,7 +68,7 @@ def test_sot_ground_truth_boxes(tmp_path_factory, text):
 @SETTINGS
 @given(text=ANY_TEXT)
 def test_vot_regions(tmp_path_factory, text):
-    from unibench.benchmarks.boxes import read_regions
+    from unibench.benchmarks.formats.boxes import read_regions
 
     p = _write(tmp_path_factory, "groundtruth.txt", text)
     try:
@@ -89,7 +89,7 @@ def test_vot_regions(tmp_path_factory, text):
     )
 )
 def test_seqinfo(tmp_path_factory, text):
-    from unibench.benchmarks.mot import read_seqinfo
+    from unibench.benchmarks.formats.motchallenge import read_seqinfo
 
     p = _write(tmp_path_factory, "seqinfo.ini", text)
     try:

@@ -265,7 +265,7 @@ def test_unknown_splits_name_the_known_ones(sandbox, capsys, task, bench, fmt, s
 
 def test_seqinfo_with_a_percent_sign_is_plain_text(sandbox, capsys):
     # found by the property test: configparser's interpolation choked on '%' when a value was read
-    from unibench.benchmarks.mot import read_seqinfo
+    from unibench.benchmarks.formats.motchallenge import read_seqinfo
 
     f = _mot(sandbox) / "seqinfo.ini"
     f.write_text(f.read_text() + "comment=100% synthetic\n")

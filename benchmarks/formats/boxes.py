@@ -107,5 +107,8 @@ def read_regions(path: Path) -> np.ndarray:
     return read_boxes(path, width=width, ground_truth=True)
 
 
-def write_boxes(path: Path, boxes: Iterable[Iterable[float]], sep: str = ",") -> None:
-    Path(path).write_text("".join(sep.join(f"{v:.4f}" for v in b) + "\n" for b in boxes))
+def write_boxes(
+    path: Path, boxes: Iterable[Iterable[float]], sep: str = ",", decimals: int = 4
+) -> None:
+    """One box per line, ``decimals`` digits after the point (the adapters' results: 4)."""
+    Path(path).write_text("".join(sep.join(f"{v:.{decimals}f}" for v in b) + "\n" for b in boxes))
