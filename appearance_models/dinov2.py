@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import unibench.appearance_models.timm_adapter  # noqa: F401  (the "timm" architecture)
 from unibench.appearance_models.base import PretrainedCfg, register_pretrained
+from unibench.appearance_models.vit import DINO_PROTOCOL
 
-DINO_VOS = {"vos": {"preset": "dino"}}
 _TOP1 = "DINOv2 paper (Oquab et al. 2023), Table 4: linear probe on frozen features, ImageNet-1k"
 
 for size, dim, top1 in (("small", 384, 81.1), ("base", 768, 84.5)):
@@ -41,7 +41,7 @@ for size, dim, top1 in (("small", 384, 81.1), ("base", 768, 84.5)):
                 reference_name=f"DINOv2 ViT-{size[0].upper()}/14{' reg4' if reg else ''}",
                 imagenet_linear_top1=None if reg else top1,
                 top1_source="" if reg else _TOP1,
-                head_defaults=DINO_VOS,
+                head_defaults=DINO_PROTOCOL,
                 notes=f"timm {arch}.lvd142m (hf-hub timm/{arch}.lvd142m); stride 14, {dim} channels"
                 + ("; no linear probe published for this size with registers" if reg else ""),
             )

@@ -36,8 +36,8 @@ from unibench.benchmarks.metrics import posetrack as PM
 
 from unibench.errors import DataError
 from unibench.io import image_size, read_rgb, read_text
+from unibench.keypoints import POSETRACK18_KEYPOINTS
 from unibench.paths import inside
-from unibench.protocols import POSETRACK18_KEYPOINTS
 from unibench.types import Clip, MetricTable, Observations, TrackFramePrediction, VideoSequence
 
 logger = logging.getLogger(__name__)

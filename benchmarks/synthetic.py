@@ -37,7 +37,7 @@ from unibench.benchmarks.youtubevis import VISBenchmark, VISOptions
 from unibench.benchmarks.youtubevos import YouTubeVOS, YTVOSOptions
 
 from unibench.io import atomic_write_text, staging_dir
-from unibench.protocols import POSETRACK18_KEYPOINTS
+from unibench.keypoints import POSETRACK18_KEYPOINTS
 
 logger = logging.getLogger(__name__)
 VERSION = "v1"

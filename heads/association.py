@@ -57,7 +57,7 @@ from unibench.cuda_ops import rsm
 from unibench.heads.base import HEADS
 
 from unibench.errors import ConfigError
-from unibench.protocols import POSE_SEGMENTS, POSE_TRUNK
+from unibench.keypoints import POSE_SEGMENTS, POSE_TRUNK
 from unibench.types import TrackFramePrediction, VideoSequence
 
 CHI2_95_4DOF = 9.4877

@@ -21,7 +21,7 @@ What the short-term window holds at the start of a clip differs between the refe
   as the long-term entry, the window over frames ``max(1, t − n)…t − 1``.
 
 Presets (``head.preset``) set every protocol parameter of their reference; the table is
-``unibench.protocols.VOS_PROTOCOLS``. First-frame labels are resized to the feature grid bilinearly
+``unibench.heads.vos_presets.VOS_PROTOCOLS``. First-frame labels are resized to the feature grid bilinearly
 (one-hot channels, point-sampled as the reference codes do), by nearest neighbour, or antialiased
 (``label_downsample='area'``, in no reference protocol). Ties among equal similarities resolve to the
 lower memory index (the references use ``torch.topk``, whose order among ties is unspecified; measured
@@ -41,8 +41,8 @@ import torch
 import torch.nn.functional as F
 from unibench.cuda_ops import l2_normalize, propagate
 from unibench.heads.base import HEADS
+from unibench.heads.vos_presets import VOS_PROTOCOLS
 
-from unibench.protocols import VOS_PROTOCOLS
 from unibench.types import BoxFramePrediction, MaskInit, VideoSequence, VOSFramePrediction
 
 PRESETS = VOS_PROTOCOLS  # named presets: unitrack (default), crw, dino, vfs (whole protocols)

@@ -51,8 +51,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from unibench.keypoints import POSETRACK18_KEYPOINTS
 from unibench.metrics import register_metric
-from unibench.protocols import POSETRACK18_KEYPOINTS
 
 # the fields this family emits beyond CLEAR's (poseval's per-joint-group table)
 register_metric("MOTP-poseval", "percent", True, "MOTP Total (poseval)")

@@ -8,7 +8,7 @@ from unibench.benchmarks.metrics import posetrack as PM
 from unibench.benchmarks.posetrack import PoseTrack18
 
 from unibench.errors import DataError
-from unibench.protocols import POSETRACK18_KEYPOINTS
+from unibench.keypoints import POSETRACK18_KEYPOINTS
 
 K = len(POSETRACK18_KEYPOINTS)
 NOSE, LEFT_EAR = 0, 3

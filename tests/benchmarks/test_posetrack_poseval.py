@@ -18,7 +18,7 @@ from unibench.benchmarks.metrics import posetrack as PM
 from unibench.benchmarks.posetrack import PoseTrack18
 
 from unibench.errors import DataError
-from unibench.protocols import POSETRACK18_KEYPOINTS
+from unibench.keypoints import POSETRACK18_KEYPOINTS
 
 NAMES = list(POSETRACK18_KEYPOINTS)
 J = {n: i for i, n in enumerate(NAMES)}

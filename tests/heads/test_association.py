@@ -136,7 +136,7 @@ def test_masked_features_are_capped_and_never_empty():
 def test_pose_grid_mask_draws_trunk_and_limbs_of_visible_keypoints():
     from unibench.heads.association import pose_grid_mask
 
-    from unibench.protocols import POSETRACK18_KEYPOINTS as N
+    from unibench.keypoints import POSETRACK18_KEYPOINTS as N
 
     k = np.zeros((17, 3))
     for name, xy in {
