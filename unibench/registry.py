@@ -18,7 +18,8 @@ import importlib.metadata
 import inspect
 import logging
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from types import MappingProxyType
 from typing import Generic, TypeVar
 
 from unibench.errors import RegistryError
@@ -120,10 +121,11 @@ class Registry(Generic[T]):
         for n in self.names():
             yield n, self._objs[n]
 
-    def as_dict(self) -> dict[str, T]:
-        """Every entry by name (built-ins and plugins loaded first)."""
+    def as_dict(self) -> Mapping[str, T]:
+        """Every entry by name (built-ins and plugins loaded first): a read-only view, not a copy
+        (``unibench.metrics.typed`` looks a name up for every figure it writes)."""
         self._ensure_plugins()
-        return dict(self._objs)
+        return MappingProxyType(self._objs)
 
     def place(self, name: str) -> str:
         return self._places[name]
