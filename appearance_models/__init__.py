@@ -222,10 +222,7 @@ def load_card_file(path: str | Path) -> PretrainedCfg:
     cfg = replace(from_dict(PretrainedCfg, data, f"model card {path}"), source=f"card file {path}")
     if cfg.file and not Path(cfg.file).is_absolute():
         cfg = replace(cfg, file=str((path.parent / cfg.file).resolve()))
-    if (
-        cfg.layout
-        not in __import__("unibench.appearance_models.layouts", fromlist=["LAYOUTS"]).LAYOUTS
-    ):
+    if cfg.layout not in LAYOUTS:
         raise ConfigError(f"{path}: unknown layout {cfg.layout!r}")
     return register_pretrained(cfg)
 

@@ -15,9 +15,11 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
+from unibench.heads import HEADS
 
-from unibench.errors import UniBenchError
+from unibench.errors import ConfigError, UniBenchError
 from unibench.registry import Registry
+from unibench.tasks import TASKS
 from unibench.types import FeatureMap, TapInfo
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -66,7 +68,9 @@ class PretrainedCfg:
     top1_source: str = ""
     reference_name: str | None = None  # row name in the UniTrack tables / linear-probe CSV
     layout: str = "plain"  # checkpoint key layout (see layouts.LAYOUTS)
-    head_defaults: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # the evaluation protocol the card's authors used, per task: a named preset of the head that the
+    # task runs (``{"vos": "dino"}``); checked when the card is registered or built
+    protocol: dict[str, str] = field(default_factory=dict)
     arch_kwargs: dict[str, Any] = field(default_factory=dict)
     notes: str = ""
     source: str = "zoo"  # where the card comes from: zoo | timm | hf-hub | card file <path>
@@ -77,7 +81,7 @@ class PretrainedCfg:
 
     def identity(self) -> dict[str, Any]:
         """The fields that change the features a card produces (architecture and its arguments,
-        preprocessing, checkpoint layout, the head defaults and preset it names). Where the
+        preprocessing, checkpoint layout, the protocol (the preset it names per task)). Where the
         weights come from is not among them: the run identity holds the weights' content."""
         return {k: getattr(self, k) for k in CARD_IDENTITY_FIELDS}
 
@@ -85,7 +89,7 @@ class PretrainedCfg:
 # the card fields in a run identity; the others (name, url, file, sha256, provenance, top-1) do not
 # change a feature
 CARD_IDENTITY_FIELDS = (
-    "arch", "mean", "std", "input_scale", "layout", "head_defaults", "arch_kwargs",
+    "arch", "mean", "std", "input_scale", "layout", "protocol", "arch_kwargs",
 )  # fmt: skip
 
 
@@ -117,7 +121,26 @@ ARCHS: Registry[ArchSpec] = Registry(
     "architecture",
     doc="ArchSpec(factory(**arch_kwargs) -> AppearanceModel, randomly initialised; model_class)",
 )
-MODELS: Registry[PretrainedCfg] = Registry("model", doc="PretrainedCfg keyed 'arch' or 'arch.tag'")
+
+
+def check_protocol(cfg: PretrainedCfg) -> None:
+    """Every task of the card's ``protocol`` is known and names a preset of the head that task runs
+    by default (a typo would otherwise surface only when someone runs that card on that task)."""
+    for task, preset in cfg.protocol.items():
+        head_name = TASKS.get(task).default_head  # an unknown task lists the known ones
+        presets = HEADS.get(head_name).presets
+        if preset not in presets:
+            raise ConfigError(
+                f"model card {cfg.name!r} ({cfg.source}): protocol {task}: {preset!r} is not a "
+                f"preset of head {head_name!r}; presets: {', '.join(presets) or '(none)'}"
+            )
+
+
+MODELS: Registry[PretrainedCfg] = Registry(
+    "model",
+    doc="PretrainedCfg keyed 'arch' or 'arch.tag'",
+    validate=lambda name, cfg: check_protocol(cfg),
+)
 
 
 def register_arch(name: str, model_class: type[AppearanceModel]):

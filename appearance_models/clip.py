@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import unibench.appearance_models.timm_adapter  # noqa: F401  (the "timm" architecture)
 from unibench.appearance_models.base import PretrainedCfg, register_pretrained
+from unibench.appearance_models.vit import DINO_PROTOCOL
 
 for tag, data, paper, lic, top1, src in (
     (
@@ -48,7 +49,7 @@ for tag, data, paper, lic, top1, src in (
             reference_name=f"CLIP ViT-B/16 ({tag})",
             imagenet_linear_top1=top1,
             top1_source=src,
-            head_defaults={"vos": {"preset": "dino"}},
+            protocol=DINO_PROTOCOL,
             notes=f"timm vit_base_patch16_clip_224.{tag}; stride 16, 768 channels"
             + ("" if top1 else "; no ImageNet linear probe published for this checkpoint"),
         )

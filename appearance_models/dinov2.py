@@ -41,7 +41,7 @@ for size, dim, top1 in (("small", 384, 81.1), ("base", 768, 84.5)):
                 reference_name=f"DINOv2 ViT-{size[0].upper()}/14{' reg4' if reg else ''}",
                 imagenet_linear_top1=None if reg else top1,
                 top1_source="" if reg else _TOP1,
-                head_defaults=DINO_PROTOCOL,
+                protocol=DINO_PROTOCOL,
                 notes=f"timm {arch}.lvd142m (hf-hub timm/{arch}.lvd142m); stride 14, {dim} channels"
                 + ("; no linear probe published for this size with registers" if reg else ""),
             )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import unibench.appearance_models.timm_adapter  # noqa: F401  (the "timm" architecture)
 from unibench.appearance_models.base import PretrainedCfg, register_pretrained
+from unibench.appearance_models.vit import DINO_PROTOCOL
 
 register_pretrained(
     PretrainedCfg(
@@ -24,7 +25,7 @@ register_pretrained(
         imagenet_linear_top1=68.0,
         top1_source="MAE ViT-B/16 linear probe as reported in the iBOT paper (Zhou et al., ICLR "
         "2022), Table 2; MAE's own paper reports linear probing for ViT-L",
-        head_defaults={"vos": {"preset": "dino"}},
+        protocol=DINO_PROTOCOL,
         notes="timm vit_base_patch16_224.mae; stride 16, 768 channels",
     )
 )

@@ -182,7 +182,6 @@ def find_file(repo: str | None, key: str, url: str | None, filenames: Sequence[s
             if hit is not None:
                 return hit
     if url:
-
         p = torch_hub_path(url)
         if p.is_file():
             return p
@@ -261,7 +260,6 @@ def obtain(
             except Exception as exc:  # noqa: BLE001 — offline, missing file, auth: try the next
                 errors.append(f"{f}: {type(exc).__name__}")
     if url:
-
         try:
             return download(url, torch_hub_path(url))
         except CheckpointError as exc:

@@ -22,7 +22,7 @@ from unibench.appearance_models.base import (
 
 from unibench.types import TapInfo
 
-DINO_PROTOCOL = {"vos": {"preset": "dino"}}  # DINO's cards: DINO's VOS evaluation, a named preset
+DINO_PROTOCOL = {"vos": "dino"}  # DINO's cards: DINO's VOS evaluation (a preset of the VOS head)
 
 
 class PatchTokenViT(VisionTransformer, AppearanceModel):
@@ -76,7 +76,7 @@ _DINO = dict(
     layout="dino",
     paper="Caron et al., Emerging Properties in Self-Supervised Vision Transformers, ICCV 2021",
     license="Apache-2.0",
-    head_defaults=DINO_PROTOCOL,
+    protocol=DINO_PROTOCOL,
     top1_source="DINO paper, Table 2 (linear probe; not re-verified offline)",
 )
 register_pretrained(
@@ -115,7 +115,7 @@ register_pretrained(
         reference_name="iBOT ViT-S/16",
         imagenet_linear_top1=77.9,
         top1_source="iBOT paper (Zhou et al. 2022), Table 2: linear probe, ViT-S/16",
-        head_defaults=DINO_PROTOCOL,
+        protocol=DINO_PROTOCOL,
         notes="DINO's architecture; the teacher checkpoint ('teacher' → backbone.*, iBOT's "
         "masked_embed and heads dropped on purpose); URL as in the iBOT README, not verified "
         "offline, sha256 unknown; stride 16",

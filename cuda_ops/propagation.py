@@ -386,7 +386,6 @@ def _choose(query: torch.Tensor, impl: str, device: str | None = None) -> str:
     if impl == "reference" or os.environ.get("UNIBENCH_FORCE_REFERENCE") == "1":
         return "reference"
     if impl == "auto":
-
         cuda = query.is_cuda if device is None else device == "cuda"
         return "triton" if cuda and triton_topk.available() else "chunked"
     return impl
@@ -411,7 +410,6 @@ def topk(
     if which == "reference":
         return topk_reference(query, memory, k, temperature, radius, restrict_first, shape)
     if which == "triton":
-
         return topk_affinity_triton(query, memory, k, temperature, radius, restrict_first, shape)
     return topk_affinity(
         query, memory, k, temperature, radius, restrict_first, shape, budget_bytes=budget_bytes

@@ -54,7 +54,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from unibench.cuda_ops import rsm
-from unibench.heads.base import HEADS
+from unibench.heads.base import Head, load_presets, preset_file, register_head
 
 from unibench.errors import ConfigError
 from unibench.keypoints import POSE_SEGMENTS, POSE_TRUNK
@@ -231,74 +231,13 @@ class AssociationParams:
             raise ValueError(f"roi_hw must be positive, got {self.roi_hw}")
 
 
-# Where UniBench's behaviour is arguably better, it is a named option, off in ``unitrack``;
-# ``unibench`` is the tracker UniBench ran before the parity work (measured in the README).
-PRESETS: dict[str, dict] = {
-    "unitrack": {
-        "preset": "unitrack",
-        "track_feature": "latest",
-        "iou_plus_one": True,
-        "drop_low_score": True,
-        "lost_zero_height_velocity": True,
-        "predict_unconfirmed": False,
-        "removed_grace_frame": True,
-        "duplicate_rule": "unitrack",
-        "max_aspect": 1.6,
-        "roi_hw": (4, 10),
-        "roi_aligned": False,
-        "roi_sampling_ratio": -1,
-    },
-    "unibench": {
-        "preset": "unibench",
-        "track_feature": "ema",
-        "iou_plus_one": False,
-        "drop_low_score": False,
-        "lost_zero_height_velocity": False,
-        "predict_unconfirmed": True,
-        "removed_grace_frame": False,
-        "duplicate_rule": "current-age",
-        "max_aspect": 0.0,
-        "roi_hw": (10, 4),
-        "roi_aligned": True,
-        "roi_sampling_ratio": 2,
-        "activate_immediately": False,
-    },
-}
-
-# UniTrack's MOTS and PoseTrack trackers (tracker/mot/mask.py, pose.py) give every detection score 1
-# and build it activated (``STrack(..., ac=True)``); test_mots/test_posetrack filter no output box.
-TASK_DEFAULTS: dict[str, dict] = {
-    "mot": {},
-    "mots": {
-        "gate": False,
-        "max_mask_area": 200,
-        "min_box_area": 0.0,
-        "max_aspect": 0.0,
-        "drop_low_score": False,
-        "activate_immediately": True,
-    },
-    # video instance segmentation: MOTS's mask tracker with the class gate (a track keeps one
-    # category); UniTrack has no VIS tracker, so these are UniBench's choices (README)
-    "vis": {
-        "gate": False,
-        "class_gate": True,
-        "max_mask_area": 200,
-        "min_box_area": 0.0,
-        "max_aspect": 0.0,
-        "drop_low_score": False,
-        "activate_immediately": True,
-    },
-    "posetrack": {
-        "lambda_app": 0.9999,
-        "unconfirmed_thresh": 0.6,
-        "duplicate_thresh": 0.2,
-        "max_mask_area": 400,
-        "min_box_area": 0.0,
-        "max_aspect": 0.0,
-        "drop_low_score": False,
-        "activate_immediately": True,
-    },
-}
+# Presets (unitrack: UniTrack's tracker, the default; unibench: UniBench's refinements, each a named
+# option) and per-task defaults (UniTrack's MOTS and PoseTrack trackers give every detection score 1
+# and build it activated; VIS: MOTS's mask tracker with the class gate), every value with its
+# reference file:line, in association_presets.yaml.
+_TABLES = load_presets(preset_file(__file__, "association"), AssociationParams)
+PRESETS = _TABLES.presets
+TASK_DEFAULTS = _TABLES.task_defaults
 
 
 def object_features(
@@ -429,7 +368,6 @@ def similarity(
     tp, tm = _pad(list(t))
     dp, dm = _pad(list(d))
     if kind == "rsm":
-
         return rsm(tp, dp, temperature, tm, dm)
     if kind == "cosine-pool":
         tmean = tp.sum(1) / tm.sum(1, keepdim=True)
@@ -645,8 +583,8 @@ def _object_kind(p: AssociationParams, seq: VideoSequence) -> str:
     return "box"
 
 
-@HEADS.register("association")
-class AssociationHead:
+@register_head("association")
+class AssociationHead(Head):
     """JDE-style association of given observations (boxes, masks or poses) for MOT, MOTS,
     PoseTrack and VIS; per-task defaults in ``TASK_DEFAULTS``."""
 
@@ -656,9 +594,7 @@ class AssociationHead:
     task_defaults = TASK_DEFAULTS
     presets = PRESETS
     Params = AssociationParams
-
-    def __init__(self, params: AssociationParams) -> None:
-        self.p = params
+    p: AssociationParams
 
     def track(self, seq: VideoSequence, extractor) -> Iterator[TrackFramePrediction]:
         p = self.p

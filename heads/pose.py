@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from unibench.heads.base import HEADS
+from unibench.heads.base import Head, register_head
 from unibench.heads.vos import PropagationSpec, propagate_sequence
 
 from unibench.types import TrackFramePrediction, VideoSequence
@@ -112,15 +112,13 @@ def decode(
     return torch.stack([x, y, score.clamp(0, 1)], 1).numpy()
 
 
-@HEADS.register("pose-propagation")
-class PosePropagationHead:
+@register_head("pose-propagation")
+class PosePropagationHead(Head):
     task = "posetrack"
     version = 1  # behaviour version: bump with any change of output (tests/golden)
     tasks = ("posetrack", "poseprop")  # PoseTrack MOTA, or JHMDB PCK
     Params = PosePropagationParams
-
-    def __init__(self, params: PosePropagationParams) -> None:
-        self.p = params
+    p: PosePropagationParams
 
     def track(self, seq: VideoSequence, extractor) -> Iterator[TrackFramePrediction]:
         p = self.p

@@ -34,12 +34,13 @@ import math
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Literal
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from unibench.heads.base import HEADS
+from unibench.heads.base import Head, load_presets, preset_file, register_head
 
 from unibench.types import BoxFramePrediction, VideoSequence
 
@@ -168,63 +169,18 @@ class XCorrParams:
             raise ValueError("crop_sz must be >= 16 and padding > 0")
 
 
-_UNITRACK_QUIRKS = {"plus_one_offsets": True, "size_clamp": "hw"}
-_CORRECTED = {"plus_one_offsets": False, "size_clamp": "wh"}
-# test_sot_siamfc.py TrackerConfig: the geometry and scale search of UniTrack's SiamFC test tracker
-_XCORR_UNITRACK = {
-    "protocol": "unitrack",
-    "scale_step": 1.0275,
-    "scale_penalty": 0.985,
-    "min_size": 4.0,
-    "crop_sz": 520,
-    "padding": 3.5,
-    "response_scale": 0.1,
-    "crop_geometry": "corners",
-    "normalize": False,
-}
-XCORR_PRESETS: dict[str, dict] = {
-    "unitrack": {
-        "preset": "unitrack",
-        **_XCORR_UNITRACK,
-        "response_offset_quirk": True,
-        **_UNITRACK_QUIRKS,
-    },
-    "corrected": {
-        "preset": "corrected",
-        **_XCORR_UNITRACK,
-        "response_offset_quirk": False,
-        **_CORRECTED,
-    },
-    # SiamFC-3s (Bertinetto et al. 2016) for stride 8, with SiamDW's window influence 0.35
-    "siamfc": {
-        "preset": "siamfc",
-        "protocol": "siamfc",
-        "scale_step": 1.0375,
-        "scale_penalty": 0.9745,
-        "scale_lr": 0.59,
-        "response_up": 16,
-        "window_influence": 0.35,
-        "exemplar_sz": 128,
-        "instance_sz": 256,
-        "context": 0.5,
-        "min_size": 10.0,
-        "normalize": True,
-        "crop_geometry": "centres",
-        "plus_one_offsets": False,
-        "size_clamp": "none",
-    },
-}
+# named presets: unitrack (the default), corrected, siamfc; each value with its reference file:line
+XCORR_PRESETS = load_presets(preset_file(__file__, "xcorr"), XCorrParams).presets
 
 
-@HEADS.register("xcorr")
-class XCorrHead:
+@register_head("xcorr")
+class XCorrHead(Head):
     task = "sot"
     version = 1  # behaviour version: bump with any change of output (tests/golden)
     Params = XCorrParams
     presets = XCORR_PRESETS
 
-    def __init__(self, params: XCorrParams) -> None:
-        self.p = params
+    p: XCorrParams
 
     def track(self, seq: VideoSequence, extractor) -> Iterator[BoxFramePrediction]:
         if self.p.protocol == "unitrack":
@@ -389,40 +345,8 @@ class DCFParams:
             raise ValueError("lambda0 must be a finite number > 0")
 
 
-_DCF_UNITRACK = {
-    "crop_sz": 520,
-    "padding": 3.5,
-    "lambda0": 1e-4,
-    "output_sigma": 0.1,
-    "lr": 0.01,
-    "update": True,
-    "scale_step": 1.0275,
-    "scale_penalty": 0.985,
-    "min_size": 4.0,
-    "normalize": False,
-    "template_window": "box",
-    "crop_geometry": "corners",
-}
-DCF_PRESETS: dict[str, dict] = {
-    "unitrack": {
-        "preset": "unitrack",
-        **_DCF_UNITRACK,
-        "truncated_irfft": True,
-        **_UNITRACK_QUIRKS,
-    },
-    "corrected": {"preset": "corrected", **_DCF_UNITRACK, "truncated_irfft": False, **_CORRECTED},
-    "unibench": {
-        "preset": "unibench",
-        **_DCF_UNITRACK,
-        "min_size": 10.0,
-        "normalize": True,
-        "template_window": "cosine",
-        "crop_geometry": "centres",
-        "truncated_irfft": False,
-        "plus_one_offsets": False,
-        "size_clamp": "none",
-    },
-}
+# named presets: unitrack (the default), corrected, unibench; each value with its reference file:line
+DCF_PRESETS = load_presets(preset_file(__file__, "dcf"), DCFParams).presets
 
 
 def gaussian_label(sigma: float, h: int, w: int) -> torch.Tensor:
@@ -434,15 +358,14 @@ def gaussian_label(sigma: float, h: int, w: int) -> torch.Tensor:
     return torch.roll(g, (-(h // 2) + 1, -(w // 2) + 1), (0, 1)).float()
 
 
-@HEADS.register("dcf")
-class DCFHead:
+@register_head("dcf")
+class DCFHead(Head):
     task = "sot"
     version = 1  # behaviour version: bump with any change of output (tests/golden)
     Params = DCFParams
     presets = DCF_PRESETS
 
-    def __init__(self, params: DCFParams) -> None:
-        self.p = params
+    p: DCFParams
 
     def _feat(self, extractor, img, center, window, win):
         p = self.p
@@ -549,7 +472,7 @@ class RidgeParams(XCorrParams):
             raise ValueError("lambda0 and label_sigma must be finite numbers > 0")
 
 
-@HEADS.register("ridge")
+@register_head("ridge")
 class RidgeHead(XCorrHead):
     """A training-free template learned in closed form on the first frame ("Learning to Track Any
     Object"): every exemplar-sized window of the first frame's search crop is a sample, labelled
@@ -561,7 +484,8 @@ class RidgeHead(XCorrHead):
     version = 1  # its own behaviour version (not XCorr's)
 
     Params = RidgeParams
-    presets: dict[str, dict] = {}
+    presets = MappingProxyType({})  # RidgeParams' own defaults are its protocol
+    p: RidgeParams
 
     def _kernel(self, extractor, img, center, z_sz, x_sz) -> torch.Tensor:
         p = self.p

@@ -21,7 +21,7 @@ What the short-term window holds at the start of a clip differs between the refe
   as the long-term entry, the window over frames ``max(1, t − n)…t − 1``.
 
 Presets (``head.preset``) set every protocol parameter of their reference; the table is
-``unibench.heads.vos_presets.VOS_PROTOCOLS``. First-frame labels are resized to the feature grid bilinearly
+``heads/propagation_presets.yaml`` (each value with its reference file:line). First-frame labels are resized to the feature grid bilinearly
 (one-hot channels, point-sampled as the reference codes do), by nearest neighbour, or antialiased
 (``label_downsample='area'``, in no reference protocol). Ties among equal similarities resolve to the
 lower memory index (the references use ``torch.topk``, whose order among ties is unspecified; measured
@@ -40,12 +40,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from unibench.cuda_ops import l2_normalize, propagate
-from unibench.heads.base import HEADS
-from unibench.heads.vos_presets import VOS_PROTOCOLS
+from unibench.heads.base import Head, load_presets, preset_file, register_head
 
 from unibench.types import BoxFramePrediction, MaskInit, VideoSequence, VOSFramePrediction
-
-PRESETS = VOS_PROTOCOLS  # named presets: unitrack (default), crw, dino, vfs (whole protocols)
 
 
 @dataclass
@@ -181,15 +178,17 @@ def one_hot(mask: np.ndarray, object_ids: tuple[int, ...]) -> torch.Tensor:
     return torch.from_numpy(np.stack(chans).astype(np.float32))
 
 
-@HEADS.register("propagation")
-class MaskPropagationHead:
+# named presets, whole protocols: unitrack (the default), crw, dino, vfs
+PRESETS = load_presets(preset_file(__file__, "propagation"), PropagationParams).presets
+
+
+@register_head("propagation")
+class MaskPropagationHead(Head):
     task = "vos"
     version = 1  # behaviour version: bump with any change of output (tests/golden)
     Params = PropagationParams
     presets = PRESETS
-
-    def __init__(self, params: PropagationParams) -> None:
-        self.p = params
+    p: PropagationParams
 
     def _labels_to_grid(self, onehot: torch.Tensor, grid: tuple[int, int]) -> torch.Tensor:
         if self.p.label_downsample == "nearest":
@@ -261,18 +260,15 @@ class BoxFromMaskParams(PropagationParams):
     documented weak baseline of box propagation by a VOS head."""
 
 
-@HEADS.register("mask-box")
-class BoxFromMaskHead:
+@register_head("mask-box")
+class BoxFromMaskHead(Head):
     task = "sot"
     version = 1  # behaviour version: bump with any change of output (tests/golden)
     Params = BoxFromMaskParams
-
-    def __init__(self, params: BoxFromMaskParams) -> None:
-        self.p = params
+    p: BoxFromMaskParams
 
     def track(self, seq: VideoSequence, extractor):
         import time
-
 
         x, y, w, h = seq.init.box
         H, W = seq.clip.size

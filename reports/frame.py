@@ -114,7 +114,6 @@ def _frame(out: list[dict]) -> pd.DataFrame:
 
 def measured_frame(records: list[ResultRecord]) -> pd.DataFrame:
 
-
     out = []
     for rec in records:
         key, backbone, top1 = model_key(rec)

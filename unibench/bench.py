@@ -72,7 +72,6 @@ def naive_propagate(q, m, lab, k, temperature, radius):
     """The materialising code of the reference implementations (for comparison only)."""
     import torch
 
-
     C, h, w = q.shape
     Fm = m.shape[0]
     qf = q.reshape(C, -1).t()
@@ -91,7 +90,6 @@ def naive_propagate(q, m, lab, k, temperature, radius):
 
 def _case(kind: str, p: dict, device: str):
     import torch
-
 
     g = torch.Generator().manual_seed(0)
     dt = torch.bfloat16 if device == "cuda" else torch.float32
@@ -202,7 +200,6 @@ def bench_sot(models: list[str], heads: list[str], repeats: int) -> list[dict]:
     full-frame feature extraction of the same model (measured in the same run)."""
     import torch
 
-
     bench = BENCHMARKS.get("synthetic-otb")(None, None, None)
     seqs = [bench.load_sequence(n) for n in bench.sequence_names()]
     rows = []
@@ -243,7 +240,6 @@ def bench_association(models: list[str], tasks: list[str], similarities: list[st
     similarity, with motion on and off (λ = 1, no gate), through the task's default head
     configuration; scores and the head's seconds per frame (features included)."""
     import tempfile
-
 
     rows = []
     for task in tasks:
@@ -295,7 +291,6 @@ def bench_scale(
     per-unit scheduling overhead from ``noop`` tasks that do nothing (wall time / tasks on N
     workers, minus nothing: the tasks are empty)."""
     import tempfile
-
 
     def cells(out):
         return [

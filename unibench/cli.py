@@ -190,7 +190,6 @@ def _cmd_run(a) -> int:
         print()
         print(results_table(records))
     if a.json:
-
         entries = [
             jsonout.entry(
                 o.record.task,
@@ -238,7 +237,6 @@ def _model_rows(pattern: str) -> list:
 
 def _cmd_models(a) -> int:
     from dataclasses import asdict
-
 
     _load_cards(a.model_card)
     if a.action == "list":
@@ -296,7 +294,6 @@ def _cmd_models(a) -> int:
                 print(f"{k:{width}s}  {v}")
         return 0
     if cfg.arch == "timm":
-
         path = weight_file(build_random(cfg), cfg)
         verify(path, cfg.sha256)
     else:
@@ -337,7 +334,6 @@ def _cmd_eval(a) -> int:
     )
     print(metric_table(t, f"{a.predictions} · {a.benchmark}"))
     if a.json:
-
         e = jsonout.entry(a.task, a.benchmark, a.split, t, predictions=str(a.predictions))
         print(f"wrote {jsonout.write(a.json, [e]).resolve()}")
     return 0

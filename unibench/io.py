@@ -112,7 +112,6 @@ def atomic_zip(out_zip: Path, pred_dir: Path) -> Iterator[Callable[[Path | bytes
     files inside ``pred_dir`` (or ``bytes`` built from them) and relative names without ``..``."""
     import zipfile
 
-
     out_zip = Path(out_zip)
     out_zip.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=out_zip.parent, prefix=f".{out_zip.name}.", suffix=".tmp")

@@ -7,7 +7,8 @@ listing what exists. Third-party packages add entries through the entry-point gr
 import; plugins are loaded once per registry on the first lookup miss or listing. A registry may
 name ``builtins``, modules of this project that register its entries, imported the same way (by
 name, on first use), so a foundation module can own a registry whose entries live in a plugin
-folder without importing it.
+folder without importing it. A registry may ``validate`` each entry when it is registered, so a
+malformed entry fails where it is declared, not in the run that first uses it.
 """
 
 from __future__ import annotations
@@ -59,10 +60,17 @@ def load_plugins(group: str = PLUGIN_GROUP) -> list[str]:
 class Registry(Generic[T]):
     """Maps names to objects of one kind (models, heads, benchmarks, metrics)."""
 
-    def __init__(self, kind: str, doc: str = "", builtins: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        kind: str,
+        doc: str = "",
+        builtins: tuple[str, ...] = (),
+        validate: Callable[[str, T], None] | None = None,
+    ) -> None:
         self.kind = kind
         self.doc = doc
         self.builtins = builtins
+        self.validate = validate  # called with (name, obj) before an entry is stored; raises
         self._objs: dict[str, T] = {}
         self._places: dict[str, str] = {}
         self._plugins_loaded = False
@@ -83,6 +91,8 @@ class Registry(Generic[T]):
                     f"{self.kind} {name!r} registered twice: first at {self._places[name]}, "
                     f"again at {place}"
                 )
+            if self.validate is not None:
+                self.validate(name, o)
             self._objs[name] = o
             self._places[name] = place
             return o

@@ -50,7 +50,7 @@ def test_new_card_conformance(name):
     assert torch.isfinite(a).all() and torch.equal(a, b)
     assert cfg.imagenet_linear_top1 is None or cfg.top1_source  # a figure always has its source
     if isinstance(m1, TimmModel) and m1.transformer:
-        assert cfg.head_defaults == {"vos": {"preset": "dino"}}
+        assert cfg.protocol == {"vos": "dino"}
 
 
 def test_transformer_taps_any_block_and_the_norm():

@@ -250,7 +250,7 @@ def test_vit_patch_tokens_map_and_stride():
         out = m(torch.rand(1, 3, 50, 70), ["last"])["last"]  # not a multiple of the patch
         assert out.shape == (1, ch, -(-50 // stride), -(-70 // stride))
         assert m.feature_info()["last"].stride == stride
-        assert get_cfg(name).head_defaults["vos"] == {"preset": "dino"}  # DINO's protocol
+        assert get_cfg(name).protocol["vos"] == "dino"  # DINO's protocol
 
 
 def test_timm_generic_adapter():

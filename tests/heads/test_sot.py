@@ -51,7 +51,7 @@ def test_dcf_update_switch_and_params_matter(moving_target):
     ex, _ = create_model("pixels")
     a = [p.box for p in HEADS.get("dcf")(DCFParams(lr=0.5)).track(seq, ex)]
     b = [p.box for p in HEADS.get("dcf")(DCFParams(lr=0.5, update=False)).track(seq, ex)]
-    siamfc = XCorrParams(**XCORR_PRESETS["siamfc"])
+    siamfc = XCorrParams(**XCORR_PRESETS["siamfc"].params())
     c = [p.box for p in HEADS.get("xcorr")(replace(siamfc, window_influence=0.9)).track(seq, ex)]
     d = [p.box for p in HEADS.get("xcorr")(siamfc).track(seq, ex)]
     assert a != b and c != d
@@ -87,7 +87,7 @@ def test_size_clamped(moving_target):
     ex, _ = create_model("pixels")
     for preset in ("siamfc", "unitrack"):
         p = replace(
-            XCorrParams(**XCORR_PRESETS[preset]),
+            XCorrParams(**XCORR_PRESETS[preset].params()),
             scale_step=1.5, scale_penalty=1.0, scale_lr=1.0, max_scale=1.2, min_scale=0.9,
         )  # fmt: skip
         for pred in HEADS.get("xcorr")(p).track(seq, ex):
@@ -157,6 +157,8 @@ def test_ridge_head_tracks_with_its_own_kernel(moving_target, monkeypatch):
 
     monkeypatch.setattr(RidgeHead, "_kernel", spy)
     ridge = [p.box for p in RidgeHead(RidgeParams()).track(seq, ex)]
-    xcorr = [p.box for p in XCorrHead(XCorrParams(**XCORR_PRESETS["siamfc"])).track(seq, ex)]
+    xcorr = [
+        p.box for p in XCorrHead(XCorrParams(**XCORR_PRESETS["siamfc"].params())).track(seq, ex)
+    ]
     assert calls == [1]
     assert ridge != xcorr  # random 256-d features: the fitted kernel changes the responses

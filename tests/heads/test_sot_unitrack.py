@@ -223,10 +223,10 @@ def test_size_clamp_by_height_width_as_unitrack():
 def test_presets_are_whole_protocols():
     from unibench.heads.sot import DCF_PRESETS, XCORR_PRESETS
 
-    for name, values in XCORR_PRESETS.items():
-        p = XCorrParams(**values)
+    for name, preset in XCORR_PRESETS.items():
+        p = XCorrParams(**preset.params())
         assert p.preset == name
-    assert XCorrParams(**XCORR_PRESETS["unitrack"]) == XCorrParams()
-    assert DCFParams(**DCF_PRESETS["unitrack"]) == DCFParams()
-    c = DCFParams(**DCF_PRESETS["corrected"])
+    assert XCorrParams(**XCORR_PRESETS["unitrack"].params()) == XCorrParams()
+    assert DCFParams(**DCF_PRESETS["unitrack"].params()) == DCFParams()
+    c = DCFParams(**DCF_PRESETS["corrected"].params())
     assert (c.truncated_irfft, c.plus_one_offsets, c.size_clamp) == (False, False, "wh")

@@ -72,7 +72,7 @@ def test_params_validation():
     assert PropagationParams().temperature == 0.05 and PropagationParams().topk == 10
     assert PropagationParams().radius == 12.0 and PropagationParams().n_recent == 5
     for preset in PRESETS.values():
-        PropagationParams(**preset)
+        PropagationParams(**preset.values)
 
 
 def test_multi_object_ids_preserved():
@@ -129,7 +129,7 @@ def test_pad_memory_reproduces_the_reference_clip_padding(monkeypatch):
     # UniTrack/CRW: the clip is padded with n_context copies of frame 0 (ground-truth labels); the
     # short-term keys of frame t are the n_context entries before it (context_index_bank), radius
     # restricted; the long-term key is frame 0, unrestricted. At t <= 5 frame 0 appears 7 - t times.
-    log = _memory_log(monkeypatch, PropagationParams(**PRESETS["unitrack"]))
+    log = _memory_log(monkeypatch, PropagationParams(**PRESETS["unitrack"].values))
     want = {
         1: [0, 0, 0, 0, 0, 0],
         2: [0, 0, 0, 0, 0, 1],
@@ -145,9 +145,9 @@ def test_pad_memory_reproduces_the_reference_clip_padding(monkeypatch):
 
 
 def test_memory_layouts_of_dino_and_vfs(monkeypatch):
-    dino = _memory_log(monkeypatch, PropagationParams(**PRESETS["dino"]))
+    dino = _memory_log(monkeypatch, PropagationParams(**PRESETS["dino"].values))
     assert dino[0] == [0] and dino[1] == [0, 1] and dino[7] == [0, 1, 2, 3, 4, 5, 6, 7]
-    vfs = _memory_log(monkeypatch, PropagationParams(**{**PRESETS["vfs"], "n_recent": 3}))
+    vfs = _memory_log(monkeypatch, PropagationParams(**{**PRESETS["vfs"].values, "n_recent": 3}))
     # VFS: window = real frames max(0, t - n)..t-1, plus frame 0 (with_first)
     assert vfs[0] == [0, 0] and vfs[2] == [0, 0, 1, 2] and vfs[3] == [0, 1, 2, 3]
     off = _memory_log(monkeypatch, PropagationParams(pad_memory=False))
@@ -183,10 +183,13 @@ PROTOCOL_KEYS = (
 
 @pytest.mark.parametrize("name", list(REFERENCE_TABLE))
 def test_each_preset_is_the_whole_reference_protocol(name):
-    assert set(PRESETS[name]) == {"preset", *PROTOCOL_KEYS}  # every protocol key, nothing else
-    got = tuple(PRESETS[name][k] for k in PROTOCOL_KEYS)
+    assert set(PRESETS[name].values) == {
+        "preset",
+        *PROTOCOL_KEYS,
+    }  # every protocol key, nothing else
+    got = tuple(PRESETS[name].values[k] for k in PROTOCOL_KEYS)
     assert got == REFERENCE_TABLE[name]
-    p = PropagationParams(**PRESETS[name])
+    p = PropagationParams(**PRESETS[name].values)
     assert p.preset == name
 
 
@@ -199,7 +202,7 @@ def test_a_cards_protocol_is_its_preset_and_the_recorded_preset_is_applied():
     assert r.provenance["head.params.topk"] == f"model card {dino}: preset dino"
     # the user's preset replaces the card's whole protocol: no hybrid
     r = pipeline.resolve_config({"task": "vos", "model": {"name": dino}}, None, ["head.preset=crw"])
-    assert r.head_params == PropagationParams(**PRESETS["crw"])
+    assert r.head_params == PropagationParams(**PRESETS["crw"].values)
     r = pipeline.resolve_config(
         {"task": "vos", "model": {"name": dino}}, None, ["head.preset=unitrack"]
     )

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 from unibench.benchmarks.base import register_benchmark
-from unibench.heads import HEADS
+from unibench.heads.base import Head, register_head
 
 from unibench.executors import EXECUTORS, Done, Unit, Work
 from unibench.metrics import register_metric
@@ -86,7 +86,7 @@ class DemoSquares:
 register_benchmark("demo-squares", DemoSquares)
 
 
-class DemoCopy:
+class DemoCopy(Head):
     task = "vos"
     version = 1
 
@@ -94,15 +94,12 @@ class DemoCopy:
     class Params:
         keep: bool = True
 
-    def __init__(self, params: Params) -> None:
-        self.params = params
-
     def track(self, seq: VideoSequence, extractor) -> Iterator[VOSFramePrediction]:
         for t in range(len(seq.clip)):
             yield VOSFramePrediction(t, seq.init.mask.copy())
 
 
-HEADS.register("demo-copy", DemoCopy)
+register_head("demo-copy")(DemoCopy)
 
 
 class Reversed:

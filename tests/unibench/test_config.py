@@ -20,7 +20,9 @@ def test_type_errors():
     with pytest.raises(ConfigError, match=r"head.topk='many' must be an integer"):
         pipeline.resolve_config({"model": {"name": "pixels"}}, None, ["head.topk=many"])
     with pytest.raises(ConfigError, match=r"must be one of"):
-        pipeline.resolve_config({"model": {"name": "pixels"}}, None, ["head.label_downsample=cubic"])
+        pipeline.resolve_config(
+            {"model": {"name": "pixels"}}, None, ["head.label_downsample=cubic"]
+        )
     with pytest.raises(ConfigError, match="key=value"):
         C.parse_override("head.topk")
 
@@ -33,10 +35,7 @@ def test_precedence_model_benchmark_yaml_cli(tmp_path, monkeypatch):
     monkeypatch.setitem(
         MODELS._objs,
         "pixels",
-        replace(
-            card,
-            head_defaults={"vos": {"topk": 3, "temperature": 0.2, "n_recent": 2, "radius": 4.0}},
-        ),
+        replace(card, protocol={"vos": "dino"}),  # topk 5, temperature 0.1, n_recent 7, radius 12
     )
     factory = BENCHMARKS.get("synthetic-davis")
 
@@ -49,8 +48,8 @@ def test_precedence_model_benchmark_yaml_cli(tmp_path, monkeypatch):
     y.write_text("head:\n  n_recent: 4\n  radius: 6.0\n")
     r = pipeline.resolve_config({"model": {"name": "pixels"}}, y, ["head.radius=7"])
     p = r.head_params
-    assert (p.topk, p.temperature, p.n_recent, p.radius) == (3, 0.3, 4, 7.0)
-    assert r.provenance["head.params.topk"] == "model card pixels"
+    assert (p.topk, p.temperature, p.n_recent, p.radius) == (5, 0.3, 4, 7.0)
+    assert r.provenance["head.params.topk"] == "model card pixels: preset dino"
     assert r.provenance["head.params.temperature"] == "benchmark defaults synthetic-davis"
     assert r.provenance["head.params.n_recent"] == str(y)
     assert r.provenance["head.params.radius"] == "CLI override"

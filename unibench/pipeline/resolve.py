@@ -1,9 +1,9 @@
 """Resolution: the configuration layers of one cell, and the matrix of cells a command describes.
 
 ``resolve_config`` merges the layers, lowest first: the head's dataclass defaults < the head's
-defaults for the task < the model card's protocol (its named preset, expanded whole, then any other
-card keys) < benchmark defaults < the preset the user names (expanded whole) < ``--config`` YAML <
-CLI flags < ``key=value`` overrides. ``config.yaml`` records the layers applied, in this order, and
+defaults for the task < the model card's protocol (its named preset, expanded whole) < benchmark
+defaults < the preset the user names (expanded whole) < ``--config`` YAML < CLI flags <
+``key=value`` overrides. ``config.yaml`` records the layers applied, in this order, and
 the layer that set every key. ``expand_matrix`` turns models × tasks × layers × benchmarks × head
 variants (flags or a YAML suite) into one CLI layer per cell; the model's taps come from its
 architecture's declaration (:func:`unibench.appearance_models.arch_info`), no network is built.
@@ -56,7 +56,7 @@ def resolve_config(
         bench_name = task_def.default_suite
     head_name = (probe.get("head") or {}).get("name") or task_def.default_head
     head_cls = HEADS.get(head_name)
-    head_tasks = getattr(head_cls, "tasks", (head_cls.task,))
+    head_tasks = head_cls.serves()
     if task not in head_tasks:
         raise ConfigError(
             f"head {head_name!r} serves task(s) {', '.join(head_tasks)}, not {task!r}"
@@ -64,7 +64,7 @@ def resolve_config(
     card = get_cfg(run0.model.name)  # a registered card, or one built for a timm:/hf-hub: name
     bench_factory = BENCHMARKS.get(bench_name)
 
-    presets = getattr(head_cls, "presets", {})
+    presets = head_cls.presets
 
     def preset_layer(name: Any, source: str) -> C.Layer:
         if name not in presets:
@@ -72,20 +72,17 @@ def resolve_config(
                 f"{source}: head {head_name!r} has no preset {name!r}; presets: "
                 f"{', '.join(presets) or '(none)'}"
             )
-        return C.Layer(f"{source}: preset {name}", {"head": {"params": dict(presets[name])}})
+        return C.Layer(f"{source}: preset {name}", {"head": {"params": presets[name].params()}})
 
     layers = [
         C.Layer(
             f"head defaults for task {task}",
-            {"head": {"params": dict(getattr(head_cls, "task_defaults", {}).get(task, {}))}},
+            {"head": {"params": head_cls.defaults_for(task)}},
         )
     ]
-    card_params = dict(card.head_defaults.get(task, {}))
-    card_preset = card_params.pop("preset", None)
+    card_preset = card.protocol.get(task)
     if card_preset is not None:  # a card's protocol is a named preset, expanded whole
         layers.append(preset_layer(card_preset, f"model card {card.name}"))
-    if card_params:
-        layers.append(C.Layer(f"model card {card.name}", {"head": {"params": card_params}}))
     layers.append(
         C.Layer(
             f"benchmark defaults {bench_name}",
