@@ -124,6 +124,13 @@ def check_count(file: Path | str, n: int, what: str, frames: Sequence, where: st
         raise DataError(f"{file}: {n} {what} for {len(frames)} frames{where}")
 
 
+def check_produced(name: str, n: int, n_frames: int, what: str = "predictions") -> None:
+    """The count check of a head's output, before anything is written: one prediction per frame
+    of sequence ``name``, else one clear error."""
+    if n != n_frames:
+        raise DataError(f"{name}: the head produced {n} {what} for {n_frames} frames")
+
+
 def clip_meta(*parts: object, frames: Sequence[Path]) -> dict[str, str]:
     """A sequence's ``meta`` with its clip key (the feature cache's key: the parts that name the
     clip, then the fingerprint of its frame files)."""

@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 from unibench.benchmarks.base import (
     FileResults,
+    check_produced,
     clip_meta,
     iter_progress,
     known_splits,
@@ -237,8 +238,7 @@ class BDD100K(FileResults):
                     "labels": labels,
                 }
             )
-        if len(frames) != len(seq.clip):
-            raise DataError(f"{seq.name}: head produced {len(frames)} frames for {len(seq.clip)}")
+        check_produced(seq.name, len(frames), len(seq.clip))
         Path(out).write_text(json.dumps(frames))
         return len(frames)
 

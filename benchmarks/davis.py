@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
-from unibench.benchmarks.base import clip_meta, iter_progress, register_benchmark
+from unibench.benchmarks.base import check_produced, clip_meta, iter_progress, register_benchmark
 from unibench.benchmarks.formats.palette import read_label_map, write_palette_png
 from unibench.benchmarks.metrics import vos as vos_metrics
 
@@ -164,8 +164,7 @@ class Davis:
         for p in preds:
             write_palette_png(Path(out_dir) / f"{seq.clip.frame_names[p.index]}.png", p.labels)
             n += 1
-        if n != len(seq.clip):
-            raise DataError(f"{seq.name}: head produced {n} frames, sequence has {len(seq.clip)}")
+        check_produced(seq.name, n, len(seq.clip))
         return n
 
     # ---------------------------------------------------------------- evaluation

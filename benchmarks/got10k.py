@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 from unibench.benchmarks.base import (
     check_count,
+    check_produced,
     clip_meta,
     iter_progress,
     known_splits,
@@ -116,8 +117,7 @@ class GOT10k:
         self, seq: VideoSequence, preds: Iterable[BoxFramePrediction], out: Path
     ) -> int:
         ps = list(preds)
-        if len(ps) != len(seq.clip):
-            raise DataError(f"{seq.name}: head produced {len(ps)} boxes for {len(seq.clip)} frames")
+        check_produced(seq.name, len(ps), len(seq.clip), "boxes")
         write_boxes(Path(out) / f"{seq.name}_001.txt", [p.box for p in ps])
         (Path(out) / f"{seq.name}_time.txt").write_text("".join(f"{p.seconds:.6f}\n" for p in ps))
         return len(ps)

@@ -34,6 +34,7 @@ import numpy as np
 from unibench.benchmarks.base import (
     FileResults,
     check_count,
+    check_produced,
     clip_meta,
     iter_progress,
     known_splits,
@@ -201,8 +202,7 @@ class JHMDB(FileResults):
                 raise DataError(f"{seq.name}: frame {p.index}: expected one propagated pose")
             for j, (x, y, s) in enumerate(np.asarray(p.keypoints[0], float)):
                 lines.append(f"{p.index},{j},{x:.2f},{y:.2f},{s:.4f}")
-        if n != len(seq.clip):
-            raise DataError(f"{seq.name}: head produced {n} frames for {len(seq.clip)}")
+        check_produced(seq.name, n, len(seq.clip))
         Path(out).write_text("\n".join(lines) + "\n")
         return n
 

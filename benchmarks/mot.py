@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 from unibench.benchmarks.base import (
     FileResults,
+    check_produced,
     clip_meta,
     iter_progress,
     known_splits,
@@ -145,8 +146,7 @@ class MOTChallenge(FileResults):
             n += 1
             for i, b, s in zip(p.ids, p.boxes, p.scores, strict=True):
                 lines.append(mot_line(p.index + 1, int(i), b, f"{s:.4f},-1,-1,-1"))
-        if n != len(seq.clip):
-            raise DataError(f"{seq.name}: head produced {n} frames for {len(seq.clip)}")
+        check_produced(seq.name, n, len(seq.clip))
         Path(out).write_text("".join(lines))
         return n
 

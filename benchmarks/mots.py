@@ -32,12 +32,14 @@ from pathlib import Path
 import numpy as np
 from unibench.benchmarks.base import (
     FileResults,
+    check_produced,
     clip_meta,
     iter_progress,
     known_splits,
     register_benchmark,
 )
 from unibench.benchmarks.formats.motchallenge import read_seqinfo
+from unibench.benchmarks.formats.mots import mots_line, read_mots_txt, row_rle
 from unibench.benchmarks.metrics import mot as mot_metrics
 
 from unibench.errors import DataError
@@ -52,35 +54,6 @@ KITTI_MOTS_SPLITS = {
     + ("0019", "0020"),
     "val": ("0002", "0006", "0007", "0008", "0010", "0013", "0014", "0016", "0018"),
 }
-
-
-def read_mots_txt(path: Path, scores: bool = False) -> list[tuple]:
-    """Rows ``(frame, id, class, h, w, rle[, score])``; malformed lines name the file and line."""
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"missing {path}: expected a MOTS text file")
-    rows = []
-    for n, line in enumerate(read_text(path).splitlines(), 1):
-        if not line.strip():
-            continue
-        parts = line.split()
-        if len(parts) not in (6, 7) or (len(parts) == 7 and not scores):
-            raise DataError(
-                f"{path}:{n}: expected 'frame id class height width rle'"
-                + (" [score]" if scores else "")
-                + f", got {len(parts)} fields"
-            )
-        try:
-            row = (int(parts[0]), int(parts[1]), int(parts[2]), int(parts[3]), int(parts[4]))
-            score = float(parts[6]) if len(parts) == 7 else 1.0
-        except ValueError:
-            raise DataError(f"{path}:{n}: expected integers in the first five fields") from None
-        rows.append((*row, parts[5], score))
-    return rows
-
-
-def rle(row: tuple) -> dict:
-    return {"size": [row[3], row[4]], "counts": row[5].encode()}
 
 
 def _by_frame(rows: list[tuple], n_frames: int, offset: int, path: Path) -> list[list[tuple]]:
@@ -180,7 +153,7 @@ class MOTSBase(FileResults):
         boxes, masks, classes = [], [], []
         for t, rs in enumerate(rows):
             rs = [r for r in rs if r[2] != IGNORE_CLASS]
-            ms = [rle(r) for r in rs]
+            ms = [row_rle(r) for r in rs]
             for m in ms:
                 if tuple(m["size"]) != size:
                     raise DataError(
@@ -216,13 +189,16 @@ class MOTSBase(FileResults):
             for i, m, c in zip(p.ids, resolve_overlaps(p.masks, p.scores), cls, strict=True):
                 if m is None:
                     continue
-                counts = m["counts"].decode() if isinstance(m["counts"], bytes) else m["counts"]
                 lines.append(
-                    f"{p.index + self.offset} {int(c) * 1000 + int(i)} {int(c)} "
-                    f"{m['size'][0]} {m['size'][1]} {counts}\n"
+                    mots_line(
+                        p.index + self.offset,
+                        int(c) * 1000 + int(i),
+                        int(c),
+                        m["size"],
+                        m["counts"],
+                    )
                 )
-        if n != len(seq.clip):
-            raise DataError(f"{seq.name}: head produced {n} frames for {len(seq.clip)}")
+        check_produced(seq.name, n, len(seq.clip))
         Path(out).write_text("".join(lines))
         return n
 
@@ -242,15 +218,15 @@ class MOTSBase(FileResults):
             raw[k] = [None] * n
         for t in range(n):
             g = [r for r in gt[t] if r[2] != IGNORE_CLASS]
-            ign = [rle(r) for r in gt[t] if r[2] == IGNORE_CLASS]
+            ign = [row_rle(r) for r in gt[t] if r[2] == IGNORE_CLASS]
             r = res[t]
             raw["gt_ids"][t] = np.array([x[1] for x in g], int)
             raw["gt_classes"][t] = np.array([x[2] for x in g], int)
-            raw["gt_dets"][t] = [rle(x) for x in g]
+            raw["gt_dets"][t] = [row_rle(x) for x in g]
             raw["gt_ignore_region"][t] = mask_utils.merge(ign, intersect=False)
             raw["tracker_ids"][t] = np.array([x[1] for x in r], int)
             raw["tracker_classes"][t] = np.array([x[2] for x in r], int)
-            raw["tracker_dets"][t] = [rle(x) for x in r]
+            raw["tracker_dets"][t] = [row_rle(x) for x in r]
             where = f"frame {t + self.offset}"
             size = tuple(g[0][3:5]) if g else tuple(r[0][3:5]) if r else None
             if size is not None:

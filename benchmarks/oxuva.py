@@ -39,11 +39,13 @@ from pathlib import Path
 
 from unibench.benchmarks.base import (
     FileResults,
+    check_produced,
     clip_meta,
     iter_progress,
     parse_options,
     register_benchmark,
 )
+from unibench.benchmarks.formats.oxuva import oxuva_line
 from unibench.benchmarks.sot_common import OPEBenchmark
 
 from unibench.errors import ConfigError, DataError
@@ -255,14 +257,11 @@ class OxUvA(FileResults):
             n += 1
             if p.index == 0:
                 continue  # the given frame is not predicted
-            x, y, bw, bh = p.box
             present = tau is None or p.score >= tau
             lines.append(
-                f"{t.video},{t.obj},{t.init_frame + p.index},{'true' if present else 'false'},"
-                f"{p.score:.6g},{x / w:.6f},{(x + bw) / w:.6f},{y / h:.6f},{(y + bh) / h:.6f}\n"
+                oxuva_line(t.video, t.obj, t.init_frame + p.index, present, p.score, p.box, (h, w))
             )
-        if n != len(seq.clip):
-            raise DataError(f"{seq.name}: head produced {n} frames for {len(seq.clip)}")
+        check_produced(seq.name, n, len(seq.clip))
         Path(out).write_text("".join(lines))
         return n
 

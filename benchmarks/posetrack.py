@@ -26,12 +26,14 @@ from pathlib import Path
 import numpy as np
 from unibench.benchmarks.base import (
     FileResults,
+    check_produced,
     clip_meta,
     iter_progress,
     known_splits,
     parse_options,
     register_benchmark,
 )
+from unibench.benchmarks.formats.jsonfiles import person_category, write_posetrack_video
 from unibench.benchmarks.metrics import posetrack as PM
 
 from unibench.errors import DataError
@@ -249,18 +251,12 @@ class PoseTrack18(FileResults):
                         "bbox": [round(float(v), 2) for v in pose_box(k)],
                     }
                 )
-        if n != len(seq.clip):
-            raise DataError(f"{seq.name}: head produced {n} frames for {len(seq.clip)}")
+        check_produced(seq.name, n, len(seq.clip))
         by_id = {
             i: {"id": i, "file_name": f, "frame_id": i} for i, f in zip(ids, files, strict=True)
         }
         order = seq.meta.get("file_order") or ids  # the ground truth's order: poseval pairs by it
-        doc = {
-            "images": [by_id[i] for i in order],
-            "annotations": anns,
-            "categories": [{"id": 1, "name": "person", "keypoints": list(POSETRACK18_KEYPOINTS)}],
-        }
-        Path(out).write_text(json.dumps(doc))
+        write_posetrack_video(out, [by_id[i] for i in order], anns, [person_category()])
         return n
 
     def frames_for_scoring(self, name: str, pred_file: Path) -> list[PM.PoseFrame]:

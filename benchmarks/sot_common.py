@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from unibench.benchmarks.base import FileResults, clip_meta, iter_progress
+from unibench.benchmarks.base import FileResults, check_produced, clip_meta, iter_progress
 from unibench.benchmarks.formats.boxes import read_boxes, write_boxes
 from unibench.benchmarks.metrics import sot as sot_metrics
 
@@ -44,10 +44,7 @@ class OPEBenchmark(FileResults):
     ) -> int:
         o = self.offset
         boxes = [(b.box[0] + o, b.box[1] + o, b.box[2], b.box[3]) for b in preds]
-        if len(boxes) != len(seq.clip):
-            raise DataError(
-                f"{seq.name}: head produced {len(boxes)} boxes for {len(seq.clip)} frames"
-            )
+        check_produced(seq.name, len(boxes), len(seq.clip), "boxes")
         write_boxes(out, boxes)
         return len(boxes)
 

@@ -23,12 +23,19 @@ from PIL import Image
 from unibench.benchmarks.base import parse_options, register_benchmark
 from unibench.benchmarks.davis import Davis
 from unibench.benchmarks.formats.boxes import write_boxes
+from unibench.benchmarks.formats.jsonfiles import (
+    person_category,
+    write_json,
+    write_posetrack_video,
+    write_vis_instances,
+)
 from unibench.benchmarks.formats.motchallenge import mot_line
+from unibench.benchmarks.formats.mots import mots_line
 from unibench.benchmarks.formats.palette import write_palette_png
+from unibench.benchmarks.formats.rle import compressed_rle, encode_counts, uncompressed_rle
 from unibench.benchmarks.got10k import GOT10k
 from unibench.benchmarks.jhmdb import JHMDB, JHMDB_JOINTS
 from unibench.benchmarks.metrics.posetrack import PoseEvalOptions
-from unibench.benchmarks.metrics.vis import uncompressed_rle
 from unibench.benchmarks.mot import MOTChallenge
 from unibench.benchmarks.mots import MOTS20
 from unibench.benchmarks.otb import OTB
@@ -343,12 +350,6 @@ def write_mot(scenes: list[Scene], root: Path, split: str = "train") -> None:
         (d / "seqinfo.ini").write_text(_seqinfo(sc))
 
 
-def _encode(mask: np.ndarray) -> str:
-    from pycocotools import mask as mask_utils
-
-    return mask_utils.encode(np.asfortranarray(mask.astype(np.uint8)))["counts"].decode()
-
-
 def _seqinfo(sc: Scene) -> str:
     return (
         f"[Sequence]\nname={sc.name}\nimDir=img1\nframeRate=30\nseqLength={sc.length}\n"
@@ -383,7 +384,7 @@ def write_mots(scenes: list[Scene], root: Path, split: str = "train") -> None:
                 m = fr.labels == o.oid
                 if not m.any():
                     continue
-                gt.append(f"{t + 1} {2000 + o.oid} 2 {h} {w} {_encode(m)}\n")
+                gt.append(mots_line(t + 1, 2000 + o.oid, 2, (h, w), encode_counts(m)))
                 if fr.visible[o.oid] < 0.3 or rng.random() < 0.1:
                     continue
                 k = int(rng.integers(1, 3))
@@ -392,15 +393,19 @@ def write_mots(scenes: list[Scene], root: Path, split: str = "train") -> None:
                 )
                 m = np.roll(m, tuple(rng.integers(-2, 3, 2)), axis=(0, 1))
                 if m.any():
-                    det.append(f"{t + 1} -1 2 {h} {w} {_encode(m)} {rng.uniform(0.6, 1.0):.3f}\n")
-            gt.append(f"{t + 1} 10000 10 {h} {w} {_encode(corner & (fr.labels == 0))}\n")
+                    det.append(
+                        mots_line(t + 1, -1, 2, (h, w), encode_counts(m), rng.uniform(0.6, 1.0))
+                    )
+            gt.append(mots_line(t + 1, 10000, 10, (h, w), encode_counts(corner & (fr.labels == 0))))
             for _ in range(rng.poisson(0.5)):
                 rx, ry = rng.uniform(8, 24, 2)
                 in_corner = rng.random() < 0.4
                 cx = rng.uniform(rx, 72 - rx) if in_corner else rng.uniform(rx, w - rx)
                 cy = rng.uniform(h - 48 + ry, h - ry) if in_corner else rng.uniform(ry, h - ry)
                 blob = ((xx - cx) / rx) ** 2 + ((yy - cy) / ry) ** 2 <= 1
-                det.append(f"{t + 1} -1 2 {h} {w} {_encode(blob)} {rng.uniform(0.5, 0.8):.3f}\n")
+                det.append(
+                    mots_line(t + 1, -1, 2, (h, w), encode_counts(blob), rng.uniform(0.5, 0.8))
+                )
         (d / "gt" / "gt.txt").write_text("".join(gt))
         (d / "det" / "det.txt").write_text("".join(det))
         (d / "seqinfo.ini").write_text(_seqinfo(sc))
@@ -422,15 +427,7 @@ def write_posetrack(scenes: list[Scene], root: Path, split: str = "val") -> None
     missed, keypoints jittered by 1.5 px and each dropped with probability 0.1, and ~0.3 false poses
     per frame with lower scores."""
     root = Path(root)
-    cats = [
-        {
-            "id": 1,
-            "name": "person",
-            "supercategory": "person",
-            "keypoints": list(POSETRACK18_KEYPOINTS),
-            "skeleton": [],
-        }
-    ]
+    cats = [person_category(skeleton=[])]
     for v, sc in enumerate(mot_scenes(scenes[0].seed // 100 if scenes else 0)):
         vid = f"{v + 1:06d}_synth"
         img_dir = root / "images" / split / vid
@@ -504,12 +501,10 @@ def write_posetrack(scenes: list[Scene], root: Path, split: str = "val") -> None
                         "score": round(float(rng.uniform(0.3, 0.7)), 3),
                     }
                 )
-        for sub, doc in (
-            ("annotations", {"images": images, "annotations": anns, "categories": cats}),
-            ("detections", dets),
-        ):
+        for sub in ("annotations", "detections"):
             (root / sub / split).mkdir(parents=True, exist_ok=True)
-            (root / sub / split / f"{vid}.json").write_text(json.dumps(doc))
+        write_posetrack_video(root / "annotations" / split / f"{vid}.json", images, anns, cats)
+        write_json(root / "detections" / split / f"{vid}.json", dets)
 
 
 # PoseTrack18 (COCO-order) keypoint → JHMDB joint; the belly is the mean of shoulders and hips
@@ -658,7 +653,7 @@ def write_youtubevis(scenes: list[Scene], root: Path, split: str = "train") -> N
             )
         entries = []
         for t, m, score, cat in dets:
-            rle = {"size": [h, w], "counts": _encode(m)}
+            rle = compressed_rle(m)
             if v == 0:
                 entries.append(
                     {
@@ -679,16 +674,13 @@ def write_youtubevis(scenes: list[Scene], root: Path, split: str = "train") -> N
                         "segmentations": frames,
                     }
                 )
-        (det_dir / f"{name}.json").write_text(json.dumps(entries))
-    (root / split / "instances.json").write_text(
-        json.dumps(
-            {
-                "info": {"description": "UniBench synthetic YouTube-VIS"},
-                "videos": videos,
-                "categories": [dict(c, supercategory="shape") for c in VIS_CATEGORIES],
-                "annotations": anns,
-            }
-        )
+        write_json(det_dir / f"{name}.json", entries)
+    write_vis_instances(
+        root / split / "instances.json",
+        videos,
+        [dict(c, supercategory="shape") for c in VIS_CATEGORIES],
+        anns,
+        info={"description": "UniBench synthetic YouTube-VIS"},
     )
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from unibench.benchmarks.base import check_count, register_benchmark
+from unibench.benchmarks.base import check_count, check_produced, register_benchmark
 from unibench.benchmarks.formats.boxes import polygon_to_box, read_regions
 from unibench.benchmarks.sot_common import OPEBenchmark
 
@@ -31,8 +31,7 @@ class VOT(OPEBenchmark):
 
     def write_predictions(self, seq: VideoSequence, preds, out: Path) -> int:
         ps = list(preds)
-        if len(ps) != len(seq.clip):
-            raise DataError(f"{seq.name}: head produced {len(ps)} boxes for {len(seq.clip)} frames")
+        check_produced(seq.name, len(ps), len(seq.clip), "boxes")
         lines = ["1\n"] + [",".join(f"{v:.4f}" for v in p.box) + "\n" for p in ps[1:]]
         (Path(out) / f"{seq.name}_001.txt").write_text("".join(lines))
         (Path(out) / f"{seq.name}_time.txt").write_text("".join(f"{p.seconds:.6f}\n" for p in ps))

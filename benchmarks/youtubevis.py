@@ -42,7 +42,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from unibench.benchmarks.base import FileResults, clip_meta, parse_options, register_benchmark
+from unibench.benchmarks.base import (
+    FileResults,
+    check_produced,
+    clip_meta,
+    parse_options,
+    register_benchmark,
+)
+from unibench.benchmarks.formats.jsonfiles import write_json
 from unibench.benchmarks.metrics import vis as vis_metrics
 
 from unibench.errors import ConfigError, DataError
@@ -330,7 +337,7 @@ class VISBenchmark(FileResults):
         entries = tracks_to_results(
             preds, len(seq.clip), self.videos[seq.name]["id"], self.options.vote, seq.name
         )
-        Path(out).write_text(json.dumps(entries))
+        write_json(out, entries)
         return len(seq.clip)
 
     def read_results(self, pred_dir: Path, name: str) -> list[dict]:
@@ -455,8 +462,7 @@ def tracks_to_results(
             tr["segs"][p.index] = {"size": [int(x) for x in m["size"]], "counts": counts}
             tr["scores"].append(float(s))
             tr["cats"].append(int(c))
-    if n != n_frames:
-        raise DataError(f"{name}: head produced {n} frames for {n_frames}")
+    check_produced(name, n, n_frames)
     return [
         {
             "video_id": int(video_id),

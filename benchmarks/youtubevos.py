@@ -34,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 from unibench.benchmarks.base import (
+    check_produced,
     clip_meta,
     iter_progress,
     known_splits,
@@ -226,8 +227,7 @@ class YouTubeVOS:
             if stem in expected:
                 write_palette_png(Path(out_dir) / f"{stem}.png", p.labels)
             n += 1
-        if n != len(seq.clip):
-            raise DataError(f"{seq.name}: head produced {n} frames, sequence has {len(seq.clip)}")
+        check_produced(seq.name, n, len(seq.clip))
         return n
 
     def package(self, pred_dir: Path, out_zip: Path) -> Path:

@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from unibench.benchmarks.formats.rle import uncompressed_rle
 
 from unibench.metrics import register_metric
 
@@ -70,19 +71,6 @@ def to_rle(seg: Any, h: int, w: int) -> dict | None:
         counts = seg["counts"].encode() if isinstance(seg["counts"], str) else seg["counts"]
         return {"size": list(seg["size"]), "counts": counts}
     raise ValueError(f"not a segmentation (polygon list or RLE dict): {type(seg).__name__}")
-
-
-def uncompressed_rle(mask: np.ndarray) -> dict:
-    """COCO's uncompressed RLE of a binary mask (``counts``: column-major run lengths starting with
-    a run of zeros): the encoding of the YouTube-VIS ground-truth files, and the one form
-    TrackEval's ``YouTubeVIS`` reads in ground truth (``frPyObjects`` in its
-    ``_prepare_gt_annotations``)."""
-    flat = np.asarray(mask, bool).flatten(order="F").astype(np.int8)
-    edges = np.flatnonzero(np.diff(flat)) + 1
-    runs = np.diff(np.r_[0, edges, flat.size]).tolist()
-    if flat.size and flat[0]:
-        runs = [0, *runs]
-    return {"counts": [int(r) for r in runs], "size": [int(mask.shape[0]), int(mask.shape[1])]}
 
 
 def _trackeval_inputs(gt_json: dict, results: list[dict]) -> tuple[dict, list[dict]]:

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 from PIL import Image
 from pycocotools import mask as mask_utils
-from unibench.benchmarks.mots import MOTS20, KittiMOTS, read_mots_txt, resolve_overlaps
+from unibench.benchmarks.formats.mots import read_mots_txt
+from unibench.benchmarks.mots import MOTS20, KittiMOTS, resolve_overlaps
 
 from unibench.errors import DataError
 

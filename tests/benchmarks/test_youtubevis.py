@@ -314,7 +314,7 @@ def test_category_vote_and_results_layout():
         out[1]["segmentations"][0]["counts"], str
     )
     assert all(e["video_id"] == 42 and len(e["segmentations"]) == 3 for e in out)
-    with pytest.raises(DataError, match="2 frames for 3"):
+    with pytest.raises(DataError, match="produced 2 predictions for 3 frames"):
         tracks_to_results(preds[:2], 3, 42, "majority", "v")
 
 
