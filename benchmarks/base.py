@@ -1,20 +1,22 @@
 """Benchmark adapters: read an official on-disk layout, write predictions in its official format,
 and score a prediction folder with the benchmark's official protocol.
 
-Contract: a benchmark is registered with :func:`register_benchmark` as a :class:`BenchmarkSpec`:
-``factory(data_root: Path | None, split: str | None, sequences: tuple[str, ...] | None) ->
-Benchmark``, plus, declared in the registration, whether it takes ``detections=`` (association
-benchmarks: a folder of per-sequence detection files that replaces the benchmark's own) and
-``options=`` (a mapping it validates against its own options dataclass, e.g. PoseTrack18's
-``PoseEvalOptions``), and its ``head_defaults``. Adapters never import heads or models.
+Contract: an adapter is a subclass of :class:`BenchmarkBase` whose class attributes declare its
+``Options`` dataclass, its ``head_defaults``, whether it ``takes_detections`` and its
+``scorer_version``; it is registered with :func:`register_benchmark` as a :class:`BenchmarkSpec`:
+``factory(data_root: Path | None, split: str | None, sequences: tuple[str, ...] | None[,
+detections=][, options=]) -> adapter`` (the class itself, or a function for variants). Adapters never
+import heads or models.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from types import MappingProxyType
+from typing import Any, ClassVar, Protocol
 
 from unibench.config import from_dict
 from unibench.errors import ConfigError, DataError, RegistryError
@@ -42,48 +44,87 @@ class Benchmark(Protocol):
     ) -> MetricTable: ...
 
 
+class BenchmarkBase:
+    """The base of every adapter (TrackEval's ``_BaseDataset``): what it declares as class
+    attributes, read by the registry and the resolver without building it or reading a signature.
+
+    ``Options``: the dataclass of its scoring options (``benchmark.options.*``), None where it takes
+    none; ``head_defaults``: task -> head parameter values (the config layer "benchmark defaults");
+    ``takes_detections``: whether a folder of per-sequence detection files may replace its own
+    (association benchmarks); ``scorer_version``: bump it with any change of the figures its scorer
+    computes on the same files. Subclasses set ``name``, ``tasks``, ``split`` and ``root``."""
+
+    name: str
+    tasks: tuple[str, ...]
+    split: str
+    root: Path
+    Options: ClassVar[type | None] = None
+    head_defaults: ClassVar[Mapping[str, Mapping[str, Any]]] = MappingProxyType({})
+    takes_detections: ClassVar[bool] = False
+    scorer_version: ClassVar[int] = 1
+
+
 @dataclass(frozen=True)
 class BenchmarkSpec:
-    """A registered benchmark: its factory and what the factory takes, declared (never read from
-    its signature). ``detections``: takes ``detections=`` (a folder of per-sequence detection
-    files replacing the benchmark's own); ``options``: takes ``options=`` (scoring variants it
-    validates against its own options dataclass); ``head_defaults``: task → head parameter values
-    (the config layer "benchmark defaults")."""
+    """A registered benchmark: its factory and the adapter class it builds, whose class attributes
+    (:class:`BenchmarkBase`) say what the factory takes."""
 
     factory: Callable[..., Any]
-    detections: bool = False
-    options: bool = False
-    head_defaults: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    adapter: type[BenchmarkBase]
+
+    @property
+    def detections(self) -> bool:
+        return self.adapter.takes_detections
+
+    @property
+    def options(self) -> bool:
+        return self.adapter.Options is not None
+
+    @property
+    def head_defaults(self) -> Mapping[str, Mapping[str, Any]]:
+        return self.adapter.head_defaults
 
     def __call__(self, data_root, split, sequences, **kwargs: Any):
         return self.factory(data_root, split, sequences, **kwargs)
 
 
+def _check_adapter(name: str, spec: BenchmarkSpec) -> None:
+    a = spec.adapter
+    if not (isinstance(a, type) and issubclass(a, BenchmarkBase)):
+        raise RegistryError(
+            f"benchmark {name!r}: the adapter {a!r} is not a subclass of "
+            "unibench.benchmarks.base.BenchmarkBase"
+        )
+    if a.Options is not None and not dataclasses.is_dataclass(a.Options):
+        raise RegistryError(f"benchmark {name!r}: {a.__name__}.Options must be a dataclass")
+
+
 BENCHMARKS: Registry[BenchmarkSpec] = Registry(
     "benchmark",
     doc="BenchmarkSpec(factory(data_root, split, sequences[, detections=][, options=]) -> "
-    "Benchmark, detections, options, head_defaults) (see unibench.benchmarks.base)",
+    "adapter instance, adapter: a BenchmarkBase subclass) (see unibench.benchmarks.base)",
+    validate=_check_adapter,
 )
 
 
 def register_benchmark(
-    name: str,
-    factory: Callable[..., Any],
-    *,
-    detections: bool = False,
-    options: bool = False,
-    head_defaults: Mapping[str, Mapping[str, Any]] | None = None,
+    name: str, factory: Callable[..., Any], adapter: type[BenchmarkBase] | None = None
 ) -> BenchmarkSpec:
-    """Register ``factory`` under ``name`` with what it takes (see :class:`BenchmarkSpec`)."""
-    spec = BenchmarkSpec(factory, detections, options, dict(head_defaults or {}))
+    """Register ``factory`` under ``name``; ``adapter`` is the class it builds (omitted where the
+    factory is that class). The factory takes ``detections=`` where ``adapter.takes_detections``
+    and ``options=`` where ``adapter.Options`` is set."""
+    if adapter is None:
+        if not isinstance(factory, type):
+            raise RegistryError(f"benchmark {name!r}: name the adapter class the factory builds")
+        adapter = factory
+    spec = BenchmarkSpec(factory, adapter)
     BENCHMARKS.register(name, spec, stacklevel=2)
     return spec
 
 
 def scorer_version(bench) -> int:
-    """The behaviour version of a benchmark's scorer (its class's ``scorer_version``, 1 where none
-    is declared): bump it with any change of the figures it computes on the same files."""
-    return int(getattr(type(bench), "scorer_version", 1))
+    """The behaviour version of a benchmark's scorer (``BenchmarkBase.scorer_version``)."""
+    return int(type(bench).scorer_version)
 
 
 def score(bench, pred_dir: Path, sequences=None, progress: bool = False) -> MetricTable:
@@ -107,7 +148,7 @@ def _is_figure(v: Any) -> bool:
 
 
 # ------------------------------------------------------------------ what every adapter shares
-class FileResults:
+class FileResults(BenchmarkBase):
     """For adapters whose results are one file per sequence (MOTChallenge text, OPE text, the
     OxUvA csv, PoseTrack / VIS / BDD json): ``result_suffix`` declares the extension."""
 

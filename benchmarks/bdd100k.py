@@ -98,6 +98,9 @@ HEAD_DEFAULTS = {"mot": {"class_gate": True}, "mots": {"class_gate": True}}
 
 
 class BDD100K(FileResults):
+    takes_detections = True
+    head_defaults = HEAD_DEFAULTS
+
     def __init__(self, root, split=None, sequences=None, detections=None, masks=False, name=None):
         self.root = Path(root)
         self.split = split or "val"
@@ -381,5 +384,5 @@ def _factory(masks: bool):
     return make
 
 
-register_benchmark("bdd100k-mot", _factory(False), detections=True, head_defaults=HEAD_DEFAULTS)
-register_benchmark("bdd100k-mots", _factory(True), detections=True, head_defaults=HEAD_DEFAULTS)
+register_benchmark("bdd100k-mot", _factory(False), BDD100K)
+register_benchmark("bdd100k-mots", _factory(True), BDD100K)

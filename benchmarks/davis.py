@@ -20,7 +20,13 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
-from unibench.benchmarks.base import check_produced, clip_meta, iter_progress, register_benchmark
+from unibench.benchmarks.base import (
+    BenchmarkBase,
+    check_produced,
+    clip_meta,
+    iter_progress,
+    register_benchmark,
+)
 from unibench.benchmarks.formats.palette import read_label_map, write_palette_png
 from unibench.benchmarks.metrics import vos as vos_metrics
 
@@ -31,7 +37,7 @@ from unibench.types import Clip, MaskInit, MetricTable, VideoSequence, VOSFrameP
 logger = logging.getLogger(__name__)
 
 
-class Davis:
+class Davis(BenchmarkBase):
     """A DAVIS-layout dataset; ``year`` 2016 (single object) or 2017 (multi-object)."""
 
     tasks = ("vos",)
@@ -253,5 +259,5 @@ def _factory(year: int):
     return make
 
 
-register_benchmark("davis2016", _factory(2016))
-register_benchmark("davis2017", _factory(2017))
+register_benchmark("davis2016", _factory(2016), Davis)
+register_benchmark("davis2017", _factory(2017), Davis)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 from unibench.benchmarks.base import (
+    BenchmarkBase,
     check_count,
     check_produced,
     clip_meta,
@@ -53,7 +54,7 @@ def read_meta(path: Path) -> dict[str, str]:
     return out
 
 
-class GOT10k:
+class GOT10k(BenchmarkBase):
     tasks = ("sot",)
 
     def __init__(self, root, split: str | None = None, sequences=None, name: str = "got10k"):
@@ -198,4 +199,4 @@ def _got(data_root, split, sequences):
     return GOT10k(data_root, split, sequences)
 
 
-register_benchmark("got10k", _got)
+register_benchmark("got10k", _got, GOT10k)

@@ -250,4 +250,4 @@ def _jhmdb(data_root, split, sequences):
     return JHMDB(data_root, split, sequences)
 
 
-register_benchmark("jhmdb", _jhmdb)
+register_benchmark("jhmdb", _jhmdb, JHMDB)

@@ -98,7 +98,7 @@ def _lasot(data_root, split, sequences, options=None):
     return LaSOT(data_root, split, sequences, options=parse_options(ToolkitOptions, options))
 
 
-register_benchmark("lasot", _lasot, options=True)
+register_benchmark("lasot", _lasot, LaSOT)
 
 
 class LaSOTExt(LaSOT):
@@ -122,4 +122,4 @@ def _lasot_ext(data_root, split, sequences, options=None):
     return LaSOTExt(data_root, split, sequences, options=parse_options(ToolkitOptions, options))
 
 
-register_benchmark("lasot-ext", _lasot_ext, options=True)
+register_benchmark("lasot-ext", _lasot_ext, LaSOTExt)

@@ -43,6 +43,7 @@ logger = logging.getLogger(__name__)
 
 
 class MOTChallenge(FileResults):
+    takes_detections = True
     tasks = ("mot",)
 
     def __init__(
@@ -213,4 +214,4 @@ def _factory(benchmark: str):
 
 
 for _b in ("MOT15", "MOT16", "MOT17", "MOT20"):
-    register_benchmark(_b.lower(), _factory(_b), detections=True)
+    register_benchmark(_b.lower(), _factory(_b), MOTChallenge)

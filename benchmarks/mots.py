@@ -103,6 +103,7 @@ def resolve_overlaps(masks: list[dict], scores: np.ndarray) -> list[dict | None]
 
 
 class MOTSBase(FileResults):
+    takes_detections = True
     """What MOTS20 and KITTI-MOTS share; subclasses say where things are."""
 
     tasks = ("mots",)
@@ -346,6 +347,7 @@ class MOTS20(MOTSBase):
 
 
 class KittiMOTS(MOTSBase):
+    head_defaults = {"mots": {"class_gate": True}}  # cars and pedestrians
     """KITTI-MOTS (cars and pedestrians, scored separately; the class gate is on by default)."""
 
     offset = 0
@@ -417,7 +419,7 @@ register_benchmark(
     lambda data_root, split, sequences, detections=None: MOTS20(
         _require_root("mots20", data_root), split, sequences, detections
     ),
-    detections=True,
+    MOTS20,
 )
 
 
@@ -425,9 +427,4 @@ def _kitti_mots(data_root, split, sequences, detections=None):
     return KittiMOTS(_require_root("kitti-mots", data_root), split, sequences, detections)
 
 
-register_benchmark(
-    "kitti-mots",
-    _kitti_mots,
-    detections=True,
-    head_defaults={"mots": {"class_gate": True}},  # cars and pedestrians
-)
+register_benchmark("kitti-mots", _kitti_mots, KittiMOTS)

@@ -111,4 +111,4 @@ def _otb(data_root, split, sequences):
     return OTB(data_root, split, sequences)
 
 
-register_benchmark("otb2015", _otb)
+register_benchmark("otb2015", _otb, OTB)

@@ -186,6 +186,7 @@ class Task:
 
 
 class OxUvA(FileResults):
+    Options = OxUvAOptions
     tasks = ("sot",)
     protocol = "OxUvA toolkit: TPR, TNR, GM, MaxGM (IoU >= 0.5, counts pooled over all tracks)"
 
@@ -355,4 +356,4 @@ def _oxuva(data_root, split, sequences, options=None):
     return OxUvA(data_root, split, sequences, options=parse_options(OxUvAOptions, options))
 
 
-register_benchmark("oxuva", _oxuva, options=True)
+register_benchmark("oxuva", _oxuva, OxUvA)

@@ -116,6 +116,8 @@ def pose_box(k: np.ndarray) -> np.ndarray:
 
 
 class PoseTrack18(FileResults):
+    Options = PM.PoseEvalOptions
+    takes_detections = True
     tasks = ("posetrack",)
 
     def __init__(
@@ -356,4 +358,4 @@ def _posetrack18(data_root, split, sequences, detections=None, options=None):
     )
 
 
-register_benchmark("posetrack18", _posetrack18, detections=True, options=True)
+register_benchmark("posetrack18", _posetrack18, PoseTrack18)

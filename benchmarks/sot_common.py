@@ -169,6 +169,7 @@ class ToolkitOptions:
 
 
 class ToolkitOPEBenchmark(OPEBenchmark):
+    Options = ToolkitOptions
     """OPE scored as the LaSOT / TNL2K toolkits (or pytracking's conventions on request).
 
     Subclasses provide ``absent(name, gt)`` (the frames the toolkit removes) and may override

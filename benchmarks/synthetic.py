@@ -835,18 +835,12 @@ def _synthetic_youtubevos(data_root, split, sequences, options=None):
     )
 
 
-register_benchmark("synthetic-youtubevos", _synthetic_youtubevos, options=True)
-register_benchmark(
-    "synthetic-youtubevis",
-    _synthetic_youtubevis,
-    detections=True,
-    options=True,
-    head_defaults={"vis": {"class_gate": True}},
-)
-register_benchmark("synthetic-jhmdb", _synthetic_jhmdb)
-register_benchmark("synthetic-davis", _synthetic_davis)
-register_benchmark("synthetic-posetrack", _synthetic_posetrack, detections=True, options=True)
-register_benchmark("synthetic-mots", _synthetic_mots, detections=True)
-register_benchmark("synthetic-mot", _synthetic_mot, detections=True)
-register_benchmark("synthetic-otb", _synthetic_otb)
-register_benchmark("synthetic-got10k", _synthetic_got10k)
+register_benchmark("synthetic-youtubevos", _synthetic_youtubevos, YouTubeVOS)
+register_benchmark("synthetic-youtubevis", _synthetic_youtubevis, VISBenchmark)
+register_benchmark("synthetic-jhmdb", _synthetic_jhmdb, JHMDB)
+register_benchmark("synthetic-davis", _synthetic_davis, Davis)
+register_benchmark("synthetic-posetrack", _synthetic_posetrack, PoseTrack18)
+register_benchmark("synthetic-mots", _synthetic_mots, MOTS20)
+register_benchmark("synthetic-mot", _synthetic_mot, MOTChallenge)
+register_benchmark("synthetic-otb", _synthetic_otb, OTB)
+register_benchmark("synthetic-got10k", _synthetic_got10k, GOT10k)

@@ -96,4 +96,4 @@ def _tnl2k(data_root, split, sequences, options=None):
     return TNL2K(data_root, split, sequences, options=parse_options(ToolkitOptions, options))
 
 
-register_benchmark("tnl2k", _tnl2k, options=True)
+register_benchmark("tnl2k", _tnl2k, TNL2K)

@@ -62,4 +62,4 @@ def _tn(data_root, split, sequences):
     return TrackingNet(data_root, split, sequences)
 
 
-register_benchmark("trackingnet", _tn)
+register_benchmark("trackingnet", _tn, TrackingNet)

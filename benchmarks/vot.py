@@ -126,4 +126,4 @@ def _vot(data_root, split, sequences):
     return VOT(data_root, split, sequences)
 
 
-register_benchmark("vot", _vot)
+register_benchmark("vot", _vot, VOT)

@@ -95,6 +95,9 @@ def _stem_rate(names: list[str]) -> float:
 
 
 class VISBenchmark(FileResults):
+    Options = VISOptions
+    takes_detections = True
+    head_defaults = {"vis": {"class_gate": True}}  # a track keeps one category
     """One VIS dataset split: videos and (where public) ground-truth tracks from its json."""
 
     tasks = ("vis",)
@@ -504,10 +507,4 @@ def _factory(name: str, default_split: str):
 
 
 for _name in ("youtubevis-2019", "youtubevis-2021", "ovis"):
-    register_benchmark(
-        _name,
-        _factory(_name, "valid"),
-        detections=True,
-        options=True,
-        head_defaults={"vis": {"class_gate": True}},
-    )
+    register_benchmark(_name, _factory(_name, "valid"), VISBenchmark)

@@ -34,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 from unibench.benchmarks.base import (
+    BenchmarkBase,
     check_produced,
     clip_meta,
     iter_progress,
@@ -71,7 +72,8 @@ class YTVOSOptions:
     seen_categories: str | None = None  # comma-separated; default: train/meta.json's categories
 
 
-class YouTubeVOS:
+class YouTubeVOS(BenchmarkBase):
+    Options = YTVOSOptions
     tasks = ("vos",)
 
     def __init__(self, root, split="valid", sequences=None, name="youtubevos-2019", options=None):
@@ -342,5 +344,5 @@ def _factory(year: int):
     return make
 
 
-register_benchmark("youtubevos-2018", _factory(2018), options=True)
-register_benchmark("youtubevos-2019", _factory(2019), options=True)
+register_benchmark("youtubevos-2018", _factory(2018), YouTubeVOS)
+register_benchmark("youtubevos-2019", _factory(2019), YouTubeVOS)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from unibench.benchmarks.base import register_benchmark
+from unibench.benchmarks.base import BenchmarkBase, register_benchmark
 from unibench.heads.base import Head, register_head
 
 from unibench.executors import EXECUTORS, Done, Unit, Work
@@ -37,7 +37,7 @@ def _mask(seq: int, t: int) -> np.ndarray:
     return m
 
 
-class DemoSquares:
+class DemoSquares(BenchmarkBase):
     name, tasks, split, root = "demo-squares", ("vos",), "val", Path("/")
 
     def __init__(self, data_root=None, split=None, sequences=None) -> None:

@@ -30,6 +30,7 @@ def test_type_errors():
 def test_precedence_model_benchmark_yaml_cli(tmp_path, monkeypatch):
     from unibench.appearance_models import MODELS
     from unibench.benchmarks import BENCHMARKS
+    from unibench.benchmarks.base import BenchmarkSpec
 
     card = MODELS.get("pixels")
     monkeypatch.setitem(
@@ -37,13 +38,13 @@ def test_precedence_model_benchmark_yaml_cli(tmp_path, monkeypatch):
         "pixels",
         replace(card, protocol={"vos": "dino"}),  # topk 5, temperature 0.1, n_recent 7, radius 12
     )
-    factory = BENCHMARKS.get("synthetic-davis")
-
-    def bench(*a):
-        return factory(*a)
-
-    bench.head_defaults = {"vos": {"temperature": 0.3, "n_recent": 3, "radius": 5.0}}
-    monkeypatch.setitem(BENCHMARKS._objs, "synthetic-davis", bench)
+    spec = BENCHMARKS.get("synthetic-davis")
+    tuned = type(
+        "TunedDavis",
+        (spec.adapter,),
+        {"head_defaults": {"vos": {"temperature": 0.3, "n_recent": 3, "radius": 5.0}}},
+    )
+    monkeypatch.setitem(BENCHMARKS._objs, "synthetic-davis", BenchmarkSpec(spec.factory, tuned))
     y = tmp_path / "c.yaml"
     y.write_text("head:\n  n_recent: 4\n  radius: 6.0\n")
     r = pipeline.resolve_config({"model": {"name": "pixels"}}, y, ["head.radius=7"])
