@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from unibench import bench, jsonout, pipeline
+from unibench.api import run_request
 from unibench.appearance_models import (
     MODELS,
     build_random,
@@ -30,7 +31,7 @@ from unibench.benchmarks import BENCHMARKS
 from unibench.benchmarks.synthetic import generate
 from unibench.config import overrides_to_dict
 from unibench.errors import UniBenchError
-from unibench.executors import executor_names, make_executor, parse_shard
+from unibench.executors import executor_names, parse_shard
 from unibench.heads import HEADS
 from unibench.reports import metric_table, results_table
 from unibench.reports.build import build_report
@@ -122,8 +123,8 @@ def _add_run(sub) -> None:
     p.add_argument("overrides", nargs="*", help="key=value overrides, e.g. head.topk=5")
 
 
-def _cells(a) -> list[tuple[dict, list[str]]]:
-    """(CLI layer, overrides) per cell of the matrix the arguments describe."""
+def _request(a) -> pipeline.MatrixRequest:
+    """The matrix the arguments describe (what ``unibench.evaluate`` builds from its arguments)."""
     bench: dict = {}
     for key, value in (("detections", a.detections), ("name", a.benchmark),
                        ("data_root", a.data_root), ("split", a.split)):  # fmt: skip
@@ -149,7 +150,7 @@ def _cells(a) -> list[tuple[dict, list[str]]]:
         overrides=list(a.overrides),
         suite=a.suite,
     )
-    return pipeline.expand_matrix(req)
+    return req
 
 
 def _cmd_run(a) -> int:
@@ -160,14 +161,19 @@ def _cmd_run(a) -> int:
             f"--tap {a.tap!r} and --layers {a.layers!r} both name taps: --layers runs each tap it "
             "lists, --tap runs one; give one of them"
         )
-    cells = _cells(a)
-    # resolve every cell first: a misspelt key fails before hours of compute
-    resolved = [pipeline.resolve_config(cli, a.config, ov) for cli, ov in cells]
-
-    shard = parse_shard(a.shard)
-    workers = a.workers or 0
-    executor = make_executor(a.executor, workers, a.ray_address, a.cpus_per_unit, a.gpus_per_unit)
-    outcomes = pipeline.run_matrix(resolved, executor, shard, progress=not a.no_progress)
+    # the API's one path: every cell resolved first (a misspelt key fails before hours of
+    # compute), then planned and run on the executor
+    resolved, outcomes = run_request(
+        _request(a),
+        a.config,
+        a.executor,
+        a.workers or 0,
+        parse_shard(a.shard),
+        progress=not a.no_progress,
+        ray_address=a.ray_address,
+        cpus_per_unit=a.cpus_per_unit,
+        gpus_per_unit=a.gpus_per_unit,
+    )
     records = []
     for res, out in zip(resolved, outcomes, strict=True):
         if out is None:

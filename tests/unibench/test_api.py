@@ -1,0 +1,109 @@
+"""``unibench.evaluate`` from Python: in-memory modules, their identity, the README's training-loop
+example (run as written), and the hooks' schedule."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import timm
+import torch
+import torchvision
+from unibench.appearance_models.module import AsCard, card_of, materialise, state_sha256
+
+import unibench
+from unibench.errors import ConfigError
+from unibench.hooks import every
+from unibench.store import ResultStore
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def _readme_example() -> str:
+    text = README.read_text()
+    section = text[text.index("## From Python") :]
+    return re.search(r"```python\n(.*?)```", section, re.S).group(1)
+
+
+def test_the_readme_example_runs_and_a_trained_step_is_a_new_record(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    exec(compile(_readme_example(), "README.md: From Python", "exec"), {})  # noqa: S102
+    records = ResultStore(tmp_path / "ub-runs").records()
+    assert len(records) == 2  # one per evaluated epoch: the weights changed in between
+    assert len({r.run_id for r in records}) == 2 and len({r.checkpoint for r in records}) == 2
+    for r in records:
+        assert r.model == "resnet18" and r.tap == "layer3" and r.sequences == ["synth-00"]
+        assert r.whole_split is False  # a subset, marked as such
+    printed = capsys.readouterr().out
+    assert printed.count("1/3 seq") == 2  # each epoch's J&F row, marked as a subset
+    modules = sorted((tmp_path / "ub-runs" / "modules").glob("module-*.safetensors"))
+    assert len(modules) == 2
+
+
+def test_the_same_weights_are_one_identity_and_nothing_is_recomputed(tmp_path):
+    model = torchvision.models.resnet18()
+    a = unibench.evaluate(model, tap="layer3", sequences=["synth-00"], store=tmp_path)
+    b = unibench.evaluate(model, tap="layer3", sequences=["synth-00"], store=tmp_path)
+    assert isinstance(a, pd.DataFrame) and set(a.run_id) == set(b.run_id)
+    pd.testing.assert_frame_equal(a.drop(columns="created"), b.drop(columns="created"))
+    assert len(ResultStore(tmp_path).records()) == 1  # the second call reused the stored cell
+    row = a[a.metric == "J&F-Mean"].iloc[0]
+    assert row.subset == "1/3 seq" and row.unit == "percent" and row.official == "J&F-Mean (davis2017-evaluation)"
+
+
+def test_state_sha256_follows_the_weights_only():
+    m = torchvision.models.resnet18()
+    h = state_sha256(m)
+    assert h == state_sha256(m) and len(h) == 64
+    with torch.no_grad():
+        m.conv1.weight[0, 0, 0, 0] += 1e-3
+    assert state_sha256(m) != h
+
+
+def test_which_card_a_module_runs_as():
+    assert card_of(torchvision.models.resnet18()) == "resnet18"
+    assert card_of(torchvision.models.resnet50()) == "resnet50"
+    vit = timm.create_model("vit_tiny_patch16_224", pretrained=False)
+    assert card_of(vit) == "timm:vit_tiny_patch16_224"
+    plain = torch.nn.Conv2d(3, 8, 3)
+    with pytest.raises(ConfigError, match=r"wrap it as unibench.AsCard\(module, card=NAME\)"):
+        card_of(plain)
+    assert card_of(AsCard(plain, "pixels")) == "pixels"
+    with pytest.raises(ConfigError, match="wrap it as"):
+        card_of(torchvision.models.resnet34())  # no resnet34 card: declared, never guessed
+
+
+def test_a_module_is_written_once_per_content(tmp_path):
+    m = torchvision.models.resnet18()
+    card, p1 = materialise(m, tmp_path)
+    mtime = p1.stat().st_mtime_ns
+    _, p2 = materialise(m, tmp_path)
+    assert card == "resnet18" and p1 == p2 and p2.stat().st_mtime_ns == mtime
+    assert not list((tmp_path / "modules").glob(".*partial"))
+
+
+def test_bad_models_are_one_clear_error(tmp_path):
+    with pytest.raises(ConfigError, match="a checkpoint needs its card"):
+        unibench.evaluate(str(tmp_path / "w.pth"), store=tmp_path)
+    with pytest.raises(ConfigError, match="expected a name, a card file"):
+        unibench.evaluate(3.5, store=tmp_path)
+
+
+def test_every_evaluates_on_its_schedule(monkeypatch):
+    calls = []
+
+    def fake(model, **kw):
+        calls.append(kw)
+        return pd.DataFrame({"metric": ["J&F-Mean"], "value": [50.0]})
+
+    monkeypatch.setattr("unibench.hooks.evaluate", fake)
+    seen = []
+    hook = every(3, last=7, on_result=lambda e, t: seen.append(e), tasks=["vos"], tap="layer3")
+    got = [e for e in range(8) if hook(e, object()) is not None]
+    assert got == [0, 3, 6, 7] and seen == got and sorted(hook.history) == got
+    assert calls[0] == {"tasks": ["vos"], "tap": "layer3"}
+    assert list(hook.history[3].epoch) == [3]
+    with pytest.raises(ValueError, match="n must be >= 1"):
+        every(0)
