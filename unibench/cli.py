@@ -28,6 +28,7 @@ from unibench.appearance_models.layouts import LAYOUTS
 from unibench.appearance_models.timm_adapter import weight_file
 from unibench.appearance_models.weights import cached_path, fetch, verify
 from unibench.benchmarks import BENCHMARKS
+from unibench.benchmarks.quick import QUICK
 from unibench.benchmarks.synthetic import generate
 from unibench.config import overrides_to_dict
 from unibench.errors import UniBenchError
@@ -328,6 +329,11 @@ def _cmd_list(a) -> int:
     else:
         for n in BENCHMARKS.names():
             print(n)
+        for n, q in QUICK.items():
+            split = f"/{q.split}" if q.split else ""
+            print(
+                f"{n}  (quick suite: {len(q.sequences)} sequences of {q.benchmark}{split}; a subset)"
+            )
     return 0
 
 

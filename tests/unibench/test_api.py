@@ -50,7 +50,11 @@ def test_the_same_weights_are_one_identity_and_nothing_is_recomputed(tmp_path):
     pd.testing.assert_frame_equal(a.drop(columns="created"), b.drop(columns="created"))
     assert len(ResultStore(tmp_path).records()) == 1  # the second call reused the stored cell
     row = a[a.metric == "J&F-Mean"].iloc[0]
-    assert row.subset == "1/3 seq" and row.unit == "percent" and row.official == "J&F-Mean (davis2017-evaluation)"
+    assert (
+        row.subset == "1/3 seq"
+        and row.unit == "percent"
+        and row.official == "J&F-Mean (davis2017-evaluation)"
+    )
 
 
 def test_state_sha256_follows_the_weights_only():
@@ -107,3 +111,20 @@ def test_every_evaluates_on_its_schedule(monkeypatch):
     assert list(hook.history[3].epoch) == [3]
     with pytest.raises(ValueError, match="n must be >= 1"):
         every(0)
+
+
+def test_a_quick_suite_is_a_marked_subset_on_every_path(tmp_path):
+    from unibench.pipeline import resolve_config
+
+    r = resolve_config({"task": "vos", "benchmark": {"name": "synthetic-davis-quick"}})
+    assert (r.run.benchmark.name, r.run.benchmark.sequences) == ("synthetic-davis", ("synth-00",))
+    assert "quick suite synthetic-davis-quick" in r.layers
+    mine = resolve_config(
+        {"task": "vos", "benchmark": {"name": "davis2017-val-quick", "data_root": str(tmp_path)}},
+        None,
+        ["benchmark.sequences=[dog]"],
+    )
+    assert mine.run.benchmark.split == "val" and mine.run.benchmark.sequences == ("dog",)
+    df = unibench.evaluate("pixels", benchmarks="synthetic-davis-quick", store=tmp_path)
+    assert set(df.subset) == {"1/3 seq"} and set(df.benchmark) == {"synthetic-davis"}
+    assert [r.whole_split for r in ResultStore(tmp_path).records()] == [False]

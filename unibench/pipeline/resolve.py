@@ -19,6 +19,7 @@ from typing import Any
 from unibench import config as C
 from unibench.appearance_models import MODELS, arch_info, get_cfg
 from unibench.benchmarks import BENCHMARKS
+from unibench.benchmarks.quick import QUICK
 from unibench.errors import ConfigError, UniBenchError
 from unibench.heads import HEADS
 from unibench.tasks import TASKS
@@ -43,6 +44,7 @@ def resolve_config(
         user_layers.append(C.Layer("CLI override", C.split_head(C.overrides_to_dict(overrides))))
     for layer in user_layers:
         C.check_keys(C.RunConfig, layer.data, layer.source)
+    user_layers = _expand_quick(user_layers)
 
     # what the user layers say about the things that pick the lower layers
     probe: dict[str, Any] = {}
@@ -111,6 +113,26 @@ def resolve_config(
     return C.ResolvedConfig(
         run=run, head_params=params, provenance=prov, layers=[la.source for la in layers]
     )
+
+
+def _expand_quick(layers: list[C.Layer]) -> list[C.Layer]:
+    """A quick suite named as the benchmark (:mod:`unibench.benchmarks.quick`) becomes its
+    benchmark, split and sequences: a layer "quick suite NAME" just below the layer that named it
+    (a split or sequence list the user gives still wins)."""
+    out: list[C.Layer] = []
+    for layer in layers:
+        name = (layer.data.get("benchmark") or {}).get("name")
+        if isinstance(name, str) and name in QUICK:
+            q = QUICK.get(name)
+            bench = {"name": q.benchmark, "sequences": list(q.sequences)}
+            if q.split is not None:
+                bench["split"] = q.split
+            out.append(C.Layer(f"quick suite {name}", {"benchmark": bench}))
+            data = dict(layer.data)
+            data["benchmark"] = {**data["benchmark"], "name": q.benchmark}
+            layer = C.Layer(layer.source, data)
+        out.append(layer)
+    return out
 
 
 @dataclass

@@ -1,0 +1,41 @@
+"""Quick suites: named, fixed subsets of a benchmark's split for use during training
+(``unibench.evaluate(model, benchmarks="davis2017-val-quick")``, ``--benchmark
+synthetic-davis-quick``). A quick suite resolves to its benchmark, split and sequence list (the
+config layer "quick suite NAME"), so its records are subsets of that split like any other
+``sequences=`` run: marked as such in every record, table and plot, never ranked against whole
+splits. Whole sequences are run (every frame)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from unibench.registry import Registry
+
+
+@dataclass(frozen=True)
+class QuickSuite:
+    benchmark: str
+    split: str | None  # None: the benchmark's default split
+    sequences: tuple[str, ...]
+    why: str  # how the sequences were chosen
+
+
+QUICK: Registry[QuickSuite] = Registry("quick suite", doc="QuickSuite(benchmark, split, sequences)")
+
+QUICK.register(
+    "davis2017-val-quick",
+    QuickSuite(
+        "davis2017",
+        "val",
+        ("bike-packing", "blackswan", "dogs-jump", "horsejump-high", "kite-surf", "soapbox"),
+        "6 of the 30 val sequences: one and several objects, fast and slow motion, occlusion",
+    ),
+)
+QUICK.register(
+    "synthetic-davis-quick",
+    QuickSuite("synthetic-davis", None, ("synth-00",), "the first of the 3 embedded sequences"),
+)
+QUICK.register(
+    "synthetic-otb-quick",
+    QuickSuite("synthetic-otb", None, ("synth-00",), "the first of the embedded sequences"),
+)
