@@ -32,6 +32,7 @@ from unibench.errors import ConfigError
 from unibench.executors import make_executor
 from unibench.pipeline import MatrixRequest, RunOutcome, expand_matrix, resolve_config, run_matrix
 from unibench.reports.build import with_model_info
+from unibench.reports.export import export, parse_log_to
 from unibench.reports.frame import measured_frame
 
 __all__ = ["AsCard", "evaluate", "run_request"]
@@ -106,6 +107,7 @@ def evaluate(
     checkpoint: str | Path | None = None,
     overrides: Sequence[str] = (),
     progress: bool = False,
+    log_to: str | None = None,
 ) -> pd.DataFrame:
     """Run ``model`` on ``tasks`` (each on its default suite, or on ``benchmarks``) and return the
     tidy table of the reports: one row per model × tap × head × benchmark × metric, with the run
@@ -114,7 +116,10 @@ def evaluate(
     ``heads``: head names (each must serve the task; default: the task's head); ``preset``: a
     head preset applied whole; ``sequences``: a subset of the split (marked as such in every row,
     never ranked against whole splits); ``store``: the output folder whose store is read and
-    appended (None: a temporary one); ``overrides``: ``key=value`` strings as on the CLI."""
+    appended (None: a temporary one); ``overrides``: ``key=value`` strings as on the CLI;
+    ``log_to``: ``tensorboard:DIR`` or ``mlflow:URI``, one run per record written there as
+    ``unibench export`` writes it (:mod:`unibench.reports.export`)."""
+    target = parse_log_to(log_to) if log_to else None  # a malformed target fails before compute
     tasks = [tasks] if isinstance(tasks, str) else list(tasks)
     benches = [benchmarks] if isinstance(benchmarks, str) else list(benchmarks or [None])
     head_list = [heads] if isinstance(heads, str) else list(heads or [None])
@@ -147,4 +152,6 @@ def evaluate(
                 _, outs = run_request(req, executor=executor, workers=workers, progress=progress)
                 outcomes += [o for o in outs if o is not None]
         records = with_model_info([o.record for o in outcomes], describe_model)
+        if target is not None:
+            export(target[0], records, target[1])
         return measured_frame(records)

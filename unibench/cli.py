@@ -35,7 +35,8 @@ from unibench.errors import UniBenchError
 from unibench.executors import executor_names, parse_shard
 from unibench.heads import HEADS
 from unibench.reports import metric_table, results_table
-from unibench.reports.build import build_report
+from unibench.reports.build import build_report, load_records
+from unibench.reports.export import EXPORTERS, export
 from unibench.store import ResultStore, default_output_dir
 from unibench.tasks import TASKS, task_order
 
@@ -492,6 +493,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--output", help="the store folder (default $UNIBENCH_OUTPUT, else $XDG_DATA_HOME/unibench)"
     )
     p.add_argument("--fix", action="store_true", help="move bad lines to results.rejected.jsonl")
+    p = sub.add_parser("export", help="write every stored record as a run of TensorBoard or MLflow")
+    p.add_argument("to", choices=list(EXPORTERS))
+    p.add_argument("--store", help="the result store (default $UNIBENCH_OUTPUT, else the default)")
+    p.add_argument(
+        "--out",
+        help="TensorBoard: the log folder (default <store>/tensorboard); MLflow: the tracking URI "
+        "or folder (default <store>/mlruns)",
+    )
     p = sub.add_parser("bench", help="performance benchmarks (numbers, not tests)")
     p.add_argument("what", choices=["kernels", "sot", "association", "scale"])
     p.add_argument("args", nargs="*", help="key=value options of the benchmark")
@@ -514,7 +523,20 @@ def _cmd_store(a) -> int:
     return 1
 
 
+def _cmd_export(a) -> int:
+    store_dir = Path(a.store or default_output_dir()).expanduser().resolve()
+    records, superseded = load_records(store_dir, describe_model)
+    if not records:
+        raise UniBenchError(f"{store_dir}: no records to export")
+    target = a.out or str(store_dir / ("tensorboard" if a.to == "tensorboard" else "mlruns"))
+    written = export(a.to, records, target)
+    print(f"exported {len(written)} run(s) to {a.to} at {target}"
+          + (f" ({superseded} older version(s) of a cell left out)" if superseded else ""))  # fmt: skip
+    return 0
+
+
 COMMANDS = {
+    "export": _cmd_export,
     "store": _cmd_store,
     "run": _cmd_run,
     "models": _cmd_models,
