@@ -8,7 +8,6 @@ import json
 import math
 
 import pytest
-import unibench
 from unibench.reports.export import (
     identity_params,
     mlflow_key,
@@ -17,6 +16,7 @@ from unibench.reports.export import (
     summary_metrics,
 )
 
+import unibench
 from unibench.cli import main
 from unibench.errors import ConfigError
 from unibench.store import ResultStore
