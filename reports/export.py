@@ -5,8 +5,10 @@ Each run carries the record's run identity as parameters (run id, task, model, c
 weights' content id, tap, head and every head parameter, benchmark, split, sequences and whether
 they are the whole split, the card's feature-changing fields, the behaviour versions, the scoring
 options), its summary as metrics under their official names in display units (percent as the
-reports print them, counts as integers), and its per-sequence table as an artifact
-(``per_sequence.csv``; in TensorBoard also as a text summary).
+reports print them, counts as integers), its per-sequence table as an artifact
+(``per_sequence.csv``; in TensorBoard also as a text summary) and the report's figures of that
+record as artifacts (``figures/``: the OPE success and precision plots of a SOT record; in
+TensorBoard also as images ``figures/<name>``).
 
 * TensorBoard (extra ``[tensorboard]``): ``<out>/<model>-<tap>-<head>-<benchmark>-<run id>/``, one
   event file; scalars at step 0 under ``<task>/<official name>``; the identity as the text
@@ -30,7 +32,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from unibench.reports.build import safe_file
+import numpy as np
+from PIL import Image
+from unibench.reports.build import ope_figures, safe_file
 from unibench.reports.frame import display, metric_meta, per_sequence_frame
 
 from unibench import config as C
@@ -81,6 +85,12 @@ def summary_metrics(rec: ResultRecord) -> dict[str, float | int]:
     }
 
 
+def record_figures(rec: ResultRecord, folder: Path) -> list[Path]:
+    """The report's figures of one record, written under ``folder`` (PNG and vector files)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    return ope_figures([rec], folder)
+
+
 def export_tensorboard(records: list[ResultRecord], out: Path) -> list[Path]:
     """One event-file folder per record under ``out`` (see the module docstring)."""
     try:
@@ -98,6 +108,11 @@ def export_tensorboard(records: list[ResultRecord], out: Path) -> list[Path]:
             w.add_text("identity", json.dumps(identity_params(rec), sort_keys=True), 0)
             table = per_sequence_frame(rec)
             w.add_text("per_sequence", "```\n" + table.to_csv(index=False) + "```", 0)
+            for fig in record_figures(rec, folder / "figures"):
+                if fig.suffix == ".png":
+                    with Image.open(fig) as im:
+                        rgb = np.asarray(im.convert("RGB"))
+                    w.add_image(f"figures/{fig.stem}", rgb, 0, dataformats="HWC")
         table.to_csv(folder / "per_sequence.csv", index=False)
         folders.append(folder)
     return folders
@@ -165,6 +180,8 @@ def export_mlflow(records: list[ResultRecord], uri: str | Path) -> list[str]:
                 csv = Path(tmp) / "per_sequence.csv"
                 per_sequence_frame(rec).to_csv(csv, index=False)
                 client.log_artifact(rid, str(csv))
+                if record_figures(rec, Path(tmp) / "figures"):
+                    client.log_artifacts(rid, str(Path(tmp) / "figures"), "figures")
             client.set_terminated(rid)
             ids.append(rid)
     return ids

@@ -59,6 +59,12 @@ def test_tensorboard_round_trips_every_figure_and_parameter(store, tmp_path, cap
         (text,) = acc.Tensors("identity/text_summary")
         assert json.loads(text.tensor_proto.string_val[0].decode()) == identity_params(rec)
         assert (tmp_path / run_name(rec) / "per_sequence.csv").is_file()
+        images = acc.Tags()["images"]
+        if rec.task == "sot":  # the OPE success and precision plots of the record
+            pngs = sorted((tmp_path / run_name(rec) / "figures").glob("*.png"))
+            assert pngs and images == [f"figures/{p.stem}" for p in pngs]
+        else:
+            assert images == []
 
 
 def test_mlflow_round_trips_every_figure_and_parameter(store, tmp_path, capsys):
@@ -83,7 +89,13 @@ def test_mlflow_round_trips_every_figure_and_parameter(store, tmp_path, capsys):
             for key, value in run.data.metrics.items():
                 assert value == pytest.approx(float(figures[keys[key]]), rel=1e-12)
             assert run.data.params == identity_params(rec)
-            assert [a.path for a in client.list_artifacts(run.info.run_id)] == ["per_sequence.csv"]
+            arts = {a.path for a in client.list_artifacts(run.info.run_id)}
+            assert arts == (
+                {"figures", "per_sequence.csv"} if rec.task == "sot" else {"per_sequence.csv"}
+            )
+            if rec.task == "sot":
+                figs = [a.path for a in client.list_artifacts(run.info.run_id, "figures")]
+                assert any(f.endswith(".png") for f in figs)
     assert mlflow_key("J&F-Mean (davis2017-evaluation)") == "J_F-Mean _davis2017-evaluation_"
 
 
