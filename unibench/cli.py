@@ -317,11 +317,11 @@ def _cmd_list(a) -> int:
             print(f"{n:32s} {c.family:16s} {c.training_data}")
     elif a.what == "heads":
         for n, h in HEADS.items():
-            print(f"{n:24s} task={','.join(getattr(h, 'tasks', (h.task,)))}")
+            print(f"{n:24s} task={','.join(h.serves())}")
     elif a.what == "tasks":
         for n in task_order():
             t = TASKS.get(n)
-            presets = getattr(HEADS.get(t.default_head), "presets", {})
+            presets = HEADS.get(t.default_head).presets
             print(
                 f"{n:10s} {t.title}: head {t.default_head} (presets "
                 f"{', '.join(presets) or '–'}), suite {t.default_suite}, "

@@ -76,10 +76,10 @@ def test_a_network_is_built_once_per_model_and_process(tmp_path, monkeypatch):
         pipeline.plan(c, cache)
     assert built == [] and not cache.networks
     args = ["--model", "pixels,resnet18", "--layers", "layer3,layer4", "--task", "vos"]
-    from unibench.cli import _cells, build_parser
+    from unibench.cli import _request, build_parser
 
     ns = build_parser().parse_args(["run", *args, "--output", str(tmp_path)])
-    assert len(_cells(ns)) == 3 and built == []  # taps listed from declarations
+    assert len(pipeline.expand_matrix(_request(ns))) == 3 and built == []  # declared taps
     pipeline.run_matrix(cells, InlineExecutor(), progress=False, cache=cache)
     assert sorted(built) == ["PixelLab", "StrideEightResNet"]
     assert sorted(cache.builds.values()) == [1, 1]

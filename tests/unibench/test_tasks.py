@@ -14,7 +14,7 @@ def test_every_task_names_a_registered_head_and_suite_that_serve_it():
     for name in task_order():
         t = TASKS.get(name)
         head = HEADS.get(t.default_head)
-        assert name in getattr(head, "tasks", (head.task,))
+        assert name in head.serves()
         bench = BENCHMARKS.get(t.default_suite)(None, None, None)
         assert name in bench.tasks
 
@@ -68,3 +68,13 @@ def test_cli_lists_tasks(capsys):
     assert main(["list", "tasks"]) == 0
     out = capsys.readouterr().out
     assert "vos" in out and "presets unitrack, crw, dino, vfs" in out
+
+
+def test_list_heads_prints_the_tasks_each_head_serves(capsys):
+    from unibench.cli import main
+
+    assert main(["list", "heads"]) == 0
+    lines = dict(line.split(maxsplit=1) for line in capsys.readouterr().out.splitlines())
+    for name in HEADS.names():
+        assert lines[name] == f"task={','.join(HEADS.get(name).serves())}"
+    assert lines["xcorr"] == "task=sot" and lines["propagation"] == "task=vos"
