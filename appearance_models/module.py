@@ -12,8 +12,10 @@ Which card a module runs as (its taps, strides and preprocessing):
   module's ``state_dict`` is in the key layout of that card's architecture (any registered card or
   ``timm:`` name; a custom architecture is registered once with ``register_arch`` and a card).
 * recognised without an adapter: a torchvision ``ResNet`` (depth 18 or 50: the ``resnet18`` /
-  ``resnet50`` cards, UniTrack's layer3/layer4 at stride 8) and a timm model (``timm:<its
-  architecture>``, the taps of its timm card).
+  ``resnet50`` cards, UniTrack's layer3/layer4 at stride 8), a torchvision ``VisionTransformer``
+  (the timm ViT of the same patch, width and depth, ``timm:vit_<base|large|huge>_patch<P>_<size>``;
+  its keys renamed to timm's by :func:`torchvision_vit_to_timm`, the same network) and a timm model
+  (``timm:<its architecture>``, the taps of its timm card).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+import timm
 import torch
 from safetensors.torch import save_file
 from torch import nn
@@ -40,6 +43,54 @@ class AsCard:
 
     module: nn.Module
     card: str
+
+
+_VIT_WIDTHS = {192: "tiny", 384: "small", 768: "base", 1024: "large", 1280: "huge"}
+# timm's ViT entrypoints: size -> (depth, heads)
+_VIT_SHAPES = {
+    "tiny": (12, 3),
+    "small": (12, 6),
+    "base": (12, 12),
+    "large": (24, 16),
+    "huge": (32, 16),
+}
+# torchvision's encoder-layer names -> timm's block names (MLPBlock: Linear 0, GELU, Dropout, Linear 3)
+_VIT_LAYER_KEYS = {
+    "ln_1": "norm1", "self_attention.in_proj_weight": "attn.qkv.weight",
+    "self_attention.in_proj_bias": "attn.qkv.bias", "self_attention.out_proj": "attn.proj",
+    "ln_2": "norm2", "mlp.0": "mlp.fc1", "mlp.3": "mlp.fc2",
+}  # fmt: skip
+_VIT_TOP_KEYS = {
+    "class_token": "cls_token", "conv_proj": "patch_embed.proj",
+    "encoder.pos_embedding": "pos_embed", "encoder.ln": "norm", "heads.head": "head",
+}  # fmt: skip
+
+
+def _is_torchvision_vit(module: nn.Module) -> bool:
+    cls = type(module)
+    return cls.__module__.startswith("torchvision.models") and cls.__name__ == "VisionTransformer"
+
+
+def torchvision_vit_to_timm(state: dict) -> dict:
+    """A torchvision ``VisionTransformer`` state_dict with timm's ``VisionTransformer`` names (the
+    two compute the same function: pre-norm blocks, LayerNorm eps 1e-6, q/k/v stacked in that
+    order in one projection, the class token first)."""
+    out = {}
+    for key, value in state.items():
+        new = None
+        if key.startswith("encoder.layers.encoder_layer_"):
+            index, rest = key[len("encoder.layers.encoder_layer_") :].split(".", 1)
+            for old, repl in _VIT_LAYER_KEYS.items():
+                if rest == old or rest.startswith(old + "."):
+                    new = f"blocks.{index}.{repl}{rest[len(old) :]}"
+        else:
+            for old, repl in _VIT_TOP_KEYS.items():
+                if key == old or key.startswith(old + "."):
+                    new = repl + key[len(old) :]
+        if new is None:
+            raise ConfigError(f"torchvision ViT key {key!r} has no timm counterpart")
+        out[new] = value
+    return out
 
 
 def state_sha256(module: nn.Module) -> str:
@@ -62,6 +113,14 @@ def card_of(module: nn.Module) -> str:
         block = type(module.layer1[0]).__name__
         if (block, depth) in _RESNETS:
             return _RESNETS[(block, depth)]
+    if _is_torchvision_vit(module):
+        size = _VIT_WIDTHS.get(module.hidden_dim)
+        name = f"vit_{size}_patch{module.patch_size}_{module.image_size}"
+        # the timm entrypoint's depth and heads must agree (a different head count loads the same
+        # weights into a different function: never silently)
+        shape = (len(module.encoder.layers), module.encoder.layers[0].self_attention.num_heads)
+        if size is not None and timm.is_model(name) and shape == _VIT_SHAPES[size]:
+            return f"timm:{name}"
     if cls.__module__.startswith("timm.models"):
         arch = (getattr(module, "pretrained_cfg", None) or {}).get("architecture")
         if arch:
@@ -84,7 +143,10 @@ def materialise(model: nn.Module | AsCard, out_dir: Path) -> tuple[str, Path]:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"module-{digest[:16]}.safetensors"
     if not path.exists():
-        tensors = {k: v.detach().cpu().clone() for k, v in module.state_dict().items()}
+        state = module.state_dict()
+        if _is_torchvision_vit(module):
+            state = torchvision_vit_to_timm(state)
+        tensors = {k: v.detach().cpu().clone() for k, v in state.items()}
         tmp = folder / f".module-{digest[:16]}.{os.getpid()}.partial"
         try:
             save_file(tensors, str(tmp), metadata={"card": card, "sha256": digest})

@@ -128,3 +128,30 @@ def test_a_quick_suite_is_a_marked_subset_on_every_path(tmp_path):
     df = unibench.evaluate("pixels", benchmarks="synthetic-davis-quick", store=tmp_path)
     assert set(df.subset) == {"1/3 seq"} and set(df.benchmark) == {"synthetic-davis"}
     assert [r.whole_split for r in ResultStore(tmp_path).records()] == [False]
+
+
+def test_a_torchvision_vit_runs_as_the_same_timm_network(tmp_path):
+    from unibench.appearance_models import create_model
+
+    tv = torchvision.models.VisionTransformer(  # a ViT-Ti/16 (vit_b_16 is the same at width 768)
+        image_size=224, patch_size=16, num_layers=12, num_heads=3, hidden_dim=192, mlp_dim=768
+    ).eval()
+    assert card_of(tv) == "timm:vit_tiny_patch16_224"
+    card, path = materialise(tv, tmp_path)
+    ex, report = create_model(card, str(path))
+    assert report.loaded and not report.missing and not report.unexpected
+    x = torch.randn(1, 3, 224, 224)
+    with torch.no_grad():
+        ref = tv.encoder(torch.cat([tv.class_token.expand(1, -1, -1), tv._process_input(x)], 1))
+        got = ex.model.net.forward_features(x)
+    assert torch.allclose(ref, got, atol=1e-5)
+    for odd in (
+        dict(image_size=96, num_layers=12, num_heads=3),  # no timm entrypoint at 96
+        dict(image_size=224, num_layers=2, num_heads=3),  # another depth
+        dict(image_size=224, num_layers=12, num_heads=6),  # same weights' shapes, other heads
+    ):
+        vit = torchvision.models.VisionTransformer(
+            patch_size=16, hidden_dim=192, mlp_dim=768, **odd
+        )
+        with pytest.raises(ConfigError, match="wrap it as"):
+            card_of(vit)  # declared, never guessed
