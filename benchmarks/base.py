@@ -5,8 +5,8 @@ Contract: an adapter is a subclass of :class:`BenchmarkBase` whose class attribu
 ``Options`` dataclass, its ``head_defaults``, whether it ``takes_detections`` and its
 ``scorer_version``; it is registered with :func:`register_benchmark` as a :class:`BenchmarkSpec`:
 ``factory(data_root: Path | None, split: str | None, sequences: tuple[str, ...] | None[,
-detections=][, options=]) -> adapter`` (the class itself, or a function for variants). Adapters never
-import heads or models.
+detections=][, options=]) -> adapter`` (the class itself, or a function for variants). Heads and
+models are never imported by an adapter.
 """
 
 from __future__ import annotations

@@ -39,3 +39,14 @@ QUICK.register(
     "synthetic-otb-quick",
     QuickSuite("synthetic-otb", None, ("synth-00",), "the first of the embedded sequences"),
 )
+
+
+def expand(name: str, split: str | None, sequences) -> tuple[str, str | None, tuple | None]:
+    """``(benchmark, split, sequences)`` that ``name`` stands for: a quick suite's own (the split
+    and sequences given win), any other name unchanged. The one rule of every path (``run``,
+    ``evaluate``, ``eval``)."""
+    if name not in QUICK:
+        return name, split, None if sequences is None else tuple(sequences)
+    q = QUICK.get(name)
+    seqs = q.sequences if sequences is None else tuple(sequences)
+    return q.benchmark, split if split is not None else q.split, seqs

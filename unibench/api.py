@@ -39,7 +39,7 @@ __all__ = ["AsCard", "evaluate", "run_request"]
 
 
 def run_request(
-    req: MatrixRequest,
+    req: MatrixRequest | list[MatrixRequest],
     config: Path | None = None,
     executor: str = "auto",
     workers: int = 0,
@@ -47,9 +47,11 @@ def run_request(
     progress: bool = True,
     **executor_options: Any,
 ) -> tuple[list[C.ResolvedConfig], list[RunOutcome | None]]:
-    """Resolve every cell of ``req`` first (a misspelt key fails before any compute), then run
-    them: the one path of ``unibench run`` and :func:`evaluate`."""
-    resolved = [resolve_config(cli, config, ov) for cli, ov in expand_matrix(req)]
+    """Resolve every cell of ``req`` (one request or several) first (a misspelt key fails before
+    any compute), then run them all in one driver call (each network built once): the one path
+    of ``unibench run`` and :func:`evaluate`."""
+    reqs = req if isinstance(req, list) else [req]
+    resolved = [resolve_config(cli, config, ov) for r in reqs for cli, ov in expand_matrix(r)]
     ex = make_executor(executor, workers, **executor_options)
     return resolved, run_matrix(resolved, ex, shard, progress=progress)
 
@@ -133,25 +135,26 @@ def evaluate(
         if device:
             model_layer["device"] = device
         extra = [f"head.preset={preset}"] if preset else []
-        outcomes: list[RunOutcome] = []
+        reqs = []
         for bench in benches:
             for head in head_list:
                 bench_layer: dict[str, Any] = {"name": bench} if bench else {}
                 if sequences is not None:
                     bench_layer["sequences"] = list(sequences)
-                req = MatrixRequest(
-                    output=str(out),
-                    models=[name],
-                    tasks=tasks,
-                    tap=tap,
-                    benchmark=bench_layer,
-                    head=head,
-                    model=model_layer,
-                    overrides=[*extra, *overrides],
+                reqs.append(
+                    MatrixRequest(
+                        output=str(out),
+                        models=[name],
+                        tasks=tasks,
+                        tap=tap,
+                        benchmark=bench_layer,
+                        head=head,
+                        model=model_layer,
+                        overrides=[*extra, *overrides],
+                    )
                 )
-                _, outs = run_request(req, executor=executor, workers=workers, progress=progress)
-                outcomes += [o for o in outs if o is not None]
-        records = with_model_info([o.record for o in outcomes], describe_model)
+        _, outs = run_request(reqs, executor=executor, workers=workers, progress=progress)
+        records = with_model_info([o.record for o in outs if o is not None], describe_model)
         if target is not None:
             export(target[0], records, target[1])
         return measured_frame(records)

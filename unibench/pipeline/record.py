@@ -12,6 +12,7 @@ from typing import Any
 
 from unibench import config as C
 from unibench.appearance_models import describe_model
+from unibench.benchmarks import quick
 from unibench.benchmarks.base import build_benchmark, score
 from unibench.cuda_ops import resolve_impl
 from unibench.errors import ConfigError
@@ -161,7 +162,9 @@ def evaluate_folder(
     sequences=None,
     options: dict | None = None,
 ) -> MetricTable:
-    """Score a prediction folder on disk (``unibench eval``): no model, the same scorer."""
+    """Score a prediction folder on disk (``unibench eval``): no model, the same scorer (a quick
+    suite stands for its benchmark, split and sequences, as in ``run``)."""
+    benchmark, split, sequences = quick.expand(benchmark, split, sequences)
     bench = build_benchmark(benchmark, data_root, split, sequences, options=options)
     if task not in bench.tasks:
         raise ConfigError(f"benchmark {benchmark!r} serves tasks {bench.tasks}, not {task!r}")

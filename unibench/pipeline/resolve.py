@@ -18,7 +18,7 @@ from typing import Any
 
 from unibench import config as C
 from unibench.appearance_models import MODELS, arch_info, get_cfg
-from unibench.benchmarks import BENCHMARKS
+from unibench.benchmarks import BENCHMARKS, quick
 from unibench.benchmarks.quick import QUICK
 from unibench.errors import ConfigError, UniBenchError
 from unibench.heads import HEADS
@@ -123,13 +123,13 @@ def _expand_quick(layers: list[C.Layer]) -> list[C.Layer]:
     for layer in layers:
         name = (layer.data.get("benchmark") or {}).get("name")
         if isinstance(name, str) and name in QUICK:
-            q = QUICK.get(name)
-            bench = {"name": q.benchmark, "sequences": list(q.sequences)}
-            if q.split is not None:
-                bench["split"] = q.split
+            target, split, seqs = quick.expand(name, None, None)
+            bench = {"name": target, "sequences": list(seqs)}
+            if split is not None:
+                bench["split"] = split
             out.append(C.Layer(f"quick suite {name}", {"benchmark": bench}))
             data = dict(layer.data)
-            data["benchmark"] = {**data["benchmark"], "name": q.benchmark}
+            data["benchmark"] = {**data["benchmark"], "name": target}
             layer = C.Layer(layer.source, data)
         out.append(layer)
     return out
