@@ -52,7 +52,9 @@ class BenchmarkBase:
     none; ``head_defaults``: task -> head parameter values (the config layer "benchmark defaults");
     ``takes_detections``: whether a folder of per-sequence detection files may replace its own
     (association benchmarks); ``scorer_version``: bump it with any change of the figures its scorer
-    computes on the same files. Subclasses set ``name``, ``tasks``, ``split`` and ``root``."""
+    computes on the same files; ``frame_subsets``: whether it runs and scores the first N frames of
+    each sequence (:meth:`first_frames`). Subclasses set ``name``, ``tasks``, ``split`` and
+    ``root``."""
 
     name: str
     tasks: tuple[str, ...]
@@ -62,6 +64,15 @@ class BenchmarkBase:
     head_defaults: ClassVar[Mapping[str, Mapping[str, Any]]] = MappingProxyType({})
     takes_detections: ClassVar[bool] = False
     scorer_version: ClassVar[int] = 1
+    # whether the adapter honours ``frame_limit`` (``benchmark.frames``: the first N frames of
+    # every sequence, run and scored as if the sequence ended there; quick suites use it)
+    frame_subsets: ClassVar[bool] = False
+    frame_limit: int | None = None
+
+    def first_frames(self, items: Sequence) -> Sequence:
+        """``items`` (a sequence's frames, or its per-frame annotations) cut to the frame limit;
+        the one place the limit is applied, by the adapters that declare ``frame_subsets``."""
+        return items if self.frame_limit is None else items[: self.frame_limit]
 
 
 @dataclass(frozen=True)
@@ -204,11 +215,30 @@ def iter_progress(items: list[str], desc: str, enabled: bool) -> Iterator[str]:
     yield from tqdm(items, desc=desc, unit="seq", leave=False)
 
 
-def build_benchmark(name: str, data_root, split, sequences, detections=None, options=None):
+def frame_subset_benchmarks() -> list[str]:
+    """The registered benchmarks whose adapters honour ``benchmark.frames``."""
+    return [n for n in BENCHMARKS.names() if BENCHMARKS.get(n).adapter.frame_subsets]
+
+
+def build_benchmark(
+    name: str, data_root, split, sequences, detections=None, options=None, frames=None
+):
     """Build a registered benchmark; ``detections`` and scoring ``options`` only where its
-    registration says the factory takes them."""
+    registration says the factory takes them; ``frames``: the first N frames of every sequence
+    (adapters that declare ``frame_subsets``)."""
 
     spec = BENCHMARKS.get(name)
+    if frames is not None:
+        if isinstance(frames, bool) or not isinstance(frames, int) or frames < 3:
+            raise ConfigError(
+                f"benchmark.frames (--frames) must be an integer >= 3 (the first N frames of "
+                f"each sequence), got {frames!r}"
+            )
+        if not spec.adapter.frame_subsets:
+            raise ConfigError(
+                f"benchmark {name!r} does not run frame subsets (benchmark.frames / --frames); "
+                f"those that do: {', '.join(frame_subset_benchmarks())}"
+            )
     kwargs = {}
     if detections is not None:
         if not spec.detections:
@@ -226,6 +256,7 @@ def build_benchmark(name: str, data_root, split, sequences, detections=None, opt
             )
         kwargs["options"] = dict(options)
     bench = spec(data_root, split, sequences, **kwargs)
+    bench.frame_limit = frames
     # names read from list files become paths: none may leave the data root, on any path (run,
     # eval, package) alike
     for n in bench.sequence_names():

@@ -41,6 +41,7 @@ class Davis(BenchmarkBase):
     """A DAVIS-layout dataset; ``year`` 2016 (single object) or 2017 (multi-object)."""
 
     tasks = ("vos",)
+    frame_subsets = True
 
     def __init__(
         self,
@@ -135,7 +136,7 @@ class Davis(BenchmarkBase):
         frames = check_numbered(sorted(d.glob("*.jpg")))
         if not frames:
             raise DataError(f"sequence {name!r}: no .jpg frames in {d}")
-        return frames
+        return list(self.first_frames(frames))
 
     def _binarize(self) -> bool:
         return self.year == 2016
@@ -183,12 +184,14 @@ class Davis(BenchmarkBase):
             raise DataError(f"sequence {name!r}: no .png annotations in {ann_dir}")
         img_dir = self.images / name
         if img_dir.is_dir():
-            missing = sorted({p.stem for p in img_dir.glob("*.jpg")} - set(stems))
+            images = self.first_frames(sorted(p.stem for p in img_dir.glob("*.jpg")))
+            missing = sorted(set(images) - set(stems))
             if missing:
                 raise DataError(
                     f"sequence {name!r}: missing annotation {ann_dir / (missing[0] + '.png')} "
                     f"({len(missing)} frames of {img_dir} have no mask)"
                 )
+        stems = list(self.first_frames(stems))
         masks = [read_label_map(ann_dir / f"{s}.png", self._binarize()) for s in stems]
         n_obj = int(masks[0].max())
         ids = tuple(range(1, n_obj + 1))

@@ -37,6 +37,7 @@ RANGES = {
 
 class OTB(OPEBenchmark):
     offset = 1.0  # OTB files are 1-based
+    frame_subsets = True
 
     def __init__(
         self,
@@ -75,21 +76,24 @@ class OTB(OPEBenchmark):
         gt = d / (f"groundtruth_rect.{idx}.txt" if idx else "groundtruth_rect.txt")
         return d, gt
 
-    def ground_truth(self, name: str) -> np.ndarray:
+    def _all_ground_truth(self, name: str) -> np.ndarray:
         return read_boxes(self._paths(name)[1], ground_truth=True)
+
+    def ground_truth(self, name: str) -> np.ndarray:
+        return self.first_frames(self._all_ground_truth(name))
 
     def frames(self, name: str) -> list[Path]:
         d, gt_file = self._paths(name)
         frames = check_numbered(sorted((d / "img").glob("*.jpg")))
         if not frames:
             raise DataError(f"sequence {name!r}: no .jpg frames in {d / 'img'}")
-        n_gt = len(self.ground_truth(name))
+        n_gt = len(self._all_ground_truth(name))
         rng = RANGES.get(d.name.lower())
         if rng is not None and len(frames) != n_gt:
             frames = frames[rng[0] - 1 : rng[1]]
         check_count(gt_file, n_gt, "boxes", frames,
                     f" in {d / 'img'} (no official frame range is known for {d.name})")  # fmt: skip
-        return frames
+        return list(self.first_frames(frames))
 
     def load_sequence(self, name: str) -> VideoSequence:
         frames = self.frames(name)

@@ -77,7 +77,7 @@ def ope_figures(records: list[ResultRecord], out: Path) -> list[Path]:
         if curves and "success" in curves:
             name = f"{r.model} [{r.tap}] {r.head}" + (f" ({r.checkpoint})" if r.checkpoint else "")
             if r.whole_split is False:  # drawn dashed, after the whole-split curves
-                curves["subset"] = f"{len(r.sequences)}/{r.split_size}"
+                curves["subset"] = r.subset
                 name += f" [subset {curves['subset']}]"
             groups.setdefault((r.benchmark, r.split), {})[name] = curves
     paths = []

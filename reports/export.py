@@ -64,6 +64,8 @@ def identity_params(rec: ResultRecord) -> dict[str, str]:
         "sequences": ",".join(rec.sequences),
         "split_size": rec.split_size,
         "whole_split": rec.whole_split,
+        "frames": rec.frames,
+        "subset": rec.subset,
     }
     for prefix, part in (
         ("head", rec.head_params),

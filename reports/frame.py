@@ -117,7 +117,7 @@ def measured_frame(records: list[ResultRecord]) -> pd.DataFrame:
     out = []
     for rec in records:
         key, backbone, top1 = model_key(rec)
-        subset = f"{len(rec.sequences)}/{rec.split_size} seq" if rec.whole_split is False else None
+        subset = rec.subset
         variant = rec.head + ("+box-init" if rec.head_params.get("init_from_box") else "")
         task = TASKS.get(rec.task) if rec.task in TASKS else None
         order = list(task.metrics) if task else sorted(rec.metrics)

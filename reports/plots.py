@@ -149,7 +149,7 @@ def radar_figure(
     for i in shown:
         cells = ["–" if np.isnan(v) else f"{v:g}" for v in rk[i]]
         lines.append(f"{rows[i].label[:28]}: " + "  ".join(cells))
-    lines += [f"not ranked: {r.label} (measured on {r.subset.replace(' seq', '')} sequences)"
+    lines += [f"not ranked: {r.label} (measured on a subset: {r.subset})"
               for r in unranked]  # fmt: skip
     fig.text(0.02, 0.01, "\n".join(lines), fontsize=6, family="monospace", va="bottom")
     fig.subplots_adjust(bottom=0.06 + 0.022 * len(lines))

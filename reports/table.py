@@ -95,12 +95,7 @@ def measured_rows(records: list[ResultRecord]) -> list[Row]:
     for r in recs:
         by_name.setdefault(r.model + (f" [{r.checkpoint}]" if r.checkpoint else ""), []).append(r)
     for row in rows:
-        row.records = [
-            r
-            for r in by_name.get(row.model, [])
-            if (f"{len(r.sequences)}/{r.split_size} seq" if r.whole_split is False else None)
-            == row.subset
-        ]
+        row.records = [r for r in by_name.get(row.model, []) if r.subset == row.subset]
     return rows
 
 

@@ -2,7 +2,9 @@
 
 The same resolution, planning, executors and store as ``unibench run`` (the CLI builds the same
 :class:`~unibench.pipeline.MatrixRequest` and calls :func:`run_request`). ``model`` is a zoo or
-``timm:`` name, a card file (``.yaml`` / ``.toml``), a :class:`PretrainedCfg`, or an in-memory
+``timm:`` name, a card file (``.yaml`` / ``.toml``), a :class:`PretrainedCfg`, a checkpoint file
+that names its card (a ``.safetensors`` file with metadata ``{"card": NAME}``, as UniBench writes
+an in-memory module; any other checkpoint: ``evaluate(NAME, checkpoint=PATH)``), or an in-memory
 ``torch.nn.Module`` (recognised, or wrapped as ``AsCard(module, card=NAME)``; see
 :mod:`unibench.appearance_models.module`), whose identity is the sha256 of its ``state_dict``.
 ``store=None`` runs in a temporary folder that is removed afterwards.
@@ -25,6 +27,7 @@ from unibench.appearance_models import (
     PretrainedCfg,
     describe_model,
     load_card_file,
+    model_reference,
     register_pretrained,
 )
 from unibench.appearance_models.module import AsCard, materialise
@@ -74,11 +77,7 @@ def _model_name(model: Any, out: Path) -> tuple[str, str | None]:
             if name is None or name not in MODELS:
                 return load_card_file(p).name, None
             return name, None
-        if p.suffix in (".pth", ".pt", ".safetensors", ".bin"):
-            raise ConfigError(
-                f"{model}: a checkpoint needs its card: evaluate(card_name, checkpoint={str(model)!r})"
-            )
-        return str(model), None
+        return model_reference(p if isinstance(model, Path) else model)
     raise ConfigError(
         f"model: expected a name, a card file, a PretrainedCfg or a torch.nn.Module, got "
         f"{type(model).__name__}"
@@ -102,6 +101,7 @@ def evaluate(
     heads: Sequence[str] | str | None = None,
     preset: str | None = None,
     sequences: Sequence[str] | None = None,
+    frames: int | None = None,
     store: str | Path | None = None,
     device: str | None = None,
     executor: str = "inline",
@@ -112,15 +112,16 @@ def evaluate(
     log_to: str | None = None,
 ) -> pd.DataFrame:
     """Run ``model`` on ``tasks`` (each on its default suite, or on ``benchmarks``) and return the
-    tidy table of the reports: one row per model × tap × head × benchmark × metric, with the run
-    id, the official metric name, unit and whether the row is a subset of the split.
+        tidy table of the reports: one row per model × tap × head × benchmark × metric, with the run
+        id, the official metric name, unit and whether the row is a subset of the split.
 
-    ``heads``: head names (each must serve the task; default: the task's head); ``preset``: a
-    head preset applied whole; ``sequences``: a subset of the split (marked as such in every row,
-    never ranked against whole splits); ``store``: the output folder whose store is read and
-    appended (None: a temporary one); ``overrides``: ``key=value`` strings as on the CLI;
-    ``log_to``: ``tensorboard:DIR`` or ``mlflow:URI``, one run per record written there as
-    ``unibench export`` writes it (:mod:`unibench.reports.export`)."""
+        ``heads``: head names (each must serve the task; default: the task's head); ``preset``: a
+        head preset applied whole; ``sequences``: a subset of the split (marked as such in every row,
+        never ranked against whole splits); ``frames``: the first N frames of each sequence (a subset
+    too); ``store``: the output folder whose store is read and
+        appended (None: a temporary one); ``overrides``: ``key=value`` strings as on the CLI;
+        ``log_to``: ``tensorboard:DIR`` or ``mlflow:URI``, one run per record written there as
+        ``unibench export`` writes it (:mod:`unibench.reports.export`)."""
     target = parse_log_to(log_to) if log_to else None  # a malformed target fails before compute
     tasks = [tasks] if isinstance(tasks, str) else list(tasks)
     benches = [benchmarks] if isinstance(benchmarks, str) else list(benchmarks or [None])
@@ -141,6 +142,8 @@ def evaluate(
                 bench_layer: dict[str, Any] = {"name": bench} if bench else {}
                 if sequences is not None:
                     bench_layer["sequences"] = list(sequences)
+                if frames is not None:
+                    bench_layer["frames"] = frames
                 reqs.append(
                     MatrixRequest(
                         output=str(out),

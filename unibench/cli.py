@@ -23,6 +23,7 @@ from unibench.appearance_models import (
     list_models,
     load_card_file,
     load_env_cards,
+    model_reference,
 )
 from unibench.appearance_models.layouts import LAYOUTS
 from unibench.appearance_models.timm_adapter import weight_file
@@ -87,6 +88,12 @@ def _add_run(sub) -> None:
     p.add_argument("--split", help="benchmark split (default: the benchmark's, e.g. val)")
     p.add_argument("--sequences", help="comma-separated subset of sequences")
     p.add_argument(
+        "--frames",
+        type=int,
+        help="run and score the first N frames of each sequence (a subset; DAVIS- and OTB-layout "
+        "benchmarks)",
+    )
+    p.add_argument(
         "--detections",
         help="association tasks: folder of per-sequence detection files replacing the "
         "benchmark's own (e.g. FairMOT's <seq>.txt for MOTChallenge)",
@@ -134,14 +141,19 @@ def _request(a) -> pipeline.MatrixRequest:
             bench[key] = value
     if a.sequences:
         bench["sequences"] = [x for x in a.sequences.split(",") if x]
+    if a.frames is not None:
+        bench["frames"] = a.frames
     model: dict = {k: v for k, v in (("checkpoint", a.checkpoint), ("device", a.device)) if v}
     model.update({k: True for k in ("allow_partial", "allow_nonfinite") if getattr(a, k)})
     run_output: dict = {k: True for k in ("force", "feature_cache") if getattr(a, k)}
     if a.workers:
         run_output["workers"] = a.workers
+    models = [m for m in (a.model or "").split(",") if m]
+    if a.checkpoint and not models:  # a checkpoint that names its card stands for it
+        models = [model_reference(a.checkpoint)[0]]
     req = pipeline.MatrixRequest(
         output=a.output or str(default_output_dir()),
-        models=[m for m in (a.model or "").split(",") if m],
+        models=models,
         tasks=[t for t in (a.task or "").split(",") if t],
         layers=[x for x in (a.layers or "").split(",") if x],
         tap=a.tap,
@@ -214,6 +226,7 @@ def _cmd_run(a) -> int:
                 behaviour=o.record.behaviour,
                 sequences=o.record.sequences,
                 whole_split=o.record.whole_split,
+                frames=o.record.frames,
                 run_dir=str(o.run_dir),
             )  # fmt: skip
             for o in outcomes
@@ -332,8 +345,10 @@ def _cmd_list(a) -> int:
             print(n)
         for n, q in QUICK.items():
             split = f"/{q.split}" if q.split else ""
+            frames = f", their first {q.frames} frames" if q.frames else ""
             print(
-                f"{n}  (quick suite: {len(q.sequences)} sequences of {q.benchmark}{split}; a subset)"
+                f"{n}  (quick suite: {len(q.sequences)} sequences of {q.benchmark}{split}"
+                f"{frames}; a subset)"
             )
     return 0
 
@@ -343,7 +358,7 @@ def _cmd_eval(a) -> int:
     seqs = [s for s in a.sequences.split(",") if s] if a.sequences else None
     opts = overrides_to_dict(a.option) if a.option else None
     t = pipeline.evaluate_folder(
-        a.task, a.benchmark, a.data_root, Path(a.predictions), a.split, seqs, opts
+        a.task, a.benchmark, a.data_root, Path(a.predictions), a.split, seqs, opts, a.frames
     )
     print(metric_table(t, f"{a.predictions} · {a.benchmark}"))
     if a.json:
@@ -438,6 +453,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--split")
     p.add_argument("--sequences", help="comma-separated subset")
+    p.add_argument("--frames", type=int, help="score the first N frames of each sequence")
     p.add_argument(
         "--option",
         action="append",

@@ -221,6 +221,7 @@ class BenchmarkConfig:
     data_root: str | None = None
     split: str | None = None
     sequences: tuple[str, ...] | None = None
+    frames: int | None = None  # the first N frames of every sequence (a subset; quick suites)
     detections: str | None = None  # association tasks: a folder of detection files per sequence
     # scoring variant, validated by the benchmark (e.g. posetrack18: strict_visibility=true)
     options: dict[str, Any] = field(default_factory=dict)

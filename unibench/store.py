@@ -188,7 +188,7 @@ class ResultStore:
             r.checkpoint,
             json.dumps(r.benchmark_options, sort_keys=True),
             # a subset run never replaces the whole split's record
-            None if r.whole_split is not False else tuple(r.sequences),
+            None if r.whole_split is not False else (tuple(r.sequences), r.frames),
         )
 
     def latest(self) -> dict[tuple, ResultRecord]:

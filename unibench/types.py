@@ -234,6 +234,7 @@ class ResultRecord:
     sequences: list[str] = field(default_factory=list)
     split_size: int | None = None
     whole_split: bool | None = None
+    frames: int | None = None  # the first N frames of each sequence were run (None: all)
     execution: dict[str, str] = field(default_factory=dict)
     # what else the run identity holds (absent in records written before these fields): the
     # weights' content id, the card's feature-changing fields, the behaviour versions of head,
@@ -245,6 +246,16 @@ class ResultRecord:
     # what reports show of the model, from its card at run time (absent in older records):
     # key (the name aligning it with the paper's rows), backbone, reference name, linear-probe top-1
     model_info: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def subset(self) -> str | None:
+        """How much of the split this record measured, as every table, plot and export labels
+        it (``6/30 seq``, ``1/3 seq, 12 frames``); None for the whole split. The one rule of what
+        is a subset: such a record is never ranked against whole splits."""
+        if self.whole_split is not False:
+            return None
+        label = f"{len(self.sequences)}/{self.split_size} seq"
+        return label if self.frames is None else f"{label}, {self.frames} frames"
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data; undefined figures (NaN, ±inf) become ``null`` so the store is valid JSON."""

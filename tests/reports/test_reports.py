@@ -385,7 +385,7 @@ def test_radar_ranks_whole_split_rows_only_and_ties_at_the_shown_precision():
     assert len(fig.axes[0].lines) == 2  # the subset row is not drawn
     assert "best of 2 ranked" in fig.axes[0].get_title()
     text = "\n".join(t.get_text() for t in fig.texts)
-    assert "not ranked: s [subset 3/30 seq] (measured on 3/30 sequences)" in text
+    assert "not ranked: s [subset 3/30 seq] (measured on a subset: 3/30 seq)" in text
     assert "a: 1  1" in text and "b: 2  1" in text  # VOS ranks differ, MOT ranks tie
     labels = [t.get_text() for t in fig.legends[0].get_texts()]
     assert not any("subset" in t or "gap" in t for t in labels)

@@ -11,10 +11,13 @@ import pytest
 import timm
 import torch
 import torchvision
+from unibench.appearance_models import checkpoint_card, matching_cards, model_reference
 from unibench.appearance_models.module import AsCard, card_of, materialise, state_sha256
 
 import unibench
-from unibench.errors import ConfigError
+from unibench.cli import _request as cli_request
+from unibench.cli import build_parser as cli_parser
+from unibench.errors import CheckpointError, ConfigError, DataError
 from unibench.hooks import every
 from unibench.store import ResultStore
 
@@ -89,10 +92,36 @@ def test_a_module_is_written_once_per_content(tmp_path):
 
 
 def test_bad_models_are_one_clear_error(tmp_path):
-    with pytest.raises(ConfigError, match="a checkpoint needs its card"):
+    with pytest.raises(CheckpointError, match="w.pth does not exist"):
         unibench.evaluate(str(tmp_path / "w.pth"), store=tmp_path)
     with pytest.raises(ConfigError, match="expected a name, a card file"):
         unibench.evaluate(3.5, store=tmp_path)
+
+
+def test_a_checkpoint_file_that_names_its_card_is_a_model(tmp_path):
+    """A .safetensors file with metadata {"card": NAME} (as UniBench writes an in-memory module)
+    stands for its card on every path: evaluate(path), 'unibench run --checkpoint PATH'."""
+    model = torchvision.models.resnet18()
+    kw = dict(tap="layer3", benchmarks="synthetic-davis-quick", store=tmp_path)
+    a = unibench.evaluate(model, **kw)
+    (path,) = (tmp_path / "modules").glob("module-*.safetensors")
+    assert checkpoint_card(path) == "resnet18" and model_reference(path) == ("resnet18", str(path))
+    b = unibench.evaluate(path, **kw)  # the same card and weights: the same cell, reused
+    assert set(a.run_id) == set(b.run_id) and len(ResultStore(tmp_path).records()) == 1
+    args = cli_parser().parse_args(["run", "--checkpoint", str(path), "--task", "vos"])
+    assert cli_request(args).models == ["resnet18"]
+    # a checkpoint naming no card: one error naming the cards whose architecture fits it
+    plain = tmp_path / "plain.pth"
+    torch.save(model.state_dict(), plain)
+    assert checkpoint_card(plain) is None
+    with pytest.raises(ConfigError, match=r"names no card.*fits its tensors: .*resnet18") as e:
+        unibench.evaluate(plain, store=tmp_path)
+    assert "resnet50" not in str(e.value).split("fits its tensors:")[1].split(",")
+    odd = tmp_path / "odd.pth"
+    torch.save({"w": torch.zeros(3)}, odd)
+    with pytest.raises(ConfigError, match="no zoo card's architecture fits its tensors"):
+        unibench.evaluate(str(odd), store=tmp_path)
+    assert matching_cards(torchvision.models.resnet50().state_dict())[:1] != ["resnet18"]
 
 
 def test_every_evaluates_on_its_schedule(monkeypatch):
@@ -117,7 +146,8 @@ def test_a_quick_suite_is_a_marked_subset_on_every_path(tmp_path):
     from unibench.pipeline import resolve_config
 
     r = resolve_config({"task": "vos", "benchmark": {"name": "synthetic-davis-quick"}})
-    assert (r.run.benchmark.name, r.run.benchmark.sequences) == ("synthetic-davis", ("synth-00",))
+    b = r.run.benchmark
+    assert (b.name, b.sequences, b.frames) == ("synthetic-davis", ("synth-00",), 12)
     assert "quick suite synthetic-davis-quick" in r.layers
     mine = resolve_config(
         {"task": "vos", "benchmark": {"name": "davis2017-val-quick", "data_root": str(tmp_path)}},
@@ -126,14 +156,32 @@ def test_a_quick_suite_is_a_marked_subset_on_every_path(tmp_path):
     )
     assert mine.run.benchmark.split == "val" and mine.run.benchmark.sequences == ("dog",)
     df = unibench.evaluate("pixels", benchmarks="synthetic-davis-quick", store=tmp_path)
-    assert set(df.subset) == {"1/3 seq"} and set(df.benchmark) == {"synthetic-davis"}
+    assert set(df.subset) == {"1/3 seq, 12 frames"} and set(df.benchmark) == {"synthetic-davis"}
     (rec,) = ResultStore(tmp_path).records()
-    assert rec.whole_split is False
+    assert rec.whole_split is False and rec.frames == 12 and rec.subset == "1/3 seq, 12 frames"
+    # the first 12 frames were run and frames 1..10 scored (DAVIS: not the first nor the last)
+    assert len(list(Path(rec.predictions, "synth-00").glob("*.png"))) == 12
+    assert {r["frames"] for r in rec.per_sequence} == {10}
     from unibench.pipeline import evaluate_folder  # 'unibench eval' reads the quick suite alike
 
     table = evaluate_folder("vos", "synthetic-davis-quick", None, Path(rec.predictions))
     assert [r["sequence"] for r in table.rows if "sequence" in r][:1] == ["synth-00"]
     assert table.summary["J&F-Mean"] == rec.metrics["J&F-Mean"]
+    # the whole sequence scored from the same 12 predictions: the 13th is missing
+    with pytest.raises(DataError, match="missing prediction .*synth-00/00012.png"):
+        evaluate_folder("vos", "synthetic-davis", None, Path(rec.predictions), None, ["synth-00"])
+    # frames on an adapter that does not cut sequences, or too few: one clear error each
+    with pytest.raises(ConfigError, match="does not run frame subsets.*synthetic-davis"):
+        unibench.evaluate("pixels", tasks="mot", frames=12, store=tmp_path)
+    with pytest.raises(ConfigError, match="must be an integer >= 3"):
+        unibench.evaluate("pixels", frames=2, store=tmp_path)
+    # the whole split and a frame subset of it are two leaderboard cells, never one
+    whole = unibench.evaluate("pixels", benchmarks="synthetic-otb", tasks="sot", store=tmp_path)
+    part = unibench.evaluate(
+        "pixels", benchmarks="synthetic-otb-quick", tasks="sot", store=tmp_path
+    )
+    assert set(whole.subset.dropna()) == set() and set(part.subset) == {"1/3 seq, 12 frames"}
+    assert len(ResultStore(tmp_path).latest()) == 3
 
 
 def test_a_torchvision_vit_runs_as_the_same_timm_network(tmp_path):

@@ -142,6 +142,7 @@ def _record(c: Cell) -> RunOutcome:
         sequences=list(c.names),
         split_size=identity["split_size"],
         whole_split=identity["whole_split"],
+        frames=identity.get("frames"),
         execution=execution(cfg, c.resolved.head_params),
         weights=identity["weights"],
         card=identity["card"],
@@ -161,11 +162,12 @@ def evaluate_folder(
     split: str | None = None,
     sequences=None,
     options: dict | None = None,
+    frames: int | None = None,
 ) -> MetricTable:
     """Score a prediction folder on disk (``unibench eval``): no model, the same scorer (a quick
-    suite stands for its benchmark, split and sequences, as in ``run``)."""
-    benchmark, split, sequences = quick.expand(benchmark, split, sequences)
-    bench = build_benchmark(benchmark, data_root, split, sequences, options=options)
+    suite stands for its benchmark, split, sequences and frames, as in ``run``)."""
+    benchmark, split, sequences, frames = quick.expand(benchmark, split, sequences, frames)
+    bench = build_benchmark(benchmark, data_root, split, sequences, options=options, frames=frames)
     if task not in bench.tasks:
         raise ConfigError(f"benchmark {benchmark!r} serves tasks {bench.tasks}, not {task!r}")
     return score(bench, predictions, progress=True)

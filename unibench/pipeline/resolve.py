@@ -117,16 +117,18 @@ def resolve_config(
 
 def _expand_quick(layers: list[C.Layer]) -> list[C.Layer]:
     """A quick suite named as the benchmark (:mod:`unibench.benchmarks.quick`) becomes its
-    benchmark, split and sequences: a layer "quick suite NAME" just below the layer that named it
+    benchmark, split, sequences and frames: a layer "quick suite NAME" just below the layer that named it
     (a split or sequence list the user gives still wins)."""
     out: list[C.Layer] = []
     for layer in layers:
         name = (layer.data.get("benchmark") or {}).get("name")
         if isinstance(name, str) and name in QUICK:
-            target, split, seqs = quick.expand(name, None, None)
+            target, split, seqs, frames = quick.expand(name, None, None)
             bench = {"name": target, "sequences": list(seqs)}
             if split is not None:
                 bench["split"] = split
+            if frames is not None:
+                bench["frames"] = frames
             out.append(C.Layer(f"quick suite {name}", {"benchmark": bench}))
             data = dict(layer.data)
             data["benchmark"] = {**data["benchmark"], "name": target}

@@ -54,7 +54,9 @@ def _bench_key(cfg: C.RunConfig, sequences) -> str:
     b = cfg.benchmark
     seqs = None if sequences is None else list(sequences)
     return json.dumps(
-        [b.name, b.data_root, b.split, seqs, b.detections, b.options], sort_keys=True, default=str
+        [b.name, b.data_root, b.split, seqs, b.frames, b.detections, b.options],
+        sort_keys=True,
+        default=str,
     )
 
 
@@ -92,7 +94,7 @@ class WorkerCache:
         if key not in self.benchmarks:
             b = cfg.benchmark
             self.benchmarks[key] = build_benchmark(
-                b.name, b.data_root, b.split, sequences, b.detections, b.options
+                b.name, b.data_root, b.split, sequences, b.detections, b.options, b.frames
             )
         return self.benchmarks[key]
 
