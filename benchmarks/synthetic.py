@@ -36,10 +36,12 @@ from unibench.benchmarks.formats.rle import compressed_rle, encode_counts, uncom
 from unibench.benchmarks.got10k import GOT10k
 from unibench.benchmarks.jhmdb import JHMDB, JHMDB_JOINTS
 from unibench.benchmarks.metrics.posetrack import PoseEvalOptions
+from unibench.benchmarks.metrics.vot import Region, format_region
 from unibench.benchmarks.mot import MOTChallenge
 from unibench.benchmarks.mots import MOTS20
 from unibench.benchmarks.otb import OTB
 from unibench.benchmarks.posetrack import PoseTrack18
+from unibench.benchmarks.vot import VOTChallenge
 from unibench.benchmarks.youtubevis import VISBenchmark, VISOptions
 from unibench.benchmarks.youtubevos import YouTubeVOS, YTVOSOptions
 
@@ -718,6 +720,90 @@ def write_youtubevos(scenes: list[Scene], root: Path, split: str = "train") -> N
     (root / "meta.json").write_text(json.dumps({"videos": videos}, indent=1))
 
 
+# ------------------------------------------------------------------------------------------ VOT
+VOT_LENGTH = 40
+
+
+def vot_scene(
+    sc: Scene, jump_at: int | None = None, absent: tuple[int, int] | None = None
+) -> Scene:
+    """A 40-frame scene of ``sc``'s seed whose target (object 1, drawn in front) jumps across the
+    image at ``jump_at`` (a jump a local search cannot follow: the reset-based experiment's
+    failure) or leaves the view for the frames ``absent`` (a long-term sequence's absence)."""
+    s = make_scene(sc.seed + 500, sc.name, length=VOT_LENGTH, n_objects=2)
+    target = s.objects[0]
+    if jump_at is not None:
+        x = target.centers[jump_at:, 0]
+        target.centers[jump_at:, 0] = np.where(
+            x < s.width / 2, x + s.width * 0.45, x - s.width * 0.45
+        )
+    if absent is not None:
+        target.centers[absent[0] : absent[1]] = (-400.0, -400.0)
+    s.objects = s.objects[1:] + [target]  # back to front: the target in front
+    return s
+
+
+def _vot_sequence(sc: Scene, root: Path, region, anchors=None) -> None:
+    d = root / sc.name
+    (d / "color").mkdir(parents=True, exist_ok=True)
+    lines = []
+    for t in range(sc.length):
+        fr = render(sc, t)
+        Image.fromarray(fr.rgb).save(d / "color" / f"{t + 1:08d}.jpg", quality=95)
+        lines.append(region(fr))
+    atomic_write_text(d / "groundtruth.txt", "".join(v + "\n" for v in lines))
+    atomic_write_text(d / "sequence", "channels.color=color/%08d.jpg\nformat=default\nfps=30\n")
+    if anchors is not None:
+        atomic_write_text(d / "anchor.value", "".join(f"{a}\n" for a in anchors))
+
+
+def _polygon(fr: RenderedFrame) -> str:
+    """The target's amodal box as VOT's 8-value polygon (clockwise from the top-left corner)."""
+    x, y, w, h = fr.amodal[1]
+    return format_region(Region.polygon([(x, y), (x + w, y), (x + w, y + h), (x, y + h)]))
+
+
+def write_vot(scenes: list[Scene], root: Path) -> None:
+    """VOT2016-2019 layout (the reset-based experiment): polygon ground truth, a jump of the target
+    halfway through each sequence."""
+    root = Path(root)
+    for sc in scenes:
+        _vot_sequence(vot_scene(sc, jump_at=VOT_LENGTH // 2), root, _polygon)
+    atomic_write_text(root / "list.txt", "".join(sc.name + "\n" for sc in scenes))
+
+
+def write_vot2020(scenes: list[Scene], root: Path) -> None:
+    """VOT2020+ layout (the anchor-based experiment): mask ground truth (the target's visible
+    pixels, ``m``-encoded), forward anchors on frames 0 and 10, a backward anchor on the last."""
+    root = Path(root)
+    anchors = [0] * VOT_LENGTH
+    anchors[0] = anchors[10] = 1
+    anchors[-1] = -1
+    for sc in scenes:
+        _vot_sequence(
+            vot_scene(sc, jump_at=VOT_LENGTH // 2),
+            root,
+            lambda fr: format_region(Region.mask(fr.labels == 1)),
+            anchors,
+        )
+    atomic_write_text(root / "list.txt", "".join(sc.name + "\n" for sc in scenes))
+
+
+def write_vot_lt(scenes: list[Scene], root: Path) -> None:
+    """VOT-LT layout: rectangles, NaN where the target is absent (it leaves the view for frames
+    15-24 of every sequence)."""
+    root = Path(root)
+
+    def rect(fr: RenderedFrame) -> str:
+        if fr.visible[1] <= 0:
+            return "nan,nan,nan,nan"
+        return format_region(Region.rect(*fr.amodal[1]))
+
+    for sc in scenes:
+        _vot_sequence(vot_scene(sc, absent=(15, 25)), root, rect)
+    atomic_write_text(root / "list.txt", "".join(sc.name + "\n" for sc in scenes))
+
+
 WRITERS = {
     "davis2017": write_davis2017,
     "otb": write_otb,
@@ -728,6 +814,9 @@ WRITERS = {
     "jhmdb": write_jhmdb,
     "youtubevis": write_youtubevis,
     "youtubevos": write_youtubevos,
+    "vot": write_vot,
+    "vot2020": write_vot2020,
+    "vot-lt": write_vot_lt,
 }
 
 
@@ -835,6 +924,18 @@ def _synthetic_youtubevos(data_root, split, sequences, options=None):
     )
 
 
+def _synthetic_vot(fmt: str, name: str):
+    def make(data_root, split, sequences):
+        return VOTChallenge(_root(data_root, fmt), split, sequences, name=name)
+
+    return make
+
+
+register_benchmark("synthetic-vot", _synthetic_vot("vot", "synthetic-vot"), VOTChallenge)
+register_benchmark(
+    "synthetic-vot2020", _synthetic_vot("vot2020", "synthetic-vot2020"), VOTChallenge
+)
+register_benchmark("synthetic-vot-lt", _synthetic_vot("vot-lt", "synthetic-vot-lt"), VOTChallenge)
 register_benchmark("synthetic-youtubevos", _synthetic_youtubevos, YouTubeVOS)
 register_benchmark("synthetic-youtubevis", _synthetic_youtubevis, VISBenchmark)
 register_benchmark("synthetic-jhmdb", _synthetic_jhmdb, JHMDB)

@@ -6,23 +6,63 @@ optional ``*_frames.txt`` holding ``first,last`` (the SiamFC demo's frame range)
 
 Results use the VOT toolkit's trajectory layout of its one-pass ("unsupervised") experiment:
 ``<out>/<seq>/<seq>_001.txt`` with ``1`` on the initialisation frame and one ``x,y,w,h`` region per
-later frame, and ``<seq>_time.txt``; polygon regions in a result file are read too. VOT's reset-based
-protocol (accuracy, robustness, EAO) is not implemented: the sequences are scored like OTB (OPE on
-the converted boxes).
+later frame, and ``<seq>_time.txt``; polygon regions in a result file are read too; the sequences
+are scored like OTB (OPE on the converted boxes).
+
+The challenges' own experiments (reset-based and anchor-based EAO, accuracy and robustness; the
+long-term Pr / Re / F) are :class:`VOTChallenge` (``vot2016`` … ``vot2022``, ``vot20xx-lt``), scored
+by :mod:`unibench.benchmarks.metrics.vot`; the runner re-initialises the head
+(:mod:`unibench.pipeline.experiments`).
 """
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
-from unibench.benchmarks.base import check_count, check_produced, register_benchmark
+from unibench.benchmarks.base import (
+    BenchmarkBase,
+    check_count,
+    check_produced,
+    clip_meta,
+    iter_progress,
+    register_benchmark,
+)
 from unibench.benchmarks.formats.boxes import polygon_to_box, read_regions
+from unibench.benchmarks.metrics.vot import (
+    INIT,
+    STACKS,
+    Region,
+    anchor_run,
+    anchor_sequence,
+    anchor_summary,
+    eao_score,
+    find_anchors,
+    format_region,
+    lt_sequence,
+    lt_summary,
+    lt_thresholds,
+    parse_region,
+    supervised_eao_curve,
+    supervised_segments,
+    supervised_sequence,
+    supervised_summary,
+)
 from unibench.benchmarks.sot_common import OPEBenchmark
 
 from unibench.errors import DataError
-from unibench.io import read_text
-from unibench.types import VideoSequence
+from unibench.io import atomic_write_text, check_numbered, image_size, read_rgb, read_text
+from unibench.types import (
+    AnchorExperiment,
+    BoxInit,
+    Clip,
+    MetricTable,
+    ProtocolRun,
+    ResetExperiment,
+    RunFrame,
+    VideoSequence,
+)
 
 
 class VOT(OPEBenchmark):
@@ -64,8 +104,8 @@ class VOT(OPEBenchmark):
             raise DataError(f"{f}: {len(out)} regions for {len(gt)} ground-truth frames")
         if np.isnan(out).any():
             raise DataError(
-                f"{f}: failure/skip codes belong to VOT's reset protocol, which is not "
-                f"scored here (one-pass trajectories only)"
+                f"{f}: failure/skip codes belong to VOT's reset-based experiment: score it "
+                f"with the vot2016 ... vot2019 benchmarks (this one scores one-pass trajectories)"
             )
         return out
 
@@ -127,3 +167,283 @@ def _vot(data_root, split, sequences):
 
 
 register_benchmark("vot", _vot, VOT)
+
+
+# ------------------------------------------------------------------ the VOT challenges' protocols
+class VOTChallenge(BenchmarkBase):
+    """A VOT challenge's sequences scored with its own experiment (``metrics.vot.STACKS``):
+    reset-based EAO / accuracy / failures (VOT2016-2019), anchor-based EAO / accuracy /
+    robustness (VOT2020+) or long-term Pr / Re / F (VOT-LT).
+
+    Layout (the toolkit's): ``<root>/list.txt`` (or every folder with a ``groundtruth.txt``),
+    ``<seq>/color/*.jpg`` (or ``<seq>/*.jpg``), ``<seq>/groundtruth.txt`` with one region per line
+    (rectangle, polygon, ``m``-encoded mask, or NaN where the target is absent), and for anchor-based
+    stacks ``<seq>/anchor.value`` (per frame: > 0 a forward anchor, < 0 a backward one).
+    Results in the toolkit's result layout, so ``vot analysis`` reads them:
+    ``<predictions>/baseline/<seq>/<seq>_001.txt`` (reset-based: 1 = initialisation,
+    2 = failure, 0 = skipped), ``<seq>_<anchor:08d>.txt`` (anchor-based, in run order),
+    ``<predictions>/longterm/<seq>/<seq>_001.txt`` with ``<seq>_001_confidence.value``
+    (long-term: the head's confidence; the initialisation frame's line empty, read as 0 as the
+    toolkit reads it), and ``_time.value`` beside each."""
+
+    tasks = ("sot",)
+
+    def __init__(self, root, split=None, sequences=None, name="vot2019", stack: str | None = None):
+        self.root = Path(root)
+        self.split = split or "all"
+        self.name = name
+        self.stack = STACKS[stack or name]
+        if self.split != "all":
+            raise DataError(f"{name}: unknown split {self.split!r}; known splits: all")
+        if not self.root.is_dir():
+            raise DataError(f"{name} root {self.root} does not exist")
+        if sequences:
+            self._names = list(sequences)
+        elif (self.root / "list.txt").is_file():
+            text = read_text(self.root / "list.txt")
+            self._names = [x.strip() for x in text.splitlines() if x.strip()]
+        else:
+            self._names = sorted(
+                p.name for p in self.root.iterdir() if (p / "groundtruth.txt").is_file()
+            )
+        if not self._names:
+            raise DataError(f"{self.root}: no sequence (no list.txt, no <seq>/groundtruth.txt)")
+
+    @property
+    def folder(self) -> str:
+        """The toolkit's experiment folder of the results."""
+        return "longterm" if self.stack.experiment == "longterm" else "baseline"
+
+    @property
+    def protocol(self) -> str:
+        s = self.stack
+        if s.experiment == "supervised":
+            how = (
+                f"reset-based (vot-toolkit supervised: re-initialised {s.skip_initialize} frames "
+                f"after a failure, accuracy burn-in {s.burnin}, EAO over [{s.low}, {s.high}])"
+            )
+        elif s.experiment == "multistart":
+            how = (
+                f"anchor-based (vot-toolkit multistart: failure after {s.grace} frames of overlap "
+                f"<= {s.threshold}, EAO over [{s.low}, {s.high}])"
+            )
+        else:
+            how = f"long-term (vot-toolkit: Pr/Re over {s.resolution} confidence thresholds, F max)"
+        return f"{self.name} {how}; {s.reference}"
+
+    def sequence_names(self) -> list[str]:
+        return list(self._names)
+
+    def frames(self, name: str) -> list[Path]:
+        d = self.root / name
+        for sub in (d / "color", d):
+            frames = check_numbered(sorted(sub.glob("*.jpg")))
+            if frames:
+                return frames
+        raise DataError(f"sequence {name!r}: no .jpg frames in {d}/color or {d}")
+
+    def regions(self, name: str) -> list[Region]:
+        f = self.root / name / "groundtruth.txt"
+        if not f.is_file():
+            raise DataError(f"sequence {name!r}: missing {f}")
+        lines = [ln for ln in read_text(f).splitlines() if ln.strip()]
+        return [parse_region(ln, f"{f}:{i}") for i, ln in enumerate(lines, 1)]
+
+    def _checked(self, name: str) -> tuple[list[Path], list[Region], tuple[int, int]]:
+        frames, gt = self.frames(name), self.regions(name)
+        check_count(self.root / name / "groundtruth.txt", len(gt), "regions", frames)
+        h, w = image_size(frames[0])
+        return frames, gt, (w, h)
+
+    def load_sequence(self, name: str) -> VideoSequence:
+        frames, gt, _ = self._checked(name)
+        boxes = init_boxes(gt)
+        if gt[0].is_special():
+            raise DataError(f"{self.root / name / 'groundtruth.txt'}:1: no target on frame 0")
+        return self._box_sequence(name, frames, boxes[0])
+
+    def _box_sequence(self, name: str, frames: list[Path], box) -> VideoSequence:
+        clip = Clip(
+            tuple(p.stem for p in frames), lambda i: read_rgb(frames[i]), image_size(frames[0])
+        )
+        key = f"{name}|{(self.root / name).resolve()}"
+        return VideoSequence(
+            name, clip, BoxInit(tuple(box)), clip_meta(self.name, key, frames=frames)
+        )
+
+    def anchors(self, name: str, n: int) -> tuple[list[int], list[int]]:
+        f = self.root / name / "anchor.value"
+        if not f.is_file():
+            raise DataError(f"{f}: missing (an anchor-based stack needs each sequence's anchors)")
+        try:
+            vals = [float(v) if v.strip() else 0.0 for v in read_text(f).splitlines()]
+        except ValueError:
+            raise DataError(f"{f}: expected one number per frame") from None
+        check_count(f, len(vals), "anchor values", range(n))
+        fwd, bwd = find_anchors(vals)
+        if not fwd and not bwd:
+            raise DataError(f"{f}: no anchor (a positive or negative value) in {n} frames")
+        return fwd, bwd
+
+    def experiment_for(self, seq: VideoSequence):
+        """What the runner runs on ``seq`` (:mod:`unibench.pipeline.experiments`)."""
+        if self.stack.experiment == "longterm":
+            return None
+        _, gt, bounds = self._checked(seq.name)
+        boxes = tuple(init_boxes(gt))
+        if self.stack.experiment == "supervised":
+            return ResetExperiment(tuple(gt), boxes, bounds, self.stack.skip_initialize)
+        fwd, bwd = self.anchors(seq.name, len(gt))
+        return AnchorExperiment(tuple(fwd), tuple(bwd), boxes)
+
+    # ---------------------------------------------------------------- results
+    def result_path(self, pred_dir: Path, name: str) -> Path:
+        return Path(pred_dir) / self.folder / name
+
+    def write_predictions(self, seq: VideoSequence, preds, out: Path) -> int:
+        out = Path(out)
+        if self.stack.experiment == "longterm":
+            ps = list(preds)
+            check_produced(seq.name, len(ps), len(seq.clip), "boxes")
+            frames = [RunFrame(INIT, seconds=ps[0].seconds)]
+            frames += [RunFrame(None, tuple(p.box), p.seconds, p.score) for p in ps[1:]]
+            runs = [ProtocolRun("001", tuple(frames))]
+        else:
+            runs = list(preds)
+        n = 0
+        for run in runs:
+            stem = f"{seq.name}_{run.key}"
+            lines = [
+                (str(f.code) if f.code is not None else format_region(Region.rect(*f.box)))
+                for f in run.frames
+            ]
+            atomic_write_text(out / f"{stem}.txt", "".join(v + "\n" for v in lines))
+            atomic_write_text(
+                out / f"{stem}_time.value", "".join(f"{f.seconds:.6f}\n" for f in run.frames)
+            )
+            if self.stack.experiment == "longterm":
+                conf = ["" if f.score is None else f"{f.score:.6f}" for f in run.frames]
+                atomic_write_text(out / f"{stem}_confidence.value", "".join(c + "\n" for c in conf))
+            n += len(run.frames)
+        return n
+
+    def _trajectory(self, f: Path, n: int) -> list[Region]:
+        if not f.is_file():
+            raise DataError(f"missing prediction {f}")
+        lines = [ln for ln in read_text(f).splitlines() if ln.strip()]
+        traj = [parse_region(ln, f"{f}:{i}") for i, ln in enumerate(lines, 1)]
+        if len(traj) != n:
+            raise DataError(f"{f}: {len(traj)} regions for {n} frames")
+        return traj
+
+    def _confidence(self, f: Path, n: int) -> list[float]:
+        if not f.is_file():
+            raise DataError(f"missing confidence file {f} (long-term results carry one)")
+        vals = []
+        for i, ln in enumerate(read_text(f).splitlines(), 1):
+            try:
+                vals.append(float(ln) if ln.strip() else 0.0)  # no confidence: 0, as the toolkit
+            except ValueError:
+                raise DataError(f"{f}:{i}: expected a number, got {ln!r}") from None
+        if len(vals) != n:
+            raise DataError(f"{f}: {len(vals)} values for {n} frames")
+        return vals
+
+    def evaluate(self, pred_dir: Path, sequences=None, progress: bool = False) -> MetricTable:
+        names = list(sequences or self._names)
+        s = self.stack
+        rows: list[dict] = []
+        if s.experiment == "supervised":
+            per, segments = [], []
+            for name in iter_progress(names, "evaluate", progress):
+                _, gt, bounds = self._checked(name)
+                f = self.result_path(pred_dir, name) / f"{name}_001.txt"
+                traj = self._trajectory(f, len(gt))
+                r = supervised_sequence([traj], gt, bounds, s.burnin)
+                per.append(r)
+                segments += supervised_segments(traj, gt, bounds)
+                rows.append({"sequence": name, "Accuracy": r.accuracy, "Failures": r.failures,
+                             "frames": len(gt)})  # fmt: skip
+            summ = supervised_summary(per, s.sensitivity)
+            curve = supervised_eao_curve(segments)
+            summary = {"EAO": eao_score(curve, s.low, s.high), "Accuracy": summ["Accuracy"],
+                       "Failures": summ["Failures"]}  # fmt: skip
+            cols = ["sequence", "Accuracy", "Failures", "frames"]
+            curves = {"eao": [float(v) for v in curve], "eao_interval": [s.low, s.high]}
+        elif s.experiment == "multistart":
+            per = []
+            for name in iter_progress(names, "evaluate", progress):
+                _, gt, bounds = self._checked(name)
+                fwd, bwd = self.anchors(name, len(gt))
+                runs = []
+                for a, back in [(a, False) for a in fwd] + [(a, True) for a in bwd]:
+                    order = list(range(a, -1, -1)) if back else list(range(a, len(gt)))
+                    f = self.result_path(pred_dir, name) / f"{name}_{a:08d}.txt"
+                    traj = self._trajectory(f, len(order))
+                    g = [gt[k] for k in order]
+                    runs.append(anchor_run(traj, g, bounds, s.grace, s.threshold))
+                r = anchor_sequence(runs, len(gt), s.high)
+                per.append(r)
+                rows.append({"sequence": name, "Accuracy": r["accuracy"],
+                             "Robustness": r["robustness"], "frames": len(gt)})  # fmt: skip
+            summ = anchor_summary(per, s.low, s.high)
+            summary = {k: summ[k] for k in ("EAO", "Accuracy", "Robustness")}
+            cols = ["sequence", "Accuracy", "Robustness", "frames"]
+            curves = {"eao": [float(v) for v in summ["curve"]], "eao_interval": [s.low, s.high]}
+        else:
+            data = []
+            for name in iter_progress(names, "evaluate", progress):
+                _, gt, bounds = self._checked(name)
+                d = self.result_path(pred_dir, name)
+                traj = self._trajectory(d / f"{name}_001.txt", len(gt))
+                conf = self._confidence(d / f"{name}_001_confidence.value", len(gt))
+                data.append((name, traj, conf, gt, bounds))
+            thresholds = lt_thresholds([c for d in data for c in d[2]], s.resolution)
+            per = [lt_sequence(tr, cf, gt, thresholds, b) for _n, tr, cf, gt, b in data]
+            summ = lt_summary(per, thresholds)
+            best = summ["curves"]["f"].index(summ["F-score"])
+            for (name, *_rest), (pr, re) in zip(data, per, strict=True):
+                f = 2 * pr[best] * re[best] / (pr[best] + re[best]) if pr[best] + re[best] else 0.0
+                rows.append({"sequence": name, "Pr": float(pr[best]), "Re": float(re[best]),
+                             "F-score": float(f), "frames": len(_rest[2])})  # fmt: skip
+            summary = {k: summ[k] for k in ("F-score", "Pr", "Re")}
+            cols = ["sequence", "Pr", "Re", "F-score", "frames"]
+            curves = {k: v for k, v in summ["curves"].items() if k != "thresholds"}
+            curves["thresholds"] = [t if math.isfinite(t) else None for t in thresholds]
+        return MetricTable(cols, rows, summary, protocol=self.protocol, curves=curves)
+
+
+def init_boxes(gt: list[Region]) -> list[tuple[float, float, float, float]]:
+    """The 0-based ``x, y, w, h`` a head is initialised with on each frame: the toolkit's
+    conversion of the ground-truth region to a rectangle (a polygon's and a mask's bounds: left,
+    top, right - left, bottom - top); a frame without a target takes the last one before it."""
+    out: list[tuple[float, float, float, float]] = []
+    last = (0.0, 0.0, 0.0, 0.0)
+    for r in gt:
+        if r.kind == "rect":
+            last = tuple(float(v) for v in r.data)
+        elif r.kind == "polygon":
+            p = r.data
+            x0, y0 = p[:, 0].min(), p[:, 1].min()
+            last = (float(x0), float(y0), float(p[:, 0].max() - x0), float(p[:, 1].max() - y0))
+        elif r.kind == "mask" and r.data.any():
+            ys, xs = np.nonzero(r.data)
+            ox, oy = r.offset
+            last = (float(xs.min() + ox), float(ys.min() + oy),
+                    float(xs.max() - xs.min()), float(ys.max() - ys.min()))  # fmt: skip
+        out.append(last)
+    return out
+
+
+def _challenge(name: str):
+    def make(data_root, split, sequences):
+        if data_root is None:
+            raise DataError(f"{name} needs --data-root DIR (the folder holding the sequences)")
+        return VOTChallenge(data_root, split, sequences, name=name)
+
+    return make
+
+
+for _name in STACKS:
+    if not _name.startswith("synthetic"):
+        register_benchmark(_name, _challenge(_name), VOTChallenge)

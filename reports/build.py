@@ -21,7 +21,14 @@ from unibench.reports import exports
 from unibench.reports.compare import compare
 from unibench.reports.frame import tidy
 from unibench.reports.markdown import results_table
-from unibench.reports.plots import correlation_figure, correlations, ope_figure, radar
+from unibench.reports.plots import (
+    correlation_figure,
+    correlations,
+    eao_figure,
+    ope_figure,
+    prre_figure,
+    radar,
+)
 from unibench.reports.render import html_page, latex, markdown
 from unibench.reports.table import measured_rows, published_rows
 
@@ -63,9 +70,11 @@ def load_records(
     return with_model_info(list(latest.values()), describe), superseded
 
 
-def ope_figures(records: list[ResultRecord], out: Path) -> list[Path]:
-    """SOT success/precision plots per benchmark split, from each run's stored curves."""
-    groups: dict[tuple[str, str], dict] = {}
+def sot_figures(records: list[ResultRecord], out: Path) -> list[Path]:
+    """The SOT plots per benchmark split, from each run's stored curves: OPE success and
+    precision (``ope_*``), VOT long-term precision/recall (``prre_*``, drawn beside them) and the
+    VOT EAO curve (``eao_*``); the one function of the report and the exports."""
+    groups: dict[tuple[str, str, str], dict] = {}
     for r in records:
         if r.task != "sot" or not r.predictions:
             continue
@@ -74,17 +83,20 @@ def ope_figures(records: list[ResultRecord], out: Path) -> list[Path]:
             curves = json.loads(f.read_text()).get("curves")
         except (OSError, ValueError):
             curves = None
-        if curves and "success" in curves:
+        kind = next((k for k in ("success", "recall", "eao") if k in (curves or {})), None)
+        if kind is not None:
             name = f"{r.model} [{r.tap}] {r.head}" + (f" ({r.checkpoint})" if r.checkpoint else "")
             if r.whole_split is False:  # drawn dashed, after the whole-split curves
                 curves["subset"] = r.subset
                 name += f" [subset {curves['subset']}]"
-            groups.setdefault((r.benchmark, r.split), {})[name] = curves
+            groups.setdefault((kind, r.benchmark, r.split), {})[name] = curves
     paths = []
-    for (bench, split), curves in sorted(groups.items()):
-        paths += ope_figure(
-            curves, out / f"ope_{safe_file(bench)}_{safe_file(split)}", f"{bench} / {split}"
-        )
+    draw = {"success": ("ope", ope_figure), "recall": ("prre", prre_figure),
+            "eao": ("eao", eao_figure)}  # fmt: skip
+    for (kind, bench, split), curves in sorted(groups.items()):
+        prefix, figure = draw[kind]
+        stem = f"{prefix}_{safe_file(bench)}_{safe_file(split)}"
+        paths += figure(curves, out / stem, f"{bench} / {split}")
     return paths
 
 
@@ -186,5 +198,5 @@ def build_report(
             title="Tracking vs ImageNet linear probe: published (UniTrack Table 1; fewer than "
             "3 measured models with a top-1)",
         )
-    res.written += ope_figures(records, out)
+    res.written += sot_figures(records, out)
     return res

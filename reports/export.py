@@ -7,7 +7,8 @@ they are the whole split, the card's feature-changing fields, the behaviour vers
 options), its summary as metrics under their official names in display units (percent as the
 reports print them, counts as integers), its per-sequence table as an artifact
 (``per_sequence.csv``; in TensorBoard also as a text summary) and the report's figures of that
-record as artifacts (``figures/``: the OPE success and precision plots of a SOT record; in
+record as artifacts (``figures/``: the OPE success and precision plots of a SOT record, a VOT
+record's EAO curve or long-term precision/recall plot; in
 TensorBoard also as images ``figures/<name>``).
 
 * TensorBoard (extra ``[tensorboard]``): ``<out>/<model>-<tap>-<head>-<benchmark>-<run id>/``, one
@@ -34,7 +35,7 @@ from typing import Any
 
 import numpy as np
 from PIL import Image
-from unibench.reports.build import ope_figures, safe_file
+from unibench.reports.build import safe_file, sot_figures
 from unibench.reports.frame import display, metric_meta, per_sequence_frame
 
 from unibench import config as C
@@ -90,7 +91,7 @@ def summary_metrics(rec: ResultRecord) -> dict[str, float | int]:
 def record_figures(rec: ResultRecord, folder: Path) -> list[Path]:
     """The report's figures of one record, written under ``folder`` (PNG and vector files)."""
     folder.mkdir(parents=True, exist_ok=True)
-    return ope_figures([rec], folder)
+    return sot_figures([rec], folder)
 
 
 def export_tensorboard(records: list[ResultRecord], out: Path) -> list[Path]:

@@ -85,7 +85,7 @@ def fmt(name: str, value) -> str:
     m = metric_meta(name)
     if m.unit == "count" or isinstance(value, int | bool) and not isinstance(value, float):
         return f"{int(value)}"
-    if m.unit == "seconds":
+    if m.unit in ("seconds", "ratio"):
         return f"{float(value):.3f}"
     return f"{float(value):.1f}"
 

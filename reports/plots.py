@@ -391,3 +391,55 @@ def ope_figure(curves: dict[str, dict], out: Path, title: str) -> list[Path]:
     fig.suptitle(title)
     fig.tight_layout()
     return save(fig, out)
+
+
+def prre_figure(curves: dict[str, dict], out: Path, title: str) -> list[Path]:
+    """VOT long-term: the precision/recall curve over the confidence thresholds (the best F of
+    each run marked) and the F-score against the threshold's rank, one line per run."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(10, 4.2))
+    ax, ax2 = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
+    items = sorted(curves.items(), key=lambda kv: ("subset" in kv[1], -max(kv[1]["f"])))
+    for name, c in items:
+        style = "--" if "subset" in c else "-"
+        best = int(np.argmax(c["f"]))
+        line = ax.plot(c["recall"], c["precision"], style, label=f"{name} [{max(c['f']):.3f}]")
+        ax.plot([c["recall"][best]], [c["precision"][best]], "o", color=line[0].get_color())
+        ax2.plot(range(len(c["f"])), c["f"], style, label=name)
+    ax.set_xlabel("tracking recall")
+    ax.set_ylabel("tracking precision")
+    ax.set_title("Precision/recall (F-score at its maximum)")
+    ax.legend(fontsize=7, loc="lower left")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax2.set_xlabel("confidence threshold (rank, high to low)")
+    ax2.set_ylabel("F-score")
+    ax2.set_title("F-score over the thresholds")
+    ax2.set_ylim(0, 1)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return save(fig, out)
+
+
+def eao_figure(curves: dict[str, dict], out: Path, title: str) -> list[Path]:
+    """VOT: the expected-average-overlap curve over sequence length, the EAO interval shaded."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(5.6, 4.2))
+    ax = fig.add_subplot(1, 1, 1)
+    low, high = next(iter(curves.values()))["eao_interval"]
+    ax.axvspan(low, high, color="0.9")
+    items = sorted(curves.items(), key=lambda kv: ("subset" in kv[1], -kv[1]["eao"][0]))
+    for name, c in items:
+        lo, hi = c["eao_interval"]
+        eao = float(np.mean(c["eao"][lo : hi + 1]))
+        ax.plot(c["eao"], "--" if "subset" in c else "-", label=f"{name} [{eao:.3f}]")
+    ax.set_xlabel("sequence length (frames)")
+    ax.set_ylabel("expected average overlap")
+    ax.set_title(f"EAO curve (interval [{low}, {high}] shaded)")
+    ax.legend(fontsize=7, loc="upper right")
+    ax.set_ylim(0, 1)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return save(fig, out)

@@ -32,7 +32,8 @@ class Metric:
     Attributes:
         name: the key in a result's summary or per-sequence row.
         unit: ``percent`` (stored as a fraction, printed ×100), ``count`` (stored as an integer),
-            ``seconds`` or ``ratio``.
+            ``seconds`` or ``ratio`` (a dimensionless figure stored and shown as it is, three
+            decimals: VOT's EAO, accuracy, mean failures, F-score).
         higher_is_better: the direction reports sort and rank by.
         official: the name in the toolkit that defines it, where it differs; one string, or one
             per task (``{"mot": "CLR_FN", "posetrack": "num_misses"}``).

@@ -62,8 +62,12 @@ register(
         (
             "AUC", "Precision", "NormPrecision", "NormPrecision@0.2", "SuccessRate", "AO", "SR0.5",
             "SR0.75", "MaxGM", "TPR", "TNR", "GM", "PosthocMaxGM", "TP", "FN", "FP", "TN",
+            "EAO", "Accuracy", "Failures", "Robustness", "F-score", "Pr", "Re",
         ),
-        ("AUC", "Precision", "NormPrecision", "AO", "SR0.5", "SR0.75", "MaxGM", "TPR", "TNR"),
+        (
+            "AUC", "Precision", "NormPrecision", "AO", "SR0.5", "SR0.75", "MaxGM", "TPR", "TNR",
+            "EAO", "Accuracy", "Robustness", "F-score",
+        ),
     )
 )  # fmt: skip
 register(

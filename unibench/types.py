@@ -145,6 +145,66 @@ class VideoSequence:
     init: MaskInit | BoxInit | Observations
     meta: dict[str, Any] = field(default_factory=dict)
 
+    def restart(self, start: int, box: tuple[float, ...], reverse: bool = False) -> VideoSequence:
+        """The sequence a head is re-initialised on: from frame ``start`` with ``box`` (0-based
+        ``x, y, w, h``) to the last frame, or back to frame 0 where ``reverse``; its frame ``i``
+        is frame ``start ± i`` of this one (the runner's reset-based and anchor-based loops
+        use it, so every SOT head runs them unchanged)."""
+        order = list(range(start, -1, -1)) if reverse else list(range(start, len(self.clip)))
+        parent = self.clip
+        clip = Clip(
+            tuple(parent.frame_names[i] for i in order),
+            lambda i: parent.frame(order[i]),
+            parent.size,
+        )
+        meta = dict(self.meta)
+        if meta.get("cache_key") is not None:  # frame i is another frame here: its own key
+            meta["cache_key"] = f"{meta['cache_key']}|from {start}{' back' if reverse else ''}"
+        return VideoSequence(self.name, clip, BoxInit(tuple(float(v) for v in box)), meta)
+
+
+@dataclass(frozen=True)
+class ResetExperiment:
+    """What a benchmark declares for the reset-based ("supervised") experiment of a sequence; the
+    runner owns the loop (:mod:`unibench.pipeline.experiments`). ``gt``: the ground-truth region
+    of every frame (``unibench.benchmarks.metrics.vot.Region``), ``init_boxes``: the 0-based
+    ``x, y, w, h`` a head is (re)initialised with on each frame, ``bounds``: (width, height)."""
+
+    gt: tuple[Any, ...]
+    init_boxes: tuple[tuple[float, float, float, float], ...]
+    bounds: tuple[int, int]
+    skip_initialize: int = 5
+    failure_overlap: float = 0.0
+
+
+@dataclass(frozen=True)
+class AnchorExperiment:
+    """The anchor-based ("multistart") experiment of a sequence: one run from each forward
+    anchor to the last frame and from each backward anchor back to frame 0."""
+
+    forward: tuple[int, ...]
+    backward: tuple[int, ...]
+    init_boxes: tuple[tuple[float, float, float, float], ...]
+
+
+@dataclass(frozen=True)
+class RunFrame:
+    """One line of a VOT trajectory: a code (1 initialisation, 2 failure, 0 skipped) or a box."""
+
+    code: int | None
+    box: tuple[float, float, float, float] | None = None
+    seconds: float = 0.0
+    score: float | None = None
+
+
+@dataclass(frozen=True)
+class ProtocolRun:
+    """One run of a VOT experiment: ``key`` names its file (``001``: the reset-based run,
+    ``%08d``: the anchor), ``frames`` its lines in run order."""
+
+    key: str
+    frames: tuple[RunFrame, ...]
+
 
 @dataclass(frozen=True)
 class VOSFramePrediction:

@@ -37,6 +37,7 @@ from unibench.executors import Done, Unit
 from unibench.featcache import FeatureCache
 from unibench.heads import HEADS
 from unibench.io import sha256_of, staging_dir
+from unibench.pipeline.experiments import run_experiment
 
 
 def model_key(cache: WorkerCache, cfg: C.RunConfig) -> tuple:
@@ -178,7 +179,9 @@ class CellWorker:
     def compute(self, name: str, final: Path) -> tuple[int, float]:
         seq = self.bench.load_sequence(name)
         t0 = time.perf_counter()
-        preds = self.head.track(seq, self.extractor)
+        # a benchmark whose protocol re-initialises the head declares it per sequence
+        experiment = getattr(self.bench, "experiment_for", lambda _s: None)(seq)
+        preds = run_experiment(self.head, seq, self.extractor, experiment)
         if final.suffix:  # a result file (OTB style): written aside, then renamed
             tmp = final.with_name(f".{final.name}.partial")
             try:
@@ -226,6 +229,7 @@ class Work:
         w = cache.worker(unit.cell, resolved)
         # who computes the unit, beside its target while it runs (what a dashboard or a test reads)
         target = Path(unit.target)
+        target.parent.mkdir(parents=True, exist_ok=True)  # a layout may nest (VOT: baseline/)
         marker = target.with_name(f".{target.name}.unit")
         marker.write_text(f"{socket.gethostname()} {os.getpid()}\n")
         try:
