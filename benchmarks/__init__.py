@@ -11,6 +11,7 @@ from unibench.benchmarks import (  # noqa: F401  (registrations)
     otb,
     oxuva,
     posetrack,
+    refvos,
     synthetic,
     tnl2k,
     trackingnet,

@@ -41,6 +41,7 @@ from unibench.benchmarks.mot import MOTChallenge
 from unibench.benchmarks.mots import MOTS20
 from unibench.benchmarks.otb import OTB
 from unibench.benchmarks.posetrack import PoseTrack18
+from unibench.benchmarks.refvos import RefVOSOptions, RefYouTubeVOS
 from unibench.benchmarks.vot import VOTChallenge
 from unibench.benchmarks.youtubevis import VISBenchmark, VISOptions
 from unibench.benchmarks.youtubevos import YouTubeVOS, YTVOSOptions
@@ -720,6 +721,31 @@ def write_youtubevos(scenes: list[Scene], root: Path, split: str = "train") -> N
     (root / "meta.json").write_text(json.dumps({"videos": videos}, indent=1))
 
 
+def write_ref_youtubevos(scenes: list[Scene], root: Path, split: str = "train") -> None:
+    """Ref-YouTube-VOS layout: the YouTube-VOS suite plus
+    ``meta_expressions/<split>/meta_expressions.json`` with two expressions per object (where it
+    is in the first frame, which way it moves), each naming its ``obj_id``."""
+    write_youtubevos(scenes, root, split)
+    meta = json.loads((Path(root) / split / "meta.json").read_text())["videos"]
+    videos = {}
+    for v, sc in enumerate(scenes):
+        name = f"ytv{v:02d}"
+        exps: dict[str, dict] = {}
+        for o in sc.objects:
+            if str(o.oid) not in meta[name]["objects"]:
+                continue
+            t0 = int(meta[name]["objects"][str(o.oid)]["frames"][0]) // 5
+            side = "left" if o.centers[t0, 0] < sc.width / 2 else "right"
+            way = "right" if o.centers[-1, 0] >= o.centers[t0, 0] else "left"
+            for text in (f"the {o.shape} on the {side}", f"a {o.shape} moving to the {way}"):
+                exps[str(len(exps))] = {"exp": text, "obj_id": str(o.oid)}
+        frames = sorted(p.stem for p in (Path(root) / split / "JPEGImages" / name).glob("*.jpg"))
+        videos[name] = {"expressions": exps, "frames": frames}
+    out = Path(root) / "meta_expressions" / split
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "meta_expressions.json").write_text(json.dumps({"videos": videos}, indent=1))
+
+
 # ------------------------------------------------------------------------------------------ VOT
 VOT_LENGTH = 40
 
@@ -817,6 +843,7 @@ WRITERS = {
     "vot": write_vot,
     "vot2020": write_vot2020,
     "vot-lt": write_vot_lt,
+    "ref-youtubevos": write_ref_youtubevos,
 }
 
 
@@ -936,6 +963,15 @@ register_benchmark(
     "synthetic-vot2020", _synthetic_vot("vot2020", "synthetic-vot2020"), VOTChallenge
 )
 register_benchmark("synthetic-vot-lt", _synthetic_vot("vot-lt", "synthetic-vot-lt"), VOTChallenge)
+
+
+def _synthetic_ref_youtubevos(data_root, split, sequences, options=None):
+    root = _root(data_root, "ref-youtubevos")
+    opts = parse_options(RefVOSOptions, options)
+    return RefYouTubeVOS(root, split or "train", sequences, "synthetic-ref-youtube-vos", opts)
+
+
+register_benchmark("synthetic-ref-youtube-vos", _synthetic_ref_youtubevos, RefYouTubeVOS)
 register_benchmark("synthetic-youtubevos", _synthetic_youtubevos, YouTubeVOS)
 register_benchmark("synthetic-youtubevis", _synthetic_youtubevis, VISBenchmark)
 register_benchmark("synthetic-jhmdb", _synthetic_jhmdb, JHMDB)

@@ -232,17 +232,21 @@ class YouTubeVOS(BenchmarkBase):
         check_produced(seq.name, n, len(seq.clip))
         return n
 
+    def result_files(self, name: str) -> list[str]:
+        """The result files of a video the server expects, relative to the predictions folder."""
+        return [f"{name}/{f.stem}.png" for f in self.sampled_frames(name)]
+
     def package(self, pred_dir: Path, out_zip: Path) -> Path:
         """``Annotations/<seq>/<frame>.png`` for every sampled frame of every video (the server's
         layout); a missing frame is an error and nothing is written."""
         pred_dir = Path(pred_dir)
         files = []
         for name in self._names:
-            for f in self.sampled_frames(name):
-                p = pred_dir / name / f"{f.stem}.png"
+            for rel in self.result_files(name):
+                p = pred_dir / rel
                 if not p.is_file():
                     raise DataError(f"missing result {p}: the server expects every sampled frame")
-                files.append((p, f"Annotations/{name}/{f.stem}.png"))
+                files.append((p, f"Annotations/{rel}"))
         with atomic_zip(Path(out_zip), pred_dir) as add:
             for p, entry in files:
                 add(p, entry)

@@ -79,8 +79,9 @@ register(
         (
             "J&F-Mean", "J-Mean", "J-Recall", "J-Decay", "F-Mean", "F-Recall", "F-Decay",
             "Overall", "J-seen", "F-seen", "J-unseen", "F-unseen",
+            "J&F (R-VOS)", "J (R-VOS)", "F (R-VOS)",
         ),
-        ("J&F-Mean", "J-Mean", "F-Mean"),
+        ("J&F-Mean", "J-Mean", "F-Mean", "J&F (R-VOS)"),
     )
 )  # fmt: skip
 _CLEAR = ("MT", "ML", "Frag", "IDs", "FP", "FN")

@@ -295,6 +295,7 @@ class ResultRecord:
     split_size: int | None = None
     whole_split: bool | None = None
     frames: int | None = None  # the first N frames of each sequence were run (None: all)
+    protocol: str = ""  # the scorer's protocol line (what was measured and how), as metrics.json
     execution: dict[str, str] = field(default_factory=dict)
     # what else the run identity holds (absent in records written before these fields): the
     # weights' content id, the card's feature-changing fields, the behaviour versions of head,

@@ -32,11 +32,12 @@ def davis_palette() -> list[int]:
 PALETTE = davis_palette()
 
 
-def read_label_map(path: Path, binarize: bool = False) -> np.ndarray:
+def read_label_map(path: Path, binarize: bool = False, keep_void: bool = False) -> np.ndarray:
     """Read a DAVIS mask as an ``H×W`` uint8 label map with void (255) set to 0.
 
     Args:
         binarize: DAVIS-2016 semantics: every object id becomes 1.
+        keep_void: keep void pixels as 255 (scorers that leave them out).
     """
     path = Path(path)
     if not path.is_file():
@@ -65,10 +66,17 @@ def read_label_map(path: Path, binarize: bool = False) -> np.ndarray:
             )
         return (arr == 255).astype(np.uint8)  # DAVIS-2016 binary mask
     labels = arr.astype(np.uint8)
-    labels[labels == VOID] = 0
+    if not keep_void:
+        labels[labels == VOID] = 0
     if binarize:
         labels = (labels > 0).astype(np.uint8)
     return labels
+
+
+def write_binary_png(path: Path, mask: np.ndarray) -> None:
+    """A binary mask as a single-channel 0/255 PNG (mode L: the Ref-YouTube-VOS server's
+    per-expression masks; read back by :func:`read_label_map` as 0/1)."""
+    Image.fromarray((np.asarray(mask) > 0).astype(np.uint8) * 255, mode="L").save(path)
 
 
 def write_palette_png(path: Path, labels: np.ndarray) -> None:

@@ -27,6 +27,7 @@ import warnings
 
 import numpy as np
 from scipy import ndimage
+from scipy.optimize import linear_sum_assignment
 
 from unibench.metrics import register_metric
 
@@ -39,19 +40,25 @@ register_metric("F-Mean", "percent")
 register_metric("F-Recall", "percent")
 register_metric("F-Decay", "percent", False)
 register_metric("Overall", "percent", True, "Overall (YouTube-VOS server)")
+# referring VOS (benchmarks/refvos.py): the J&F of the R-VOS benchmarks, under UniBench's protocols
+register_metric("J&F (R-VOS)", "percent", True, "J&F (Ref-YouTube-VOS server / Ref-DAVIS17)")
+register_metric("J (R-VOS)", "percent", True, "J (Ref-YouTube-VOS server / Ref-DAVIS17)")
+register_metric("F (R-VOS)", "percent", True, "F (Ref-YouTube-VOS server / Ref-DAVIS17)")
 register_metric("J-seen", "percent", True, "J_seen (YouTube-VOS server)")
 register_metric("F-seen", "percent", True, "F_seen (YouTube-VOS server)")
 register_metric("J-unseen", "percent", True, "J_unseen (YouTube-VOS server)")
 register_metric("F-unseen", "percent", True, "F_unseen (YouTube-VOS server)")
 
 
-def jaccard(gt: np.ndarray, pred: np.ndarray) -> float:
-    """Region similarity J of two boolean masks (1.0 when both are empty)."""
+def jaccard(gt: np.ndarray, pred: np.ndarray, void: np.ndarray | None = None) -> float:
+    """Region similarity J of two boolean masks (1.0 when both are empty); ``void`` pixels (the
+    annotation's 255) count for neither (``db_eval_iou``)."""
     gt, pred = gt.astype(bool), pred.astype(bool)
-    union = np.logical_or(gt, pred).sum()
+    keep = np.ones_like(gt) if void is None else ~void.astype(bool)
+    union = (np.logical_or(gt, pred) & keep).sum()
     if union == 0:
         return 1.0
-    return float(np.logical_and(gt, pred).sum() / union)
+    return float((np.logical_and(gt, pred) & keep).sum() / union)
 
 
 def seg2bmap(seg: np.ndarray) -> np.ndarray:
@@ -92,8 +99,14 @@ def boundary_radius(shape: tuple[int, int], bound_th: float = 0.008) -> int:
     return int(bound_th if bound_th >= 1 else math.ceil(bound_th * math.hypot(*shape)))
 
 
-def f_measure(gt: np.ndarray, pred: np.ndarray, bound_th: float = 0.008) -> float:
-    """Boundary F-measure of two boolean masks (official ``f_measure`` without void pixels)."""
+def f_measure(
+    gt: np.ndarray, pred: np.ndarray, bound_th: float = 0.008, void: np.ndarray | None = None
+) -> float:
+    """Boundary F-measure of two boolean masks (official ``f_measure``; ``void`` pixels are
+    cleared from both masks before their boundaries are taken)."""
+    if void is not None:
+        keep = ~void.astype(bool)
+        gt, pred = gt.astype(bool) & keep, pred.astype(bool) & keep
     fg_b = seg2bmap(pred)
     gt_b = seg2bmap(gt)
     n_fg, n_gt = int(fg_b.sum()), int(gt_b.sum())
@@ -155,6 +168,40 @@ def evaluate_sequence(
             }
         )
     return rows
+
+
+def evaluate_unsupervised(
+    gt: np.ndarray, pred: np.ndarray, max_proposals: int = 20, bound_th: float = 0.008
+) -> list[dict[str, float]]:
+    """davis2017-evaluation's ``unsupervised`` task on one sequence (the protocol R-VOS papers run
+    on Ref-DAVIS17): every frame; the objects of the ground truth are 1..max of its first frame,
+    255 is void; the predicted ids 1..max over the sequence are matched to them by the Hungarian
+    assignment maximising mean (J+F)/2 (a missing prediction scores 0); statistics per ground-truth
+    object, as :func:`evaluate_sequence` returns them."""
+    void = gt == 255
+    labels = np.where(void, 0, gt)
+    n_gt = int(labels[0].max())
+    n_pred = int(pred.max()) if pred.size else 0
+    if n_pred > max_proposals:
+        raise ValueError(f"{n_pred} predicted objects: at most {max_proposals} are scored")
+    n_res = max(n_pred, n_gt)
+    j = np.zeros((n_res, n_gt, len(gt)))
+    f = np.zeros((n_res, n_gt, len(gt)))
+    for g in range(n_gt):
+        for r in range(n_res):
+            for t in range(len(gt)):
+                gm, pm = labels[t] == g + 1, pred[t] == r + 1
+                j[r, g, t] = jaccard(gm, pm, void[t])
+                f[r, g, t] = f_measure(gm, pm, bound_th, void[t])
+    rows_, cols_ = linear_sum_assignment(-(j.mean(2) + f.mean(2)) / 2)
+    rows = []
+    for r, g in zip(rows_, cols_, strict=True):
+        jm, jr, jd = statistics(j[r, g])
+        fm, fr, fd = statistics(f[r, g])
+        rows.append({"object": int(g + 1), "J-Mean": jm, "J-Recall": jr, "J-Decay": jd,
+                     "F-Mean": fm, "F-Recall": fr, "F-Decay": fd, "J&F-Mean": (jm + fm) / 2,
+                     "frames": len(gt)})  # fmt: skip
+    return sorted(rows, key=lambda r: r["object"])
 
 
 def summarize(rows: list[dict[str, float]]) -> dict[str, float]:

@@ -143,6 +143,7 @@ def _record(c: Cell) -> RunOutcome:
         split_size=identity["split_size"],
         whole_split=identity["whole_split"],
         frames=identity.get("frames"),
+        protocol=table.protocol,
         execution=execution(cfg, c.resolved.head_params),
         weights=identity["weights"],
         card=identity["card"],

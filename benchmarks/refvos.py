@@ -1,0 +1,407 @@
+"""Referring video object segmentation: Ref-YouTube-VOS and Ref-DAVIS17 (the R-VOS benchmarks of
+UNINEXT, ReferFormer, URVOS), through the VOS head.
+
+Layouts (official):
+
+- ``ref-youtube-vos``: ``<root>/<split>/JPEGImages/<video>/<frame>.jpg``, ``<root>/<split>/
+  Annotations/<video>/<frame>.png`` (palette, on ``train``), ``<root>/<split>/meta.json``
+  (YouTube-VOS 2019's) and ``<root>/meta_expressions/<split>/meta_expressions.json``
+  (``{"videos": {video: {"expressions": {exp_id: {"exp": text, "obj_id": id}}, "frames": [...]}}}``;
+  ``valid`` gives no ``obj_id``). Results: ``<predictions>/<video>/<exp_id>/<frame>.png``, one binary
+  0/255 mask per expression and sampled frame; ``unibench package`` zips them as the server's
+  ``Annotations/<video>/<exp_id>/<frame>.png``.
+- ``ref-davis17``: DAVIS-2017 (``<root>/DAVIS/JPEGImages/480p``, ``Annotations_unsupervised/480p``:
+  the object ids the expressions name, ``ImageSets/2017/<split>.txt``) and Khoreva et al.'s
+  ``<root>/davis_text_annotations/Davis17_annot{1,2}.txt`` (first-frame expressions) and
+  ``Davis17_annot{1,2}_full_video.txt`` (full-video expressions), one ``video obj_id "text"`` per line
+  (annotator 1's files UTF-8, annotator 2's Latin-1; three misspelt video names of the release read
+  as the DAVIS names, as ReferFormer's converter reads them). The four files are the four expression
+  sets ``anno_0`` … ``anno_3`` (annotator 1 first-frame, annotator 1 full-video, annotator 2
+  first-frame, annotator 2 full-video). Results: ``<predictions>/<video>/anno_<k>/<frame>.png``,
+  palette maps of the set's referred objects.
+
+Protocols (``--option protocol=…``; every record names its protocol):
+
+- ``oracle-first-frame`` (the default): the referred object's mask in its first annotated frame is
+  given and the VOS head propagates it. All first-frame objects of a video are propagated together,
+  once (the DAVIS semi-supervised setting), and each expression's result is its object's mask. It
+  measures propagation on R-VOS videos: comparable across models, **not with R-VOS papers**, whose
+  models find the object from the text.
+- ``zero-shot-grounding`` (the expression selects the object among the dataset's own first-frame
+  object masks by image-text similarity of their pooled features, then the head propagates it)
+  needs a CLIP text tower, which UniBench does not have yet: naming it is an error that says so.
+
+Scoring:
+
+- Ref-YouTube-VOS (locally, where annotations exist: ``train`` or a held-out part of it): per
+  expression, J and F (DAVIS definitions) of its binary mask against its object over the sampled
+  frames after the object's first annotated frame (given under the oracle protocol); ``J (R-VOS)``
+  and ``F (R-VOS)`` are their means over expressions, ``J&F (R-VOS)`` their mean. ``valid`` has no
+  annotations: ``unibench package`` writes the server's zip.
+- Ref-DAVIS17 as ReferFormer's ``scripts/dist_test_davis.sh`` runs it (the protocol UNINEXT
+  reports): each expression set is scored with davis2017-evaluation's ``unsupervised`` task against
+  ``Annotations_unsupervised`` (every frame, void pixels left out, predicted ids matched to the
+  ground truth by the Hungarian assignment); ``J&F (R-VOS)`` is the mean of the four sets' J&F (and
+  J, F alike).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+from unibench.benchmarks.base import (
+    BenchmarkBase,
+    check_produced,
+    clip_meta,
+    iter_progress,
+    parse_options,
+    register_benchmark,
+)
+from unibench.benchmarks.formats.palette import read_label_map, write_binary_png, write_palette_png
+from unibench.benchmarks.metrics import vos as vos_metrics
+from unibench.benchmarks.youtubevos import YouTubeVOS
+
+from unibench.errors import ConfigError, DataError
+from unibench.io import check_numbered, image_size, read_rgb, read_text
+from unibench.paths import safe_name
+from unibench.types import Clip, MaskInit, MetricTable, VideoSequence, VOSFramePrediction
+
+PROTOCOLS = ("oracle-first-frame", "zero-shot-grounding")
+RVOS = ("J&F (R-VOS)", "J (R-VOS)", "F (R-VOS)")
+
+
+@dataclass(frozen=True)
+class RefVOSOptions:
+    protocol: Literal["oracle-first-frame", "zero-shot-grounding"] = "oracle-first-frame"
+
+    def __post_init__(self) -> None:
+        if self.protocol == "zero-shot-grounding":
+            raise ConfigError(
+                "benchmark.options.protocol=zero-shot-grounding needs a CLIP text tower to compare "
+                "an expression with the candidate objects, and UniBench has none yet; use "
+                "protocol=oracle-first-frame"
+            )
+
+
+def _protocol_line(opts: RefVOSOptions, scoring: str) -> str:
+    return (
+        f"{opts.protocol}: the referred object's first-frame mask given, the VOS head propagates "
+        f"it (UniBench's protocol: comparable across models, not with R-VOS papers); {scoring}"
+    )
+
+
+def rvos_summary(rows: list[dict]) -> dict[str, float]:
+    """J and F averaged over the rows (expressions), J&F their mean."""
+    if not rows:
+        return {}
+    j = float(np.nanmean([r["J-Mean"] for r in rows]))
+    f = float(np.nanmean([r["F-Mean"] for r in rows]))
+    return {"J&F (R-VOS)": (j + f) / 2, "J (R-VOS)": j, "F (R-VOS)": f}
+
+
+# ------------------------------------------------------------------ Ref-YouTube-VOS
+class RefYouTubeVOS(YouTubeVOS):
+    Options = RefVOSOptions
+    scorer_version = 1
+
+    def __init__(self, root, split="valid", sequences=None, name="ref-youtube-vos", options=None):
+        super().__init__(root, split, sequences, name=name)
+        self.ref_options = options or RefVOSOptions()
+        self.expr_path = self.root / "meta_expressions" / split / "meta_expressions.json"
+        self.expressions = self._read_expressions(self.expr_path)
+        if not sequences:  # the videos that have expressions
+            self._names = [n for n in self._names if n in self.expressions]
+
+    def _read_expressions(self, path: Path) -> dict[str, dict[str, dict]]:
+        if not path.is_file():
+            raise DataError(f"missing {path}: expected Ref-YouTube-VOS meta_expressions.json")
+        try:
+            videos = json.loads(read_text(path))["videos"]
+            out: dict[str, dict[str, dict]] = {}
+            for vid, v in videos.items():
+                exps = {}
+                for eid, e in v["expressions"].items():
+                    safe_name(str(eid), "expression id", str(path), DataError)
+                    obj = e.get("obj_id")
+                    exps[str(eid)] = {
+                        "exp": str(e["exp"]),
+                        "obj_id": None if obj is None else int(obj),
+                    }
+                out[vid] = exps
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise DataError(
+                f"{path}: expected {{'videos': {{video: {{'expressions': {{id: {{'exp', "
+                f"'obj_id'}}}}}}}}}} ({type(exc).__name__}: {exc})"
+            ) from None
+        for vid, exps in out.items():
+            if vid not in self.meta:
+                continue
+            for eid, e in exps.items():
+                if e["obj_id"] is None:
+                    raise DataError(
+                        f"{path}: {vid} expression {eid} names no obj_id: the "
+                        f"{self.ref_options.protocol} protocol needs the referred object (the "
+                        f"{self.split!r} split gives none; run it on train)"
+                    )
+                if e["obj_id"] not in self.meta[vid]:
+                    raise DataError(
+                        f"{path}: {vid} expression {eid} refers to object {e['obj_id']}, which "
+                        f"{self.meta_path} does not list"
+                    )
+        return out
+
+    def load_sequence(self, name: str) -> VideoSequence:
+        seq = super().load_sequence(name)
+        if name not in self.expressions:
+            raise DataError(f"{self.expr_path}: no expressions for video {name}")
+        seq.meta["expressions"] = dict(self.expressions[name])
+        return seq
+
+    def write_predictions(
+        self, seq: VideoSequence, preds: Iterable[VOSFramePrediction], out_dir: Path
+    ) -> int:
+        expected = set(seq.meta.get("expected_frames") or seq.clip.frame_names)
+        exps = seq.meta["expressions"]
+        for eid in exps:
+            (Path(out_dir) / eid).mkdir(parents=True, exist_ok=True)
+        n = 0
+        for p in preds:
+            stem = seq.clip.frame_names[p.index]
+            if stem in expected:
+                for eid, e in exps.items():
+                    write_binary_png(Path(out_dir) / eid / f"{stem}.png", p.labels == e["obj_id"])
+            n += 1
+        check_produced(seq.name, n, len(seq.clip))
+        return n
+
+    def result_files(self, name: str) -> list[str]:
+        """One mask per expression and sampled frame (``unibench package`` zips them as the
+        server's ``Annotations/<video>/<exp_id>/<frame>.png``)."""
+        frames = self.sampled_frames(name)
+        return [
+            f"{name}/{eid}/{f.stem}.png" for eid in self.expressions.get(name, {}) for f in frames
+        ]
+
+    def evaluate(self, pred_dir: Path, sequences=None, progress: bool = False) -> MetricTable:
+        pred_dir = Path(pred_dir)
+        rows = []
+        for name in iter_progress(list(sequences or self._names), "evaluate", progress):
+            stems = [f.stem for f in self.sampled_frames(name)]
+            first = self.first_appearances(name, stems)
+            gts = []
+            for s in stems:
+                g = self.annotations / name / f"{s}.png"
+                if not g.is_file():
+                    raise DataError(
+                        f"{name}: no ground truth {g}: local scoring needs annotations (train); "
+                        f"package {self.split!r} results for the server instead"
+                    )
+                gts.append(read_label_map(g))
+            for eid, e in self.expressions[name].items():
+                oid = e["obj_id"]
+                frames = range(first[oid] + 1, len(stems))
+                j, f = [], []
+                for t in frames:
+                    p = pred_dir / name / eid / f"{stems[t]}.png"
+                    if not p.is_file():
+                        raise DataError(
+                            f"missing prediction {p}: one mask per expression and frame"
+                        )
+                    pm = read_label_map(p) > 0
+                    if pm.shape != gts[t].shape:
+                        raise DataError(f"{p}: size {pm.shape} != ground truth {gts[t].shape}")
+                    j.append(vos_metrics.jaccard(gts[t] == oid, pm))
+                    f.append(vos_metrics.f_measure(gts[t] == oid, pm))
+                jm = float(np.mean(j)) if j else float("nan")
+                fm = float(np.mean(f)) if f else float("nan")
+                rows.append({"sequence": name, "expression": eid, "object": oid, "J-Mean": jm,
+                             "F-Mean": fm, "J&F-Mean": (jm + fm) / 2, "frames": len(j)})  # fmt: skip
+        return MetricTable(
+            ["sequence", "expression", "object", "J&F-Mean", "J-Mean", "F-Mean", "frames", *RVOS],
+            rows,
+            rvos_summary(rows),
+            protocol=_protocol_line(
+                self.ref_options,
+                "per expression J and F over the sampled frames after its object's first "
+                "annotated frame, averaged over expressions (Ref-YouTube-VOS server means)",
+            ),
+        )
+
+
+# ------------------------------------------------------------------ Ref-DAVIS17
+# the release's misspelt video names, read as the DAVIS names (ReferFormer's converter does so)
+DAVIS_NAME_FIXES = {
+    "clasic-car": "classic-car",
+    "dog-scale": "dogs-scale",
+    "motor-bike": "motorbike",
+}
+EXPRESSION_SETS = (  # anno_<k>: file, encoding
+    ("Davis17_annot1.txt", "utf-8"),
+    ("Davis17_annot1_full_video.txt", "utf-8"),
+    ("Davis17_annot2.txt", "latin-1"),
+    ("Davis17_annot2_full_video.txt", "latin-1"),
+)
+
+
+def read_davis_expressions(path: Path, encoding: str) -> dict[str, dict[int, str]]:
+    """``video obj_id "expression"`` lines → video → object id → expression."""
+    if not path.is_file():
+        raise DataError(f"missing {path}: expected Khoreva et al.'s DAVIS-17 expressions")
+    out: dict[str, dict[int, str]] = {}
+    with open(path, encoding=encoding) as fh:
+        for n, line in enumerate(fh, 1):
+            parts = line.strip().split()
+            if not parts:
+                continue
+            try:
+                video, oid, text = parts[0], int(parts[1]), " ".join(parts[2:])
+            except (IndexError, ValueError):
+                raise DataError(f"{path}:{n}: expected 'video obj_id \"expression\"'") from None
+            video = DAVIS_NAME_FIXES.get(video, video)
+            out.setdefault(video, {})[oid] = text.strip('"')
+    return out
+
+
+class RefDAVIS17(BenchmarkBase):
+    Options = RefVOSOptions
+    tasks = ("vos",)
+
+    def __init__(self, root, split=None, sequences=None, name="ref-davis17", options=None):
+        self.root = Path(root)
+        self.split = split or "val"
+        self.name = name
+        self.ref_options = options or RefVOSOptions()
+        davis = self.root / "DAVIS"
+        self.images = davis / "JPEGImages" / "480p"
+        self.annotations = davis / "Annotations_unsupervised" / "480p"
+        if not self.annotations.is_dir():
+            raise DataError(
+                f"{self.annotations} does not exist: expected DAVIS-2017 with its unsupervised "
+                f"annotations under {davis}"
+            )
+        split_file = davis / "ImageSets" / "2017" / f"{self.split}.txt"
+        if not split_file.is_file():
+            raise DataError(f"missing {split_file}: expected the DAVIS-2017 split list")
+        text_dir = self.root / "davis_text_annotations"
+        self.sets = [read_davis_expressions(text_dir / f, enc) for f, enc in EXPRESSION_SETS]
+        names = [x.strip() for x in read_text(split_file).splitlines() if x.strip()]
+        for n in names:
+            safe_name(n, "sequence", str(split_file), DataError)
+        unknown = [n for n in (sequences or []) if n not in names]
+        if unknown:
+            raise DataError(f"{split_file}: no sequence {', '.join(unknown)}")
+        self._names = list(sequences) if sequences else names
+        for n in self._names:
+            for k, s in enumerate(self.sets):
+                if n not in s:
+                    raise DataError(f"{text_dir / EXPRESSION_SETS[k][0]}: no expression for {n}")
+
+    def sequence_names(self) -> list[str]:
+        return list(self._names)
+
+    def _frames(self, name: str) -> list[Path]:
+        frames = check_numbered(sorted((self.images / name).glob("*.jpg")))
+        if not frames:
+            raise DataError(f"sequence {name!r}: no .jpg frames in {self.images / name}")
+        return frames
+
+    def load_sequence(self, name: str) -> VideoSequence:
+        frames = self._frames(name)
+        size = image_size(frames[0])
+        ann0 = self.annotations / name / f"{frames[0].stem}.png"
+        mask = read_label_map(ann0)
+        if mask.shape != size:
+            raise DataError(f"{ann0}: mask size {mask.shape}, frame size {size}")
+        ids = tuple(range(1, int(mask.max()) + 1))
+        for k, s in enumerate(self.sets):
+            bad = sorted(set(s[name]) - set(ids))
+            if bad:
+                raise DataError(
+                    f"{self.root / 'davis_text_annotations' / EXPRESSION_SETS[k][0]}: {name} "
+                    f"object {bad[0]} is not in {ann0} (objects {list(ids)})"
+                )
+        paths = tuple(frames)
+        clip = Clip(tuple(p.stem for p in frames), lambda i: read_rgb(paths[i]), size)
+        return VideoSequence(
+            name, clip, MaskInit(mask, ids), clip_meta(self.name, name, frames=paths)
+        )
+
+    def write_predictions(
+        self, seq: VideoSequence, preds: Iterable[VOSFramePrediction], out_dir: Path
+    ) -> int:
+        referred = [sorted(s[seq.name]) for s in self.sets]
+        for k in range(len(referred)):
+            (Path(out_dir) / f"anno_{k}").mkdir(parents=True, exist_ok=True)
+        n = 0
+        for p in preds:
+            stem = seq.clip.frame_names[p.index]
+            for k, objs in enumerate(referred):
+                labels = np.where(np.isin(p.labels, objs), p.labels, 0).astype(np.uint8)
+                write_palette_png(Path(out_dir) / f"anno_{k}" / f"{stem}.png", labels)
+            n += 1
+        check_produced(seq.name, n, len(seq.clip))
+        return n
+
+    def evaluate(self, pred_dir: Path, sequences=None, progress: bool = False) -> MetricTable:
+        pred_dir = Path(pred_dir)
+        rows = []
+        for name in iter_progress(list(sequences or self._names), "evaluate", progress):
+            stems = [f.stem for f in self._frames(name)]
+            gt = np.stack(
+                [
+                    read_label_map(self.annotations / name / f"{s}.png", keep_void=True)
+                    for s in stems
+                ]
+            )
+            for k in range(len(self.sets)):
+                preds = []
+                for s in stems:
+                    f = pred_dir / name / f"anno_{k}" / f"{s}.png"
+                    if not f.is_file():
+                        raise DataError(f"missing prediction {f}: one PNG per frame and set")
+                    pm = read_label_map(f)
+                    if pm.shape != gt.shape[1:]:
+                        raise DataError(f"{f}: size {pm.shape} != annotation {gt.shape[1:]}")
+                    preds.append(pm)
+                for r in vos_metrics.evaluate_unsupervised(gt, np.stack(preds)):
+                    rows.append({"set": f"anno_{k}", "sequence": name, **r})
+        per_set = [rvos_summary([r for r in rows if r["set"] == f"anno_{k}"]) for k in range(4)]
+        summary = {m: float(np.mean([s[m] for s in per_set])) for m in RVOS} if rows else {}
+        return MetricTable(
+            ["set", "sequence", "object", "J&F-Mean", "J-Mean", "F-Mean", "frames", *RVOS],
+            rows,
+            summary,
+            protocol=_protocol_line(
+                self.ref_options,
+                "each of the 4 expression sets scored with davis2017-evaluation's unsupervised "
+                "task (every frame, void left out, Hungarian matching), J&F averaged over the "
+                "sets (ReferFormer's dist_test_davis.sh)",
+            ),
+        )
+
+
+def _ref_youtube_vos(data_root, split, sequences, options=None):
+    if data_root is None:
+        raise DataError(
+            "ref-youtube-vos needs --data-root DIR (the folder holding meta_expressions)"
+        )
+    return RefYouTubeVOS(
+        data_root, split or "valid", sequences, options=parse_options(RefVOSOptions, options)
+    )
+
+
+def _ref_davis17(data_root, split, sequences, options=None):
+    if data_root is None:
+        raise DataError(
+            "ref-davis17 needs --data-root DIR (holding DAVIS/ and davis_text_annotations/)"
+        )
+    return RefDAVIS17(data_root, split, sequences, options=parse_options(RefVOSOptions, options))
+
+
+register_benchmark("ref-youtube-vos", _ref_youtube_vos, RefYouTubeVOS)
+register_benchmark("ref-davis17", _ref_davis17, RefDAVIS17)

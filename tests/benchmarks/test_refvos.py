@@ -1,0 +1,203 @@
+"""Referring VOS: the davis2017-evaluation ``unsupervised`` scoring that Ref-DAVIS17 uses (figures
+of the official code pinned), the Ref-DAVIS17 and Ref-YouTube-VOS layouts end to end under the
+oracle-first-frame protocol, packaging, and the errors."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from unibench.benchmarks import BENCHMARKS, synthetic
+from unibench.benchmarks.formats.palette import read_label_map, write_palette_png
+from unibench.benchmarks.metrics import vos as vos_metrics
+
+import unibench
+from unibench.errors import ConfigError, DataError
+from unibench.store import ResultStore
+
+
+def unsupervised_case() -> tuple[np.ndarray, np.ndarray]:
+    """Two objects and a void band; the prediction swaps their ids, loses object 2 on frame 3,
+    adds a spurious proposal and spills into the void band."""
+    T, H, W = 6, 40, 50
+    gt = np.zeros((T, H, W), np.uint8)
+    pred = np.zeros((T, H, W), np.uint8)
+    for t in range(T):
+        gt[t, 5 + t : 20 + t, 4:18] = 1
+        gt[t, 22:35, 20 + t : 40 + t] = 2
+        gt[t, :, 47:] = 255
+        pred[t, 6 + t : 21 + t, 5:19] = 2
+        if t != 3:
+            pred[t, 23:34, 21 + t : 39 + t] = 1
+        pred[t, 0:3, 0:3] = 3
+        pred[t, 10:14, 44:50] = 2
+    return gt, pred
+
+
+def test_unsupervised_scoring_equals_the_official_davis2017_evaluation():
+    """Figures of davis2017-evaluation's ``DAVISEvaluation._evaluate_unsupervised`` and
+    ``utils.db_statistics`` (ReferFormer's copy, 06fc218, run once outside the project with
+    scikit-image and OpenCV on this very case), per ground-truth object: J mean, recall, decay,
+    F mean, recall, decay. (The official loop labels the matched pairs in the order of the
+    predicted ids; UniBench labels them by the ground-truth object they were matched to.)"""
+    official = {
+        1: [0.7279999999999999, 1.0, 0.0, 0.876923076923077, 1.0, 0.0],
+        2: [
+            0.6346153846153846,
+            0.8333333333333334,
+            0.0,
+            0.8072916666666666,
+            0.8333333333333334,
+            0.0,
+        ],
+    }
+    rows = vos_metrics.evaluate_unsupervised(*unsupervised_case())
+    assert [r["object"] for r in rows] == [1, 2]
+    for r in rows:
+        keys = ["J-Mean", "J-Recall", "J-Decay", "F-Mean", "F-Recall", "F-Decay"]
+        assert [r[k] for k in keys] == pytest.approx(official[r["object"]], abs=1e-12)
+
+
+def test_void_pixels_count_for_neither_mask():
+    gt = np.zeros((10, 10), bool)
+    gt[2:6, 2:6] = True
+    pred = gt.copy()
+    pred[:, 8:] = True  # only in the void columns
+    void = np.zeros_like(gt)
+    void[:, 8:] = True
+    assert vos_metrics.jaccard(gt, pred, void) == 1.0 < 1.0 + vos_metrics.jaccard(gt, pred)
+    assert vos_metrics.f_measure(gt, pred, void=void) == 1.0 > vos_metrics.f_measure(gt, pred)
+
+
+# ------------------------------------------------------------------ Ref-DAVIS17
+def ref_davis_root(tmp_path: Path) -> Path:
+    """The official Ref-DAVIS17 inputs: DAVIS-2017 with Annotations_unsupervised (a void band
+    added) and the four expression files (annotator 2's in Latin-1, a misspelt video name)."""
+    scenes = synthetic.default_scenes(seed=3, n_sequences=2, length=8)
+    src = tmp_path / "src"
+    synthetic.write_davis2017(scenes, src)
+    root = tmp_path / "ref-davis"
+    davis = root / "DAVIS"
+    shutil.copytree(src / "JPEGImages", davis / "JPEGImages")
+    for seq in (src / "Annotations" / "480p").iterdir():
+        out = davis / "Annotations_unsupervised" / "480p" / seq.name
+        out.mkdir(parents=True)
+        for f in seq.iterdir():
+            m = read_label_map(f)
+            m[:, -4:] = 255
+            write_palette_png(out / f.name, m)
+    (davis / "ImageSets" / "2017").mkdir(parents=True)
+    (davis / "ImageSets" / "2017" / "val.txt").write_text("synth-00\nsynth-01\n")
+    text = root / "davis_text_annotations"
+    text.mkdir()
+    for k, (name, enc) in enumerate(
+        [("Davis17_annot1.txt", "utf-8"), ("Davis17_annot1_full_video.txt", "utf-8"),
+         ("Davis17_annot2.txt", "latin-1"), ("Davis17_annot2_full_video.txt", "latin-1")]
+    ):  # fmt: skip
+        lines = [f'synth-00 {o} "the object {o}, set {k} caf\u00e9"' for o in (1, 2)]
+        lines += [f'synth-01 {o} "thing {o}"' for o in (1, 2, 3)]
+        (text / name).write_text("\n".join(lines) + "\n", encoding=enc)
+    return root
+
+
+def test_ref_davis17_runs_and_averages_the_four_expression_sets(tmp_path):
+    root = ref_davis_root(tmp_path)
+    df = unibench.evaluate(
+        "pixels", benchmarks="ref-davis17", store=tmp_path / "out",
+        overrides=[f"benchmark.data_root={root}"],
+    )  # fmt: skip
+    (rec,) = ResultStore(tmp_path / "out").records()
+    pred = Path(rec.predictions)
+    for k in range(4):  # one palette map per frame and expression set
+        assert len(list((pred / "synth-01" / f"anno_{k}").glob("*.png"))) == 8
+    rows = rec.per_sequence
+    assert {r["set"] for r in rows} == {"anno_0", "anno_1", "anno_2", "anno_3"}
+    per_set = []
+    for k in range(4):
+        sub = [r for r in rows if r["set"] == f"anno_{k}"]
+        j = np.mean([r["J-Mean"] for r in sub])
+        f = np.mean([r["F-Mean"] for r in sub])
+        per_set.append(((j + f) / 2, j, f))
+    assert rec.metrics["J&F (R-VOS)"] == pytest.approx(np.mean([s[0] for s in per_set]))
+    assert rec.metrics["J (R-VOS)"] == pytest.approx(np.mean([s[1] for s in per_set]))
+    assert "oracle-first-frame" in rec.protocol and "not with R-VOS papers" in rec.protocol
+    assert set(df[df.metric == "J&F (R-VOS)"].value) == {100 * rec.metrics["J&F (R-VOS)"]}
+    # ids swapped in a set's results: the Hungarian matching of the unsupervised task finds them
+    bench = BENCHMARKS.get("ref-davis17")(root, None, ["synth-00"])
+    swapped = tmp_path / "swapped"
+    gt_dir = root / "DAVIS" / "Annotations_unsupervised" / "480p" / "synth-00"
+    for k in range(4):
+        (swapped / "synth-00" / f"anno_{k}").mkdir(parents=True)
+        for f in gt_dir.iterdir():
+            m = read_label_map(f)
+            write_palette_png(swapped / "synth-00" / f"anno_{k}" / f.name, np.choose(m, [0, 2, 1]))
+    table = bench.evaluate(swapped)
+    assert table.summary["J&F (R-VOS)"] == pytest.approx(1.0)
+
+
+def test_ref_davis17_errors_name_the_file(tmp_path):
+    root = ref_davis_root(tmp_path)
+    f = root / "davis_text_annotations" / "Davis17_annot2.txt"
+    f.write_text('synth-00 1 "x"\nsynth-01 9 "y"\n', encoding="latin-1")
+    bench = BENCHMARKS.get("ref-davis17")(root, None, ["synth-01"])
+    with pytest.raises(DataError, match=r"Davis17_annot2.txt: synth-01 object 9 is not in"):
+        bench.load_sequence("synth-01")
+    f.write_text('synth-00 1 "x"\n', encoding="latin-1")
+    with pytest.raises(DataError, match=r"Davis17_annot2.txt: no expression for synth-01"):
+        BENCHMARKS.get("ref-davis17")(root, None, None)
+    f.write_text("synth-00 one\n", encoding="latin-1")
+    with pytest.raises(DataError, match=r"Davis17_annot2.txt:1: expected 'video obj_id"):
+        BENCHMARKS.get("ref-davis17")(root, None, None)
+
+
+# ------------------------------------------------------------------ Ref-YouTube-VOS
+def test_ref_youtube_vos_synthetic_suite_two_expressions_per_object(tmp_path):
+    df = unibench.evaluate(
+        "pixels", benchmarks="synthetic-ref-youtube-vos", sequences=["ytv00"], store=tmp_path
+    )
+    (rec,) = ResultStore(tmp_path).records()
+    root = BENCHMARKS.get("synthetic-ref-youtube-vos")(None, None, None).root
+    exps = json.loads((root / "meta_expressions" / "train" / "meta_expressions.json").read_text())
+    n_exp = len(exps["videos"]["ytv00"]["expressions"])
+    assert len(rec.per_sequence) == n_exp
+    by_obj: dict[tuple, list] = {}
+    for r in rec.per_sequence:
+        by_obj.setdefault((r["sequence"], r["object"]), []).append(r["J&F-Mean"])
+    assert all(len(v) == 2 and v[0] == v[1] for v in by_obj.values())  # oracle: the same mask
+    j = np.mean([r["J-Mean"] for r in rec.per_sequence])
+    f = np.mean([r["F-Mean"] for r in rec.per_sequence])
+    assert rec.metrics["J&F (R-VOS)"] == pytest.approx((j + f) / 2)
+    assert "J&F (R-VOS)" in set(df.metric)
+    # one binary 0/255 mask per expression and sampled frame, zipped as the server's layout
+    pred = Path(rec.predictions)
+    first = sorted((pred / "ytv00" / "0").glob("*.png"))
+    assert len(first) == 24 and set(np.unique(np.array(Image.open(first[5])))) <= {0, 255}
+    bench = BENCHMARKS.get("synthetic-ref-youtube-vos")(None, None, ["ytv00"])
+    z = bench.package(pred, tmp_path / "sub.zip")
+    names = zipfile.ZipFile(z).namelist()
+    assert "Annotations/ytv00/0/00000.png" in names and len(names) == n_exp * 24
+
+
+def test_ref_youtube_vos_protocol_errors(tmp_path):
+    with pytest.raises(ConfigError, match="zero-shot-grounding needs a CLIP text tower"):
+        BENCHMARKS.get("synthetic-ref-youtube-vos")(
+            None, None, None, options={"protocol": "zero-shot-grounding"}
+        )
+    src = BENCHMARKS.get("synthetic-ref-youtube-vos")(None, None, None).root
+    root = tmp_path / "ryv"
+    shutil.copytree(src, root)
+    f = root / "meta_expressions" / "train" / "meta_expressions.json"
+    data = json.loads(f.read_text())
+    del data["videos"]["ytv01"]["expressions"]["0"]["obj_id"]  # as the valid split gives them
+    f.write_text(json.dumps(data))
+    with pytest.raises(DataError, match=r"ytv01 expression 0 names no obj_id"):
+        BENCHMARKS.get("synthetic-ref-youtube-vos")(root, "train", None)
+    data["videos"]["ytv01"]["expressions"]["0"]["obj_id"] = "7"
+    f.write_text(json.dumps(data))
+    with pytest.raises(DataError, match=r"refers to object 7"):
+        BENCHMARKS.get("synthetic-ref-youtube-vos")(root, "train", None)
