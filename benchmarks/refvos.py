@@ -138,28 +138,30 @@ class RefYouTubeVOS(YouTubeVOS):
                 f"{path}: expected {{'videos': {{video: {{'expressions': {{id: {{'exp', "
                 f"'obj_id'}}}}}}}}}} ({type(exc).__name__}: {exc})"
             ) from None
-        for vid, exps in out.items():
-            if vid not in self.meta:
-                continue
-            for eid, e in exps.items():
-                if e["obj_id"] is None:
-                    raise DataError(
-                        f"{path}: {vid} expression {eid} names no obj_id: the "
-                        f"{self.ref_options.protocol} protocol needs the referred object (the "
-                        f"{self.split!r} split gives none; run it on train)"
-                    )
-                if e["obj_id"] not in self.meta[vid]:
-                    raise DataError(
-                        f"{path}: {vid} expression {eid} refers to object {e['obj_id']}, which "
-                        f"{self.meta_path} does not list"
-                    )
         return out
+
+    def referred(self, name: str) -> dict[str, dict]:
+        """The expressions of a video, each checked to name an object of meta.json (running or
+        scoring needs the referred object; packaging does not)."""
+        if name not in self.expressions:
+            raise DataError(f"{self.expr_path}: no expressions for video {name}")
+        for eid, e in self.expressions[name].items():
+            if e["obj_id"] is None:
+                raise DataError(
+                    f"{self.expr_path}: {name} expression {eid} names no obj_id: the "
+                    f"{self.ref_options.protocol} protocol needs the referred object (the "
+                    f"{self.split!r} split gives none; run it on train)"
+                )
+            if e["obj_id"] not in self.meta[name]:
+                raise DataError(
+                    f"{self.expr_path}: {name} expression {eid} refers to object {e['obj_id']}, "
+                    f"which {self.meta_path} does not list"
+                )
+        return dict(self.expressions[name])
 
     def load_sequence(self, name: str) -> VideoSequence:
         seq = super().load_sequence(name)
-        if name not in self.expressions:
-            raise DataError(f"{self.expr_path}: no expressions for video {name}")
-        seq.meta["expressions"] = dict(self.expressions[name])
+        seq.meta["expressions"] = self.referred(name)
         return seq
 
     def write_predictions(
@@ -202,7 +204,7 @@ class RefYouTubeVOS(YouTubeVOS):
                         f"package {self.split!r} results for the server instead"
                     )
                 gts.append(read_label_map(g))
-            for eid, e in self.expressions[name].items():
+            for eid, e in self.referred(name).items():
                 oid = e["obj_id"]
                 frames = range(first[oid] + 1, len(stems))
                 j, f = [], []

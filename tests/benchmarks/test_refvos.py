@@ -195,9 +195,11 @@ def test_ref_youtube_vos_protocol_errors(tmp_path):
     data = json.loads(f.read_text())
     del data["videos"]["ytv01"]["expressions"]["0"]["obj_id"]  # as the valid split gives them
     f.write_text(json.dumps(data))
+    bench = BENCHMARKS.get("synthetic-ref-youtube-vos")(root, "train", None)  # packaging needs none
     with pytest.raises(DataError, match=r"ytv01 expression 0 names no obj_id"):
-        BENCHMARKS.get("synthetic-ref-youtube-vos")(root, "train", None)
+        bench.load_sequence("ytv01")
     data["videos"]["ytv01"]["expressions"]["0"]["obj_id"] = "7"
     f.write_text(json.dumps(data))
+    bench = BENCHMARKS.get("synthetic-ref-youtube-vos")(root, "train", None)
     with pytest.raises(DataError, match=r"refers to object 7"):
-        BENCHMARKS.get("synthetic-ref-youtube-vos")(root, "train", None)
+        bench.evaluate(tmp_path / "none", ["ytv01"])

@@ -195,5 +195,5 @@ def test_vot_trajectory_layout_roundtrip(tmp_path):
     t = vot.evaluate(tmp_path / "res")
     assert t.summary["AUC"] == pytest.approx(20 / 21)
     (out / "ball_001.txt").write_text("1\n2\n0,0,10,10\n")  # a failure code: reset protocol
-    with pytest.raises(DataError, match="reset protocol"):
+    with pytest.raises(DataError, match="reset-based experiment: score it with the vot2016"):
         vot.evaluate(tmp_path / "res")
