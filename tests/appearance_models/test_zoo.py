@@ -291,6 +291,8 @@ def test_cli_checkpoint_run_reports_layout_and_stores_row(tmp_path, capsys):
                 str(tmp_path / "moco.pth.tar"),
                 "--sequences",
                 "synth-00",
+                "--frames",
+                "8",
                 "--output",
                 str(out),
                 "--no-progress",

@@ -156,6 +156,7 @@ def test_ref_davis17_errors_name_the_file(tmp_path):
 
 
 # ------------------------------------------------------------------ Ref-YouTube-VOS
+@pytest.mark.slow  # the default run stays within 15 minutes on 2 cores; the synthetic suite runs by default in test_metric_fields.py
 def test_ref_youtube_vos_synthetic_suite_two_expressions_per_object(tmp_path):
     df = unibench.evaluate(
         "pixels", benchmarks="synthetic-ref-youtube-vos", sequences=["ytv00"], store=tmp_path

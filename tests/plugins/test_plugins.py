@@ -14,6 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 HERE = Path(__file__).resolve().parent
 
 
@@ -41,6 +43,7 @@ def _unibench(site: Path, tmp: Path, *args: str) -> subprocess.CompletedProcess:
     )  # fmt: skip
 
 
+@pytest.mark.slow  # the default run stays within 15 minutes on 2 cores; the registries' validation of each kind is checked by default in tests/unibench/test_registry.py
 def test_one_file_adds_a_benchmark_head_metric_and_executor(tmp_path):
     site = _site(tmp_path)
     listed = _unibench(site, tmp_path, "list", "benchmarks")

@@ -153,6 +153,7 @@ def test_compare_report():
         reports.compare(rows, "nope")
 
 
+@pytest.mark.slow  # the default run stays within 15 minutes on 2 cores; the notebook's report API is tested above
 def test_notebook_executes(tmp_path, monkeypatch):
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")

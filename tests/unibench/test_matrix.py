@@ -1,10 +1,13 @@
-"""Matrix runs: resumable after a kill, workers and the feature cache change no number."""
+"""Matrix runs: resumable after a kill, workers and the feature cache change no number (the runs
+take the first 8 frames of each sequence: the properties do not depend on the length)."""
 
 import os
 import signal
 import subprocess
 import sys
 import time
+
+import pytest
 
 from unibench.cli import main
 from unibench.store import ResultStore
@@ -28,6 +31,7 @@ def _summary(root):
     )
 
 
+@pytest.mark.slow  # the default run stays within 15 minutes on 2 cores; a killed driver's resume is checked by default in test_executors.py
 def test_killed_and_resumed_matrix_equals_uninterrupted(tmp_path, capsys):
     full, killed = tmp_path / "full", tmp_path / "killed"
     assert main([*ARGS, "--output", str(full)]) == 0
@@ -55,13 +59,22 @@ def test_killed_and_resumed_matrix_equals_uninterrupted(tmp_path, capsys):
     assert not list(killed.rglob(".*.partial"))
 
 
-def test_workers_and_feature_cache_are_transparent(tmp_path, capsys):
-    base = ["run", "--model", "pixels", "--sequences", "synth-00,synth-01", "--no-progress"]
+@pytest.mark.slow  # the default run stays within 15 minutes on 2 cores; the feature cache is checked by default below
+def test_workers_are_transparent(tmp_path, capsys):
+    base = ["run", "--model", "pixels", "--sequences", "synth-00,synth-01", "--frames", "8",
+            "--no-progress"]  # fmt: skip
     assert main([*base, "--output", str(tmp_path / "a")]) == 0
     assert main([*base, "--output", str(tmp_path / "b"), "--workers", "2"]) == 0
     ma = [r.metrics for r in ResultStore(tmp_path / "a").records()]
     mb = [r.metrics for r in ResultStore(tmp_path / "b").records()]
     assert ma == mb
+
+
+def test_feature_cache_is_transparent(tmp_path, capsys):
+    base = ["run", "--model", "pixels", "--sequences", "synth-00,synth-01", "--frames", "8",
+            "--no-progress"]  # fmt: skip
+    assert main([*base, "--output", str(tmp_path / "a")]) == 0
+    ma = [r.metrics for r in ResultStore(tmp_path / "a").records()]
     # feature cache: a first run fills it, a second run of another head variant reads it
     assert main([*base, "--output", str(tmp_path / "c"), "--feature-cache"]) == 0
     cache = os.path.join(os.environ["UNIBENCH_CACHE"], "features")
@@ -78,7 +91,7 @@ def test_suite_file_and_layers(tmp_path, capsys):
     suite = tmp_path / "suite.yaml"
     suite.write_text(
         "models: [pixels, resnet18]\ntasks: [vos]\nlayers: [layer3, layer4]\n"
-        "benchmarks: [{name: synthetic-davis, sequences: [synth-00]}]\n"
+        "benchmarks: [{name: synthetic-davis, sequences: [synth-00], frames: 8}]\n"
         "variants: [[], ['head.topk=5']]\n"
     )
     assert (
