@@ -45,6 +45,8 @@ def _weights(path, seed: int) -> None:
     torch.save({"module.encoder_q." + k: v for k, v in sd.items()}, path)
 
 
+@pytest.mark.slow  # 4 fresh processes; by default: a module's new weights are a new record
+# (tests/unibench/test_api.py), behaviour versions and card fields in the plan's identity (below)
 def test_new_weights_or_an_edited_card_are_never_served_from_the_store(tmp_path):
     """The case of the issue: a card with ``file: r18_moco.pth.tar``, new weights written to that
     file, the rerun said "already stored". Now the weights' sha256 and the card are part of the
