@@ -2,7 +2,8 @@
 (Cherti et al., CVPR 2023), through timm.
 
 Weights: timm's Hub copies (``timm/vit_base_patch16_clip_224.openai`` / ``.laion2b``), with CLIP's
-own mean/std. A ``--checkpoint`` in CLIP's layouts loads too: OpenAI's full model (``visual.conv1``,
+own mean/std. The OpenAI tower is built with QuickGELU, the activation it was trained with (timm's
+``vit_base_patch16_clip_quickgelu_224``); the LAION-2B one with GELU, as OpenCLIP trained it. A ``--checkpoint`` in CLIP's layouts loads too: OpenAI's full model (``visual.conv1``,
 ``visual.transformer.resblocks.*``, … beside the text tower, which is not read) or an OpenCLIP
 training checkpoint (``module.visual.*`` under ``state_dict``); timm's converter maps the visual tower.
 Stride 16; the tap ``norm`` is ``ln_post`` on the patch tokens; DINO's VOS protocol.
@@ -14,9 +15,12 @@ import unibench.appearance_models.timm_adapter  # noqa: F401  (the "timm" archit
 from unibench.appearance_models.base import PretrainedCfg, register_pretrained
 from unibench.appearance_models.vit import DINO_PROTOCOL
 
-for tag, data, paper, lic, top1, src in (
+for tag, arch, data, paper, lic, top1, src in (
     (
         "openai",
+        # OpenAI trained with QuickGELU (x * sigmoid(1.702 x)); timm's plain-GELU build of the same
+        # weights gives other features (OpenCLIP warns about the same mismatch)
+        "vit_base_patch16_clip_quickgelu_224",
         "WIT-400M (OpenAI)",
         "Radford et al., Learning Transferable Visual Models From Natural Language Supervision, "
         "ICML 2021",
@@ -26,6 +30,7 @@ for tag, data, paper, lic, top1, src in (
     ),
     (
         "laion2b",
+        "vit_base_patch16_clip_224",
         "LAION-2B",
         "Cherti et al., Reproducible Scaling Laws for Contrastive Language-Image Learning, CVPR 2023 "
         "(OpenCLIP)",
@@ -38,7 +43,7 @@ for tag, data, paper, lic, top1, src in (
         PretrainedCfg(
             name=f"vit_base_patch16.clip_{tag}",
             arch="timm",
-            arch_kwargs={"name": "vit_base_patch16_clip_224", "tag": tag},
+            arch_kwargs={"name": arch, "tag": tag},
             layout="timm",
             mean=(0.48145466, 0.4578275, 0.40821073),
             std=(0.26862954, 0.26130258, 0.27577711),
@@ -50,7 +55,7 @@ for tag, data, paper, lic, top1, src in (
             imagenet_linear_top1=top1,
             top1_source=src,
             protocol=DINO_PROTOCOL,
-            notes=f"timm vit_base_patch16_clip_224.{tag}; stride 16, 768 channels"
+            notes=f"timm {arch}.{tag}; stride 16, 768 channels"
             + ("" if top1 else "; no ImageNet linear probe published for this checkpoint"),
         )
     )
