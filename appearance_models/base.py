@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import torch
@@ -48,6 +48,36 @@ class AppearanceModel(nn.Module):
         raise NotImplementedError
 
 
+# OpenCLIP's names for a full CLIP checkpoint on the Hugging Face Hub (safetensors first)
+CLIP_FILES = ("open_clip_model.safetensors", "open_clip_pytorch_model.bin")
+
+
+@dataclass(frozen=True)
+class TextTowerCfg:
+    """A card's text tower.
+
+    Attributes:
+        activation: the MLP activation the tower was trained with (OpenAI: ``quick_gelu``,
+            OpenCLIP's LAION models: ``gelu``).
+        hf_hub: the Hub repository holding the full CLIP checkpoint (both towers).
+        files: the file names tried in that repository, in order.
+        image_tap: the image tower's tap that its projection applies to.
+    """
+
+    activation: Literal["gelu", "quick_gelu"]
+    hf_hub: str
+    files: tuple[str, ...] = CLIP_FILES
+    image_tap: str = "norm"
+
+    def __post_init__(self) -> None:
+        if self.activation not in ("gelu", "quick_gelu"):
+            raise ConfigError(
+                f"text_tower.activation {self.activation!r}: expected gelu or quick_gelu"
+            )
+        if not self.files:
+            raise ConfigError("text_tower.files: name at least one file")
+
+
 @dataclass(frozen=True)
 class PretrainedCfg:
     """A model card: where weights come from, how to preprocess, what the taps are, provenance."""
@@ -74,6 +104,10 @@ class PretrainedCfg:
     arch_kwargs: dict[str, Any] = field(default_factory=dict)
     notes: str = ""
     source: str = "zoo"  # where the card comes from: zoo | timm | hf-hub | card file <path>
+    # a text tower trained with the image tower (CLIP): what the zero-shot-grounding protocol
+    # needs (:mod:`unibench.appearance_models.text`); not in the card identity: the runs that
+    # use it hold its file's content and this declaration in their identity
+    text_tower: TextTowerCfg | None = None
 
     @property
     def has_weights(self) -> bool:
@@ -225,12 +259,21 @@ class FeatureExtractor:
         self._mean = torch.tensor(cfg.mean, device=self.device).view(1, 3, 1, 1)
         self._std = torch.tensor(cfg.std, device=self.device).view(1, 3, 1, 1)
 
+    @staticmethod
+    def input_size(size: tuple[int, int], height: int | None = None) -> tuple[int, int]:
+        """The network's input size for a frame of ``size`` (H, W) at ``height`` (the aspect
+        ratio kept; None: the frame's own size)."""
+        h, w = int(size[0]), int(size[1])
+        if height is None or height == h:
+            return h, w
+        return height, max(1, round(w * height / h))
+
     def preprocess(self, frame: np.ndarray, height: int | None = None) -> torch.Tensor:
         x = torch.from_numpy(np.ascontiguousarray(frame)).to(self.device)
         x = x.permute(2, 0, 1).unsqueeze(0).float() * self.cfg.input_scale
-        if height is not None and height != x.shape[-2]:
-            width = max(1, round(x.shape[-1] * height / x.shape[-2]))
-            x = F.interpolate(x, size=(height, width), mode="bilinear", align_corners=False)
+        size = self.input_size(tuple(x.shape[-2:]), height)
+        if size != tuple(x.shape[-2:]):
+            x = F.interpolate(x, size=size, mode="bilinear", align_corners=False)
         return (x - self._mean) / self._std
 
     @torch.inference_mode()

@@ -7,13 +7,24 @@ own mean/std. The OpenAI tower is built with QuickGELU, the activation it was tr
 ``visual.transformer.resblocks.*``, … beside the text tower, which is not read) or an OpenCLIP
 training checkpoint (``module.visual.*`` under ``state_dict``); timm's converter maps the visual tower.
 Stride 16; the tap ``norm`` is ``ln_post`` on the patch tokens; DINO's VOS protocol.
+
+Both cards declare their text tower (:mod:`unibench.appearance_models.text`), read from the full
+CLIP checkpoint of the same training run, for the R-VOS ``zero-shot-grounding`` protocol.
 """
 
 from __future__ import annotations
 
 import unibench.appearance_models.timm_adapter  # noqa: F401  (the "timm" architecture)
-from unibench.appearance_models.base import PretrainedCfg, register_pretrained
+from unibench.appearance_models.base import PretrainedCfg, TextTowerCfg, register_pretrained
 from unibench.appearance_models.vit import DINO_PROTOCOL
+
+# the full CLIP checkpoints (both towers) the text towers are read from: OpenCLIP's own pretrained
+# table names them (``open_clip.pretrained``: ViT-B-16 ``openai`` → timm's repository, with
+# quick_gelu; ``laion2b_s34b_b88k`` → LAION's), the releases timm's image towers were converted from
+TEXT_TOWERS = {
+    "openai": TextTowerCfg("quick_gelu", "timm/vit_base_patch16_clip_224.openai"),
+    "laion2b": TextTowerCfg("gelu", "laion/CLIP-ViT-B-16-laion2B-s34B-b88K"),
+}
 
 for tag, arch, data, paper, lic, top1, src in (
     (
@@ -55,6 +66,7 @@ for tag, arch, data, paper, lic, top1, src in (
             imagenet_linear_top1=top1,
             top1_source=src,
             protocol=DINO_PROTOCOL,
+            text_tower=TEXT_TOWERS[tag],
             notes=f"timm {arch}.{tag}; stride 16, 768 channels"
             + ("" if top1 else "; no ImageNet linear probe published for this checkpoint"),
         )

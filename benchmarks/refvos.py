@@ -27,9 +27,21 @@ Protocols (``--option protocol=…``; every record names its protocol):
   once (the DAVIS semi-supervised setting), and each expression's result is its object's mask. It
   measures propagation on R-VOS videos: comparable across models, **not with R-VOS papers**, whose
   models find the object from the text.
-- ``zero-shot-grounding`` (the expression selects the object among the dataset's own first-frame
-  object masks by image-text similarity of their pooled features, then the head propagates it)
-  needs a CLIP text tower, which UniBench does not have yet: naming it is an error that says so.
+- ``zero-shot-grounding`` (UniBench's own referring-selection protocol, for models with a text
+  tower: the CLIP cards): the candidates are **the dataset's own object masks**, each object in its
+  first annotated frame (the masks the oracle protocol gives; Ref-DAVIS17: the objects of
+  ``Annotations_unsupervised``'s first frame; Ref-YouTube-VOS: the objects of ``meta.json``, each in
+  its first annotated frame). Each expression (``prompt`` with ``{}`` replaced by it; default the
+  bare expression) selects the candidate whose region embedding is the most similar to its text
+  embedding (cosine; :mod:`unibench.appearance_models.text`: the image tower's final-norm tokens
+  averaged inside the mask, the frame seen at ``grounding_height`` pixels (default 224, CLIP's
+  training resolution), through the image projection; ties go to the lowest object id); the VOS
+  head propagates the given objects as under the oracle protocol, and each expression's result is
+  its **selected** object's mask. With every selection right, its figures equal the oracle
+  protocol's (tested). The selection and the similarities are written beside the masks
+  (``<video>/grounding.json``), and ``Grounding acc. (R-VOS)`` is the fraction of expressions that
+  selected their referred object. It is a selection protocol among given masks: not comparable
+  with trained R-VOS models, which find and segment the object from the text alone.
 
 Scoring:
 
@@ -43,12 +55,16 @@ Scoring:
   ``Annotations_unsupervised`` (every frame, void pixels left out, predicted ids matched to the
   ground truth by the Hungarian assignment); ``J&F (R-VOS)`` is the mean of the four sets' J&F (and
   J, F alike).
+
+Under ``zero-shot-grounding`` the scored frames and sets are the same (so that a right selection
+scores as the oracle protocol does); ``Grounding acc. (R-VOS)`` is averaged over expressions
+(Ref-DAVIS17: per set, then over the four sets).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -67,45 +83,149 @@ from unibench.benchmarks.metrics import vos as vos_metrics
 from unibench.benchmarks.youtubevos import YouTubeVOS
 
 from unibench.errors import ConfigError, DataError
-from unibench.io import check_numbered, image_size, read_rgb, read_text
+from unibench.io import atomic_write_text, check_numbered, image_size, read_rgb, read_text
 from unibench.paths import safe_name
-from unibench.types import Clip, MaskInit, MetricTable, VideoSequence, VOSFramePrediction
+from unibench.types import (
+    Clip,
+    Grounded,
+    GroundingExperiment,
+    MaskInit,
+    MetricTable,
+    VideoSequence,
+    VOSFramePrediction,
+)
 
 PROTOCOLS = ("oracle-first-frame", "zero-shot-grounding")
 RVOS = ("J&F (R-VOS)", "J (R-VOS)", "F (R-VOS)")
 
 
+GROUNDING_ACC = vos_metrics.GROUNDING_ACC
+SELECTION_FILE = "grounding.json"  # beside a video's masks: each expression's selection
+
+
 @dataclass(frozen=True)
 class RefVOSOptions:
+    """``protocol``: ``oracle-first-frame`` or ``zero-shot-grounding`` (see the module
+    docstring); ``grounding_height``: the frame height the regions are embedded at;
+    ``prompt``: the text embedded for an expression, ``{}`` standing for it."""
+
     protocol: Literal["oracle-first-frame", "zero-shot-grounding"] = "oracle-first-frame"
+    grounding_height: int = 224
+    prompt: str = "{}"
 
     def __post_init__(self) -> None:
-        if self.protocol == "zero-shot-grounding":
+        if self.grounding_height < 16:
             raise ConfigError(
-                "benchmark.options.protocol=zero-shot-grounding needs a CLIP text tower to compare "
-                "an expression with the candidate objects, and UniBench has none yet; use "
-                "protocol=oracle-first-frame"
+                f"benchmark.options.grounding_height={self.grounding_height}: expected at least "
+                "16 pixels"
+            )
+        if self.prompt.count("{}") != 1:
+            raise ConfigError(
+                f"benchmark.options.prompt={self.prompt!r}: expected one '{{}}' where the "
+                "expression goes (e.g. 'a photo of {}')"
             )
 
 
 def _protocol_line(opts: RefVOSOptions, scoring: str) -> str:
+    if opts.protocol == "zero-shot-grounding":
+        return (
+            "zero-shot-grounding (UniBench's own referring-selection protocol, not comparable "
+            "with trained R-VOS models): each expression selects one of the dataset's own object "
+            "masks, each object in its first annotated frame, by the cosine of the CLIP text "
+            f"embedding of {opts.prompt!r} and the region's pooled, projected image features "
+            f"(frame at {opts.grounding_height} px); the VOS head propagates the given objects and "
+            f"each expression gets its selected object's mask; {scoring}; {GROUNDING_ACC}: the "
+            "fraction of expressions that selected their referred object"
+        )
     return (
         f"{opts.protocol}: the referred object's first-frame mask given, the VOS head propagates "
         f"it (UniBench's protocol: comparable across models, not with R-VOS papers); {scoring}"
     )
 
 
-def rvos_summary(rows: list[dict]) -> dict[str, float]:
-    """J and F averaged over the rows (expressions), J&F their mean."""
+class RefVOSProtocol:
+    """What the two R-VOS benchmarks share: the protocol, the grounding step they declare, the
+    selection file they write and read."""
+
+    ref_options: RefVOSOptions
+
+    @property
+    def grounding(self) -> bool:
+        """Whether runs ground expressions (the planner then adds the model's text tower to the
+        run identity)."""
+        return self.ref_options.protocol == "zero-shot-grounding"
+
+    def expression_texts(self, seq: VideoSequence) -> dict[str, str]:
+        raise NotImplementedError
+
+    def experiment_for(self, seq: VideoSequence) -> GroundingExperiment | None:
+        if not self.grounding:
+            return None
+        o = self.ref_options
+        exps = tuple(self.expression_texts(seq).items())
+        return GroundingExperiment(exps, o.grounding_height, o.prompt)
+
+    @property
+    def summary_metrics(self) -> tuple[str, ...]:
+        return RVOS + ((GROUNDING_ACC,) if self.grounding else ())
+
+    def columns(self, keys: tuple[str, ...], selected: bool) -> list[str]:
+        """A score table's columns: the row keys, the object (and its selection), the figures."""
+        picked = ["selected"] if selected else []
+        return [*keys, "object", *picked, "J&F-Mean", "J-Mean", "F-Mean", "frames",
+                *self.summary_metrics]  # fmt: skip
+
+    @staticmethod
+    def unpack(preds) -> tuple[Iterable[VOSFramePrediction], Grounded | None]:
+        if isinstance(preds, Grounded):
+            return preds.predictions, preds
+        return preds, None
+
+    @staticmethod
+    def write_selection(
+        out_dir: Path, grounded: Grounded, texts: Mapping[str, str], referred: Mapping
+    ) -> None:
+        doc = {
+            key: {
+                "expression": texts[key],
+                "referred": referred.get(key),
+                "selected": grounded.selection[key],
+                "similarity": {str(o): v for o, v in grounded.similarity[key].items()},
+            }
+            for key in texts
+        }
+        atomic_write_text(Path(out_dir) / SELECTION_FILE, json.dumps(doc, indent=1) + "\n")
+
+    def read_selection(self, pred_dir: Path, name: str) -> dict[str, dict]:
+        f = Path(pred_dir) / name / SELECTION_FILE
+        if not f.is_file():
+            raise DataError(
+                f"missing {f}: a zero-shot-grounding run writes each expression's selection there"
+            )
+        try:
+            doc = json.loads(read_text(f))
+            return {str(k): {"selected": int(v["selected"])} for k, v in doc.items()}
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise DataError(
+                f"{f}: expected {{expression: {{'selected': object id, …}}}} ({exc})"
+            ) from None
+
+
+def rvos_summary(rows: list[dict], grounding: bool = False) -> dict[str, float]:
+    """J and F averaged over the rows (expressions), J&F their mean; under grounding, the
+    fraction of rows whose selection is their referred object."""
     if not rows:
         return {}
     j = float(np.nanmean([r["J-Mean"] for r in rows]))
     f = float(np.nanmean([r["F-Mean"] for r in rows]))
-    return {"J&F (R-VOS)": (j + f) / 2, "J (R-VOS)": j, "F (R-VOS)": f}
+    out = {"J&F (R-VOS)": (j + f) / 2, "J (R-VOS)": j, "F (R-VOS)": f}
+    if grounding:
+        out[GROUNDING_ACC] = float(np.mean([r["selected"] == r["object"] for r in rows]))
+    return out
 
 
 # ------------------------------------------------------------------ Ref-YouTube-VOS
-class RefYouTubeVOS(YouTubeVOS):
+class RefYouTubeVOS(RefVOSProtocol, YouTubeVOS):
     Options = RefVOSOptions
     scorer_version = 1
 
@@ -140,12 +260,14 @@ class RefYouTubeVOS(YouTubeVOS):
             ) from None
         return out
 
-    def referred(self, name: str) -> dict[str, dict]:
-        """The expressions of a video, each checked to name an object of meta.json (running or
-        scoring needs the referred object; packaging does not)."""
+    def referred(self, name: str, need_objects: bool = True) -> dict[str, dict]:
+        """The expressions of a video, each checked to name an object of meta.json (scoring and
+        the oracle protocol need the referred object; grounding and packaging do not)."""
         if name not in self.expressions:
             raise DataError(f"{self.expr_path}: no expressions for video {name}")
         for eid, e in self.expressions[name].items():
+            if e["obj_id"] is None and not need_objects:
+                continue
             if e["obj_id"] is None:
                 raise DataError(
                     f"{self.expr_path}: {name} expression {eid} names no obj_id: the "
@@ -161,23 +283,33 @@ class RefYouTubeVOS(YouTubeVOS):
 
     def load_sequence(self, name: str) -> VideoSequence:
         seq = super().load_sequence(name)
-        seq.meta["expressions"] = self.referred(name)
+        seq.meta["expressions"] = self.referred(name, need_objects=not self.grounding)
         return seq
 
-    def write_predictions(
-        self, seq: VideoSequence, preds: Iterable[VOSFramePrediction], out_dir: Path
-    ) -> int:
+    def expression_texts(self, seq: VideoSequence) -> dict[str, str]:
+        return {eid: e["exp"] for eid, e in seq.meta["expressions"].items()}
+
+    def write_predictions(self, seq: VideoSequence, preds, out_dir: Path) -> int:
+        """One binary mask per expression and sampled frame: its referred object's (oracle) or
+        its selected object's (grounding, with ``grounding.json`` beside)."""
+        preds, grounded = self.unpack(preds)
         expected = set(seq.meta.get("expected_frames") or seq.clip.frame_names)
         exps = seq.meta["expressions"]
+        target = {
+            eid: grounded.selection[eid] if grounded else e["obj_id"] for eid, e in exps.items()
+        }
         for eid in exps:
             (Path(out_dir) / eid).mkdir(parents=True, exist_ok=True)
         n = 0
         for p in preds:
             stem = seq.clip.frame_names[p.index]
             if stem in expected:
-                for eid, e in exps.items():
-                    write_binary_png(Path(out_dir) / eid / f"{stem}.png", p.labels == e["obj_id"])
+                for eid, oid in target.items():
+                    write_binary_png(Path(out_dir) / eid / f"{stem}.png", p.labels == oid)
             n += 1
+        if grounded is not None:
+            referred = {eid: e["obj_id"] for eid, e in exps.items()}
+            self.write_selection(out_dir, grounded, self.expression_texts(seq), referred)
         check_produced(seq.name, n, len(seq.clip))
         return n
 
@@ -204,8 +336,13 @@ class RefYouTubeVOS(YouTubeVOS):
                         f"package {self.split!r} results for the server instead"
                     )
                 gts.append(read_label_map(g))
+            chosen = self.read_selection(pred_dir, name) if self.grounding else {}
             for eid, e in self.referred(name).items():
                 oid = e["obj_id"]
+                if self.grounding and eid not in chosen:
+                    raise DataError(
+                        f"{pred_dir / name / SELECTION_FILE}: no selection for expression {eid}"
+                    )
                 frames = range(first[oid] + 1, len(stems))
                 j, f = [], []
                 for t in frames:
@@ -221,12 +358,15 @@ class RefYouTubeVOS(YouTubeVOS):
                     f.append(vos_metrics.f_measure(gts[t] == oid, pm))
                 jm = float(np.mean(j)) if j else float("nan")
                 fm = float(np.mean(f)) if f else float("nan")
-                rows.append({"sequence": name, "expression": eid, "object": oid, "J-Mean": jm,
-                             "F-Mean": fm, "J&F-Mean": (jm + fm) / 2, "frames": len(j)})  # fmt: skip
+                row = {"sequence": name, "expression": eid, "object": oid, "J-Mean": jm,
+                       "F-Mean": fm, "J&F-Mean": (jm + fm) / 2, "frames": len(j)}  # fmt: skip
+                if self.grounding:
+                    row["selected"] = chosen[eid]["selected"]
+                rows.append(row)
         return MetricTable(
-            ["sequence", "expression", "object", "J&F-Mean", "J-Mean", "F-Mean", "frames", *RVOS],
+            self.columns(("sequence", "expression"), selected=self.grounding),
             rows,
-            rvos_summary(rows),
+            rvos_summary(rows, self.grounding),
             protocol=_protocol_line(
                 self.ref_options,
                 "per expression J and F over the sampled frames after its object's first "
@@ -269,7 +409,7 @@ def read_davis_expressions(path: Path, encoding: str) -> dict[str, dict[int, str
     return out
 
 
-class RefDAVIS17(BenchmarkBase):
+class RefDAVIS17(RefVOSProtocol, BenchmarkBase):
     Options = RefVOSOptions
     tasks = ("vos",)
 
@@ -333,9 +473,20 @@ class RefDAVIS17(BenchmarkBase):
             name, clip, MaskInit(mask, ids), clip_meta(self.name, name, frames=paths)
         )
 
-    def write_predictions(
-        self, seq: VideoSequence, preds: Iterable[VOSFramePrediction], out_dir: Path
-    ) -> int:
+    def expression_texts(self, seq: VideoSequence) -> dict[str, str]:
+        """``anno_<k>/<object>`` → the expression of set k for that object."""
+        return {
+            f"anno_{k}/{oid}": s[seq.name][oid]
+            for k, s in enumerate(self.sets)
+            for oid in sorted(s[seq.name])
+        }
+
+    def write_predictions(self, seq: VideoSequence, preds, out_dir: Path) -> int:
+        """Per set, a palette map of the set's referred objects: each object's propagated mask
+        (oracle), or the mask of the object its expression selected, labelled with the referred
+        object's id (grounding; where two expressions select one object, the lower id takes its
+        pixels, as ReferFormer's ``inference_davis.py`` merges its per-expression masks by argmax)."""
+        preds, grounded = self.unpack(preds)
         referred = [sorted(s[seq.name]) for s in self.sets]
         for k in range(len(referred)):
             (Path(out_dir) / f"anno_{k}").mkdir(parents=True, exist_ok=True)
@@ -343,16 +494,36 @@ class RefDAVIS17(BenchmarkBase):
         for p in preds:
             stem = seq.clip.frame_names[p.index]
             for k, objs in enumerate(referred):
-                labels = np.where(np.isin(p.labels, objs), p.labels, 0).astype(np.uint8)
+                if grounded is None:
+                    labels = np.where(np.isin(p.labels, objs), p.labels, 0).astype(np.uint8)
+                else:
+                    labels = np.zeros_like(p.labels, dtype=np.uint8)
+                    for oid in objs:
+                        sel = grounded.selection[f"anno_{k}/{oid}"]
+                        labels[(p.labels == sel) & (labels == 0)] = oid
                 write_palette_png(Path(out_dir) / f"anno_{k}" / f"{stem}.png", labels)
             n += 1
         check_produced(seq.name, n, len(seq.clip))
+        if grounded is not None:
+            texts = self.expression_texts(seq)
+            referred_ids = {key: int(key.split("/")[1]) for key in texts}
+            self.write_selection(out_dir, grounded, texts, referred_ids)
         return n
 
     def evaluate(self, pred_dir: Path, sequences=None, progress: bool = False) -> MetricTable:
         pred_dir = Path(pred_dir)
-        rows = []
+        rows, picks = [], []
         for name in iter_progress(list(sequences or self._names), "evaluate", progress):
+            if self.grounding:
+                chosen = self.read_selection(pred_dir, name)
+                for k, s in enumerate(self.sets):
+                    for oid in s[name]:
+                        key = f"anno_{k}/{oid}"
+                        if key not in chosen:
+                            raise DataError(
+                                f"{pred_dir / name / SELECTION_FILE}: no selection for {key}"
+                            )
+                        picks.append((k, chosen[key]["selected"] == oid))
             stems = [f.stem for f in self._frames(name)]
             gt = np.stack(
                 [
@@ -374,8 +545,11 @@ class RefDAVIS17(BenchmarkBase):
                     rows.append({"set": f"anno_{k}", "sequence": name, **r})
         per_set = [rvos_summary([r for r in rows if r["set"] == f"anno_{k}"]) for k in range(4)]
         summary = {m: float(np.mean([s[m] for s in per_set])) for m in RVOS} if rows else {}
+        if self.grounding and picks:  # per set, then over the sets, as J&F
+            acc = [np.mean([ok for j, ok in picks if j == k]) for k in range(len(self.sets))]
+            summary[GROUNDING_ACC] = float(np.mean(acc))
         return MetricTable(
-            ["set", "sequence", "object", "J&F-Mean", "J-Mean", "F-Mean", "frames", *RVOS],
+            self.columns(("set", "sequence"), selected=False),
             rows,
             summary,
             protocol=_protocol_line(

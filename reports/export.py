@@ -51,7 +51,7 @@ def run_name(rec: ResultRecord) -> str:
 
 def identity_params(rec: ResultRecord) -> dict[str, str]:
     """The run identity of a record as flat string parameters (``head.<param>``, ``card.<field>``,
-    ``behaviour.<part>``, ``option.<name>``)."""
+    ``behaviour.<part>``, ``option.<name>``, ``grounding.<part>``) and the scorer's protocol line."""
     out: dict[str, Any] = {
         "run_id": rec.run_id,
         "task": rec.task,
@@ -67,12 +67,14 @@ def identity_params(rec: ResultRecord) -> dict[str, str]:
         "whole_split": rec.whole_split,
         "frames": rec.frames,
         "subset": rec.subset,
+        "protocol": rec.protocol,
     }
     for prefix, part in (
         ("head", rec.head_params),
         ("card", rec.card),
         ("behaviour", rec.behaviour),
         ("option", rec.benchmark_options),
+        ("grounding", rec.grounding),
     ):
         for k, v in sorted(part.items()):
             out[f"{prefix}.{k}"] = v

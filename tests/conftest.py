@@ -96,3 +96,75 @@ def blob_sequence():
         frames.append(f)
         masks.append(m)
     return frames, masks
+
+
+def tiny_open_clip(quick_gelu: bool = False, text_width: int = 64, seed: int = 0):
+    """A small CLIP in OpenCLIP's own module (``open_clip.model.CLIP``): the image tower has
+    timm's ``vit_xsmall_patch16_clip_224`` shapes (width 256, 10 blocks, 4 heads, patch 16, 224
+    pixels, 512-d projection), the text tower 2 blocks of ``text_width`` over CLIP's 49408-token
+    vocabulary. Its ``state_dict()`` is a full CLIP checkpoint in OpenAI's / OpenCLIP's layout."""
+    open_clip_model = pytest.importorskip("open_clip.model")
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        clip = open_clip_model.CLIP(
+            embed_dim=512,
+            vision_cfg=open_clip_model.CLIPVisionCfg(
+                layers=10, width=256, head_width=64, patch_size=16, image_size=224
+            ),
+            text_cfg=open_clip_model.CLIPTextCfg(
+                context_length=77, vocab_size=49408, width=text_width, heads=1, layers=2
+            ),
+            quick_gelu=quick_gelu,
+        )
+        with torch.no_grad():  # away from the initialisation's ones and zeros
+            for p in clip.parameters():
+                p.add_(0.02 * torch.randn_like(p))
+    return clip.eval()
+
+
+@pytest.fixture(scope="session")
+def _tiny_clip_files(tmp_path_factory):
+    root = tmp_path_factory.mktemp("tiny_clip")
+    clip = tiny_open_clip()
+    ckpt = root / "tiny_clip.pth"
+    torch.save(clip.state_dict(), ckpt)
+    other = tiny_open_clip(seed=1).state_dict()
+    mixed = {k: (v if k.startswith("visual.") else other[k]) for k, v in clip.state_dict().items()}
+    ckpt2 = root / "tiny_clip_other_text.pth"
+    torch.save(mixed, ckpt2)
+    card = root / "tiny_clip.yaml"
+    card.write_text(
+        "name: test.tiny_clip\narch: timm\narch_kwargs: {name: vit_xsmall_patch16_clip_224}\n"
+        "mean: [0.48145466, 0.4578275, 0.40821073]\nstd: [0.26862954, 0.26130258, 0.27577711]\n"
+        "family: image-text contrastive\ntraining_data: none (fabricated for tests)\n"
+        "text_tower: {activation: gelu, hf_hub: nobody/tiny-clip}\n"
+    )
+    return clip, ckpt, ckpt2, card
+
+
+@pytest.fixture
+def tiny_clip(_tiny_clip_files, monkeypatch):
+    """A card ``test.tiny_clip`` (timm ``vit_xsmall_patch16_clip_224`` with a text tower, read
+    from a card file), registered for the test's duration, and the full CLIP checkpoint of
+    :func:`tiny_open_clip` for it; a second checkpoint with the same image tower and another
+    text tower."""
+    from types import SimpleNamespace
+
+    import yaml
+    from unibench.appearance_models import MODELS
+    from unibench.appearance_models.base import PretrainedCfg
+
+    from unibench.config import from_dict
+
+    clip, ckpt, ckpt2, card = _tiny_clip_files
+    cfg = from_dict(PretrainedCfg, yaml.safe_load(card.read_text()), str(card))
+    MODELS.names()  # the built-in cards first, so that they register where they always do
+    monkeypatch.setitem(MODELS._objs, cfg.name, cfg)
+    return SimpleNamespace(name=cfg.name, clip=clip, checkpoint=ckpt, other_text=ckpt2,
+                           card=card)  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def make_open_clip():
+    """:func:`tiny_open_clip`, as a fixture."""
+    return tiny_open_clip

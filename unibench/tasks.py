@@ -79,7 +79,7 @@ register(
         (
             "J&F-Mean", "J-Mean", "J-Recall", "J-Decay", "F-Mean", "F-Recall", "F-Decay",
             "Overall", "J-seen", "F-seen", "J-unseen", "F-unseen",
-            "J&F (R-VOS)", "J (R-VOS)", "F (R-VOS)",
+            "J&F (R-VOS)", "J (R-VOS)", "F (R-VOS)", "Grounding acc. (R-VOS)",
         ),
         ("J&F-Mean", "J-Mean", "F-Mean", "J&F (R-VOS)"),
     )

@@ -207,6 +207,30 @@ class ProtocolRun:
 
 
 @dataclass(frozen=True)
+class GroundingExperiment:
+    """The referring-selection step of a VOS sequence (the R-VOS ``zero-shot-grounding``
+    protocol): each expression (``key``, ``text``) selects one of the sequence's given objects (its
+    :attr:`MaskInit.first_appearances`, each in its first annotated frame) by the image-text
+    similarity of the region, the frame seen at ``height`` pixels, and ``prompt`` with ``{}``
+    replaced by the expression; the runner does it (:mod:`unibench.pipeline.experiments`)."""
+
+    expressions: tuple[tuple[str, str], ...]
+    height: int
+    prompt: str = "{}"
+
+
+@dataclass
+class Grounded:
+    """A grounded VOS run: the object each expression selected, every candidate's cosine
+    similarity with it (object id → similarity), and the head's predictions for the sequence (all
+    given objects propagated together, as without grounding)."""
+
+    selection: dict[str, int]
+    similarity: dict[str, dict[int, float]]
+    predictions: Any
+
+
+@dataclass(frozen=True)
 class VOSFramePrediction:
     """A head's output for one frame: an ``H×W`` uint8 label map (object ids of the init)."""
 
@@ -304,6 +328,9 @@ class ResultRecord:
     card: dict[str, Any] = field(default_factory=dict)
     behaviour: dict[str, Any] = field(default_factory=dict)
     benchmark_options: dict[str, Any] = field(default_factory=dict)
+    # the text tower a grounding protocol compared expressions with: its card declaration, the
+    # content id of its file and the grounder's behaviour version (empty: no grounding)
+    grounding: dict[str, Any] = field(default_factory=dict)
     # what reports show of the model, from its card at run time (absent in older records):
     # key (the name aligning it with the paper's rows), backbone, reference name, linear-probe top-1
     model_info: dict[str, Any] = field(default_factory=dict)

@@ -44,6 +44,15 @@ register_metric("Overall", "percent", True, "Overall (YouTube-VOS server)")
 register_metric("J&F (R-VOS)", "percent", True, "J&F (Ref-YouTube-VOS server / Ref-DAVIS17)")
 register_metric("J (R-VOS)", "percent", True, "J (Ref-YouTube-VOS server / Ref-DAVIS17)")
 register_metric("F (R-VOS)", "percent", True, "F (Ref-YouTube-VOS server / Ref-DAVIS17)")
+# the zero-shot-grounding protocol's own figure and per-expression column (UniBench's, no toolkit's)
+GROUNDING_ACC = "Grounding acc. (R-VOS)"
+register_metric(
+    GROUNDING_ACC,
+    "percent",
+    True,
+    doc="zero-shot-grounding: the fraction of expressions that selected their referred object",
+)
+register_metric("selected", "count", doc="zero-shot-grounding: the object an expression selected")
 register_metric("J-seen", "percent", True, "J_seen (YouTube-VOS server)")
 register_metric("F-seen", "percent", True, "F_seen (YouTube-VOS server)")
 register_metric("J-unseen", "percent", True, "J_unseen (YouTube-VOS server)")

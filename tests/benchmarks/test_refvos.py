@@ -1,6 +1,7 @@
 """Referring VOS: the davis2017-evaluation ``unsupervised`` scoring that Ref-DAVIS17 uses (figures
 of the official code pinned), the Ref-DAVIS17 and Ref-YouTube-VOS layouts end to end under the
-oracle-first-frame protocol, packaging, and the errors."""
+oracle-first-frame protocol, packaging, and the errors; the zero-shot-grounding protocol (scripted
+selections against the oracle, ReferFormer's merge, end to end on a fabricated CLIP)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 from PIL import Image
 from unibench.benchmarks import BENCHMARKS, synthetic
 from unibench.benchmarks.formats.palette import read_label_map, write_palette_png
@@ -19,6 +21,7 @@ from unibench.benchmarks.metrics import vos as vos_metrics
 import unibench
 from unibench.errors import ConfigError, DataError
 from unibench.store import ResultStore
+from unibench.types import Grounded, VOSFramePrediction
 
 
 def unsupervised_case() -> tuple[np.ndarray, np.ndarray]:
@@ -185,10 +188,13 @@ def test_ref_youtube_vos_synthetic_suite_two_expressions_per_object(tmp_path):
 
 
 def test_ref_youtube_vos_protocol_errors(tmp_path):
-    with pytest.raises(ConfigError, match="zero-shot-grounding needs a CLIP text tower"):
-        BENCHMARKS.get("synthetic-ref-youtube-vos")(
-            None, None, None, options={"protocol": "zero-shot-grounding"}
-        )
+    make = BENCHMARKS.get("synthetic-ref-youtube-vos")
+    with pytest.raises(ConfigError, match=r"prompt='a photo': expected one '\{\}'"):
+        make(None, None, None, options={"protocol": "zero-shot-grounding", "prompt": "a photo"})
+    with pytest.raises(ConfigError, match="grounding_height=8: expected at least 16"):
+        make(None, None, None, options={"grounding_height": 8})
+    with pytest.raises(ConfigError, match="must be one of 'oracle-first-frame'"):
+        make(None, None, None, options={"protocol": "grounding"})
     src = BENCHMARKS.get("synthetic-ref-youtube-vos")(None, None, None).root
     root = tmp_path / "ryv"
     shutil.copytree(src, root)
@@ -204,3 +210,119 @@ def test_ref_youtube_vos_protocol_errors(tmp_path):
     bench = BENCHMARKS.get("synthetic-ref-youtube-vos")(root, "train", None)
     with pytest.raises(DataError, match=r"refers to object 7"):
         bench.evaluate(tmp_path / "none", ["ytv01"])
+
+
+# ------------------------------------------------------------------ zero-shot-grounding
+def _gt_predictions(seq, annotations: Path):
+    """The ground truth shifted by one pixel, as a head's label maps (void read as background;
+    frames without annotation empty)."""
+    out = []
+    for i, stem in enumerate(seq.clip.frame_names):
+        f = annotations / seq.name / f"{stem}.png"
+        m = read_label_map(f) if f.is_file() else np.zeros(seq.clip.size, np.uint8)
+        m = np.where(m == 255, 0, m).astype(np.uint8)
+        out.append(VOSFramePrediction(i, np.roll(m, 1, axis=1)))
+    return out
+
+
+def _scored(bench, seq, preds, out: Path):
+    bench.write_predictions(seq, preds, out / seq.name)
+    return bench.evaluate(out, [seq.name])
+
+
+def _both_protocols(make, root, name: str, out: Path):
+    """The grounding benchmark, its sequence, the shifted ground truth as predictions and the
+    oracle protocol's table of those predictions."""
+    oracle = make(root, None, [name])
+    grounding = make(root, None, [name], options={"protocol": "zero-shot-grounding"})
+    seq = grounding.load_sequence(name)
+    preds = _gt_predictions(seq, grounding.annotations)
+    return grounding, seq, preds, _scored(oracle, oracle.load_sequence(name), preds, out)
+
+
+def test_grounding_with_right_selections_scores_as_the_oracle_protocol(tmp_path):
+    """Ref-YouTube-VOS: the same label maps written under both protocols; every expression
+    selecting its referred object scores exactly as the oracle; a wrong selection scores its
+    expression against the referred object and lowers the grounding accuracy."""
+    make = BENCHMARKS.get("synthetic-ref-youtube-vos")
+    grounding, seq, preds, ref = _both_protocols(make, None, "ytv00", tmp_path / "oracle")
+    exps = seq.meta["expressions"]
+    right = {eid: e["obj_id"] for eid, e in exps.items()}
+    sims = {eid: {o: 0.0 for o in seq.init.object_ids} for eid in exps}
+    table = _scored(grounding, seq, Grounded(right, sims, preds), tmp_path / "right")
+    assert table.summary.pop("Grounding acc. (R-VOS)") == 1.0
+    assert table.summary == ref.summary and 0.5 < ref.summary["J&F (R-VOS)"] < 1.0
+    assert [r["J&F-Mean"] for r in table.rows] == [r["J&F-Mean"] for r in ref.rows]
+    doc = json.loads((tmp_path / "right" / "ytv00" / "grounding.json").read_text())
+    first = next(iter(exps))
+    assert doc[first]["expression"] == exps[first]["exp"]
+    assert doc[first]["selected"] == doc[first]["referred"] == exps[first]["obj_id"]
+    # one expression selects another object
+    objs = sorted(seq.init.object_ids)
+    wrong = dict(right)
+    wrong[first] = next(o for o in objs if o != right[first])
+    bad = _scored(grounding, seq, Grounded(wrong, sims, preds), tmp_path / "wrong")
+    n = len(exps)
+    assert bad.summary["Grounding acc. (R-VOS)"] == pytest.approx((n - 1) / n)
+    assert bad.summary["J&F (R-VOS)"] < ref.summary["J&F (R-VOS)"]
+    row = next(r for r in bad.rows if r["expression"] == first)
+    assert row["selected"] == wrong[first] and row["object"] == right[first]
+    assert "zero-shot-grounding (UniBench's own" in bad.protocol
+    assert "not comparable with trained R-VOS models" in bad.protocol
+    (tmp_path / "wrong" / "ytv00" / "grounding.json").unlink()
+    with pytest.raises(DataError, match=r"ytv00/grounding.json: a zero-shot-grounding run"):
+        grounding.evaluate(tmp_path / "wrong", ["ytv00"])
+
+
+def test_ref_davis17_grounding_merges_as_referformer(tmp_path):
+    """Ref-DAVIS17 under grounding: right selections score as the oracle; two expressions of a
+    set selecting one object give its pixels to the lower referred id (ReferFormer's argmax)."""
+    make = BENCHMARKS.get("ref-davis17")
+    root = ref_davis_root(tmp_path)
+    grounding, seq, preds, ref = _both_protocols(make, root, "synth-01", tmp_path / "oracle")
+    keys = grounding.expression_texts(seq)
+    assert set(keys) == {f"anno_{k}/{o}" for k in range(4) for o in (1, 2, 3)}
+    assert keys["anno_0/2"] == "thing 2"
+    right = {key: int(key.split("/")[1]) for key in keys}
+    sims = {key: {} for key in keys}
+    table = _scored(grounding, seq, Grounded(right, sims, preds), tmp_path / "right")
+    assert table.summary.pop("Grounding acc. (R-VOS)") == 1.0
+    assert table.summary == pytest.approx(ref.summary)
+    wrong = {**right, "anno_1/2": 1, "anno_1/3": 1}  # set 1: all three select object 1
+    bad = _scored(grounding, seq, Grounded(wrong, sims, preds), tmp_path / "wrong")
+    written = read_label_map(tmp_path / "wrong" / "synth-01" / "anno_1" / "00003.png")
+    assert set(np.unique(written)) <= {0, 1}  # object 1's pixels went to id 1, the lowest
+    np.testing.assert_array_equal(written == 1, preds[3].labels == 1)
+    assert bad.summary["Grounding acc. (R-VOS)"] == pytest.approx((1 + 1 + 1 + 1 / 3) / 4)
+    assert bad.summary["J&F (R-VOS)"] < table.summary["J&F (R-VOS)"]
+
+
+def test_zero_shot_grounding_end_to_end_on_a_fabricated_clip(tmp_path, tiny_clip):
+    """A CLIP card with its text tower (a fabricated full checkpoint) runs the protocol end to
+    end; the text tower's file content is in the run identity; a model without a text tower is
+    refused before anything runs."""
+    opts = ["benchmark.options.protocol=zero-shot-grounding"]
+    with pytest.raises(ConfigError, match=r"'pixels' has no text tower.*clip_laion2b"):
+        unibench.evaluate(
+            "pixels", benchmarks="synthetic-ref-youtube-vos", store=tmp_path, overrides=opts
+        )
+    df = unibench.evaluate(
+        tiny_clip.name, benchmarks="synthetic-ref-youtube-vos", sequences=["ytv00"],
+        checkpoint=tiny_clip.checkpoint, store=tmp_path, overrides=opts,
+    )  # fmt: skip
+    (rec,) = ResultStore(tmp_path).records()
+    assert rec.protocol.startswith("zero-shot-grounding (UniBench's own")
+    acc = rec.metrics["Grounding acc. (R-VOS)"]
+    assert 0.0 <= acc <= 1.0 and "Grounding acc. (R-VOS)" in set(df.metric)
+    doc = json.loads((Path(rec.predictions) / "ytv00" / "grounding.json").read_text())
+    assert acc == pytest.approx(np.mean([v["selected"] == v["referred"] for v in doc.values()]))
+    assert rec.grounding["text_tower"]["activation"] == "gelu"
+    assert rec.grounding["text_weights"].startswith("tiny_clip.pth@")
+    config = yaml.safe_load((Path(rec.predictions).parent / "config.yaml").read_text())
+    assert config["identity"]["grounding"] == rec.grounding
+    # the same image tower with another text tower: another run, not the stored one
+    unibench.evaluate(
+        tiny_clip.name, benchmarks="synthetic-ref-youtube-vos", sequences=["ytv00"],
+        checkpoint=tiny_clip.other_text, store=tmp_path, overrides=opts,
+    )  # fmt: skip
+    assert len({r.run_id for r in ResultStore(tmp_path).records()}) == 2

@@ -10,16 +10,34 @@ benchmark holds a tracking loop.
   after three identical runs of a deterministic tracker).
 - anchor-based (``AnchorExperiment``; ``MultiStartExperiment``): one run per anchor, forward to
   the last frame or backward to frame 0, with no reset; the first line is the initialisation.
+
+And the R-VOS referring selection (``GroundingExperiment``, the ``zero-shot-grounding``
+protocol): the candidates are the sequence's given objects, each in its first annotated frame
+(:attr:`MaskInit.first_appearances`: the dataset's own object masks, a documented, reproducible
+source); each expression selects the candidate whose region embedding is the most similar to its
+text embedding (cosine; ties to the lowest object id), through the model's
+:class:`~unibench.appearance_models.text.Grounder`; the head then propagates the given objects
+as it does without grounding, and the benchmark writes each expression's selected object.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from unibench.benchmarks.metrics.vot import INIT, UNKNOWN, Region, overlap
-from unibench.types import AnchorExperiment, ProtocolRun, ResetExperiment, RunFrame, VideoSequence
+import torch
 
-__all__ = ["run_anchor_based", "run_reset_based", "run_experiment"]
+from unibench.benchmarks.metrics.vot import INIT, UNKNOWN, Region, overlap
+from unibench.types import (
+    AnchorExperiment,
+    Grounded,
+    GroundingExperiment,
+    ProtocolRun,
+    ResetExperiment,
+    RunFrame,
+    VideoSequence,
+)
+
+__all__ = ["ground", "run_anchor_based", "run_reset_based", "run_experiment"]
 
 
 def run_reset_based(head, seq: VideoSequence, extractor, exp: ResetExperiment) -> ProtocolRun:
@@ -65,11 +83,45 @@ def run_anchor_based(
     return runs
 
 
-def run_experiment(head, seq: VideoSequence, extractor, experiment) -> Iterator | list[ProtocolRun]:
+def ground(
+    seq: VideoSequence, exp: GroundingExperiment, grounder
+) -> tuple[dict[str, int], dict[str, dict[int, float]]]:
+    """Each expression's selected object and every candidate's similarity (see the module
+    docstring)."""
+    cands = seq.init.first_appearances
+    if not cands:
+        raise ValueError(f"{seq.name}: no given object to select among")
+    by_frame: dict[int, list] = {}
+    for a in cands:
+        by_frame.setdefault(a.frame, []).append(a)
+    emb, ids = [], []
+    for t, group in sorted(by_frame.items()):
+        emb.append(grounder.regions(seq.clip.frame(t), [a.mask for a in group], exp.height))
+        ids += [a.object_id for a in group]
+    regions = torch.cat(emb)
+    order = sorted(range(len(ids)), key=lambda i: ids[i])
+    regions, ids = regions[order], [ids[i] for i in order]
+    keys = [k for k, _ in exp.expressions]
+    texts = grounder.texts([exp.prompt.replace("{}", t, 1) for _, t in exp.expressions])
+    sim = (texts @ regions.T).cpu().double()  # expressions × candidates
+    selection = {k: ids[int(sim[i].argmax())] for i, k in enumerate(keys)}  # first max: lowest id
+    similarity = {k: {o: float(sim[i, j]) for j, o in enumerate(ids)} for i, k in enumerate(keys)}
+    return selection, similarity
+
+
+def run_experiment(
+    head, seq: VideoSequence, extractor, experiment, grounder=None
+) -> Iterator | list[ProtocolRun] | Grounded:
     """The predictions a benchmark's ``write_predictions`` receives for ``seq``: the head's
-    one-pass predictions (``experiment`` None), or the runs of a VOT experiment."""
+    one-pass predictions (``experiment`` None), the runs of a VOT experiment, or a grounded run
+    (``grounder``: the model's :class:`~unibench.appearance_models.text.Grounder`)."""
     if experiment is None:
         return head.track(seq, extractor)
+    if isinstance(experiment, GroundingExperiment):
+        if grounder is None:
+            raise ValueError("a grounding experiment needs the model's grounder")
+        selection, similarity = ground(seq, experiment, grounder)
+        return Grounded(selection, similarity, head.track(seq, extractor))
     if isinstance(experiment, ResetExperiment):
         return [run_reset_based(head, seq, extractor, experiment)]
     if isinstance(experiment, AnchorExperiment):

@@ -2,7 +2,8 @@
 
 A run is identified by task × model (+checkpoint) × tap × head × parameters × benchmark × split ×
 sequences × the weights' content × the card's feature-changing fields × the behaviour versions of
-head, feature extractor and scorer. Its folder is
+head, feature extractor and scorer (× the text tower's declaration, file content and the
+grounder's version, for a protocol that grounds expressions). Its folder is
 ``<output>/runs/<benchmark>-<split>/<model>/<tap>/<head>-<hash>/``. Every name that becomes a path
 is validated here, before anything is read or written.
 """
@@ -16,11 +17,12 @@ from typing import Any
 
 from unibench import config as C
 from unibench.appearance_models import FeatureExtractor, arch_info, get_cfg
+from unibench.appearance_models.text import Grounder, no_text_tower
 from unibench.benchmarks.base import scorer_version
 from unibench.errors import ConfigError
 from unibench.heads import HEADS
 from unibench.paths import inside, safe_name
-from unibench.pipeline.worker import WorkerCache, weights_id
+from unibench.pipeline.worker import WorkerCache, text_weights_id, weights_id
 
 
 def run_hash(obj: Any) -> str:
@@ -103,6 +105,14 @@ def plan(resolved: C.ResolvedConfig, cache: WorkerCache) -> tuple[str, dict, Any
     ident["weights"] = weights_id(cache, cfg, card, arch.probe)
     ident["card"] = C.to_dict(card.identity())
     ident["behaviour"] = behaviour(cfg.head.name, arch.version, bench)
+    if getattr(bench, "grounding", False):  # the protocol reads the model's text tower too
+        if card.text_tower is None:
+            raise ConfigError(no_text_tower(card.name))
+        ident["grounding"] = {
+            "text_tower": C.to_dict(card.text_tower),
+            "text_weights": text_weights_id(cache, cfg, card),
+            "version": Grounder.version,
+        }
     if seqs is not None:  # a subset: say how much of the split it is
         full = cache.benchmark(cfg, None)
         ident["split_size"] = len(full.sequence_names())

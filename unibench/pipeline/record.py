@@ -149,6 +149,7 @@ def _record(c: Cell) -> RunOutcome:
         card=identity["card"],
         behaviour=identity["behaviour"],
         benchmark_options=identity.get("benchmark_options", {}),
+        grounding=identity.get("grounding", {}),
         model_info=describe_model(cfg.model.name, identity["checkpoint"]),
     )
     c.store.append(record)

@@ -31,6 +31,7 @@ from unibench.appearance_models import (
     get_cfg,
     weights_file,
 )
+from unibench.appearance_models.text import Grounder, load_text_tower, text_tower_file
 from unibench.benchmarks.base import build_benchmark
 from unibench.errors import CheckpointError
 from unibench.executors import Done, Unit
@@ -38,6 +39,7 @@ from unibench.featcache import FeatureCache
 from unibench.heads import HEADS
 from unibench.io import sha256_of, staging_dir
 from unibench.pipeline.experiments import run_experiment
+from unibench.types import GroundingExperiment
 
 
 def model_key(cache: WorkerCache, cfg: C.RunConfig) -> tuple:
@@ -66,6 +68,7 @@ class WorkerCache:
 
     def __init__(self) -> None:
         self.networks: dict[tuple, tuple] = {}  # model key -> (network, card, load report)
+        self.text_towers: dict[tuple, Any] = {}  # model key -> CLIP text tower
         self.benchmarks: dict[str, Any] = {}
         self.file_ids: dict[tuple, str] = {}
         self.workers: dict[str, CellWorker] = {}
@@ -123,6 +126,14 @@ class WorkerCache:
             self.builds[key] += 1
             self.networks[key] = (model.to(cfg.model.device).eval(), card, None)
 
+    def text_tower(self, cfg: C.RunConfig):
+        """The text tower of a cell's model (read from the image tower's own checkpoint), once
+        per process and model key."""
+        key = model_key(self, cfg)
+        if key not in self.text_towers:
+            self.text_towers[key] = load_text_tower(get_cfg(cfg.model.name), cfg.model.checkpoint)
+        return self.text_towers[key]
+
     def report(self, cfg: C.RunConfig):
         """The load report of a network this process built (None where none was built here)."""
         return self.networks.get(model_key(self, cfg), (None, None, None))[2]
@@ -146,6 +157,13 @@ def weights_id(cache: WorkerCache, cfg: C.RunConfig, card, probe=None) -> str | 
     return None if path is None else cache.file_id(Path(path))
 
 
+def text_weights_id(cache: WorkerCache, cfg: C.RunConfig, card) -> str:
+    """The content id of the file a cell's text tower is read from (the run identity of a
+    grounding run holds it)."""
+    cache.checkpoint_id(cfg)
+    return cache.file_id(text_tower_file(card, cfg.model.checkpoint))
+
+
 def _feature_cache(card, tap: str, weights: str | None, height) -> FeatureCache:
     ident = {
         "card": C.to_dict(card),
@@ -165,6 +183,8 @@ class CellWorker:
         cfg = resolved.run
         seqs = None if cfg.benchmark.sequences is None else tuple(cfg.benchmark.sequences)
         self.bench = cache.benchmark(cfg, seqs)  # the planned one where this process planned
+        self.cfg, self.cache = cfg, cache
+        self._grounder: Grounder | None = None
         model, card, self.report = cache.network(cfg)
         self.extractor = FeatureExtractor(model, card, device=cfg.model.device, tap=cfg.model.tap)
         self.head = HEADS.get(cfg.head.name)(resolved.head_params)
@@ -181,7 +201,8 @@ class CellWorker:
         t0 = time.perf_counter()
         # a benchmark whose protocol re-initialises the head declares it per sequence
         experiment = getattr(self.bench, "experiment_for", lambda _s: None)(seq)
-        preds = run_experiment(self.head, seq, self.extractor, experiment)
+        grounder = self.grounder() if isinstance(experiment, GroundingExperiment) else None
+        preds = run_experiment(self.head, seq, self.extractor, experiment, grounder)
         if final.suffix:  # a result file (OTB style): written aside, then renamed
             tmp = final.with_name(f".{final.name}.partial")
             try:
@@ -195,6 +216,16 @@ class CellWorker:
         if getattr(self.extractor, "cache", None) is not None:
             self.extractor.cache.evict()
         return frames, time.perf_counter() - t0
+
+    def grounder(self) -> Grounder:
+        if self._grounder is None:
+            self._grounder = Grounder(
+                self.extractor.model,
+                self.extractor.cfg,
+                self.cache.text_tower(self.cfg),
+                self.cfg.model.device,
+            )
+        return self._grounder
 
 
 # the cache of a process that computes units for another (process pool, Ray worker): created on
