@@ -89,7 +89,7 @@ def sot_figures(records: list[ResultRecord], out: Path) -> list[Path]:
             if r.whole_split is False:  # drawn dashed, after the whole-split curves
                 curves["subset"] = r.subset
                 name += f" [subset {curves['subset']}]"
-            groups.setdefault((kind, r.benchmark, r.split), {})[name] = curves
+            groups.setdefault((kind, r.benchmark_label, r.split), {})[name] = curves
     paths = []
     draw = {"success": ("ope", ope_figure), "recall": ("prre", prre_figure),
             "eao": ("eao", eao_figure)}  # fmt: skip

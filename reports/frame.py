@@ -134,7 +134,7 @@ def measured_frame(records: list[ResultRecord]) -> pd.DataFrame:
                     "head": rec.head,
                     "head_variant": variant,
                     "task": rec.task,
-                    "benchmark": rec.benchmark,
+                    "benchmark": rec.benchmark_label,
                     "split": rec.split,
                     "metric": metric,
                     "value": display(metric, rec.metrics[metric]),

@@ -90,7 +90,7 @@ def results_table(records: Sequence[ResultRecord], metrics: Sequence[str] | None
                 r.tap,
                 r.head,
                 r.task,
-                r.benchmark,
+                r.benchmark_label,
                 r.split,
                 *[_fmt(r.metrics.get(m, float("nan")), m in PERCENT_METRICS, m) for m in metrics],
                 _fmt(r.timing.get("seconds_per_frame", float("nan")), False),

@@ -382,7 +382,7 @@ def html_page(
         )
         drill.append(
             f'<details id="{drill_ids[rid]}"><summary>{e(rec.model)} [{e(rec.tap)}] · '
-            f"{e(rec.head)} · {e(rec.benchmark)}/{e(rec.split)} · run {e(rid)}</summary>"
+            f"{e(rec.head)} · {e(rec.benchmark_label)}/{e(rec.split)} · run {e(rid)}</summary>"
             f"<table><thead><tr>{head}</tr></thead><tbody>{trs}</tbody></table></details>"
         )
     folded = (

@@ -6,6 +6,7 @@ nothing here imports them.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -344,6 +345,20 @@ class ResultRecord:
             return None
         label = f"{len(self.sequences)}/{self.split_size} seq"
         return label if self.frames is None else f"{label}, {self.frames} frames"
+
+    @property
+    def benchmark_label(self) -> str:
+        """The benchmark as every table, section, plot and console line names it: its name and
+        the scoring options the run set (``ref-davis17 [protocol=zero-shot-grounding]``). A record
+        under other options measured something else: another column and section, never the same
+        cell as the default protocol's record."""
+        if not self.benchmark_options:
+            return self.benchmark
+        opts = ", ".join(
+            f"{k}={v if isinstance(v, str) else json.dumps(v)}"
+            for k, v in sorted(self.benchmark_options.items())
+        )
+        return f"{self.benchmark} [{opts}]"
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data; undefined figures (NaN, ±inf) become ``null`` so the store is valid JSON."""

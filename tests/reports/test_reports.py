@@ -459,3 +459,29 @@ def test_bootstrap_intervals_equal_scipys_per_draw_coefficients():
         got = bootstrap_ci(x, y, method, draws=500, seed=3)
         assert got == pytest.approx(loop(x, y, fn), abs=1e-12), method
     assert all(math.isnan(v) for v in bootstrap_ci([1, 1, 1], [2, 3, 4]))
+
+
+def test_records_under_other_scoring_options_are_other_sections_on_every_path(tmp_path):
+    """Two records that differ only in the benchmark's scoring options (an R-VOS protocol, a
+    LaSOT toolkit) measured different things: the tidy table, the sections, the HTML drill-down
+    and the results table name each by ``ResultRecord.benchmark_label``; no cell holds both."""
+    from dataclasses import replace
+
+    from unibench.reports.frame import tidy
+    from unibench.reports.markdown import results_table
+    from unibench.reports.render import sections
+
+    plain = _mot_record(rid="m1")
+    other = replace(_mot_record(rid="m2", ids=5.0), benchmark_options={"protocol": "x y"})
+    assert plain.benchmark_label == "synthetic-mot"
+    assert other.benchmark_label == "synthetic-mot [protocol=x y]"
+    listed = replace(plain, benchmark_options={"seen": ["a", "b"], "all": True})
+    assert listed.benchmark_label == 'synthetic-mot [all=true, seen=["a", "b"]]'
+    df = tidy([plain, other], published=False)
+    ids = df[df.metric == "IDs"].set_index("benchmark").value.to_dict()
+    assert ids == {"synthetic-mot": 1, "synthetic-mot [protocol=x y]": 5}
+    secs = {s.benchmark: s for s in sections(df)}
+    assert set(secs) == {"synthetic-mot", "synthetic-mot [protocol=x y]"}
+    page = reports.html_page(df, [plain, other])
+    assert "synthetic-mot [protocol=x y]/train" in page
+    assert "synthetic-mot [protocol=x y]" in results_table([plain, other])
