@@ -17,6 +17,26 @@ REPO = Path(__file__).resolve().parents[1]
 if not torch.cuda.is_available():
     os.environ.setdefault("TRITON_INTERPRET", "1")
 
+# Under pytest-xdist (``-n N``) each worker process computes on one thread, and so do the CLI
+# processes it starts: N workers on N cores, not N × cores threads fighting for them.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ["OMP_NUM_THREADS"] = "1"
+    torch.set_num_threads(1)
+
+
+# The pinned hashes of the golden tests hold for torch's CPU kernels at this many intra-op threads:
+# a sum taken in another order can flip a near-tie pixel of a propagated mask
+GOLDEN_THREADS = 2
+
+
+@pytest.fixture
+def golden_threads():
+    """Run a golden test at :data:`GOLDEN_THREADS` threads, whatever the process runs at."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(GOLDEN_THREADS)
+    yield
+    torch.set_num_threads(before)
+
 
 @pytest.fixture(autouse=True, scope="session")
 def _isolated_cache(tmp_path_factory):

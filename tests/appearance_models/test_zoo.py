@@ -150,7 +150,7 @@ FAMILIES = sorted(
         for n in MODELS.names()
         if "." in n and not n.startswith("pixels") and get_cfg(n).layout != "timm"
     },  # timm-built cards: tests/appearance_models/test_timm_models.py
-    key=lambda n: get_cfg(n).layout,
+    key=lambda n: (get_cfg(n).layout, n),  # one order in every process (pytest-xdist)
 )
 
 

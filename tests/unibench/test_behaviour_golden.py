@@ -20,6 +20,8 @@ import numpy as np
 import pytest
 import torch
 
+# the hashes hold at a fixed thread count (tests/conftest.py: GOLDEN_THREADS)
+pytestmark = pytest.mark.usefixtures("golden_threads")
 GOLDEN = Path(__file__).parents[1] / "golden" / "behaviour.json"
 UPDATE = os.environ.get("UNIBENCH_UPDATE_GOLDEN") == "1"
 

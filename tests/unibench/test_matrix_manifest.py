@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pytest
 
+# the hashes hold at a fixed thread count (tests/conftest.py: GOLDEN_THREADS)
+pytestmark = pytest.mark.usefixtures("golden_threads")
 MANIFEST = Path(__file__).parents[1] / "golden" / "matrix_manifest.json"
 UPDATE = os.environ.get("UNIBENCH_UPDATE_GOLDEN") == "1"
 
