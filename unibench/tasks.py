@@ -81,7 +81,7 @@ register(
             "Overall", "J-seen", "F-seen", "J-unseen", "F-unseen",
             "J&F (R-VOS)", "J (R-VOS)", "F (R-VOS)", "Grounding acc. (R-VOS)",
         ),
-        ("J&F-Mean", "J-Mean", "F-Mean", "J&F (R-VOS)"),
+        ("J&F-Mean", "J-Mean", "F-Mean", "J&F (R-VOS)", "Grounding acc. (R-VOS)"),
     )
 )  # fmt: skip
 _CLEAR = ("MT", "ML", "Frag", "IDs", "FP", "FN")

@@ -314,6 +314,11 @@ def test_zero_shot_grounding_end_to_end_on_a_fabricated_clip(tmp_path, tiny_clip
     assert rec.protocol.startswith("zero-shot-grounding (UniBench's own")
     acc = rec.metrics["Grounding acc. (R-VOS)"]
     assert 0.0 <= acc <= 1.0 and "Grounding acc. (R-VOS)" in set(df.metric)
+    # its own leaderboard section, the grounding accuracy among its columns
+    from unibench.reports.render import sections
+
+    (sec,) = [s for s in sections(df) if "protocol=zero-shot-grounding" in s.benchmark]
+    assert ("propagation", "Grounding acc. (R-VOS)") in sec.columns
     doc = json.loads((Path(rec.predictions) / "ytv00" / "grounding.json").read_text())
     assert acc == pytest.approx(np.mean([v["selected"] == v["referred"] for v in doc.values()]))
     assert rec.grounding["text_tower"]["activation"] == "gelu"
