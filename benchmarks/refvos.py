@@ -64,7 +64,7 @@ scores as the oracle protocol does); ``Grounding acc. (R-VOS)`` is averaged over
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -156,6 +156,11 @@ class RefVOSProtocol:
         return self.ref_options.protocol == "zero-shot-grounding"
 
     def expression_texts(self, seq: VideoSequence) -> dict[str, str]:
+        """Expression key → text, for every expression of the sequence."""
+        raise NotImplementedError
+
+    def referred_objects(self, name: str) -> dict[str, int | None]:
+        """Expression key → the object it refers to (None where the release gives none)."""
         raise NotImplementedError
 
     def experiment_for(self, seq: VideoSequence) -> GroundingExperiment | None:
@@ -181,10 +186,9 @@ class RefVOSProtocol:
             return preds.predictions, preds
         return preds, None
 
-    @staticmethod
-    def write_selection(
-        out_dir: Path, grounded: Grounded, texts: Mapping[str, str], referred: Mapping
-    ) -> None:
+    def write_selection(self, seq: VideoSequence, grounded: Grounded, out_dir: Path) -> None:
+        texts = self.expression_texts(seq)
+        referred = self.referred_objects(seq.name)
         doc = {
             key: {
                 "expression": texts[key],
@@ -196,7 +200,8 @@ class RefVOSProtocol:
         }
         atomic_write_text(Path(out_dir) / SELECTION_FILE, json.dumps(doc, indent=1) + "\n")
 
-    def read_selection(self, pred_dir: Path, name: str) -> dict[str, dict]:
+    def read_selection(self, pred_dir: Path, name: str) -> dict[str, int]:
+        """Expression key → the object it selected, for every expression of ``name``."""
         f = Path(pred_dir) / name / SELECTION_FILE
         if not f.is_file():
             raise DataError(
@@ -204,11 +209,15 @@ class RefVOSProtocol:
             )
         try:
             doc = json.loads(read_text(f))
-            return {str(k): {"selected": int(v["selected"])} for k, v in doc.items()}
+            chosen = {str(k): int(v["selected"]) for k, v in doc.items()}
         except (json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError) as exc:
             raise DataError(
                 f"{f}: expected {{expression: {{'selected': object id, …}}}} ({exc})"
             ) from None
+        missing = [k for k in self.referred_objects(name) if k not in chosen]
+        if missing:
+            raise DataError(f"{f}: no selection for expression(s) {', '.join(missing)}")
+        return chosen
 
 
 def rvos_summary(rows: list[dict], grounding: bool = False) -> dict[str, float]:
@@ -289,6 +298,9 @@ class RefYouTubeVOS(RefVOSProtocol, YouTubeVOS):
     def expression_texts(self, seq: VideoSequence) -> dict[str, str]:
         return {eid: e["exp"] for eid, e in seq.meta["expressions"].items()}
 
+    def referred_objects(self, name: str) -> dict[str, int | None]:
+        return {eid: e["obj_id"] for eid, e in self.expressions[name].items()}
+
     def write_predictions(self, seq: VideoSequence, preds, out_dir: Path) -> int:
         """One binary mask per expression and sampled frame: its referred object's (oracle) or
         its selected object's (grounding, with ``grounding.json`` beside)."""
@@ -308,8 +320,7 @@ class RefYouTubeVOS(RefVOSProtocol, YouTubeVOS):
                     write_binary_png(Path(out_dir) / eid / f"{stem}.png", p.labels == oid)
             n += 1
         if grounded is not None:
-            referred = {eid: e["obj_id"] for eid, e in exps.items()}
-            self.write_selection(out_dir, grounded, self.expression_texts(seq), referred)
+            self.write_selection(seq, grounded, out_dir)
         check_produced(seq.name, n, len(seq.clip))
         return n
 
@@ -339,10 +350,6 @@ class RefYouTubeVOS(RefVOSProtocol, YouTubeVOS):
             chosen = self.read_selection(pred_dir, name) if self.grounding else {}
             for eid, e in self.referred(name).items():
                 oid = e["obj_id"]
-                if self.grounding and eid not in chosen:
-                    raise DataError(
-                        f"{pred_dir / name / SELECTION_FILE}: no selection for expression {eid}"
-                    )
                 frames = range(first[oid] + 1, len(stems))
                 j, f = [], []
                 for t in frames:
@@ -361,7 +368,7 @@ class RefYouTubeVOS(RefVOSProtocol, YouTubeVOS):
                 row = {"sequence": name, "expression": eid, "object": oid, "J-Mean": jm,
                        "F-Mean": fm, "J&F-Mean": (jm + fm) / 2, "frames": len(j)}  # fmt: skip
                 if self.grounding:
-                    row["selected"] = chosen[eid]["selected"]
+                    row["selected"] = chosen[eid]
                 rows.append(row)
         return MetricTable(
             self.columns(("sequence", "expression"), selected=self.grounding),
@@ -481,6 +488,9 @@ class RefDAVIS17(RefVOSProtocol, BenchmarkBase):
             for oid in sorted(s[seq.name])
         }
 
+    def referred_objects(self, name: str) -> dict[str, int | None]:
+        return {f"anno_{k}/{oid}": oid for k, s in enumerate(self.sets) for oid in sorted(s[name])}
+
     def write_predictions(self, seq: VideoSequence, preds, out_dir: Path) -> int:
         """Per set, a palette map of the set's referred objects: each object's propagated mask
         (oracle), or the mask of the object its expression selected, labelled with the referred
@@ -505,9 +515,7 @@ class RefDAVIS17(RefVOSProtocol, BenchmarkBase):
             n += 1
         check_produced(seq.name, n, len(seq.clip))
         if grounded is not None:
-            texts = self.expression_texts(seq)
-            referred_ids = {key: int(key.split("/")[1]) for key in texts}
-            self.write_selection(out_dir, grounded, texts, referred_ids)
+            self.write_selection(seq, grounded, out_dir)
         return n
 
     def evaluate(self, pred_dir: Path, sequences=None, progress: bool = False) -> MetricTable:
@@ -516,14 +524,8 @@ class RefDAVIS17(RefVOSProtocol, BenchmarkBase):
         for name in iter_progress(list(sequences or self._names), "evaluate", progress):
             if self.grounding:
                 chosen = self.read_selection(pred_dir, name)
-                for k, s in enumerate(self.sets):
-                    for oid in s[name]:
-                        key = f"anno_{k}/{oid}"
-                        if key not in chosen:
-                            raise DataError(
-                                f"{pred_dir / name / SELECTION_FILE}: no selection for {key}"
-                            )
-                        picks.append((k, chosen[key]["selected"] == oid))
+                for key, oid in self.referred_objects(name).items():
+                    picks.append((key.split("/")[0], chosen[key] == oid))
             stems = [f.stem for f in self._frames(name)]
             gt = np.stack(
                 [
@@ -546,7 +548,9 @@ class RefDAVIS17(RefVOSProtocol, BenchmarkBase):
         per_set = [rvos_summary([r for r in rows if r["set"] == f"anno_{k}"]) for k in range(4)]
         summary = {m: float(np.mean([s[m] for s in per_set])) for m in RVOS} if rows else {}
         if self.grounding and picks:  # per set, then over the sets, as J&F
-            acc = [np.mean([ok for j, ok in picks if j == k]) for k in range(len(self.sets))]
+            acc = [
+                np.mean([ok for j, ok in picks if j == f"anno_{k}"]) for k in range(len(self.sets))
+            ]
             summary[GROUNDING_ACC] = float(np.mean(acc))
         return MetricTable(
             self.columns(("set", "sequence"), selected=False),

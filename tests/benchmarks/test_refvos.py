@@ -17,6 +17,7 @@ from PIL import Image
 from unibench.benchmarks import BENCHMARKS, synthetic
 from unibench.benchmarks.formats.palette import read_label_map, write_palette_png
 from unibench.benchmarks.metrics import vos as vos_metrics
+from unibench.reports.render import sections
 
 import unibench
 from unibench.errors import ConfigError, DataError
@@ -269,7 +270,15 @@ def test_grounding_with_right_selections_scores_as_the_oracle_protocol(tmp_path)
     assert row["selected"] == wrong[first] and row["object"] == right[first]
     assert "zero-shot-grounding (UniBench's own" in bad.protocol
     assert "not comparable with trained R-VOS models" in bad.protocol
-    (tmp_path / "wrong" / "ytv00" / "grounding.json").unlink()
+    sel = tmp_path / "wrong" / "ytv00" / "grounding.json"
+    partial = json.loads(sel.read_text())
+    del partial[first]
+    sel.write_text(json.dumps(partial))
+    with pytest.raises(
+        DataError, match=rf"grounding.json: no selection for expression\(s\) {first}"
+    ):
+        grounding.evaluate(tmp_path / "wrong", ["ytv00"])
+    sel.unlink()
     with pytest.raises(DataError, match=r"ytv00/grounding.json: a zero-shot-grounding run"):
         grounding.evaluate(tmp_path / "wrong", ["ytv00"])
 
@@ -315,8 +324,6 @@ def test_zero_shot_grounding_end_to_end_on_a_fabricated_clip(tmp_path, tiny_clip
     acc = rec.metrics["Grounding acc. (R-VOS)"]
     assert 0.0 <= acc <= 1.0 and "Grounding acc. (R-VOS)" in set(df.metric)
     # its own leaderboard section, the grounding accuracy among its columns
-    from unibench.reports.render import sections
-
     (sec,) = [s for s in sections(df) if "protocol=zero-shot-grounding" in s.benchmark]
     assert ("propagation", "Grounding acc. (R-VOS)") in sec.columns
     doc = json.loads((Path(rec.predictions) / "ytv00" / "grounding.json").read_text())
