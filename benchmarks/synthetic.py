@@ -46,7 +46,7 @@ from unibench.benchmarks.vot import VOTChallenge
 from unibench.benchmarks.youtubevis import VISBenchmark, VISOptions
 from unibench.benchmarks.youtubevos import YouTubeVOS, YTVOSOptions
 
-from unibench.io import atomic_write_text, staging_dir
+from unibench.io import atomic_write_text, file_lock, staging_dir
 from unibench.keypoints import POSETRACK18_KEYPOINTS
 
 logger = logging.getLogger(__name__)
@@ -859,10 +859,15 @@ def generate(out: Path, seed: int = 0, formats: tuple[str, ...] = tuple(WRITERS)
         final = out / fmt
         if (final / "SYNTH_VERSION").is_file():
             continue
-        logger.info("generating synthetic %s suite (seed %d) in %s", fmt, seed, final)
-        with staging_dir(final) as tmp:
-            WRITERS[fmt](scenes, tmp)
-            atomic_write_text(tmp / "SYNTH_VERSION", f"{VERSION} seed={seed}\n")
+        # processes sharing the cache (xdist workers, executors, two shells) write one at a time;
+        # the one that waited finds the folder complete
+        with file_lock(out / f".{fmt}.lock"):
+            if (final / "SYNTH_VERSION").is_file():
+                continue
+            logger.info("generating synthetic %s suite (seed %d) in %s", fmt, seed, final)
+            with staging_dir(final) as tmp:
+                WRITERS[fmt](scenes, tmp)
+                atomic_write_text(tmp / "SYNTH_VERSION", f"{VERSION} seed={seed}\n")
     return out
 
 
