@@ -73,13 +73,19 @@ class Cell:
         tap = pick(vals, key=lambda t: vals[t])
         return tap, vals[tap]
 
-    def parts(self) -> list[tuple[str, bool]]:
-        """Each layer's formatted value and whether it is bold (strictly the better layer)."""
+    def parts(self) -> list[tuple[str, str, bool]]:
+        """Each tap's name (empty where the cell follows the ``layer3 / layer4`` convention or
+        holds one tap), formatted value and whether it is bold (strictly the better tap)."""
         best = self.best()
         distinct = len({v for v in self.values.values() if not _nan(v)}) > 1
         taps = sorted(self.values, key=lambda t: (TAP_ORDER.index(t) if t in TAP_ORDER else 9, t))
+        named = len(taps) > 1 and not set(taps) <= set(TAP_ORDER)
         return [
-            (fmt(self.metric, self.values[t]), distinct and best is not None and t == best[0])
+            (
+                t if named else "",
+                fmt(self.metric, self.values[t]),
+                distinct and best is not None and t == best[0],
+            )
             for t in taps
         ]
 
@@ -188,11 +194,14 @@ def _col_name(col: tuple[str, str]) -> str:
     return f"{metric} ({head})"
 
 
-def _cell_text(sec: Section, i: int, col, rk: dict[int, int], bold, under) -> str:
+def _cell_text(sec: Section, i: int, col, rk: dict[int, int], bold, under, esc=str) -> str:
     r = sec.rows[i]
     if col not in r.cells:
         return ""
-    parts = [bold(v) if b else v for v, b in r.cells[col].parts()]
+    parts = []
+    for tap, v, b in r.cells[col].parts():
+        text = f"{esc(tap)} {v}" if tap else v
+        parts.append(bold(text) if b else text)
     text = " / ".join(parts)
     if rk.get(i) == 1 and len(rk) > 1:
         text = under(text)
@@ -200,7 +209,8 @@ def _cell_text(sec: Section, i: int, col, rk: dict[int, int], bold, under) -> st
 
 
 LEGEND = (
-    "layer3 / layer4 where both exist; bold: the better layer; underlined: the column's best; "
+    "layer3 / layer4 where both exist (other taps of one model are named in the cell); bold: the "
+    "better tap of the cell; underlined: the column's best; "
     "published rows are the paper's figures, not re-measured; rows measured on part of a split "
     "are not ranked"
 )
@@ -219,7 +229,15 @@ def markdown(df: pd.DataFrame, title: str = "") -> str:
         body = [
             [markdown_escape(r.label), markdown_escape(r.source)]
             + [
-                _cell_text(sec, i, c, ranks[c], lambda v: f"**{v}**", lambda t: f"<u>{t}</u>")
+                _cell_text(
+                    sec,
+                    i,
+                    c,
+                    ranks[c],
+                    lambda v: f"**{v}**",
+                    lambda t: f"<u>{t}</u>",
+                    markdown_escape,
+                )
                 for c in sec.columns
             ]
             for i, r in enumerate(sec.rows)
@@ -248,7 +266,7 @@ def _frame(sec: Section, bold, under, esc, extra=None):
         row = [label, esc(r.source)]
         style = ["", ""]
         for c in sec.columns:
-            row.append(_cell_text(sec, i, c, ranks[c], bold, under))
+            row.append(_cell_text(sec, i, c, ranks[c], bold, under, esc))
             n, rank = len(ranks[c]), ranks[c].get(i)
             if rank is not None and n > 1:
                 g = 1 - (rank - 1) / (n - 1)

@@ -2,6 +2,7 @@
 
 import math
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -131,6 +132,34 @@ def test_leaderboard_marks_best_layer_and_column_best():
     assert "<u>90.0</u>" in md  # pixels holds the column best
     page = reports.html_page(df, recs)
     assert "<details id=" in page and "sortBy" in page and "openDrill" in page
+
+
+def test_other_taps_of_one_model_are_named_in_their_cell():
+    """Two taps of a timm network (``blocks_2``, ``blocks_4``) in one cell: each value names its
+    tap (escaped per format), bold marks the better tap of the cell, the underline the column's
+    best (another row); ``layer3 / layer4`` cells keep the legend's convention."""
+    from unibench.reports.frame import tidy
+
+    recs = _records()
+    extra = [
+        replace(recs[1], run_id="m2", model="mobilenet_v2.tv_in1k", tap="blocks_2",
+                metrics={**recs[1].metrics, "J&F-Mean": 0.644},
+                model_info=describe_model("mobilenet_v2.tv_in1k")),
+        replace(recs[1], run_id="m4", model="mobilenet_v2.tv_in1k", tap="blocks_4",
+                metrics={**recs[1].metrics, "J&F-Mean": 0.837},
+                model_info=describe_model("mobilenet_v2.tv_in1k")),
+    ]  # fmt: skip
+    df = tidy(recs + extra, published=False)
+    md = reports.markdown(df)
+    row = next(line for line in md.splitlines() if "MobileNetV2" in line or "mobilenet" in line)
+    assert "blocks_2 64.4 / **blocks_4 83.7**" in row, row
+    assert "<u>" not in row and "<u>90.0</u>" in md  # pixels holds the column's best
+    r18 = next(line for line in md.splitlines() if line.startswith("| resnet18 "))
+    assert "60.0 / **65.0**" in r18
+    tex = reports.latex(df)
+    assert "blocks\\_2 64.4" in tex and "blocks\\_4 83.7" in tex
+    page = reports.html_page(df, recs + extra)
+    assert "blocks_2 64.4" in page and "blocks_4 83.7" in page
 
 
 def test_radar_files_and_no_global_state(tmp_path):
