@@ -11,6 +11,7 @@ from unibench.appearance_models import (  # noqa: F401  (registrations)
     clip,
     dinov2,
     mae,
+    mobile,
     pixels,
     resnet,
     timm_adapter,
@@ -30,9 +31,15 @@ from unibench.appearance_models.base import (
     list_models,
     register_arch,
     register_pretrained,
+    tracking_taps,
 )
 from unibench.appearance_models.checkpoint import LoadReport, apply_state_dict, read_state_dict
-from unibench.appearance_models.layouts import LAYOUTS, detect
+from unibench.appearance_models.layouts import (
+    CONVERSIONS,
+    conversion_for,
+    detect,
+    layout_named,
+)
 from unibench.appearance_models.timm_adapter import (
     TIMM_LAYOUT,
     TimmModel,
@@ -41,7 +48,7 @@ from unibench.appearance_models.timm_adapter import (
     untagged,
     weight_file,
 )
-from unibench.appearance_models.weights import fetch
+from unibench.appearance_models.weights import fetch_card
 
 from unibench.config import from_dict
 from unibench.errors import CheckpointError, ConfigError, UniBenchError
@@ -107,6 +114,7 @@ __all__ = [
     "read_state_dict",
     "register_arch",
     "register_pretrained",
+    "tracking_taps",
     "weights_file",
 ]
 
@@ -118,17 +126,28 @@ def load_weights(
     allow_partial: bool = False,
     allow_nonfinite: bool = False,
 ) -> LoadReport | None:
-    """Load ``checkpoint`` (layout auto-detected) or the card's own weights (card layout)."""
+    """Load ``checkpoint`` (layout auto-detected) or the card's own weights (card layout).
+
+    A card that names a weight source (``file``, ``url``, ``package``) always has it loaded, or the
+    run stops, whatever the architecture: a timm-built card reads it through its key conversion
+    (``layout`` naming one of :data:`CONVERSIONS`) or timm's own names; only a card without a
+    source runs untrained (a ``random`` or ``training-free`` family, an untagged ``timm:`` name).
+    """
 
     if isinstance(model, TimmModel):  # timm / hf-hub names and timm-built cards
         if checkpoint is not None:
+            state = read_state_dict(checkpoint)
+            conversion = conversion_for(state)
+            if conversion is not None:
+                logger.info("%s: recognised layout %r (%s)", checkpoint, conversion.name,
+                            conversion.notes)  # fmt: skip
+            how = (conversion or TIMM_LAYOUT).filter
+            return apply_state_dict(model, state, checkpoint, how, allow_partial, allow_nonfinite)
+        if cfg.has_weights:
+            path = weights_file(model, cfg)
+            how = (CONVERSIONS.get(cfg.layout) or TIMM_LAYOUT).filter
             return apply_state_dict(
-                model,
-                read_state_dict(checkpoint),
-                checkpoint,
-                TIMM_LAYOUT.filter,
-                allow_partial,
-                allow_nonfinite,
+                model, read_state_dict(path), str(path), how, allow_partial, allow_nonfinite
             )
         return load_timm_weights(
             model, cfg, allow_partial, allow_nonfinite, weights_file(model, cfg)
@@ -160,7 +179,7 @@ def load_weights(
         model,
         read_state_dict(path),
         str(path),
-        LAYOUTS[cfg.layout].filter,
+        layout_named(cfg.layout).filter,
         allow_partial,
         allow_nonfinite,
     )
@@ -175,11 +194,11 @@ def weights_file(
 
     if checkpoint is not None:
         return Path(checkpoint)
+    if cfg.has_weights:
+        return fetch_card(cfg)
     if isinstance(model, TimmModel):
         return None if untagged(model) else weight_file(model, cfg)
-    if not cfg.has_weights:
-        return None
-    return fetch(cfg.name, cfg.url, cfg.file, cfg.sha256)
+    return None
 
 
 def create_model(
@@ -227,8 +246,17 @@ def load_card_file(path: str | Path) -> PretrainedCfg:
     cfg = replace(from_dict(PretrainedCfg, data, f"model card {path}"), source=f"card file {path}")
     if cfg.file and not Path(cfg.file).is_absolute():
         cfg = replace(cfg, file=str((path.parent / cfg.file).resolve()))
-    if cfg.layout not in LAYOUTS:
-        raise ConfigError(f"{path}: unknown layout {cfg.layout!r}")
+    try:
+        layout_named(cfg.layout)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    if cfg.layout in CONVERSIONS and cfg.arch != "timm":
+        raise ConfigError(
+            f"{path}: layout {cfg.layout!r} converts keys onto a timm network; the card's arch "
+            f"is {cfg.arch!r} (use arch: timm with arch_kwargs.name)"
+        )
+    if bool(cfg.package) != bool(cfg.package_file):
+        raise ConfigError(f"{path}: 'package' and 'package_file' go together")
     return register_pretrained(cfg)
 
 
@@ -279,7 +307,7 @@ def matching_cards(state: dict[str, Any]) -> list[str]:
             try:
                 with torch.device("meta"):
                     net = ARCHS.get(cfg.arch)(**cfg.arch_kwargs)
-                mapped, _, _ = LAYOUTS[cfg.layout].filter(state, net)
+                mapped, _, _ = layout_named(cfg.layout).filter(state, net)
                 target = {k: tuple(v.shape) for k, v in net.state_dict().items()}
                 fits[key] = (
                     bool(target)

@@ -87,6 +87,10 @@ class PretrainedCfg:
     url: str | None = None
     file: str | None = None
     sha256: str | None = None
+    # an installed Python package that carries the weight file: a requirement (``dist==version``)
+    # and the file's path inside the distribution (see :mod:`~unibench.appearance_models.weights`)
+    package: str | None = None
+    package_file: str | None = None
     mean: tuple[float, float, float] = IMAGENET_MEAN
     std: tuple[float, float, float] = IMAGENET_STD
     input_scale: float = 1.0 / 255.0
@@ -111,7 +115,7 @@ class PretrainedCfg:
 
     @property
     def has_weights(self) -> bool:
-        return bool(self.url or self.file)
+        return bool(self.url or self.file or self.package)
 
     def identity(self) -> dict[str, Any]:
         """The fields that change the features a card produces (architecture and its arguments,
@@ -198,6 +202,17 @@ def arch_info(cfg: PretrainedCfg) -> ArchInfo:
     with torch.device("meta"):
         probe = spec(**cfg.arch_kwargs)
     return ArchInfo(tuple(probe.feature_info()), probe.default_tap, type(probe).version, probe)
+
+
+def tracking_taps(cfg: PretrainedCfg, max_stride: int = 16) -> list[str]:
+    """The taps of ``cfg``'s network whose stride is at most ``max_stride`` (what ``--layers all``
+    runs: the depths a dense head can track with), in the network's order. Read from an instance
+    on the ``meta`` device."""
+    probe = arch_info(cfg).probe
+    if probe is None:
+        with torch.device("meta"):
+            probe = ARCHS.get(cfg.arch)(**cfg.arch_kwargs)
+    return [t for t, i in probe.feature_info().items() if i.stride <= max_stride]
 
 
 def register_pretrained(cfg: PretrainedCfg) -> PretrainedCfg:

@@ -50,14 +50,20 @@ import torch
 from unibench.appearance_models.base import AppearanceModel, PretrainedCfg, register_arch
 from unibench.appearance_models.checkpoint import apply_state_dict, read_state_dict
 from unibench.appearance_models.layouts import TIMM_PREFIXES as PREFIXES
-from unibench.appearance_models.weights import cache_root, download, torch_hub_path, verify
+from unibench.appearance_models.weights import (
+    OFFLINE_ENV,
+    cache_root,
+    download,
+    offline,
+    torch_hub_path,
+    verify,
+)
 
 from unibench.errors import CheckpointError, UniBenchError
 from unibench.types import TapInfo
 
 logger = logging.getLogger(__name__)
 
-OFFLINE_ENV = ("UNIBENCH_OFFLINE", "HF_HUB_OFFLINE")
 WEIGHT_FILES = (
     "model.safetensors",
     "pytorch_model.bin",
@@ -68,10 +74,6 @@ WEIGHT_FILES = (
 # network has no such parameter: classifier heads, MAE's decoder, DINO/iBOT projection heads
 TIMM_DROPPED = ("head.", "fc.", "decoder", "mask_token", "dino_head.", "ibot_head.", "fc_norm.")
 _REPO = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+(@[\w./-]+)?$")
-
-
-def offline() -> bool:
-    return any(os.environ.get(k, "").lower() in ("1", "true", "yes", "on") for k in OFFLINE_ENV)
 
 
 def hf_cache_dir() -> Path:

@@ -25,9 +25,9 @@ from unibench.appearance_models import (
     load_env_cards,
     model_reference,
 )
-from unibench.appearance_models.layouts import LAYOUTS
+from unibench.appearance_models.layouts import layout_named
 from unibench.appearance_models.timm_adapter import weight_file
-from unibench.appearance_models.weights import cached_path, fetch, verify
+from unibench.appearance_models.weights import cached_path, fetch_card, verify, weight_source
 from unibench.benchmarks import BENCHMARKS
 from unibench.benchmarks.quick import QUICK
 from unibench.benchmarks.synthetic import generate
@@ -53,7 +53,11 @@ def _add_run(sub) -> None:
         help=f"task(s), comma-separated: {', '.join(task_order())} (default vos; "
         "'unibench list tasks' shows each task's head, suite, presets and metrics)",
     )
-    p.add_argument("--layers", help="feature taps to run, comma-separated (e.g. layer3,layer4)")
+    p.add_argument(
+        "--layers",
+        help="feature taps to run, comma-separated (e.g. layer3,layer4), or 'all': every tap of "
+        "each model at stride <= 16",
+    )
     p.add_argument(
         "--suite", type=Path, help="YAML suite: models, tasks, layers, benchmarks, variants"
     )
@@ -269,20 +273,7 @@ def _cmd_models(a) -> int:
             rows = [c for c in rows if c.source.split()[0:2] == want]
         table = []
         for c in rows:
-            if c.arch == "timm" and c.source in ("timm", "hf-hub"):
-                src = "none (random)" if c.family == "random" else c.source
-            elif c.arch == "timm":
-                src = f"timm {c.arch_kwargs.get('name')}.{c.arch_kwargs.get('tag')}"
-            else:
-                src = (
-                    "url"
-                    if c.url
-                    else "file"
-                    if c.file
-                    else (
-                        "none needed" if c.family in ("random", "training-free") else "--checkpoint"
-                    )
-                )
+            src = weight_source(c)
             top1 = f"{c.imagenet_linear_top1:.1f}" if c.imagenet_linear_top1 else "–"
             kind = "card-file" if c.source.startswith("card file") else c.source
             table.append((c.name, kind, c.family, c.training_data, top1, src))
@@ -305,20 +296,21 @@ def _cmd_models(a) -> int:
         card = asdict(cfg)
         info = build_random(cfg).feature_info()
         card["taps"] = {t: f"{i.channels} channels, stride {i.stride}" for t, i in info.items()}
-        card["layout_prefixes"] = ", ".join(repr(x) for x in LAYOUTS[cfg.layout].prefixes)
-        card["layout_notes"] = LAYOUTS[cfg.layout].notes
-        if cfg.has_weights:
+        layout = layout_named(cfg.layout)
+        card["layout_prefixes"] = ", ".join(repr(x) for x in layout.prefixes)
+        card["layout_notes"] = layout.notes
+        if cfg.url or cfg.file:
             card["cache_path"] = str(cached_path(cfg.name, cfg.url, cfg.file))
         width = max(map(len, card))
         for k, v in card.items():
             if v not in (None, "", {}, ()):
                 print(f"{k:{width}s}  {v}")
         return 0
-    if cfg.arch == "timm":
+    if cfg.arch == "timm" and not cfg.has_weights:
         path = weight_file(build_random(cfg), cfg)
         verify(path, cfg.sha256)
     else:
-        path = fetch(cfg.name, cfg.url, cfg.file, cfg.sha256)
+        path = fetch_card(cfg)
     print(f"{cfg.name}: {path} (verified)" if cfg.sha256 else f"{cfg.name}: {path}")
     return 0
 

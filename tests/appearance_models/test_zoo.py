@@ -9,7 +9,7 @@ from unibench.appearance_models import (
     get_cfg,
     load_card_file,
 )
-from unibench.appearance_models.layouts import LAYOUTS, detect
+from unibench.appearance_models.layouts import CONVERSIONS, LAYOUTS, detect
 from unibench.appearance_models.weights import cached_path, fetch, sha256_of
 
 from unibench.errors import CheckpointError, ConfigError
@@ -144,12 +144,13 @@ def _authors_layout(card: str, tmp_path) -> tuple[dict, list[str]]:
     raise AssertionError(lay)
 
 
+TIMM_BUILT = ("timm", *CONVERSIONS)  # timm's own names, or a key conversion onto them
 FAMILIES = sorted(
     {
         n
         for n in MODELS.names()
-        if "." in n and not n.startswith("pixels") and get_cfg(n).layout != "timm"
-    },  # timm-built cards: tests/appearance_models/test_timm_models.py
+        if "." in n and not n.startswith("pixels") and get_cfg(n).layout not in TIMM_BUILT
+    },  # timm-built cards: test_timm_models.py; with real released files: test_trained_weights.py
     key=lambda n: (get_cfg(n).layout, n),  # one order in every process (pytest-xdist)
 )
 
