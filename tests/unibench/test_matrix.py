@@ -112,3 +112,47 @@ def test_suite_file_and_layers(tmp_path, capsys):
     bad.write_text("modles: [pixels]\n")
     assert main(["run", "--suite", str(bad), "--output", str(tmp_path / "o")]) == 2
     assert "unknown key 'modles'" in capsys.readouterr().err
+
+
+def test_layers_all_runs_every_tap_at_stride_16_or_finer(tmp_path):
+    """``--layers all``: per model, every tap whose stride is at most 16 (ResNet-18: layer1-4 at
+    the stride-8 build; ``pixels``: its one tap); a tap of stride 32 is left out."""
+    from unibench.appearance_models import get_cfg, tracking_taps
+
+    from unibench.pipeline.resolve import MatrixRequest, expand_matrix
+
+    cells = expand_matrix(
+        MatrixRequest(output=str(tmp_path), models=["resnet18", "pixels"], layers=["all"])
+    )
+    taps = [(c["model"]["name"], c["model"].get("tap")) for c, _ in cells]
+    assert taps == [("resnet18", f"layer{i}") for i in (1, 2, 3, 4)] + [("pixels", "lab")]
+    from dataclasses import replace
+
+    native = get_cfg("timm:resnet18")
+    assert tracking_taps(native)[-1] == "layer4"  # built at output stride 8
+    undilated = replace(native, arch_kwargs={**native.arch_kwargs, "output_stride": None})
+    assert tracking_taps(undilated) == ["act1", "layer1", "layer2", "layer3"]  # layer4: stride 32
+
+
+def test_suite_benchmarks_name_their_task(tmp_path):
+    """A benchmark entry with ``task`` is crossed with that task only; without a ``tasks`` list
+    the suite runs the tasks its benchmarks name (the real-data suite holds VOS and SOT)."""
+    from pathlib import Path
+
+    from unibench.pipeline.resolve import MatrixRequest, expand_matrix
+
+    suite = tmp_path / "s.yaml"
+    suite.write_text(
+        "models: [pixels]\nbenchmarks:\n"
+        "  - {task: vos, name: synthetic-davis}\n  - {task: sot, name: synthetic-otb}\n"
+    )
+    cells = expand_matrix(MatrixRequest(output=str(tmp_path), suite=suite))
+    assert [(c["task"], c["benchmark"]) for c, _ in cells] == [
+        ("vos", {"name": "synthetic-davis"}),
+        ("sot", {"name": "synthetic-otb"}),
+    ]
+    only = expand_matrix(MatrixRequest(output=str(tmp_path), suite=suite, tasks=["sot"]))
+    assert [c["task"] for c, _ in only] == ["sot"]
+    shipped = Path(__file__).parents[2] / "benchmarks/suites/realdata.yaml"
+    cells = expand_matrix(MatrixRequest(output=str(tmp_path), suite=shipped))
+    assert {c["task"] for c, _ in cells} == {"vos", "sot"} and len(cells) == 6 * 3

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from unibench import config as C
-from unibench.appearance_models import MODELS, arch_info, get_cfg
+from unibench.appearance_models import MODELS, arch_info, get_cfg, tracking_taps
 from unibench.benchmarks import BENCHMARKS, quick
 from unibench.benchmarks.quick import QUICK
 from unibench.errors import ConfigError, UniBenchError
@@ -139,7 +139,10 @@ def _expand_quick(layers: list[C.Layer]) -> list[C.Layer]:
 
 @dataclass
 class Suite:
-    """A YAML suite: models × tasks × layers × benchmarks × head variants (unknown keys rejected)."""
+    """A YAML suite: models × tasks × layers × benchmarks × head variants (unknown keys rejected).
+
+    A benchmark entry may name its ``task`` (``{task: sot, name: otb2015, data_root: …}``): it is
+    then crossed with that task only, so one suite can hold the benchmarks of several tasks."""
 
     models: list[str] = field(default_factory=list)
     tasks: list[str] = field(default_factory=lambda: ["vos"])
@@ -167,12 +170,16 @@ class MatrixRequest:
 
 def expand_matrix(req: MatrixRequest) -> list[tuple[dict, list[str]]]:
     """(CLI layer, overrides) per cell of the matrix ``req`` describes."""
-    suite = Suite()
+    suite, raw = Suite(), {}
     if req.suite:
-        suite = C.from_dict(Suite, C.load_yaml(req.suite), str(req.suite))
+        raw = C.load_yaml(req.suite)
+        suite = C.from_dict(Suite, raw, str(req.suite))
     models = req.models or suite.models
     if not models:
         raise UniBenchError("no model: pass --model NAME[,NAME…] or a --suite with models")
+    named = [b["task"] for b in suite.benchmarks if "task" in b]
+    if named and "tasks" not in raw:  # a suite whose benchmarks name their tasks: those tasks
+        suite.tasks = list(dict.fromkeys(named))
     tasks = req.tasks or suite.tasks
     layers = req.layers or suite.layers or [req.tap]
     benches = [req.benchmark] if req.benchmark else (suite.benchmarks or [{}])
@@ -180,7 +187,8 @@ def expand_matrix(req: MatrixRequest) -> list[tuple[dict, list[str]]]:
     for model in models:
         taps = arch_info(get_cfg(model)).taps if any(layers) else ()
         seen = set()
-        for layer in layers:
+        # "all": every tap at stride <= 16, per model (the study of which depth tracks best)
+        for layer in tracking_taps(get_cfg(model)) if layers == ["all"] else layers:
             tap = layer if (layer is None or layer in taps) else None
             if layer is not None and tap is None and not (req.layers or suite.layers):
                 raise UniBenchError(  # an explicit --tap is never replaced by another tap
@@ -195,6 +203,9 @@ def expand_matrix(req: MatrixRequest) -> list[tuple[dict, list[str]]]:
                 )
             for task in tasks:
                 for bench in benches:
+                    if bench.get("task", task) != task:
+                        continue
+                    bench = {k: v for k, v in bench.items() if k != "task"}
                     for variant in suite.variants:
                         key = (tap, task, repr(bench), tuple(variant))
                         if key in seen:
