@@ -248,6 +248,10 @@ def build_random(cfg: PretrainedCfg, seed: int = 0) -> AppearanceModel:
     return model.eval()
 
 
+# the feature paths: float32, or the opt-in bfloat16 autocast (FeatureExtractor)
+PRECISIONS = ("fp32", "bf16")
+
+
 class FeatureExtractor:
     """A model in eval mode with its card's preprocessing, producing :class:`FeatureMap` s."""
 
@@ -259,7 +263,13 @@ class FeatureExtractor:
         cfg: PretrainedCfg,
         device: str = "cpu",
         tap: str | None = None,
+        precision: str = "fp32",
     ) -> None:
+        """``precision``: ``fp32`` (the default, the golden numbers), or ``bf16``: the forward pass
+        under bfloat16 autocast on a channels-last input (opt-in; part of the run identity; its
+        measured effect is in the README), features returned as float32."""
+        if precision not in PRECISIONS:
+            raise UniBenchError(f"precision {precision!r}: expected one of {', '.join(PRECISIONS)}")
         info = model.feature_info()
         tap = tap or model.default_tap
         if tap not in info:
@@ -270,6 +280,7 @@ class FeatureExtractor:
         self.cfg = cfg
         self.device = torch.device(device)
         self.tap = tap
+        self.precision = precision
         self.info = info[tap]
         self._mean = torch.tensor(cfg.mean, device=self.device).view(1, 3, 1, 1)
         self._std = torch.tensor(cfg.std, device=self.device).view(1, 3, 1, 1)
@@ -293,7 +304,13 @@ class FeatureExtractor:
 
     @torch.inference_mode()
     def __call__(self, frame: np.ndarray, height: int | None = None) -> FeatureMap:
-        out = self.model(self.preprocess(frame, height), [self.tap])[self.tap]
+        x = self.preprocess(frame, height)
+        if self.precision == "bf16":
+            x = x.contiguous(memory_format=torch.channels_last)
+            with torch.autocast(self.device.type, dtype=torch.bfloat16):
+                out = self.model(x, [self.tap])[self.tap]
+            return FeatureMap(out[0].float().contiguous(), self.info.stride, self.tap)
+        out = self.model(x, [self.tap])[self.tap]
         return FeatureMap(out[0].float(), self.info.stride, self.tap)
 
     def features(self, seq, t: int, height: int | None = None) -> FeatureMap:

@@ -85,7 +85,7 @@ def sot_figures(records: list[ResultRecord], out: Path) -> list[Path]:
             curves = None
         kind = next((k for k in ("success", "recall", "eao") if k in (curves or {})), None)
         if kind is not None:
-            name = f"{r.model} [{r.tap}] {r.head}" + (f" ({r.checkpoint})" if r.checkpoint else "")
+            name = f"{r.model_name} [{r.tap}] {r.head}"
             if r.whole_split is False:  # drawn dashed, after the whole-split curves
                 curves["subset"] = r.subset
                 name += f" [subset {curves['subset']}]"

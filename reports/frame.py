@@ -99,8 +99,10 @@ def model_key(rec: ResultRecord) -> tuple[str, str, float | None]:
     carries (``model_info``, written at run time from the model card; older records get it from
     :func:`unibench.reports.build.with_model_info`). A record without it keys by its name."""
     info = rec.model_info or {}
-    name = rec.model + (f" [{rec.checkpoint}]" if rec.checkpoint else "")
-    return info.get("key") or name, info.get("backbone") or "", info.get("top1")
+    key = info.get("key") or rec.model_name
+    if rec.precision != "fp32" and info.get("key"):
+        key += f" ({rec.precision})"
+    return key, info.get("backbone") or "", info.get("top1")
 
 
 def _frame(out: list[dict]) -> pd.DataFrame:
@@ -127,7 +129,7 @@ def measured_frame(records: list[ResultRecord]) -> pd.DataFrame:
             m = metric_meta(metric, rec.task)
             out.append(
                 {
-                    "model": rec.model + (f" [{rec.checkpoint}]" if rec.checkpoint else ""),
+                    "model": rec.model_name,
                     "model_key": key,
                     "checkpoint": rec.checkpoint,
                     "tap": rec.tap,

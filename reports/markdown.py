@@ -86,7 +86,7 @@ def results_table(records: Sequence[ResultRecord], metrics: Sequence[str] | None
     for r in records:
         rows.append(
             [
-                r.model + (f" ({r.checkpoint})" if r.checkpoint else ""),
+                r.model_name,
                 r.tap,
                 r.head,
                 r.task,

@@ -399,7 +399,7 @@ def html_page(
             for _, row in ps.iterrows()
         )
         drill.append(
-            f'<details id="{drill_ids[rid]}"><summary>{e(rec.model)} [{e(rec.tap)}] · '
+            f'<details id="{drill_ids[rid]}"><summary>{e(rec.model_name)} [{e(rec.tap)}] · '
             f"{e(rec.head)} · {e(rec.benchmark_label)}/{e(rec.split)} · run {e(rid)}</summary>"
             f"<table><thead><tr>{head}</tr></thead><tbody>{trs}</tbody></table></details>"
         )
@@ -425,7 +425,11 @@ on the first click); "▸ sequences" opens that run's per-sequence results.</p>
 
 def _label(model: str, key: str) -> str:
     """A measured row's label: its name and, where it adds something, the published row it is
-    aligned with (``resnet18`` ↔ "Random Init.", not "resnet18 (resnet18 Random Init.)")."""
+    aligned with (``resnet18`` ↔ "Random Init.", not "resnet18 (resnet18 Random Init.)"); the
+    reduced-precision mark both carry ends the label once."""
+    for mark in (" (bf16)",):
+        if model.endswith(mark) and key.endswith(mark):
+            return _label(model[: -len(mark)], key[: -len(mark)]) + mark
     arch = model.split(".")[0]
     extra = key[len(arch) + 1 :] if key.startswith(arch + " ") else key
     return f"{model} ({extra})" if extra and extra != model else model

@@ -93,7 +93,7 @@ def measured_rows(records: list[ResultRecord]) -> list[Row]:
     rows = rows_from_frame(measured_frame(recs))
     by_name: dict[str, list[ResultRecord]] = {}
     for r in recs:
-        by_name.setdefault(r.model + (f" [{r.checkpoint}]" if r.checkpoint else ""), []).append(r)
+        by_name.setdefault(r.model_name, []).append(r)
     for row in rows:
         row.records = [r for r in by_name.get(row.model, []) if r.subset == row.subset]
     return rows

@@ -204,7 +204,7 @@ def _cmd_run(a) -> int:
         records.append(out.record)
         r = out.record
         if len(resolved) == 1:
-            title = f"{r.model} [{r.tap}] · {r.head} · {r.benchmark_label}/{r.split}"
+            title = f"{r.model_name} [{r.tap}] · {r.head} · {r.benchmark_label}/{r.split}"
             print(metric_table(out.table, title))
         print(
             f"run {r.run_id}: {len(out.computed)} sequences computed, {len(out.skipped)} reused; "

@@ -213,6 +213,9 @@ class ModelConfig:
     allow_partial: bool = False
     allow_nonfinite: bool = False  # load NaN/infinite weights instead of refusing them
     device: Literal["cpu", "cuda"] = "cpu"
+    # the feature path: fp32, or bf16 (autocast on a channels-last input; opt-in, in the run
+    # identity, its measured effect in the README)
+    precision: Literal["fp32", "bf16"] = "fp32"
 
 
 @dataclass

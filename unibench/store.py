@@ -187,6 +187,7 @@ class ResultStore:
             r.split,
             r.checkpoint,
             json.dumps(r.benchmark_options, sort_keys=True),
+            r.precision,
             # a subset run never replaces the whole split's record
             None if r.whole_split is not False else (tuple(r.sequences), r.frames),
         )

@@ -337,6 +337,18 @@ class ResultRecord:
     model_info: dict[str, Any] = field(default_factory=dict)
 
     @property
+    def precision(self) -> str:
+        """The feature path: ``fp32``, or ``bf16`` (the opt-in bfloat16 autocast)."""
+        return "bf16" if self.execution.get("dtype") == "bfloat16" else "fp32"
+
+    @property
+    def model_name(self) -> str:
+        """The model as every report names it: the card, ``[checkpoint]`` where one was given,
+        `` (bf16)`` on the reduced-precision path (never merged with the float32 row)."""
+        ckpt = f" [{self.checkpoint}]" if self.checkpoint else ""
+        return self.model + ckpt + (" (bf16)" if self.precision == "bf16" else "")
+
+    @property
     def subset(self) -> str | None:
         """How much of the split this record measured, as every table, plot and export labels
         it (``6/30 seq``, ``1/3 seq, 12 frames``); None for the whole split. The one rule of what

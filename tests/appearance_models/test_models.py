@@ -124,3 +124,42 @@ def test_shape_mismatch_is_unexpected():
     sd["conv1.weight"] = torch.zeros(1, 1, 1, 1)
     with pytest.raises(CheckpointError, match=r"conv1.weight \(shape"):
         apply_state_dict(model, sd, "mem", LAYOUTS["plain"].filter)
+
+
+def test_bf16_feature_path_is_close_to_fp32_and_opt_in():
+    """``precision="bf16"``: bfloat16 autocast on a channels-last input, float32 features of the
+    same shape, close to the fp32 ones (cosine per position); fp32 stays the default."""
+    from unibench.appearance_models import FeatureExtractor, build_random, get_cfg
+
+    card = get_cfg("resnet18")
+    net = build_random(card)
+    frame = np.random.default_rng(0).integers(0, 255, (96, 128, 3), dtype=np.uint8)
+    fp32 = FeatureExtractor(net, card)(frame).data
+    bf16 = FeatureExtractor(net, card, precision="bf16")(frame).data
+    assert FeatureExtractor(net, card).precision == "fp32"
+    assert bf16.dtype == torch.float32 and bf16.shape == fp32.shape and bf16.is_contiguous()
+    cos = torch.nn.functional.cosine_similarity(fp32, bf16, dim=0)
+    assert cos.min() > 0.99 and not torch.equal(fp32, bf16)
+    with pytest.raises(UniBenchError, match="expected one of fp32, bf16"):
+        FeatureExtractor(net, card, precision="fp16")
+
+
+def test_bf16_runs_are_their_own_identity_and_row(tmp_path):
+    """``model.precision=bf16`` is part of the run identity (a float32 record is never served for
+    it, nor replaced by it) and its row is named ``(bf16)`` in every report."""
+    from unibench.reports.frame import tidy
+
+    from unibench import reports
+    from unibench.cli import main
+    from unibench.store import ResultStore
+
+    out = tmp_path / "o"
+    args = ["run", "--model", "resnet18", "--task", "vos", "--sequences", "synth-00",
+            "--frames", "6", "--output", str(out), "--no-progress"]  # fmt: skip
+    assert main(args) == 0 and main([*args, "model.precision=bf16"]) == 0
+    fp32, bf16 = ResultStore(out).records()
+    assert fp32.run_id != bf16.run_id and (fp32.precision, bf16.precision) == ("fp32", "bf16")
+    assert bf16.execution["dtype"] == "bfloat16" and bf16.model_name == "resnet18 (bf16)"
+    assert len(ResultStore(out).latest()) == 2
+    md = reports.markdown(tidy(ResultStore(out).records(), published=False))
+    assert "| resnet18 (Random Init.) (bf16) " in md and "| resnet18 (Random Init.) " in md

@@ -59,7 +59,10 @@ def execution(cfg: C.RunConfig, params) -> dict[str, str]:
     """Device, dtype and the propagation implementation actually used. Not part of the run
     identity: the CPU and CUDA paths agree within the documented tolerance (tested), so a cell is
     one result whichever ran it; the record says which did."""
-    out = {"device": cfg.model.device, "dtype": "float32"}
+    out = {
+        "device": cfg.model.device,
+        "dtype": {"fp32": "float32", "bf16": "bfloat16"}[cfg.model.precision],
+    }
     impl = getattr(params, "impl", None)
     if impl is not None:
         out["impl"] = resolve_impl(cfg.model.device, impl)

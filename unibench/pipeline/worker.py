@@ -164,8 +164,9 @@ def text_weights_id(cache: WorkerCache, cfg: C.RunConfig, card) -> str:
     return cache.file_id(text_tower_file(card, cfg.model.checkpoint))
 
 
-def _feature_cache(card, tap: str, weights: str | None, height) -> FeatureCache:
+def _feature_cache(card, tap: str, weights: str | None, height, precision: str) -> FeatureCache:
     ident = {
+        "precision": precision,
         "card": C.to_dict(card),
         "weights": weights,
         "tap": tap,
@@ -186,7 +187,9 @@ class CellWorker:
         self.cfg, self.cache = cfg, cache
         self._grounder: Grounder | None = None
         model, card, self.report = cache.network(cfg)
-        self.extractor = FeatureExtractor(model, card, device=cfg.model.device, tap=cfg.model.tap)
+        self.extractor = FeatureExtractor(
+            model, card, device=cfg.model.device, tap=cfg.model.tap, precision=cfg.model.precision
+        )
         self.head = HEADS.get(cfg.head.name)(resolved.head_params)
         if cfg.output.feature_cache:
             self.extractor.cache = _feature_cache(
@@ -194,6 +197,7 @@ class CellWorker:
                 self.extractor.tap,
                 weights_id(cache, cfg, card, model),  # the content loaded, not the file's name
                 getattr(resolved.head_params, "input_height", None),
+                cfg.model.precision,
             )
 
     def compute(self, name: str, final: Path) -> tuple[int, float]:
