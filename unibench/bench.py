@@ -7,6 +7,10 @@ second of each SOT head on the embedded OTB suite, with the bare feature extract
 [similarities=rsm,cosine-pool,cosine-flat]``: the representation study (RSM vs cosine, motion on/off)
 on the embedded MOT, MOTS and PoseTrack suites, as markdown tables with seconds per frame.
 
+``unibench bench features [models=pixels,resnet18] [repeats=3] [height=480] [width=854]``: seconds
+per frame of each model's feature extraction: float32, float32 channels-last, and the opt-in
+bfloat16 path, with their ratios to float32 measured in the same process.
+
 ``unibench bench kernels [C=256,1024] [N=1,5,21] [L=5,10] [repeats=3] [rsm=50,100] [json=F]``
 
 One DAVIS 480p query frame (60×107 = 6420 cells at stride 8) against N memory frames, k = 10:
@@ -235,6 +239,55 @@ def bench_sot(models: list[str], heads: list[str], repeats: int) -> list[dict]:
     return rows
 
 
+def bench_features(models: list[str], repeats: int, height: int = 480, width: int = 854) -> list:
+    """Seconds per frame of each model's feature extraction (preprocessing and forward, as
+    :class:`~unibench.appearance_models.FeatureExtractor` runs it) on one ``height × width`` frame
+    (DAVIS 480p by default): float32 (the baseline, ratio 1.00), float32 on a channels-last input,
+    and the opt-in bfloat16 path (``model.precision=bf16``: autocast on a channels-last input);
+    each the median of ``repeats`` after one warm-up, all measured in the same process."""
+    import numpy as np
+    import torch
+
+    frame = np.random.default_rng(0).integers(0, 255, (height, width, 3), dtype=np.uint8)
+    rows = []
+    for model in models:
+        ex, _ = create_model(model)
+
+        def channels_last(ex=ex):
+            x = ex.preprocess(frame).contiguous(memory_format=torch.channels_last)
+            with torch.inference_mode():
+                ex.model(x, [ex.tap])
+
+        def with_precision(precision, ex=ex):
+            ex.precision = precision
+            try:
+                ex(frame)
+            finally:
+                ex.precision = "fp32"
+
+        cases = (
+            ("fp32", lambda: with_precision("fp32")),
+            ("fp32 channels-last", channels_last),
+            ("bf16", lambda: with_precision("bf16")),
+        )
+        base = None
+        for kind, fn in cases:
+            fn()
+            times = []
+            for _ in range(repeats):
+                t0 = time.perf_counter()
+                fn()
+                times.append(time.perf_counter() - t0)
+            med = statistics.median(times)
+            base = base or med
+            r = {"model": model, "kind": kind, "s_per_frame": med, "ratio": base / med,
+                 "threads": torch.get_num_threads(), "size": [height, width]}  # fmt: skip
+            rows.append(r)
+            print(f"{model:28s} {kind:20s} {med:8.3f} s/frame  {base / med:5.2f}x vs fp32 "
+                  f"({r['threads']} threads)", flush=True)  # fmt: skip
+    return rows
+
+
 def bench_association(models: list[str], tasks: list[str], similarities: list[str]) -> list[dict]:
     """The representation study on the embedded suites: each association task × model ×
     similarity, with motion on and off (λ = 1, no gate), through the task's default head
@@ -403,6 +456,11 @@ def main(what: str, args: list[str]) -> int:
             opts.get("heads", "xcorr,dcf,mask-box").split(","),
             repeats,
         )
+    if what == "features":
+        rows = bench_features(
+            opts.get("models", "pixels,resnet18").split(","), repeats,
+            int(opts.get("height", "480")), int(opts.get("width", "854")),
+        )  # fmt: skip
     if what == "scale":
         rows = bench_scale(
             int(opts.get("workers", "2")),
