@@ -16,10 +16,19 @@ Which card a module runs as (its taps, strides and preprocessing):
   (the timm ViT of the same patch, width and depth, ``timm:vit_<base|large|huge>_patch<P>_<size>``;
   its keys renamed to timm's by :func:`torchvision_vit_to_timm`, the same network) and a timm model
   (``timm:<its architecture>``, the taps of its timm card).
+* any other module, read at a named node: :class:`Tapped` (``evaluate(module, tap="features.13")``
+  wraps it so): the node is extracted with torchvision's ``create_feature_extractor`` (FX), or with
+  a forward hook where the module cannot be traced; its stride and channels are inferred from the
+  output on a probe image; ``mean``/``std`` default to ImageNet's and are recorded. The module
+  becomes a card (``<Class>.<id>``, family ``external (nn.Module)``) whose architecture name holds
+  the sha256 of the class, the ``state_dict``, the node and the preprocessing, so the run identity
+  covers all four. It runs in the calling process (``executor="inline"``): a module object cannot
+  be rebuilt in another process without pickled code, which UniBench never loads.
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import os
 from dataclasses import dataclass
@@ -29,8 +38,19 @@ import timm
 import torch
 from safetensors.torch import save_file
 from torch import nn
+from unibench.appearance_models.base import (
+    ARCHS,
+    IMAGENET_MEAN,
+    IMAGENET_STD,
+    MODELS,
+    AppearanceModel,
+    ArchSpec,
+    PretrainedCfg,
+    register_pretrained,
+)
 
 from unibench.errors import ConfigError
+from unibench.types import TapInfo
 
 # torchvision ResNet (block type, blocks per stage) -> the card of that architecture (ResNet-34 has
 # ResNet-50's stage depths with basic blocks: the block type tells them apart)
@@ -43,6 +63,135 @@ class AsCard:
 
     module: nn.Module
     card: str
+
+
+@dataclass(frozen=True)
+class Tapped:
+    """Any module read at the node ``tap`` (see the module docstring)."""
+
+    module: nn.Module
+    tap: str
+    mean: tuple[float, float, float] = IMAGENET_MEAN
+    std: tuple[float, float, float] = IMAGENET_STD
+    probe: int = 224  # side of the square probe image the stride is inferred from
+
+
+class _Stop(Exception):
+    """Raised by the hook once the node's output is captured: the rest is not computed."""
+
+
+class NodeModel(AppearanceModel):
+    """A module's named node as an appearance model (FX extraction, else a forward hook)."""
+
+    version = 1
+
+    def __init__(self, module: nn.Module, tap: str, channels: int, stride: int) -> None:
+        super().__init__()
+        self.net = module
+        self.node = tap
+        self.default_tap = tap
+        self._info = {tap: TapInfo(channels, stride)}
+        self._graph: nn.Module | None = None
+        self._traced: bool | None = None
+
+    def feature_info(self) -> dict[str, TapInfo]:
+        return dict(self._info)
+
+    def forward(self, x: torch.Tensor, taps) -> dict[str, torch.Tensor]:
+        unknown = set(taps) - {self.node}
+        if unknown:
+            raise KeyError(f"unknown taps {sorted(unknown)}; taps: [{self.node!r}]")
+        return {self.node: node_output(self, x)}
+
+
+def node_output(model: NodeModel, x: torch.Tensor) -> torch.Tensor:
+    """The node's output: through the FX graph (built on first use, so it sees loaded weights;
+    it shares the module's parameters), else through a forward hook on the submodule."""
+    if model._traced is None:
+        from torchvision.models.feature_extraction import create_feature_extractor
+
+        try:
+            model._graph = create_feature_extractor(model.net, return_nodes=[model.node])
+            model._traced = True
+        except Exception:  # noqa: BLE001 — not traceable, or not an FX node name: hooks
+            model._traced = False
+    if model._traced:
+        return model._graph(x)[model.node]
+    try:
+        sub = model.net.get_submodule(model.node)
+    except AttributeError:
+        raise ConfigError(
+            f"tap {model.node!r}: the module cannot be traced and has no submodule of that name"
+        ) from None
+    box: list[torch.Tensor] = []
+
+    def hook(_m, _i, out):
+        box.append(out)
+        raise _Stop
+
+    handle = sub.register_forward_hook(hook)
+    try:
+        model.net(x)
+    except _Stop:
+        pass
+    finally:
+        handle.remove()
+    if not box:
+        raise ConfigError(f"tap {model.node!r}: the module's forward never ran that submodule")
+    return box[0]
+
+
+def tapped_card(t: Tapped) -> PretrainedCfg:
+    """The card of a :class:`Tapped` module, registered (with its architecture) once per
+    identity: class, state_dict, node and preprocessing."""
+    cls = type(t.module)
+    qual = f"{cls.__module__}.{cls.__qualname__}"
+    h = hashlib.sha256(
+        f"{qual}|{state_sha256(t.module)}|{t.tap}|{tuple(t.mean)}|{tuple(t.std)}".encode()
+    ).hexdigest()[:16]
+    name = f"{cls.__name__}.{h}"
+    if name in MODELS:
+        return MODELS.get(name)
+    was = t.module.training
+    t.module.eval()
+    probe = NodeModel(t.module, t.tap, 0, 0)
+    try:
+        with torch.inference_mode():
+            out = node_output(probe, torch.zeros(1, 3, t.probe, t.probe))
+    finally:
+        t.module.train(was)
+    if not isinstance(out, torch.Tensor) or out.dim() != 4:
+        shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
+        raise ConfigError(f"tap {t.tap!r} of {qual}: expected a B×C×H×W map, got {shape}")
+    size = out.shape[-1]
+    stride = t.probe // size
+    if stride * size != t.probe or out.shape[-2] * stride != t.probe:
+        raise ConfigError(
+            f"tap {t.tap!r} of {qual}: a {t.probe}-pixel probe gave a "
+            f"{out.shape[-2]}×{size} map, no integer stride"
+        )
+    channels, module = int(out.shape[1]), t.module
+
+    def build() -> NodeModel:
+        return NodeModel(copy.deepcopy(module), t.tap, channels, stride)
+
+    arch = f"module-{h}"
+    if arch not in ARCHS:
+        ARCHS.register(arch, ArchSpec(build, NodeModel))
+    return register_pretrained(
+        PretrainedCfg(
+            name=name,
+            arch=arch,
+            mean=tuple(t.mean),
+            std=tuple(t.std),
+            family="external (nn.Module)",
+            training_data="unknown (an in-memory module)",
+            layout="plain",
+            notes=f"{qual} read at node {t.tap!r}: {channels} channels, stride {stride} "
+            f"(inferred on a {t.probe}-pixel probe)",
+            source="nn.Module",
+        )
+    )
 
 
 _VIT_WIDTHS = {192: "tiny", 384: "small", 768: "base", 1024: "large", 1280: "huge"}
@@ -103,10 +252,12 @@ def state_sha256(module: nn.Module) -> str:
     return h.hexdigest()
 
 
-def card_of(module: nn.Module) -> str:
+def card_of(module: nn.Module | AsCard | Tapped) -> str:
     """The card a recognised module runs as; an error naming the adapter for any other module."""
     if isinstance(module, AsCard):
         return module.card
+    if isinstance(module, Tapped):
+        return tapped_card(module).name
     cls = type(module)
     if cls.__module__.startswith("torchvision.models") and cls.__name__ == "ResNet":
         depth = tuple(len(getattr(module, f"layer{i}")) for i in range(1, 5))
@@ -128,7 +279,8 @@ def card_of(module: nn.Module) -> str:
     raise ConfigError(
         f"cannot tell which card a {cls.__module__}.{cls.__name__} runs as: wrap it as "
         "unibench.AsCard(module, card=NAME) (a card whose architecture has its state_dict's key "
-        "layout; see 'unibench models list'), or register its architecture and a card"
+        "layout; see 'unibench models list'), or name the node to read: evaluate(module, "
+        "tap='features.13') (any module; runs in this process)"
     )
 
 
@@ -136,18 +288,21 @@ def materialise(model: nn.Module | AsCard, out_dir: Path) -> tuple[str, Path]:
     """``(card name, checkpoint path)`` of an in-memory module: its state_dict written once per
     content under ``out_dir/modules/`` (atomically; an existing file of the same content is
     reused)."""
-    module = model.module if isinstance(model, AsCard) else model
+    module = model.module if isinstance(model, AsCard | Tapped) else model
     card = card_of(model)
     digest = state_sha256(module)
     folder = Path(out_dir) / "modules"
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"module-{digest[:16]}.safetensors"
+    kind = "node-" if isinstance(model, Tapped) else ""  # other key names: another file
+    path = folder / f"module-{kind}{digest[:16]}.safetensors"
     if not path.exists():
         state = module.state_dict()
         if _is_torchvision_vit(module):
             state = torchvision_vit_to_timm(state)
+        if isinstance(model, Tapped):  # NodeModel holds the module as ``net``
+            state = {f"net.{k}": v for k, v in state.items()}
         tensors = {k: v.detach().cpu().clone() for k, v in state.items()}
-        tmp = folder / f".module-{digest[:16]}.{os.getpid()}.partial"
+        tmp = folder / f".module-{kind}{digest[:16]}.{os.getpid()}.partial"
         try:
             save_file(tensors, str(tmp), metadata={"card": card, "sha256": digest})
             os.replace(tmp, path)

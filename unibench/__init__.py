@@ -10,8 +10,13 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-_LAZY = {"evaluate": "unibench.api", "AsCard": "unibench.api", "run_request": "unibench.api"}
-__all__ = ["AsCard", "evaluate", "run_request"]
+_LAZY = {
+    "evaluate": "unibench.api",
+    "AsCard": "unibench.api",
+    "Tapped": "unibench.api",
+    "run_request": "unibench.api",
+}
+__all__ = ["AsCard", "Tapped", "evaluate", "run_request"]
 
 
 def __getattr__(name: str) -> Any:

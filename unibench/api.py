@@ -5,7 +5,8 @@ The same resolution, planning, executors and store as ``unibench run`` (the CLI 
 ``timm:`` name, a card file (``.yaml`` / ``.toml``), a :class:`PretrainedCfg`, a checkpoint file
 that names its card (a ``.safetensors`` file with metadata ``{"card": NAME}``, as UniBench writes
 an in-memory module; any other checkpoint: ``evaluate(NAME, checkpoint=PATH)``), or an in-memory
-``torch.nn.Module`` (recognised, or wrapped as ``AsCard(module, card=NAME)``; see
+``torch.nn.Module`` (recognised, wrapped as ``AsCard(module, card=NAME)``, or any module read at
+a named node: ``evaluate(module, tap="features.13")`` or ``Tapped(module, tap, mean, std)``; see
 :mod:`unibench.appearance_models.module`), whose identity is the sha256 of its ``state_dict``.
 ``store=None`` runs in a temporary folder that is removed afterwards.
 """
@@ -30,7 +31,7 @@ from unibench.appearance_models import (
     model_reference,
     register_pretrained,
 )
-from unibench.appearance_models.module import AsCard, materialise
+from unibench.appearance_models.module import AsCard, Tapped, card_of, materialise
 from unibench.errors import ConfigError
 from unibench.executors import make_executor
 from unibench.pipeline import MatrixRequest, RunOutcome, expand_matrix, resolve_config, run_matrix
@@ -38,7 +39,7 @@ from unibench.reports.build import with_model_info
 from unibench.reports.export import export, parse_log_to
 from unibench.reports.frame import measured_frame
 
-__all__ = ["AsCard", "evaluate", "run_request"]
+__all__ = ["AsCard", "Tapped", "evaluate", "run_request"]
 
 
 def run_request(
@@ -59,9 +60,15 @@ def run_request(
     return resolved, run_matrix(resolved, ex, shard, progress=progress)
 
 
-def _model_name(model: Any, out: Path) -> tuple[str, str | None]:
-    """(card name, checkpoint) of whatever ``model`` is (see the module docstring)."""
-    if isinstance(model, nn.Module | AsCard):
+def _model_name(model: Any, out: Path, tap: str | None = None) -> tuple[str, str | None]:
+    """(card name, checkpoint) of whatever ``model`` is (see the module docstring); a module
+    that is not recognised is read at the node ``tap`` (:class:`Tapped`)."""
+    if isinstance(model, nn.Module) and tap is not None:
+        try:
+            card_of(model)
+        except ConfigError:
+            model = Tapped(model, tap)
+    if isinstance(model, nn.Module | AsCard | Tapped):
         card, path = materialise(model, out)
         return card, str(path)
     if isinstance(model, PretrainedCfg):
@@ -127,7 +134,13 @@ def evaluate(
     benches = [benchmarks] if isinstance(benchmarks, str) else list(benchmarks or [None])
     head_list = [heads] if isinstance(heads, str) else list(heads or [None])
     with _output(store) as out:
-        name, ckpt = _model_name(model, out)
+        name, ckpt = _model_name(model, out, tap)
+        if name in MODELS and MODELS.get(name).source == "nn.Module":
+            if executor != "inline" or workers:
+                raise ConfigError(
+                    "a module read at a node runs in this process: executor='inline', no workers "
+                    "(it cannot be rebuilt elsewhere without pickled code)"
+                )
         if checkpoint is not None:
             if ckpt is not None:
                 raise ConfigError("checkpoint= is for a named card, not for an in-memory module")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import timm
@@ -208,3 +209,75 @@ def test_a_torchvision_vit_runs_as_the_same_timm_network(tmp_path):
         )
         with pytest.raises(ConfigError, match="wrap it as"):
             card_of(vit)  # declared, never guessed
+
+
+class _Untraceable(torch.nn.Module):
+    """A module FX cannot trace (data-dependent control flow): read through a forward hook."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stem = torch.nn.Conv2d(3, 8, 3, stride=2, padding=1)
+        self.body = torch.nn.Conv2d(8, 16, 3, stride=2, padding=1)
+        self.head = torch.nn.Linear(16, 2)
+
+    def forward(self, x):
+        y = self.body(torch.relu(self.stem(x)))
+        if y.sum() > 0:  # data-dependent: no FX graph
+            y = y * 2
+        return self.head(y.mean((2, 3)))
+
+
+def _mobilenet(seed: int = 0) -> torch.nn.Module:
+    torch.manual_seed(seed)
+    return torchvision.models.mobilenet_v2()
+
+
+def test_any_module_at_a_named_node(tmp_path):
+    """``evaluate(module, tap="features.13")``: torchvision's MobileNetV2 (no card names it) is
+    read at that node (FX), its stride (16) and channels (96) inferred; the features are the
+    node's output under ImageNet mean/std; the card says where it came from."""
+    from unibench.appearance_models import create_model, get_cfg
+    from unibench.appearance_models.module import Tapped, tapped_card
+
+    m = _mobilenet()
+    with pytest.raises(ConfigError, match=r"evaluate\(module, tap='features.13'\)"):
+        card_of(m)
+    card = tapped_card(Tapped(m, "features.13"))
+    assert card.source == "nn.Module" and "stride 16" in card.notes and card.mean[0] == 0.485
+    _, path = materialise(Tapped(m, "features.13"), tmp_path)
+    ex, report = create_model(card.name, checkpoint=str(path))
+    assert not report.missing and ex.tap == "features.13" and ex.info.stride == 16
+    frame = np.random.default_rng(0).integers(0, 255, (64, 96, 3), dtype=np.uint8)
+    from torchvision.models.feature_extraction import create_feature_extractor
+
+    ref = create_feature_extractor(m.eval(), ["features.13"])
+    with torch.inference_mode():
+        want = ref(ex.preprocess(frame))["features.13"][0]
+    assert torch.allclose(ex(frame).data, want, atol=1e-5)
+    assert get_cfg(card.name) is card  # registered once per identity
+    hooked, path = materialise(Tapped(_Untraceable(), "body"), tmp_path)
+    ex, _ = create_model(hooked, checkpoint=str(path))
+    assert ex.info.stride == 4 and ex(frame).data.shape == (16, 16, 24)
+
+
+def test_a_module_at_a_node_is_one_identity_per_content_node_and_preprocessing(tmp_path):
+    """The run identity covers the module's class, state_dict, node and mean/std: the same
+    module again is reused; one changed weight, another node or another mean is a new record.
+    It runs in this process only."""
+    from unibench.appearance_models.module import Tapped
+
+    kw = {"tasks": "vos", "sequences": ["synth-00"], "frames": 4, "store": tmp_path}
+    m = _mobilenet()
+    unibench.evaluate(m, tap="features.13", **kw)
+    unibench.evaluate(m, tap="features.13", **kw)
+    assert len({r.run_id for r in ResultStore(tmp_path).records()}) == 1
+    with torch.no_grad():
+        m.features[0][0].weight[0, 0, 0, 0] += 1.0
+    unibench.evaluate(m, tap="features.13", **kw)
+    unibench.evaluate(m, tap="features.6", **kw)
+    unibench.evaluate(Tapped(m, "features.6", mean=(0.5,) * 3, std=(0.5,) * 3), **kw)
+    records = ResultStore(tmp_path).records()
+    assert len({r.run_id for r in records}) == 4
+    assert {r.tap for r in records} == {"features.13", "features.6"}
+    with pytest.raises(ConfigError, match="runs in this process"):
+        unibench.evaluate(m, tap="features.13", executor="process", workers=2, **kw)
