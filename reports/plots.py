@@ -9,7 +9,8 @@ Agg canvas, and every figure is saved as PNG, SVG and PDF (for LaTeX inclusion).
   the worst rank), and the legend says so; with more than ``max_models`` (8) models only the best
   ``max_models`` by mean rank are drawn, plus the reference model highlighted, and the title says
   how many were left out.
-* Correlation: per column, Pearson r and Spearman ρ with their two-sided p-values and a bootstrap 95%
+* Correlation: per column, Pearson r and Spearman ρ with their two-sided p-values (exact
+  permutation up to 8 models) and a bootstrap 95%
   interval (resampling models with replacement, 2000 draws, fixed seed); a lower-is-better metric
   (ID switches) is sign-flipped so that up is better, and the axis says so; labels are placed to
   avoid each other and the points; the coefficients sit in the panel title, not over the points.
@@ -222,8 +223,31 @@ def bootstrap_ci(
     return float(lo), float(hi)
 
 
+EXACT_P_UP_TO = 8  # points: below this many, p-values by exact permutation (n! orderings)
+
+
+def permutation_p(x: list[float], y: list[float], method: str = "pearson") -> float:
+    """Two-sided p-value of Pearson's r (or Spearman's ρ) by exact permutation: the share of the
+    n! orderings of ``y`` whose coefficient is at least as far from 0 as the observed one. The
+    asymptotic p-values scipy returns assume large n (its Spearman p is 0 for any perfect rank
+    order, even of 4 points, where the exact value is 2/24 ≈ 0.083)."""
+    import itertools
+
+    from scipy.stats import rankdata
+
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    if method == "spearman":
+        x, y = rankdata(x), rankdata(y)
+    perms = np.array(list(itertools.permutations(range(len(y)))))
+    r = _rowwise_pearson(np.broadcast_to(x, perms.shape), y[perms])
+    observed = _rowwise_pearson(x[None], y[None])[0]
+    return float(np.mean(np.abs(r) >= abs(observed) - 1e-12))
+
+
 def correlations(rows: list[Row], draws: int = 2000) -> list[Correlation]:
-    """Per column: best-layer value vs ImageNet linear-probe top-1 over the rows that have both."""
+    """Per column: best-layer value vs ImageNet linear-probe top-1 over the rows that have both;
+    p-values by exact permutation where there are at most :data:`EXACT_P_UP_TO` points, scipy's
+    otherwise."""
     from scipy import stats
 
     out = []
@@ -242,6 +266,9 @@ def correlations(rows: list[Row], draws: int = 2000) -> list[Correlation]:
         if len(set(x)) < 2 or len(set(y)) < 2:
             continue
         pr, sr = stats.pearsonr(x, y), stats.spearmanr(x, y)
+        if len(x) <= EXACT_P_UP_TO:
+            pr = (pr[0], permutation_p(x, y, "pearson"))
+            sr = (sr[0], permutation_p(x, y, "spearman"))
         out.append(
             Correlation(
                 c,

@@ -327,10 +327,36 @@ def test_correlation_p_values_intervals_and_flipped_counts():
     ]
     (c,) = reports.correlations(rows)
     assert c.flipped and c.ylabel.startswith("−IDs") and c.y == [-v for v in ids]
-    r, p = stats.pearsonr(xs, [-v for v in ids])
-    assert c.pearson == pytest.approx(r) and c.pearson_p == pytest.approx(p) and c.pearson > 0
+    r, _ = stats.pearsonr(xs, [-v for v in ids])
+    assert c.pearson == pytest.approx(r) and c.pearson > 0
     assert c.pearson_ci[0] <= c.pearson <= c.pearson_ci[1]
-    assert c.spearman_p == pytest.approx(stats.spearmanr(xs, [-v for v in ids])[1])
+    # 5 points: exact permutation p-values (tests below), not scipy's large-n approximation
+    assert c.pearson_p == pytest.approx(reports.plots.permutation_p(xs, [-v for v in ids]))
+
+
+def test_small_n_p_values_are_exact_permutation():
+    """At most 8 points: p-values by exact permutation. A perfect order of 4 points has p = 2/24
+    (the identity and the reversal of the 4! orderings), where scipy's asymptotic Spearman p is 0;
+    against scipy's exact permutation test (pairings, every ordering, |r| one-sided)."""
+    from scipy import stats
+    from unibench.reports.plots import permutation_p
+
+    rows = [_row(f"m{i}", {"layer3": 10.0 * i}, top1=60.0 + i) for i in range(4)]
+    (c,) = reports.correlations(rows)
+    assert c.spearman == pytest.approx(1.0) and stats.spearmanr(range(4), range(4))[1] == 0
+    assert c.spearman_p == pytest.approx(2 / 24) and c.pearson_p == pytest.approx(2 / 24)
+    xs, ys = [71.9, 75.1, 76.7, 77.6, 80.4], [83.4, 89.8, 90.8, 91.9, 85.0]
+    for method, coef in (("pearson", stats.pearsonr), ("spearman", stats.spearmanr)):
+        ref = stats.permutation_test(
+            (ys,), lambda y, coef=coef: abs(coef(xs, y)[0]), permutation_type="pairings",
+            n_resamples=np.inf, alternative="greater",
+        ).pvalue  # fmt: skip
+        assert permutation_p(xs, ys, method) == pytest.approx(ref)
+    big = [_row(f"m{i}", {"layer3": float(i * i % 7)}, top1=60.0 + i) for i in range(9)]
+    (c,) = reports.correlations(big)  # 9 points: scipy's p-values
+    assert c.pearson_p == pytest.approx(
+        stats.pearsonr([60.0 + i for i in range(9)], [float(i * i % 7) for i in range(9)])[1]
+    )
 
 
 def test_figures_in_three_formats(tmp_path):
