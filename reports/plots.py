@@ -26,6 +26,8 @@ from pathlib import Path
 import numpy as np
 from unibench.reports.table import TASK_ORDER, Column, Row, columns, ranks
 
+from unibench.types import PRECISION_MARK
+
 REDUCERS: dict[str, Callable[[list[float]], float]] = {
     "mean": lambda xs: float(np.mean(xs)),  # average the ranks of the task's metrics
     "best": lambda xs: float(min(xs)),  # the model's best rank among them
@@ -252,10 +254,15 @@ def correlations(rows: list[Row], draws: int = 2000) -> list[Correlation]:
 
     out = []
     for c in columns(rows):
+        fp32 = {r.model for r in rows}
         pts = [
             (r.model, r.top1, b[1])
             for r in rows
-            if r.top1 is not None and r.subset is None and (b := r.best(c)) is not None
+            if r.top1 is not None
+            and r.subset is None
+            and (b := r.best(c)) is not None
+            # a model's bf16 row beside its float32 row would count the model twice
+            and not (r.model.endswith(PRECISION_MARK) and r.model[: -len(PRECISION_MARK)] in fp32)
         ]  # subset rows are never set among whole-split figures
         if len(pts) < 3:
             continue

@@ -23,6 +23,7 @@ from unibench.reports.markdown import markdown_escape, table
 from unibench.reports.table import shown
 
 from unibench.tasks import TASKS, task_order
+from unibench.types import PRECISION_MARK
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -427,7 +428,7 @@ def _label(model: str, key: str) -> str:
     """A measured row's label: its name and, where it adds something, the published row it is
     aligned with (``resnet18`` ↔ "Random Init.", not "resnet18 (resnet18 Random Init.)"); the
     reduced-precision mark both carry ends the label once."""
-    for mark in (" (bf16)",):
+    for mark in (PRECISION_MARK,):
         if model.endswith(mark) and key.endswith(mark):
             return _label(model[: -len(mark)], key[: -len(mark)]) + mark
     arch = model.split(".")[0]

@@ -293,6 +293,11 @@ def _json_number(v: Any) -> Any:
     return None if isinstance(v, float) and not math.isfinite(v) else v
 
 
+# how a report names a row measured on the reduced-precision feature path (never merged with the
+# float32 row of the same model)
+PRECISION_MARK = " (bf16)"
+
+
 @dataclass
 class ResultRecord:
     """One stored evaluation: who ran what on which data, with which numbers."""
@@ -346,7 +351,7 @@ class ResultRecord:
         """The model as every report names it: the card, ``[checkpoint]`` where one was given,
         `` (bf16)`` on the reduced-precision path (never merged with the float32 row)."""
         ckpt = f" [{self.checkpoint}]" if self.checkpoint else ""
-        return self.model + ckpt + (" (bf16)" if self.precision == "bf16" else "")
+        return self.model + ckpt + (PRECISION_MARK if self.precision == "bf16" else "")
 
     @property
     def subset(self) -> str | None:

@@ -66,6 +66,14 @@ def test_correlation_hand_computed():
     assert reports.correlations(rows[:2]) == []  # fewer than 3 models: no coefficient
 
 
+def test_a_bf16_row_beside_its_float32_row_is_not_a_second_point():
+    rows = [_row(f"m{i}", {"layer3": 10.0 * i}, top1=60.0 + i) for i in range(4)]
+    rows.append(_row("m1 (bf16)", {"layer3": 11.0}, top1=61.0))
+    rows.append(_row("solo (bf16)", {"layer3": 50.0}, top1=70.0))  # no float32 row: it counts
+    (c,) = reports.correlations(rows)
+    assert c.models == ["m0", "m1", "m2", "m3", "solo (bf16)"]
+
+
 def test_published_rows_are_the_paper_tables():
     rows = reports.published_rows()
     assert len(rows) == 25 and all(r.published for r in rows)
