@@ -29,7 +29,7 @@ from unibench.benchmarks.base import (
 )
 from unibench.benchmarks.formats.boxes import read_boxes, read_labels, write_boxes
 from unibench.benchmarks.metrics import sot as sot_metrics
-from unibench.benchmarks.sot_common import invalid_boxes
+from unibench.benchmarks.sot_common import check_result_boxes, invalid_boxes
 
 from unibench.errors import DataError
 from unibench.io import (
@@ -188,7 +188,14 @@ class GOT10k(BenchmarkBase):
                 files = sorted((Path(pred_dir) / name).glob(f"{name}_*.txt"))
                 if not files:
                     raise DataError(f"missing results for {name} in {pred_dir}")
-                for f in files:
+                frames = len(self.load_sequence(name).clip)
+                for f in files:  # read as eval reads them, one line per frame
+                    if f.name == f"{name}_time.txt":
+                        times = read_boxes(f, width=1)
+                        if len(times) != frames:
+                            raise DataError(f"{f}: {len(times)} times for {frames} frames")
+                    else:
+                        check_result_boxes(f, frames)
                     add(f, f"{name}/{f.name}")
         return out_zip
 

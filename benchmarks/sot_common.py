@@ -17,6 +17,15 @@ from unibench.paths import safe_name
 from unibench.types import BoxFramePrediction, BoxInit, Clip, MetricTable, VideoSequence
 
 
+def check_result_boxes(path: Path, frames: int) -> np.ndarray:
+    """A result file as ``eval`` reads it (4 numbers per line, NaN allowed as a miss), one box per
+    frame of the sequence: what a packager checks before zipping it for a server."""
+    boxes = read_boxes(path, allow_nan=True)
+    if len(boxes) != frames:
+        raise DataError(f"{path}: {len(boxes)} boxes for the {frames} frames of the sequence")
+    return boxes
+
+
 def invalid_boxes(pred: np.ndarray) -> np.ndarray:
     """Boxes that are not finite or have no area (``w ≤ 0`` or ``h ≤ 0``)."""
     with np.errstate(invalid="ignore"):
@@ -136,6 +145,7 @@ class OPEBenchmark(FileResults):
                 f = self.result_path(pred_dir, name)
                 if not f.is_file():
                     raise DataError(f"missing results for {name}: {f}")
+                check_result_boxes(f, len(self.load_sequence(name).clip))
                 add(f, f.name)
         return Path(out_zip)
 

@@ -1,5 +1,7 @@
 """OTB-2015 and GOT-10k adapters on their official layouts, real data and malformed input."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -61,6 +63,18 @@ def _got_seq(root, name, n, cover):
     (d / "cover.label").write_text("".join(f"{c}\n" for c in cover))
     (d / "absence.label").write_text("".join(f"{int(c == 0)}\n" for c in cover))
     (d / "meta_info.ini").write_text("[METAINFO]\nresolution: (40, 30)\n")
+
+
+def _trackingnet(root: Path):
+    """A TrackingNet TEST tree: one sequence ``s1`` of 3 frames, its first box only."""
+    from unibench.benchmarks.trackingnet import TrackingNet
+
+    (root / "TEST" / "frames" / "s1").mkdir(parents=True)
+    (root / "TEST" / "anno").mkdir(parents=True)
+    for i in range(3):
+        Image.new("RGB", (40, 30)).save(root / "TEST" / "frames" / "s1" / f"{i}.jpg")
+    (root / "TEST" / "anno" / "s1.txt").write_text("1,2,10,10\n")
+    return TrackingNet(root)
 
 
 def test_got10k_layout_runs_and_packaging(tmp_path):
@@ -133,14 +147,7 @@ def test_lasot_layout_flags_and_split(tmp_path):
 def test_trackingnet_test_packaging(tmp_path):
     import zipfile
 
-    from unibench.benchmarks.trackingnet import TrackingNet
-
-    (tmp_path / "TEST" / "frames" / "s1").mkdir(parents=True)
-    (tmp_path / "TEST" / "anno").mkdir(parents=True)
-    for i in range(3):
-        Image.new("RGB", (40, 30)).save(tmp_path / "TEST" / "frames" / "s1" / f"{i}.jpg")
-    (tmp_path / "TEST" / "anno" / "s1.txt").write_text("1,2,10,10\n")
-    tn = TrackingNet(tmp_path)
+    tn = _trackingnet(tmp_path)
     seq = tn.load_sequence("s1")
     assert len(seq.clip) == 3 and seq.init.box == (1.0, 2.0, 10.0, 10.0)
     with pytest.raises(DataError, match="no public ground truth"):
@@ -149,6 +156,39 @@ def test_trackingnet_test_packaging(tmp_path):
     (tmp_path / "res" / "s1.txt").write_text("1,2,10,10\n" * 3)
     z = tn.package(tmp_path / "res", tmp_path / "tn.zip")
     assert zipfile.ZipFile(z).namelist() == ["s1.txt"]
+
+
+def test_sot_packagers_check_what_they_zip(tmp_path):
+    """Issue 41 item 5: a result file ``eval`` refuses (3 numbers on a line, or fewer boxes than
+    frames) is never zipped for a server; the error names file and line, and no zip is left."""
+
+    tn = _trackingnet(tmp_path)
+    res = tmp_path / "res"
+    res.mkdir()
+    (res / "s1.txt").write_text("1,2,10,10\n1 2 3\n1,2,10,10\n")
+    with pytest.raises(DataError, match=r"s1.txt:2: expected 4 numbers, got 3"):
+        tn.package(res, tmp_path / "tn.zip")
+    (res / "s1.txt").write_text("1,2,10,10\n" * 2)
+    with pytest.raises(DataError, match="2 boxes for the 3 frames"):
+        tn.package(res, tmp_path / "tn.zip")
+    assert not (tmp_path / "tn.zip").exists()
+    (res / "s1.txt").write_text("1,2,10,10\nnan,nan,nan,nan\n1,2,10,10\n")  # a miss: allowed
+    assert tn.package(res, tmp_path / "tn.zip").is_file()
+
+    _got_seq(tmp_path / "g", "GOT-10k_Val_000001", 4, [8, 8, 0, 8])
+    (tmp_path / "g" / "val" / "list.txt").write_text("GOT-10k_Val_000001\n")
+    got = GOT10k(tmp_path / "g", "val")
+    run = tmp_path / "gres" / "GOT-10k_Val_000001"
+    run.mkdir(parents=True)
+    (run / "GOT-10k_Val_000001_001.txt").write_text("5,5,10,10\n" * 4)
+    (run / "GOT-10k_Val_000001_time.txt").write_text("0.1\n" * 3)
+    with pytest.raises(DataError, match="3 times for 4 frames"):
+        got.package(tmp_path / "gres", tmp_path / "got.zip")
+    (run / "GOT-10k_Val_000001_time.txt").write_text("0.1\n" * 4)
+    (run / "GOT-10k_Val_000001_002.txt").write_text("5,5,10\n" * 4)
+    with pytest.raises(DataError, match="_002.txt:1: expected 4 numbers, got 3"):
+        got.package(tmp_path / "gres", tmp_path / "got.zip")
+    assert not (tmp_path / "got.zip").exists()
 
 
 def test_vot_polygon_conversion_modes():
