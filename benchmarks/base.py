@@ -68,6 +68,9 @@ class BenchmarkBase:
     # every sequence, run and scored as if the sequence ended there; quick suites use it)
     frame_subsets: ClassVar[bool] = False
     frame_limit: int | None = None
+    # whether the factory takes ``truncate`` (``benchmark.truncate``: a cut copy whose metadata
+    # describes the full sequences, run and scored on the frames present)
+    truncates: ClassVar[bool] = False
 
     def first_frames(self, items: Sequence) -> Sequence:
         """``items`` (a sequence's frames, or its per-frame annotations) cut to the frame limit;
@@ -221,8 +224,9 @@ def frame_subset_benchmarks() -> list[str]:
 
 
 def build_benchmark(
-    name: str, data_root, split, sequences, detections=None, options=None, frames=None
-):
+    name: str, data_root, split, sequences, detections=None, options=None, frames=None,
+    truncate: bool = False,
+):  # fmt: skip
     """Build a registered benchmark; ``detections`` and scoring ``options`` only where its
     registration says the factory takes them; ``frames``: the first N frames of every sequence
     (adapters that declare ``frame_subsets``)."""
@@ -240,6 +244,14 @@ def build_benchmark(
                 f"those that do: {', '.join(frame_subset_benchmarks())}"
             )
     kwargs = {}
+    if truncate:
+        if not spec.adapter.truncates:
+            takes = [n for n in BENCHMARKS.names() if BENCHMARKS.get(n).adapter.truncates]
+            raise ConfigError(
+                f"benchmark {name!r} reads no cut copies (benchmark.truncate / --truncate); "
+                f"those that do: {', '.join(takes)}"
+            )
+        kwargs["truncate"] = True
     if detections is not None:
         if not spec.detections:
             raise ConfigError(

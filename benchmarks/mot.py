@@ -46,6 +46,8 @@ class MOTChallenge(FileResults):
     takes_detections = True
     tasks = ("mot",)
 
+    truncates = True  # benchmark.truncate: cut copies (seqinfo.ini describes the full sequence)
+
     def __init__(
         self,
         root,
@@ -203,12 +205,14 @@ class MOTChallenge(FileResults):
 
 
 def _factory(benchmark: str):
-    def make(data_root, split, sequences, detections=None):
+    def make(data_root, split, sequences, detections=None, truncate=False):
         if data_root is None:
             raise DataError(
                 f"{benchmark.lower()} needs --data-root DIR (the folder holding train/ and test/)"
             )
-        return MOTChallenge(data_root, split, sequences, det_dir=detections, benchmark=benchmark)
+        return MOTChallenge(
+            data_root, split, sequences, det_dir=detections, benchmark=benchmark, truncate=truncate
+        )
 
     return make
 

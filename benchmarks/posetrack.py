@@ -118,6 +118,7 @@ def pose_box(k: np.ndarray) -> np.ndarray:
 class PoseTrack18(FileResults):
     Options = PM.PoseEvalOptions
     takes_detections = True
+    truncates = True  # benchmark.truncate: cut copies (nframes describes the full video)
     tasks = ("posetrack",)
 
     def __init__(
@@ -350,12 +351,13 @@ class PoseTrack18(FileResults):
         )
 
 
-def _posetrack18(data_root, split, sequences, detections=None, options=None):
+def _posetrack18(data_root, split, sequences, detections=None, options=None, truncate=False):
     if data_root is None:
         raise DataError("posetrack18 needs --data-root DIR (holding annotations/ and images/)")
     return PoseTrack18(
-        data_root, split, sequences, detections, options=parse_options(PM.PoseEvalOptions, options)
-    )
+        data_root, split, sequences, detections,
+        options=parse_options(PM.PoseEvalOptions, options), truncate=truncate,
+    )  # fmt: skip
 
 
 register_benchmark("posetrack18", _posetrack18, PoseTrack18)

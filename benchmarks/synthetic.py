@@ -896,12 +896,13 @@ def _synthetic_got10k(data_root, split, sequences):
     return GOT10k(_root(data_root, "got10k"), split, sequences, name="synthetic-got10k")
 
 
-def _synthetic_mot(data_root, split, sequences, detections=None):
+def _synthetic_mot(data_root, split, sequences, detections=None, truncate=False):
 
     root = _root(data_root, "mot")
     return MOTChallenge(
-        root, split, sequences, det_dir=detections, benchmark="MOT17", name="synthetic-mot"
-    )
+        root, split, sequences, det_dir=detections, benchmark="MOT17", name="synthetic-mot",
+        truncate=truncate,
+    )  # fmt: skip
 
 
 def _synthetic_mots(data_root, split, sequences, detections=None):
@@ -909,7 +910,8 @@ def _synthetic_mots(data_root, split, sequences, detections=None):
     return MOTS20(_root(data_root, "mots"), split, sequences, detections, name="synthetic-mots")
 
 
-def _synthetic_posetrack(data_root, split, sequences, detections=None, options=None):
+def _synthetic_posetrack(data_root, split, sequences, detections=None, options=None,
+                         truncate=False):  # fmt: skip
 
     root = _root(data_root, "posetrack")
     return PoseTrack18(
@@ -917,6 +919,7 @@ def _synthetic_posetrack(data_root, split, sequences, detections=None, options=N
         split,
         sequences,
         detections,
+        truncate=truncate,
         name="synthetic-posetrack",
         options=parse_options(PoseEvalOptions, options),
     )

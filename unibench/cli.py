@@ -98,6 +98,12 @@ def _add_run(sub) -> None:
         "benchmarks)",
     )
     p.add_argument(
+        "--truncate",
+        action="store_true",
+        help="a cut copy whose metadata describes the full sequences (MOTChallenge seqinfo.ini, "
+        "PoseTrack nframes): run and score the frames present (a subset)",
+    )
+    p.add_argument(
         "--detections",
         help="association tasks: folder of per-sequence detection files replacing the "
         "benchmark's own (e.g. FairMOT's <seq>.txt for MOTChallenge)",
@@ -147,6 +153,8 @@ def _request(a) -> pipeline.MatrixRequest:
         bench["sequences"] = [x for x in a.sequences.split(",") if x]
     if a.frames is not None:
         bench["frames"] = a.frames
+    if a.truncate:
+        bench["truncate"] = True
     model: dict = {k: v for k, v in (("checkpoint", a.checkpoint), ("device", a.device)) if v}
     model.update({k: True for k in ("allow_partial", "allow_nonfinite") if getattr(a, k)})
     run_output: dict = {k: True for k in ("force", "feature_cache") if getattr(a, k)}
@@ -350,8 +358,9 @@ def _cmd_eval(a) -> int:
     seqs = [s for s in a.sequences.split(",") if s] if a.sequences else None
     opts = overrides_to_dict(a.option) if a.option else None
     t = pipeline.evaluate_folder(
-        a.task, a.benchmark, a.data_root, Path(a.predictions), a.split, seqs, opts, a.frames
-    )
+        a.task, a.benchmark, a.data_root, Path(a.predictions), a.split, seqs, opts, a.frames,
+        a.truncate,
+    )  # fmt: skip
     print(metric_table(t, f"{a.predictions} · {a.benchmark}"))
     if a.json:
         e = jsonout.entry(a.task, a.benchmark, a.split, t, predictions=str(a.predictions))
@@ -446,6 +455,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--split")
     p.add_argument("--sequences", help="comma-separated subset")
     p.add_argument("--frames", type=int, help="score the first N frames of each sequence")
+    p.add_argument(
+        "--truncate",
+        action="store_true",
+        help="a cut copy whose metadata describes the full sequences (MOTChallenge seqinfo.ini, "
+        "PoseTrack nframes): run and score the frames present (a subset)",
+    )
     p.add_argument(
         "--option",
         action="append",

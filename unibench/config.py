@@ -225,6 +225,9 @@ class BenchmarkConfig:
     split: str | None = None
     sequences: tuple[str, ...] | None = None
     frames: int | None = None  # the first N frames of every sequence (a subset; quick suites)
+    # a cut copy whose metadata describes the full sequences (MOTChallenge seqinfo.ini seqLength,
+    # PoseTrack nframes): run and score the frames present (a subset, marked so everywhere)
+    truncate: bool = False
     detections: str | None = None  # association tasks: a folder of detection files per sequence
     # scoring variant, validated by the benchmark (e.g. posetrack18: strict_visibility=true)
     options: dict[str, Any] = field(default_factory=dict)

@@ -189,7 +189,7 @@ class ResultStore:
             json.dumps(r.benchmark_options, sort_keys=True),
             r.precision,
             # a subset run never replaces the whole split's record
-            None if r.whole_split is not False else (tuple(r.sequences), r.frames),
+            None if r.whole_split is not False else (tuple(r.sequences), r.frames, r.truncated),
         )
 
     def latest(self) -> dict[tuple, ResultRecord]:

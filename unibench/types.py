@@ -325,6 +325,7 @@ class ResultRecord:
     split_size: int | None = None
     whole_split: bool | None = None
     frames: int | None = None  # the first N frames of each sequence were run (None: all)
+    truncated: bool | None = None  # cut copies run on the frames present (benchmark.truncate)
     protocol: str = ""  # the scorer's protocol line (what was measured and how), as metrics.json
     execution: dict[str, str] = field(default_factory=dict)
     # what else the run identity holds (absent in records written before these fields): the
@@ -361,6 +362,8 @@ class ResultRecord:
         if self.whole_split is not False:
             return None
         label = f"{len(self.sequences)}/{self.split_size} seq"
+        if self.truncated:
+            label += ", cut copies"
         return label if self.frames is None else f"{label}, {self.frames} frames"
 
     @property

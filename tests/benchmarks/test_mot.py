@@ -124,3 +124,41 @@ def test_real_mot17_mini(realdata, tmp_path):
     )
     t = mot.evaluate(tmp_path)
     assert t.summary["MOTA"] == pytest.approx(1.0) and t.summary["IDF1"] == pytest.approx(1.0)
+
+
+def test_truncate_is_declared_by_the_benchmarks_that_read_cut_copies():
+    from unibench.benchmarks.base import build_benchmark
+
+    from unibench.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"'synthetic-davis' reads no cut copies .*mot17"):
+        build_benchmark("synthetic-davis", None, None, None, truncate=True)
+    assert build_benchmark("synthetic-mot", None, None, None, truncate=True).truncate
+
+
+@pytest.mark.realdata
+def test_cut_copies_run_and_score_on_every_path_as_a_marked_subset(realdata, tmp_path, capsys):
+    """``--truncate`` (``benchmark.truncate``): MOT17-mini's seqinfo.ini describes 600 frames and
+    4 are present. Without it the run stops with one line naming the file; with it the frames
+    present are run and scored, the record is a subset ("cut copies"; never ranked against a
+    whole split), its identity differs, and ``eval --truncate`` scores the same files the same."""
+    import json
+
+    from unibench.cli import main
+    from unibench.store import ResultStore
+
+    root = str(realdata / "mot" / "MOT17-mini")
+    base = ["--task", "mot", "--benchmark", "mot17", "--data-root", root, "--split", "train",
+            "--sequences", "MOT17-02-FRCNN", "--output", str(tmp_path / "o"), "--no-progress"]  # fmt: skip
+    assert main(["run", "--model", "pixels", *base]) == 2
+    assert "pass truncate=True" in capsys.readouterr().err
+    assert main(["run", "--model", "pixels", *base, "--truncate"]) == 0
+    (rec,) = ResultStore(tmp_path / "o").records()
+    assert rec.truncated and rec.whole_split is False and rec.subset == "1/7 seq, cut copies"
+    pred = next((tmp_path / "o").rglob("predictions"))
+    js = tmp_path / "e.json"
+    assert main(["eval", "--task", "mot", "--benchmark", "mot17", "--data-root", root, "--split",
+                 "train", "--sequences", "MOT17-02-FRCNN", "--truncate", "--predictions",
+                 str(pred), "--json", str(js)]) == 0  # fmt: skip
+    (entry,) = json.loads(js.read_text())["results"]
+    assert entry["summary"]["HOTA"] == pytest.approx(rec.metrics["HOTA"])

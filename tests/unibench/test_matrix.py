@@ -155,4 +155,4 @@ def test_suite_benchmarks_name_their_task(tmp_path):
     assert [c["task"] for c, _ in only] == ["sot"]
     shipped = Path(__file__).parents[2] / "benchmarks/suites/realdata.yaml"
     cells = expand_matrix(MatrixRequest(output=str(tmp_path), suite=shipped))
-    assert {c["task"] for c, _ in cells} == {"vos", "sot"} and len(cells) == 6 * 3
+    assert {c["task"] for c, _ in cells} == {"vos", "sot", "mot"} and len(cells) == 6 * 4

@@ -46,6 +46,7 @@ def _identity(cfg: C.RunConfig, params: dict, bench, tap: str, ckpt_id: str | No
         "split": bench.split,
         "sequences": bench.sequence_names(),
         **({"frames": cfg.benchmark.frames} if cfg.benchmark.frames is not None else {}),
+        **({"truncate": True} if cfg.benchmark.truncate else {}),
         **(
             {"detections": str(Path(cfg.benchmark.detections).resolve())}
             if cfg.benchmark.detections
@@ -122,8 +123,8 @@ def plan(resolved: C.ResolvedConfig, cache: WorkerCache) -> tuple[str, dict, Any
     else:
         ident["split_size"] = len(ident["sequences"])
         ident["whole_split"] = True
-    if cfg.benchmark.frames is not None:  # the first N frames of each sequence: a subset too
-        ident["whole_split"] = False
+    if cfg.benchmark.frames is not None or cfg.benchmark.truncate:  # part of each sequence:
+        ident["whole_split"] = False  # a subset too
     return run_hash(ident), ident, bench, tap
 
 

@@ -146,6 +146,7 @@ def _record(c: Cell) -> RunOutcome:
         split_size=identity["split_size"],
         whole_split=identity["whole_split"],
         frames=identity.get("frames"),
+        truncated=identity.get("truncate"),
         protocol=table.protocol,
         execution=execution(cfg, c.resolved.head_params),
         weights=identity["weights"],
@@ -168,11 +169,14 @@ def evaluate_folder(
     sequences=None,
     options: dict | None = None,
     frames: int | None = None,
+    truncate: bool = False,
 ) -> MetricTable:
     """Score a prediction folder on disk (``unibench eval``): no model, the same scorer (a quick
     suite stands for its benchmark, split, sequences and frames, as in ``run``)."""
     benchmark, split, sequences, frames = quick.expand(benchmark, split, sequences, frames)
-    bench = build_benchmark(benchmark, data_root, split, sequences, options=options, frames=frames)
+    bench = build_benchmark(
+        benchmark, data_root, split, sequences, options=options, frames=frames, truncate=truncate
+    )
     if task not in bench.tasks:
         raise ConfigError(f"benchmark {benchmark!r} serves tasks {bench.tasks}, not {task!r}")
     return score(bench, predictions, progress=True)

@@ -57,7 +57,7 @@ def _bench_key(cfg: C.RunConfig, sequences) -> str:
     b = cfg.benchmark
     seqs = None if sequences is None else list(sequences)
     return json.dumps(
-        [b.name, b.data_root, b.split, seqs, b.frames, b.detections, b.options],
+        [b.name, b.data_root, b.split, seqs, b.frames, b.detections, b.options, b.truncate],
         sort_keys=True,
         default=str,
     )
@@ -98,8 +98,9 @@ class WorkerCache:
         if key not in self.benchmarks:
             b = cfg.benchmark
             self.benchmarks[key] = build_benchmark(
-                b.name, b.data_root, b.split, sequences, b.detections, b.options, b.frames
-            )
+                b.name, b.data_root, b.split, sequences, b.detections, b.options, b.frames,
+                b.truncate,
+            )  # fmt: skip
         return self.benchmarks[key]
 
     # ------------------------------------------------------------------ networks
