@@ -71,6 +71,18 @@ class BenchmarkBase:
     # whether the factory takes ``truncate`` (``benchmark.truncate``: a cut copy whose metadata
     # describes the full sequences, run and scored on the frames present)
     truncates: ClassVar[bool] = False
+    # the official code its scorer follows or calls, and the tests that check it against that
+    # code or against hand-computed cases ("tests/<file>.py::<test>"; the docs' benchmark table
+    # is generated from both, and a test checks that each named test exists)
+    toolkit: ClassVar[str] = ""
+    checked_by: ClassVar[tuple[str, ...]] = ()
+
+    def check_sequence(self, name: str) -> None:
+        """The fast check of one sequence that ``run`` makes before any model is built: by
+        default its load (frame names and counts, image sizes from headers, the first
+        annotation), which raises :class:`DataError` naming the file. An adapter whose load is
+        costly overrides it with a cheaper check of the same facts."""
+        self.load_sequence(name)  # type: ignore[attr-defined]
 
     def first_frames(self, items: Sequence) -> Sequence:
         """``items`` (a sequence's frames, or its per-frame annotations) cut to the frame limit;

@@ -152,10 +152,11 @@ def test_cut_copies_run_and_score_on_every_path_as_a_marked_subset(realdata, tmp
             "--sequences", "MOT17-02-FRCNN", "--output", str(tmp_path / "o"), "--no-progress"]  # fmt: skip
     assert main(["run", "--model", "pixels", *base]) == 2
     assert "pass truncate=True" in capsys.readouterr().err
+    assert not (tmp_path / "o" / "runs").exists()  # checked before any folder is made
     assert main(["run", "--model", "pixels", *base, "--truncate"]) == 0
     (rec,) = ResultStore(tmp_path / "o").records()
     assert rec.truncated and rec.whole_split is False and rec.subset == "1/7 seq, cut copies"
-    pred = next((tmp_path / "o").rglob("predictions"))
+    pred = rec.predictions
     js = tmp_path / "e.json"
     assert main(["eval", "--task", "mot", "--benchmark", "mot17", "--data-root", root, "--split",
                  "train", "--sequences", "MOT17-02-FRCNN", "--truncate", "--predictions",

@@ -30,6 +30,18 @@ def _interactive() -> bool:
     return sys.stderr.isatty()
 
 
+def _precheck(bench, run_id: str, names: list[str], pred_dir, force: bool, shard) -> None:
+    """The fast check (:meth:`BenchmarkBase.check_sequence`: names, counts, sizes, first
+    annotations; no pixel decoded) of every sequence this driver would compute, before anything
+    is written: a folder that does not match its metadata stops the run with the adapter's one
+    line naming the file, and leaves no run folder behind."""
+    for n in names:
+        if shard is not None and shard_of(run_id, n, shard[1]) != shard[0]:
+            continue
+        if force or not result_target(bench, pred_dir, n).exists():
+            bench.check_sequence(n)
+
+
 def run_matrix(
     resolveds: list[C.ResolvedConfig],
     executor,
@@ -55,12 +67,15 @@ def run_matrix(
                 continue
             store = ResultStore(cfg.output.dir, shard)
             run_dir = cell_dir(cfg, run_id, identity, bench, tap)
+            names = list(identity["sequences"])
+            if cfg.output.force or store.latest_of(run_id) is None:
+                # a broken folder fails here, before any model is built or folder made
+                _precheck(bench, run_id, names, run_dir / "predictions", cfg.output.force, shard)
             run_dir.mkdir(parents=True, exist_ok=True)
             # one driver per run identity (and shard) at a time: a second identical run waits,
             # then finds the first one's record or finished sequences
             lock = ".run.lock" if shard is None else f".run.shard-{shard[0]}-of-{shard[1]}.lock"
             locks.enter_context(file_lock(run_dir / lock))
-            names = list(identity["sequences"])
             order.append(run_id)
             if not cfg.output.force and (done := store.latest_of(run_id)) is not None:
                 logger.info("cell %s already stored (run %s); --force recomputes", run_dir, run_id)
