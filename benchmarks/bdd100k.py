@@ -98,6 +98,9 @@ HEAD_DEFAULTS = {"mot": {"class_gate": True}, "mots": {"class_gate": True}}
 
 
 class BDD100K(FileResults):
+    toolkit = "TrackEval's BDD100K dataset class (HOTA, CLEAR, Identity per class; distractor and crowd rules)"
+    checked_by = ("tests/benchmarks/test_bdd100k.py::test_distractors_crowd_and_class_average",)
+    tasks = ("mot", "mots")  # an instance serves one: boxes (BDD100KBoxes) or masks (BDD100KMasks)
     takes_detections = True
     head_defaults = HEAD_DEFAULTS
 
@@ -375,14 +378,28 @@ def _dataset_cls():
     return _MaskAware
 
 
+class BDD100KBoxes(BDD100K):
+    """BDD100K MOT (``box_track_20``)."""
+
+    tasks = ("mot",)
+
+
+class BDD100KMasks(BDD100K):
+    """BDD100K MOTS (``seg_track_20``)."""
+
+    tasks = ("mots",)
+
+
 def _factory(masks: bool):
+    cls = BDD100KMasks if masks else BDD100KBoxes
+
     def make(data_root, split, sequences, detections=None):
         if data_root is None:
             raise DataError("bdd100k needs --data-root DIR (holding images/ and labels/)")
-        return BDD100K(data_root, split, sequences, detections, masks=masks)
+        return cls(data_root, split, sequences, detections, masks=masks)
 
     return make
 
 
-register_benchmark("bdd100k-mot", _factory(False), BDD100K)
-register_benchmark("bdd100k-mots", _factory(True), BDD100K)
+register_benchmark("bdd100k-mot", _factory(False), BDD100KBoxes)
+register_benchmark("bdd100k-mots", _factory(True), BDD100KMasks)

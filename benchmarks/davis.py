@@ -40,6 +40,13 @@ logger = logging.getLogger(__name__)
 class Davis(BenchmarkBase):
     """A DAVIS-layout dataset; ``year`` 2016 (single object) or 2017 (multi-object)."""
 
+    toolkit = "davis2017-evaluation (J: region IoU; F: boundary F at DAVIS's resolution-scaled radius; recall, decay)"
+    checked_by = (
+        "tests/benchmarks/test_vos_metrics.py::test_boundary_radius_davis_480p",
+        "tests/benchmarks/test_vos_metrics.py::test_f_measure_partial_hand_case",
+        "tests/benchmarks/test_refvos.py::test_unsupervised_scoring_equals_the_official_davis2017_evaluation",
+    )
+
     tasks = ("vos",)
     frame_subsets = True
 

@@ -55,6 +55,11 @@ def read_meta(path: Path) -> dict[str, str]:
 
 
 class GOT10k(BenchmarkBase):
+    toolkit = "the got10k toolkit's ExperimentGOT10k (AO, SR0.5, SR0.75 pooled over frames)"
+    checked_by = (
+        "tests/benchmarks/test_sot_metrics.py::test_parity_with_got10k_toolkit",
+        "tests/benchmarks/test_sot_metrics.py::test_got10k_cover_and_pooling",
+    )
     tasks = ("sot",)
 
     def __init__(self, root, split: str | None = None, sequences=None, name: str = "got10k"):

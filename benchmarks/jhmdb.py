@@ -113,6 +113,11 @@ def pck(
 
 
 class JHMDB(FileResults):
+    toolkit = "CRW's (videowalk) PCK evaluation of JHMDB pose propagation"
+    checked_by = (
+        "tests/benchmarks/test_jhmdb.py::test_pck_equals_crw_eval_pck_with_a_joint_above_the_image",
+        "tests/benchmarks/test_jhmdb.py::test_pck_hand_case",
+    )
     tasks = ("poseprop",)
 
     def __init__(self, root, split=None, sequences=None, name: str = "jhmdb") -> None:

@@ -105,6 +105,12 @@ class LaSOTExt(LaSOT):
     """LaSOT-ext (Fan et al., IJCV 2021): 150 sequences of 15 new classes in LaSOT's layout, all of
     them the test set (the release has no ``testing_set.txt``; one, where present, is read)."""
 
+    toolkit = "the LaSOT MATLAB toolkit's frame rules; pytracking's extract_results (lasot_extension_subset) as an option"
+    checked_by = (
+        "tests/benchmarks/test_sot_toolkit_parity.py::test_lasot_ext_follows_the_lasot_toolkit",
+        "tests/benchmarks/test_sot_toolkit_parity.py::test_pytracking_option_equals_extract_results",
+    )
+
     pytracking_dataset = "lasot_extension_subset"  # pytracking's name: not 'lasot' rules
 
     def __init__(self, root, split=None, sequences=None, name="lasot-ext", options=None):

@@ -43,6 +43,12 @@ logger = logging.getLogger(__name__)
 
 
 class MOTChallenge(FileResults):
+    toolkit = "TrackEval's MotChallenge2DBox (HOTA, CLEAR, Identity; MOT15 without distractor preprocessing)"
+    checked_by = (
+        "tests/benchmarks/test_mot15.py::test_mot15_against_trackeval_from_disk",
+        "tests/benchmarks/test_mot15.py::test_mot15_against_py_motmetrics",
+        "tests/benchmarks/test_mot.py::test_identity_switch_hand_case",
+    )
     takes_detections = True
     tasks = ("mot",)
 

@@ -103,6 +103,10 @@ def resolve_overlaps(masks: list[dict], scores: np.ndarray) -> list[dict | None]
 
 
 class MOTSBase(FileResults):
+    toolkit = "TrackEval's MOTSChallenge / KittiMOTS classes (HOTA, CLEAR with sMOTSA, Identity)"
+    checked_by = (
+        "tests/benchmarks/test_mots.py::test_smotsa_hand_case_with_switch_soft_tp_and_ignore_region",
+    )
     takes_detections = True
     """What MOTS20 and KITTI-MOTS share; subclasses say where things are."""
 

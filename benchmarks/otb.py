@@ -36,6 +36,11 @@ RANGES = {
 
 
 class OTB(OPEBenchmark):
+    toolkit = "the OTB one-pass evaluation (success AUC over 21 thresholds, precision at 20 px), as the got10k toolkit's ExperimentOTB"
+    checked_by = (
+        "tests/benchmarks/test_sot_metrics.py::test_ope_hand_case",
+        "tests/benchmarks/test_sot_metrics.py::test_center_error_uses_one_based_centres",
+    )
     offset = 1.0  # OTB files are 1-based
     frame_subsets = True
 

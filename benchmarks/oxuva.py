@@ -186,6 +186,11 @@ class Task:
 
 
 class OxUvA(FileResults):
+    toolkit = "the OxUvA toolkit (long-term-tracking-benchmark): TPR, TNR, MaxGM"
+    checked_by = (
+        "tests/benchmarks/test_longterm.py::test_oxuva_hand_case_pooled_counts_previous_prediction_and_posthoc",
+        "tests/benchmarks/test_longterm.py::test_written_predictions_are_read_by_the_toolkit_reader",
+    )
     Options = OxUvAOptions
     tasks = ("sot",)
     protocol = "OxUvA toolkit: TPR, TNR, GM, MaxGM (IoU >= 0.5, counts pooled over all tracks)"

@@ -116,6 +116,11 @@ def pose_box(k: np.ndarray) -> np.ndarray:
 
 
 class PoseTrack18(FileResults):
+    toolkit = "poseval (PoseTrack MOTA, per joint)"
+    checked_by = (
+        "tests/benchmarks/test_posetrack_poseval.py::test_default_scoring_equals_poseval",
+        "tests/benchmarks/test_posetrack.py::test_clear_accumulator_matches_py_motmetrics_on_random_sequences",
+    )
     Options = PM.PoseEvalOptions
     takes_detections = True
     truncates = True  # benchmark.truncate: cut copies (nframes describes the full video)

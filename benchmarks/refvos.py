@@ -235,6 +235,10 @@ def rvos_summary(rows: list[dict], grounding: bool = False) -> dict[str, float]:
 
 # ------------------------------------------------------------------ Ref-YouTube-VOS
 class RefYouTubeVOS(RefVOSProtocol, YouTubeVOS):
+    toolkit = "the Ref-YouTube-VOS server (valid: unibench package); on annotated splits the DAVIS J&F per expression"
+    checked_by = (
+        "tests/benchmarks/test_refvos.py::test_ref_youtube_vos_synthetic_suite_two_expressions_per_object",
+    )
     Options = RefVOSOptions
     scorer_version = 1
 
@@ -417,6 +421,11 @@ def read_davis_expressions(path: Path, encoding: str) -> dict[str, dict[int, str
 
 
 class RefDAVIS17(RefVOSProtocol, BenchmarkBase):
+    toolkit = "davis2017-evaluation's unsupervised protocol, averaged over the four annotators' expression sets"
+    checked_by = (
+        "tests/benchmarks/test_refvos.py::test_unsupervised_scoring_equals_the_official_davis2017_evaluation",
+        "tests/benchmarks/test_refvos.py::test_ref_davis17_runs_and_averages_the_four_expression_sets",
+    )
     Options = RefVOSOptions
     tasks = ("vos",)
 

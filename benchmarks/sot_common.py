@@ -179,6 +179,11 @@ class ToolkitOptions:
 
 
 class ToolkitOPEBenchmark(OPEBenchmark):
+    toolkit = "the official MATLAB toolkit's frame rules (LaSOT_Evaluation_Toolkit, TNL2K_evaluation_toolkit); pytracking's extract_results as an option"
+    checked_by = (
+        "tests/benchmarks/test_sot_toolkit_parity.py::test_default_protocol_equals_the_matlab_toolkit",
+        "tests/benchmarks/test_sot_toolkit_parity.py::test_pytracking_option_equals_extract_results",
+    )
     Options = ToolkitOptions
     """OPE scored as the LaSOT / TNL2K toolkits (or pytracking's conventions on request).
 

@@ -20,6 +20,12 @@ from unibench.types import MetricTable, VideoSequence
 
 
 class TrackingNet(OPEBenchmark):
+    toolkit = "the TrackingNet evaluation server (test: unibench package); OPE with normalised precision elsewhere"
+    checked_by = (
+        "tests/benchmarks/test_sot_metrics.py::test_normalized_precision",
+        "tests/benchmarks/test_sot_adapters.py::test_trackingnet_test_packaging",
+    )
+
     def __init__(self, root, split: str | None = None, sequences=None, name="trackingnet"):
         self.root = Path(root)
         self.split = split or "TEST"

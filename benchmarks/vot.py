@@ -66,6 +66,12 @@ from unibench.types import (
 
 
 class VOT(OPEBenchmark):
+    toolkit = "one-pass evaluation on VOT sequences; regions parsed and written as vot-toolkit does"
+    checked_by = (
+        "tests/benchmarks/test_vot_toolkit_parity.py::test_regions_parse_and_write_as_the_toolkit_does",
+        "tests/benchmarks/test_sot_adapters.py::test_vot_polygon_conversion_modes",
+    )
+
     def result_path(self, pred_dir: Path, name: str) -> Path:
         return Path(pred_dir) / name  # a folder: <seq>/<seq>_001.txt (VOT trajectory layout)
 
@@ -185,6 +191,15 @@ class VOTChallenge(BenchmarkBase):
     ``<predictions>/longterm/<seq>/<seq>_001.txt`` with ``<seq>_001_confidence.value``
     (long-term: the head's confidence; the initialisation frame's line empty, read as 0 as the
     toolkit reads it), and ``_time.value`` beside each."""
+
+    toolkit = (
+        "vot-toolkit 0.9.0 (reset-based EAO/A/failures, anchor-based EAO/A/R, long-term Pr/Re/F)"
+    )
+    checked_by = (
+        "tests/benchmarks/test_vot_toolkit_parity.py::test_reset_based_accuracy_failures_and_eao_equal_the_toolkit",
+        "tests/benchmarks/test_vot_toolkit_parity.py::test_anchor_based_accuracy_robustness_and_eao_equal_the_toolkit",
+        "tests/benchmarks/test_vot_toolkit_parity.py::test_long_term_precision_recall_and_f_equal_the_toolkit",
+    )
 
     tasks = ("sot",)
 

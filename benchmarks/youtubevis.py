@@ -95,6 +95,11 @@ def _stem_rate(names: list[str]) -> float:
 
 
 class VISBenchmark(FileResults):
+    toolkit = "YouTube-VIS's cocoapi (video AP/AR) and TrackEval's YouTubeVIS class (HOTA)"
+    checked_by = (
+        "tests/benchmarks/test_vis_metrics.py::test_one_frame_videos_equal_pycocotools_image_ap",
+        "tests/benchmarks/test_vis_metrics.py::test_hota_bridge_equals_trackeval_run_from_disk",
+    )
     Options = VISOptions
     takes_detections = True
     head_defaults = {"vis": {"class_gate": True}}  # a track keeps one category

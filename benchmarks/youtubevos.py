@@ -73,6 +73,10 @@ class YTVOSOptions:
 
 
 class YouTubeVOS(BenchmarkBase):
+    toolkit = "the YouTube-VOS evaluation server (valid: unibench package); on annotated splits the DAVIS J&F, seen and unseen"
+    checked_by = (
+        "tests/benchmarks/test_youtubevos.py::test_scoring_seen_unseen_and_overall_by_hand",
+    )
     Options = YTVOSOptions
     tasks = ("vos",)
 
