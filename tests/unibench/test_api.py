@@ -1,4 +1,4 @@
-"""``unibench.evaluate`` from Python: in-memory modules, their identity, the README's training-loop
+"""``unibench.evaluate`` from Python: in-memory modules, their identity, the docs' training-loop
 example (run as written), and the hooks' schedule."""
 
 from __future__ import annotations
@@ -22,18 +22,19 @@ from unibench.errors import CheckpointError, ConfigError, DataError
 from unibench.hooks import every
 from unibench.store import ResultStore
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+PYTHON_PAGE = Path(__file__).resolve().parents[2] / "docs" / "python.md"
 
 
 def _readme_example() -> str:
-    text = README.read_text()
-    section = text[text.index("## From Python") :]
-    return re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    """The runnable block of the docs' "From Python" page (the one block marked runnable)."""
+    text = PYTHON_PAGE.read_text()
+    (block,) = re.findall(r"<!-- runnable: [^>]*-->\n```python\n(.*?)```", text, re.S)
+    return block
 
 
 def test_the_readme_example_runs_and_a_trained_step_is_a_new_record(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
-    exec(compile(_readme_example(), "README.md: From Python", "exec"), {})  # noqa: S102
+    exec(compile(_readme_example(), "docs/python.md: From Python", "exec"), {})  # noqa: S102
     records = ResultStore(tmp_path / "ub-runs").records()
     assert len(records) == 2  # one per evaluated epoch: the weights changed in between
     assert len({r.run_id for r in records}) == 2 and len({r.checkpoint for r in records}) == 2
