@@ -267,7 +267,7 @@ class FeatureExtractor:
     ) -> None:
         """``precision``: ``fp32`` (the default, the golden numbers), or ``bf16``: the forward pass
         under bfloat16 autocast on a channels-last input (opt-in; part of the run identity; its
-        measured effect is in the README), features returned as float32."""
+        measured effect is in docs/measured.md), features returned as float32."""
         if precision not in PRECISIONS:
             raise UniBenchError(f"precision {precision!r}: expected one of {', '.join(PRECISIONS)}")
         info = model.feature_info()

@@ -31,7 +31,7 @@ Per frame, as UniTrack's ``AssociationTracker.update``:
 
 ``head.preset=unibench`` is the tracker UniBench ran before (EMA features, continuous IoU, low scores
 kept for matching, all tracks predicted, no grace frame, ages at the current frame, no aspect filter,
-RoIAlign 10 × 4 aligned with 2 samples, unconfirmed MOTS/PoseTrack births); the README lists each
+RoIAlign 10 × 4 aligned with 2 samples, unconfirmed MOTS/PoseTrack births); docs/protocols/association.md lists each
 option's measured effect. ``motion=False`` (the paper's representation study) sets λ = 1 and removes
 the gate; ``gate=False`` keeps the motion cost but removes the gate (UniTrack's MOTS/PoseTrack setting).
 ``class_gate=True`` forbids matching a track to a detection of another class in every stage

@@ -9,7 +9,7 @@ the same for a scored summary.
 
 Why tolerances at all: floating-point results are not bitwise equal across processors (SIMD width,
 the kernels BLAS/oneDNN pick, the order of a sum over threads), so a near tie can flip one pixel's
-label or one keypoint's arg-max. The tolerances were measured (the numbers are in the README's
+label or one keypoint's arg-max. The tolerances were measured (the numbers are in docs/testing.md,
 "Golden checks" section) and are tight enough that a change of a head parameter or a scorer option
 fails (``tests/unibench/test_golden_teeth.py``).
 

@@ -1,6 +1,6 @@
 """Typed configuration: dataclasses that reject unknown keys, merged from layers.
 
-Precedence (stated once, in ``unibench.pipeline.resolve.resolve_config``; the README and every saved
+Precedence (stated once, in ``unibench.pipeline.resolve.resolve_config``; the docs (docs/commands.md) and every saved
 ``config.yaml`` list the same layers): dataclass defaults < the head's per-task defaults < the model
 card's protocol (a named preset, expanded whole) < benchmark defaults < the preset the user names
 (expanded whole) < YAML file < CLI flags < ``key=value`` overrides. Every layer is validated on its
@@ -214,7 +214,7 @@ class ModelConfig:
     allow_nonfinite: bool = False  # load NaN/infinite weights instead of refusing them
     device: Literal["cpu", "cuda"] = "cpu"
     # the feature path: fp32, or bf16 (autocast on a channels-last input; opt-in, in the run
-    # identity, its measured effect in the README)
+    # identity, its measured effect in docs/measured.md)
     precision: Literal["fp32", "bf16"] = "fp32"
 
 

@@ -6,7 +6,7 @@ and the YouTube-VOS suite), the *content* of every prediction file (``tests/gold
 masks as per-object RLE, boxes and keypoints as coordinates, ids and frames as written) and the
 full-precision summary of its ``metrics.json``. The cells run through the command line
 (``unibench run``), the one path that survives any internal reorganisation, so a structural change
-shows here as content or a figure beyond the stated tolerances (the README's "Golden checks"). The
+shows here as content or a figure beyond the stated tolerances (docs/testing.md, "Golden checks"). The
 checks run at thread counts other than the one the file was written at (``golden_threads``).
 
 An intended change of behaviour is its own commit: regenerate with
