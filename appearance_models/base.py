@@ -15,11 +15,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
-from unibench.heads import HEADS
 
 from unibench.errors import ConfigError, UniBenchError
 from unibench.registry import Registry
-from unibench.tasks import TASKS
 from unibench.types import FeatureMap, TapInfo
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -161,23 +159,9 @@ ARCHS: Registry[ArchSpec] = Registry(
 )
 
 
-def check_protocol(cfg: PretrainedCfg) -> None:
-    """Every task of the card's ``protocol`` is known and names a preset of the head that task runs
-    by default (a typo would otherwise surface only when someone runs that card on that task)."""
-    for task, preset in cfg.protocol.items():
-        head_name = TASKS.get(task).default_head  # an unknown task lists the known ones
-        presets = HEADS.get(head_name).presets
-        if preset not in presets:
-            raise ConfigError(
-                f"model card {cfg.name!r} ({cfg.source}): protocol {task}: {preset!r} is not a "
-                f"preset of head {head_name!r}; presets: {', '.join(presets) or '(none)'}"
-            )
-
-
 MODELS: Registry[PretrainedCfg] = Registry(
     "model",
     doc="PretrainedCfg keyed 'arch' or 'arch.tag'",
-    validate=lambda name, cfg: check_protocol(cfg),
 )
 
 

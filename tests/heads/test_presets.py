@@ -3,7 +3,9 @@
 Every head's presets live in ``heads/<head>_presets.yaml`` with the reference file:line of every value
 (or ``unibench: <reason>`` for UniBench's own choices); :func:`load_presets` and :func:`check_head`
 refuse a malformed file or head where it is declared. A model card names its protocol per task
-(``protocol: {vos: dino}``) and a card naming an unknown preset is refused when it is registered.
+(``protocol: {vos: dino}``) and a card naming an unknown preset is refused where its protocol meets
+the heads: when a cell of it is resolved (``unibench.pipeline.resolve.check_protocol``, every task
+of the protocol at once).
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ from typing import Literal
 
 import pytest
 from unibench.appearance_models import MODELS, get_cfg
-from unibench.appearance_models.base import check_protocol
 from unibench.heads import HEADS
 from unibench.heads.base import (
     Head,
@@ -30,6 +31,7 @@ from unibench.heads.base import (
 )
 
 from unibench.errors import ConfigError, RegistryError
+from unibench.pipeline.resolve import check_protocol, resolve_config
 from unibench.registry import Registry
 from unibench.tasks import TASKS
 
@@ -49,27 +51,32 @@ def test_dino_cards_name_the_dino_protocol():
     assert get_cfg("resnet18.tv_in1k").protocol == {}  # UniTrack's protocol: the head's default
 
 
-def test_a_card_naming_an_unknown_preset_is_refused_at_registration():
-    reg = Registry("model", validate=lambda n, c: check_protocol(c))
-    card = replace(MODELS.get("pixels"), name="pixels.typo", protocol={"vos": "dnio"})
-    with pytest.raises(
-        ConfigError, match=r"protocol vos: 'dnio' is not a preset of head 'propagation'"
-    ):
-        reg.register(card.name, card)
-    assert "pixels.typo" not in reg
+def test_a_card_naming_an_unknown_preset_is_refused_where_it_meets_the_heads(monkeypatch):
+    monkeypatch.setattr(MODELS, "_objs", dict(MODELS._objs))  # this test's registrations only
+    card = replace(
+        MODELS.get("pixels"), name="pixels.typo", protocol={"sot": "unitrack", "vos": "dnio"}
+    )
+    MODELS.register(card.name, card)  # the model layer knows nothing of heads: it registers
+    # resolving any task of the card checks its whole protocol (here: a SOT cell fails on VOS's typo)
+    for task in ("vos", "sot"):
+        with pytest.raises(
+            ConfigError, match=r"protocol vos: 'dnio' is not a preset of head 'propagation'"
+        ):
+            resolve_config({"model": {"name": "pixels.typo"}, "task": task})
     with pytest.raises(RegistryError, match="unknown task 'vso'"):
         check_protocol(replace(card, protocol={"vso": "dino"}))
     check_protocol(replace(card, protocol={"vos": "vfs"}))  # a known preset passes
 
 
-def test_a_card_file_naming_an_unknown_preset_fails_naming_the_file(tmp_path):
+def test_a_card_file_naming_an_unknown_preset_fails_naming_the_file(tmp_path, monkeypatch):
     from unibench.appearance_models import load_card_file
 
+    monkeypatch.setattr(MODELS, "_objs", dict(MODELS._objs))
     f = tmp_path / "mine.yaml"
     f.write_text("name: pixels.mine\narch: pixels\nprotocol: {vos: dinno}\n")
+    load_card_file(f)
     with pytest.raises(ConfigError, match=r"card file .*mine.yaml.*'dinno' is not a preset"):
-        load_card_file(f)
-    assert "pixels.mine" not in MODELS
+        resolve_config({"model": {"name": "pixels.mine"}, "task": "vos"})
 
 
 @pytest.mark.parametrize("path", PRESET_FILES, ids=lambda p: p.name)

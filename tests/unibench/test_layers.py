@@ -134,6 +134,19 @@ def test_reports_never_import_the_model_zoo_and_executors_never_the_pipeline():
             assert not [t for t in targets if t.startswith("unibench.pipeline")], mod
 
 
+def test_the_model_layer_imports_no_head_and_no_kernel():
+    """Loading the model registry loads neither the heads nor ``cuda_ops``: a card's protocol
+    meets the heads in the pipeline (``pipeline.resolve.check_protocol``)."""
+    for mod, path in MODULES.items():
+        if mod.startswith("unibench.appearance_models"):
+            bad = [
+                t
+                for t, _ in _imports(path)
+                if t.startswith(("unibench.heads", "unibench.cuda_ops"))
+            ]
+            assert not bad, f"{mod} imports {bad}"
+
+
 def test_imports_inside_functions_do_not_grow():
     n = sum(len(_imports(p, inner_only=True)) for p in MODULES.values())
     assert n <= INNER_IMPORT_CEILING, (

@@ -29,6 +29,21 @@ logger = logging.getLogger(__name__)
 __all__ = ["MODELS", "MatrixRequest", "Suite", "expand_matrix", "resolve_config"]
 
 
+def check_protocol(card) -> None:
+    """Where a card's protocol meets the heads: every task of ``card.protocol`` is known and names
+    a preset of the head that task runs by default, checked whole (all its tasks, not only the
+    one run) before any cell of the card is resolved, so a typo fails on first use naming the
+    card and where it comes from (a card file's path)."""
+    for task, preset in card.protocol.items():
+        head_name = TASKS.get(task).default_head  # an unknown task lists the known ones
+        presets = HEADS.get(head_name).presets
+        if preset not in presets:
+            raise ConfigError(
+                f"model card {card.name!r} ({card.source}): protocol {task}: {preset!r} is not a "
+                f"preset of head {head_name!r}; presets: {', '.join(presets) or '(none)'}"
+            )
+
+
 def resolve_config(
     cli_layer: dict[str, Any] | None = None,
     yaml_path: Path | None = None,
@@ -64,6 +79,7 @@ def resolve_config(
             f"head {head_name!r} serves task(s) {', '.join(head_tasks)}, not {task!r}"
         )
     card = get_cfg(run0.model.name)  # a registered card, or one built for a timm:/hf-hub: name
+    check_protocol(card)
     bench_factory = BENCHMARKS.get(bench_name)
 
     presets = head_cls.presets
