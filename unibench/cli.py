@@ -29,6 +29,7 @@ from unibench.appearance_models.layouts import layout_named
 from unibench.appearance_models.timm_adapter import weight_file
 from unibench.appearance_models.weights import cached_path, fetch_card, verify, weight_source
 from unibench.benchmarks import BENCHMARKS
+from unibench.benchmarks.base import build_benchmark
 from unibench.benchmarks.quick import QUICK
 from unibench.benchmarks.synthetic import generate
 from unibench.config import overrides_to_dict
@@ -410,9 +411,15 @@ def _cmd_synth(a) -> int:
 
 def _cmd_package(a) -> int:
 
-    bench = BENCHMARKS.get(a.benchmark)(a.data_root, a.split, None)
-    if not hasattr(bench, "package"):
-        raise UniBenchError(f"benchmark {a.benchmark!r} has no server packaging")
+    spec = BENCHMARKS.get(a.benchmark)  # an unknown name lists the registered ones
+    if not hasattr(spec.adapter, "package"):
+        takes = [n for n, s in BENCHMARKS.items() if hasattr(s.adapter, "package")]
+        raise UniBenchError(
+            f"benchmark {a.benchmark!r} has no server packaging; those that do: {', '.join(takes)}"
+        )
+    # built as on every other path: the checks of build_benchmark (sequence names from list
+    # files stay inside the data root) apply here too
+    bench = build_benchmark(a.benchmark, a.data_root, a.split, None)
     print(f"wrote {bench.package(Path(a.predictions), Path(a.out))}")
     return 0
 

@@ -370,3 +370,22 @@ def test_a_reused_run_prints_the_same_table_as_the_first(tmp_path, capsys):
 
     assert table(first) == table(second) and "**all**" in "\n".join(table(second))
     assert "0 sequences computed, 1 reused" in second
+
+
+def test_package_builds_its_benchmark_with_the_checks_of_every_path(tmp_path, capsys):
+    """``unibench package`` goes through ``build_benchmark``: a list file naming a sequence
+    outside the data root is refused before anything is read or zipped, as on ``run`` and
+    ``eval``; a benchmark without server packaging names those with one."""
+    split = tmp_path / "got" / "test"
+    split.mkdir(parents=True)
+    (split / "list.txt").write_text("../../escape\n")
+    out = tmp_path / "r.zip"
+    rc = main(["package", "--benchmark", "got10k", "--data-root", str(tmp_path / "got"),
+               "--split", "test", "--predictions", str(tmp_path), "--out", str(out)])  # fmt: skip
+    err = capsys.readouterr().err
+    assert rc == 2 and "sequence name '../../escape' contains a path separator" in err
+    assert not out.exists()
+    rc = main(["package", "--benchmark", "mot17", "--data-root", str(tmp_path),
+               "--predictions", str(tmp_path), "--out", str(out)])  # fmt: skip
+    err = capsys.readouterr().err
+    assert rc == 2 and "'mot17' has no server packaging; those that do: got10k" in err
