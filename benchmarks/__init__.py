@@ -19,6 +19,6 @@ from unibench.benchmarks import (  # noqa: F401  (registrations)
     youtubevis,
     youtubevos,
 )
-from unibench.benchmarks.base import BENCHMARKS, Benchmark
+from unibench.benchmarks.base import BENCHMARKS
 
-__all__ = ["BENCHMARKS", "Benchmark"]
+__all__ = ["BENCHMARKS"]

@@ -12,11 +12,11 @@ models are never imported by an adapter.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar
 
 from unibench.config import from_dict
 from unibench.errors import ConfigError, DataError, RegistryError
@@ -24,24 +24,7 @@ from unibench.io import frames_fingerprint
 from unibench.metrics import undeclared
 from unibench.paths import safe_name
 from unibench.registry import Registry
-from unibench.types import MetricTable, VideoSequence
-
-
-class Benchmark(Protocol):
-    name: str
-    tasks: tuple[str, ...]
-    split: str
-    root: Path
-
-    def sequence_names(self) -> list[str]: ...
-
-    def load_sequence(self, name: str) -> VideoSequence: ...
-
-    def write_predictions(self, seq: VideoSequence, preds: Iterable[Any], out_dir: Path) -> int: ...
-
-    def evaluate(
-        self, pred_dir: Path, sequences: Iterable[str] | None = None, progress: bool = False
-    ) -> MetricTable: ...
+from unibench.types import MetricTable
 
 
 class BenchmarkBase:

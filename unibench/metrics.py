@@ -49,15 +49,6 @@ class Metric:
         if self.unit not in UNITS:
             raise ValueError(f"metric {self.name!r}: unit {self.unit!r} is not one of {UNITS}")
 
-    @property
-    def is_count(self) -> bool:
-        return self.unit == "count"
-
-    @property
-    def stored_type(self) -> type:
-        """The JSON type a figure is written as: ``int`` for counts, ``float`` otherwise."""
-        return int if self.unit == "count" else float
-
     def official_name(self, task: str | None = None) -> str:
         """The defining toolkit's name for this figure in ``task`` (its own name where none)."""
         if isinstance(self.official, Mapping):

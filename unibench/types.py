@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,13 +41,6 @@ class Clip:
 
     def frame(self, i: int) -> np.ndarray:
         return self.loader(i)
-
-    @staticmethod
-    def from_arrays(frames: Sequence[np.ndarray], names: Sequence[str] | None = None) -> Clip:
-        frames = [np.ascontiguousarray(f, dtype=np.uint8) for f in frames]
-        names = tuple(names) if names is not None else tuple(f"{i:05d}" for i in range(len(frames)))
-        h, w = frames[0].shape[:2]
-        return Clip(names, lambda i: frames[i], (h, w))
 
 
 @dataclass(frozen=True)

@@ -68,7 +68,7 @@ def test_every_emitted_metric_is_declared_named_and_typed(tmp_path, bench, task)
     for where, values in sources.items():
         for name, v in _figures(values).items():
             m = METRICS.get(name.split("/")[-1]) if name not in METRICS else METRICS.get(name)
-            if m.is_count and v is not None and v == v:
+            if m.unit == "count" and v is not None and v == v:
                 assert type(v) is int, f"{bench}/{task} {where}: count {name}={v!r} is not an int"
     for name in cell["summary"]:
         m = METRICS.get(name)

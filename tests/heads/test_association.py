@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import torch
+from clips import clip_from_arrays
 from unibench.appearance_models import create_model
 from unibench.heads import HEADS
 from unibench.heads.association import (
@@ -14,7 +15,7 @@ from unibench.heads.association import (
     to_xyah,
 )
 
-from unibench.types import Clip, Observations, VideoSequence
+from unibench.types import Observations, VideoSequence
 
 
 def test_kalman_constant_velocity_and_gating():
@@ -50,7 +51,7 @@ def _crossing():
         f[30:70, xa : xa + 32] = [230, 60, 40]  # a passes in front of b
         frames.append(f)
         boxes.append(np.array([[xa, 30, 32, 40, 0.9], [xb, 30, 32, 40, 0.9]], float))
-    return VideoSequence("cross", Clip.from_arrays(frames), Observations(tuple(boxes))), boxes
+    return VideoSequence("cross", clip_from_arrays(frames), Observations(tuple(boxes))), boxes
 
 
 def _crossing_ids(p: AssociationParams):
@@ -96,7 +97,7 @@ def test_ids_belong_to_the_instance_and_empty_frames():
     ex, _ = create_model("pixels")
     seq = VideoSequence(
         "e",
-        Clip.from_arrays([np.zeros((32, 32, 3), np.uint8)] * 3),
+        clip_from_arrays([np.zeros((32, 32, 3), np.uint8)] * 3),
         Observations((np.zeros((0, 5)),) * 3),
     )
     preds = list(HEADS.get("association")(p).track(seq, ex))
@@ -372,7 +373,7 @@ def test_duplicate_removal_rules():
 def test_output_filter_drops_wide_boxes():
     seq = VideoSequence(
         "wide",
-        Clip.from_arrays([np.zeros((64, 96, 3), np.uint8)] * 2),
+        clip_from_arrays([np.zeros((64, 96, 3), np.uint8)] * 2),
         Observations(tuple(np.array([[10, 10, 36, 20, 0.9]], float) for _ in range(2))),
     )  # w/h 1.8
     ex, _ = create_model("pixels")

@@ -2,11 +2,12 @@
 
 import numpy as np
 import pytest
+from clips import clip_from_arrays
 from unibench.appearance_models import create_model
 from unibench.heads import HEADS
 from unibench.heads.pose import PosePropagationParams, belief_maps, decode
 
-from unibench.types import Clip, Observations, VideoSequence
+from unibench.types import Observations, VideoSequence
 
 
 def test_belief_maps_round_trip_and_sigma_follows_body_size():
@@ -34,7 +35,7 @@ def _shifting_texture(n=5, dx=16):
     k[0, 5] = (90, 80, 1)
     k[0, 11] = (70, 100, 1)
     obs = Observations((np.array([[60, 40, 30, 60, 0.9]]),) * n, keypoints=(k,) * n)
-    return VideoSequence("shift", Clip.from_arrays(frames), obs), k, dx
+    return VideoSequence("shift", clip_from_arrays(frames), obs), k, dx
 
 
 def test_keypoints_follow_a_translation():

@@ -4,13 +4,14 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from clips import clip_from_arrays
 from unibench.appearance_models import create_model
 from unibench.benchmarks.metrics.sot import rect_iou
 from unibench.heads import HEADS
 from unibench.heads.sot import XCORR_PRESETS, DCFParams, RidgeParams, XCorrParams, crop
 from unibench.heads.vos import BoxFromMaskParams, PropagationParams, boxes_as_mask
 
-from unibench.types import BoxInit, Clip, MaskInit, VideoSequence
+from unibench.types import BoxInit, MaskInit, VideoSequence
 
 
 @pytest.fixture
@@ -27,7 +28,7 @@ def moving_target():
         f[y : y + 40, x : x + 40] = tex
         frames.append(f)
         boxes.append((x, y, 40, 40))
-    seq = VideoSequence("move", Clip.from_arrays(frames), BoxInit(tuple(map(float, boxes[0]))))
+    seq = VideoSequence("move", clip_from_arrays(frames), BoxInit(tuple(map(float, boxes[0]))))
     return seq, np.array(boxes, float)
 
 
@@ -109,7 +110,7 @@ def test_box_initialised_vos(blob_sequence):
     box = boxes_as_mask(m0, (1,))
     assert box[30:40, 20:30].all() and box.sum() == 80 * 80
     ex, _ = create_model("pixels")
-    seq = VideoSequence("b", Clip.from_arrays(frames), MaskInit(m0, (1,)))
+    seq = VideoSequence("b", clip_from_arrays(frames), MaskInit(m0, (1,)))
     a = list(HEADS.get("propagation")(PropagationParams()).track(seq, ex))
     b = list(HEADS.get("propagation")(PropagationParams(init_from_box=True)).track(seq, ex))
     assert (a[0].labels == b[0].labels).all()  # frame 0 is the given annotation either way

@@ -16,10 +16,11 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from clips import clip_from_arrays
 from unibench.heads import HEADS
 from unibench.heads.sot import DCFParams, XCorrParams, _clamp_size
 
-from unibench.types import BoxInit, Clip, VideoSequence
+from unibench.types import BoxInit, VideoSequence
 
 CROP, STRIDE, PAD = 520, 8, 3.5
 N_FRAMES = 6
@@ -55,7 +56,7 @@ def target():
         x, y = 60 + 5 * t, 70 + 3 * t
         f[y : y + h, x : x + w] = tex[:h, :w]
         frames.append(f)
-    seq = VideoSequence("move", Clip.from_arrays(frames), BoxInit((60.0, 70.0, 30.0, 44.0)))
+    seq = VideoSequence("move", clip_from_arrays(frames), BoxInit((60.0, 70.0, 30.0, 44.0)))
     return seq, [f.astype(np.float64) / 255 for f in frames]
 
 

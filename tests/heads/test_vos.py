@@ -3,16 +3,17 @@
 import numpy as np
 import pytest
 import torch
+from clips import clip_from_arrays
 from unibench.appearance_models import create_model
 from unibench.benchmarks.metrics.vos import jaccard
 from unibench.heads import HEADS
 from unibench.heads.vos import PRESETS, PropagationParams
 
-from unibench.types import Clip, MaskInit, VideoSequence
+from unibench.types import MaskInit, VideoSequence
 
 
 def _seq(frames, masks):
-    return VideoSequence("blob", Clip.from_arrays(frames), MaskInit(masks[0], (1,)))
+    return VideoSequence("blob", clip_from_arrays(frames), MaskInit(masks[0], (1,)))
 
 
 def test_translated_blob_is_recovered_with_pixels(blob_sequence):
@@ -83,7 +84,7 @@ def test_multi_object_ids_preserved():
     m = np.zeros((h, w), np.uint8)
     m[:, :48] = 1
     m[:, 48:] = 2
-    seq = VideoSequence("two", Clip.from_arrays([f, f, f]), MaskInit(m, (1, 2)))
+    seq = VideoSequence("two", clip_from_arrays([f, f, f]), MaskInit(m, (1, 2)))
     extractor, _ = create_model("pixels")
     preds = list(HEADS.get("propagation")(PropagationParams()).track(seq, extractor))
     assert jaccard(preds[2].labels == 1, m == 1) > 0.95
@@ -99,7 +100,7 @@ def _memory_log(monkeypatch, p, n_frames=9):
     frames = [np.full((16, 16, 3), 10 * (t + 1), np.uint8) for t in range(n_frames)]
     mask = np.zeros((16, 16), np.uint8)
     mask[4:12, 4:12] = 1
-    seq = VideoSequence("m", Clip.from_arrays(frames), MaskInit(mask, (1,)))
+    seq = VideoSequence("m", clip_from_arrays(frames), MaskInit(mask, (1,)))
 
     class Ex:  # features carry the frame index
         def features(self, seq, t, height=None):

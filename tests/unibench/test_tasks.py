@@ -19,16 +19,16 @@ def test_every_task_names_a_registered_head_and_suite_that_serve_it():
         assert name in bench.tasks
 
 
-def test_metrics_carry_unit_direction_official_name_and_stored_type():
+def test_metrics_carry_unit_direction_and_official_name():
     m = METRICS.as_dict()
     assert m["IDs"].unit == "count" and not m["IDs"].higher_is_better
-    assert m["IDs"].official_name("mot") == "IDSW" and m["IDs"].stored_type is int
+    assert m["IDs"].official_name("mot") == "IDSW"
     assert m["IDs"].official_name("posetrack").startswith("num_switches")
     assert m["FN"].official_name("mot") == "CLR_FN" and m["FN"].official_name("sot") == "FN"
     assert m["J-Decay"].unit == "percent" and not m["J-Decay"].higher_is_better
     assert m["HOTA"].higher_is_better and m["sMOTSA"].official_name("mots") == "sMOTA"
     assert m["MOTA"].official_name("posetrack") == "MOTA Total (poseval)"
-    assert m["HOTA"].stored_type is float
+    assert m["HOTA"].unit == "percent"
     assert metric_meta("car/HOTA") is m["HOTA"]  # per-class keys resolve to their metric
     with pytest.raises(ValueError, match="not listed"):
         Task("x", "x", "xcorr", "synthetic-otb", ("AUC",), ("AUC", "nope"))
