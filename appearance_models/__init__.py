@@ -281,7 +281,7 @@ CHECKPOINT_SUFFIXES = (".pth", ".pt", ".safetensors", ".bin")
 
 def checkpoint_card(path: str | Path) -> str | None:
     """The card a ``.safetensors`` checkpoint names in its metadata (``{"card": NAME}``, as
-    :func:`unibench.appearance_models.module.materialise` writes it), or None."""
+    :func:`unibench.appearance_models.any_module.materialise` writes it), or None."""
     p = Path(path)
     if p.suffix != ".safetensors" or not p.is_file():
         return None

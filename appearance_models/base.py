@@ -16,9 +16,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from unibench.datatypes import FeatureMap, TapInfo
 from unibench.errors import ConfigError, UniBenchError
 from unibench.registry import Registry
-from unibench.types import FeatureMap, TapInfo
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)

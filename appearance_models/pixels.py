@@ -13,7 +13,7 @@ from unibench.appearance_models.base import (
     register_pretrained,
 )
 
-from unibench.types import TapInfo
+from unibench.datatypes import TapInfo
 
 _RGB2XYZ = torch.tensor(
     [[0.412453, 0.357580, 0.180423], [0.212671, 0.715160, 0.072169], [0.019334, 0.119193, 0.950227]]

@@ -18,7 +18,7 @@ from unibench.appearance_models.base import (
     register_pretrained,
 )
 
-from unibench.types import TapInfo
+from unibench.datatypes import TapInfo
 
 _STAGES = ("layer1", "layer2", "layer3", "layer4")
 

@@ -59,8 +59,8 @@ from unibench.appearance_models.weights import (
     verify,
 )
 
+from unibench.datatypes import TapInfo
 from unibench.errors import CheckpointError, UniBenchError
-from unibench.types import TapInfo
 
 logger = logging.getLogger(__name__)
 

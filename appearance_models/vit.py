@@ -20,7 +20,7 @@ from unibench.appearance_models.base import (
     register_pretrained,
 )
 
-from unibench.types import TapInfo
+from unibench.datatypes import TapInfo
 
 DINO_PROTOCOL = {"vos": "dino"}  # DINO's cards: DINO's VOS evaluation (a preset of the VOS head)
 

@@ -19,12 +19,12 @@ from types import MappingProxyType
 from typing import Any, ClassVar
 
 from unibench.config import from_dict
+from unibench.datatypes import MetricTable
 from unibench.errors import ConfigError, DataError, RegistryError
 from unibench.io import frames_fingerprint
 from unibench.metrics import undeclared
 from unibench.paths import safe_name
 from unibench.registry import Registry
-from unibench.types import MetricTable
 
 
 class BenchmarkBase:

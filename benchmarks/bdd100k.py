@@ -40,10 +40,10 @@ from unibench.benchmarks.base import (
 from unibench.benchmarks.metrics import mot as mot_metrics
 from unibench.benchmarks.mots import resolve_overlaps
 
+from unibench.datatypes import Clip, MetricTable, Observations, TrackFramePrediction, VideoSequence
 from unibench.errors import DataError
 from unibench.io import image_size, read_rgb, read_text
 from unibench.paths import inside
-from unibench.types import Clip, MetricTable, Observations, TrackFramePrediction, VideoSequence
 
 logger = logging.getLogger(__name__)
 

@@ -30,9 +30,9 @@ from unibench.benchmarks.base import (
 from unibench.benchmarks.formats.palette import read_label_map, write_palette_png
 from unibench.benchmarks.metrics import vos as vos_metrics
 
+from unibench.datatypes import Clip, MaskInit, MetricTable, VideoSequence, VOSFramePrediction
 from unibench.errors import DataError
 from unibench.io import check_numbered, image_size, read_rgb, read_text
-from unibench.types import Clip, MaskInit, MetricTable, VideoSequence, VOSFramePrediction
 
 logger = logging.getLogger(__name__)
 

@@ -29,8 +29,9 @@ from unibench.benchmarks.base import (
 )
 from unibench.benchmarks.formats.boxes import read_boxes, read_labels, write_boxes
 from unibench.benchmarks.metrics import sot as sot_metrics
-from unibench.benchmarks.sot_common import check_result_boxes, invalid_boxes
+from unibench.benchmarks.ope import check_result_boxes, invalid_boxes
 
+from unibench.datatypes import BoxFramePrediction, BoxInit, Clip, MetricTable, VideoSequence
 from unibench.errors import DataError
 from unibench.io import (
     atomic_zip,
@@ -40,7 +41,6 @@ from unibench.io import (
     read_text,
 )
 from unibench.paths import safe_name
-from unibench.types import BoxFramePrediction, BoxInit, Clip, MetricTable, VideoSequence
 
 
 def read_meta(path: Path) -> dict[str, str]:

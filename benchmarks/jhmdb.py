@@ -41,10 +41,10 @@ from unibench.benchmarks.base import (
     register_benchmark,
 )
 
+from unibench.datatypes import Clip, MetricTable, Observations, TrackFramePrediction, VideoSequence
 from unibench.errors import DataError
 from unibench.io import check_numbered, image_size, read_rgb, read_text
 from unibench.paths import safe_name
-from unibench.types import Clip, MetricTable, Observations, TrackFramePrediction, VideoSequence
 
 logger = logging.getLogger(__name__)
 

@@ -19,11 +19,11 @@ from pathlib import Path
 import numpy as np
 from unibench.benchmarks.base import check_count, parse_options, register_benchmark
 from unibench.benchmarks.formats.boxes import read_boxes
-from unibench.benchmarks.sot_common import ToolkitOPEBenchmark, ToolkitOptions
+from unibench.benchmarks.ope import ToolkitOPEBenchmark, ToolkitOptions
 
+from unibench.datatypes import VideoSequence
 from unibench.errors import DataError
 from unibench.io import check_numbered, read_text
-from unibench.types import VideoSequence
 
 
 def _flags(path: Path, n: int) -> np.ndarray:

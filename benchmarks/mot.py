@@ -35,9 +35,9 @@ from unibench.benchmarks.formats.motchallenge import (
 )
 from unibench.benchmarks.metrics import mot as mot_metrics
 
+from unibench.datatypes import Clip, MetricTable, Observations, TrackFramePrediction, VideoSequence
 from unibench.errors import DataError
 from unibench.io import check_numbered, image_size, read_rgb
-from unibench.types import Clip, MetricTable, Observations, TrackFramePrediction, VideoSequence
 
 logger = logging.getLogger(__name__)
 

@@ -42,9 +42,9 @@ from unibench.benchmarks.formats.motchallenge import read_seqinfo
 from unibench.benchmarks.formats.mots import mots_line, read_mots_txt, row_rle
 from unibench.benchmarks.metrics import mot as mot_metrics
 
+from unibench.datatypes import Clip, MetricTable, Observations, TrackFramePrediction, VideoSequence
 from unibench.errors import DataError
 from unibench.io import check_numbered, image_size, read_rgb, read_text
-from unibench.types import Clip, MetricTable, Observations, TrackFramePrediction, VideoSequence
 
 logger = logging.getLogger(__name__)
 

@@ -19,11 +19,11 @@ from pathlib import Path
 import numpy as np
 from unibench.benchmarks.base import check_count, clip_meta, register_benchmark
 from unibench.benchmarks.formats.boxes import read_boxes
-from unibench.benchmarks.sot_common import OPEBenchmark
+from unibench.benchmarks.ope import OPEBenchmark
 
+from unibench.datatypes import BoxInit, Clip, VideoSequence
 from unibench.errors import DataError
 from unibench.io import check_numbered, image_size, read_rgb
-from unibench.types import BoxInit, Clip, VideoSequence
 
 logger = logging.getLogger(__name__)
 RANGES = {

@@ -46,12 +46,12 @@ from unibench.benchmarks.base import (
     register_benchmark,
 )
 from unibench.benchmarks.formats.oxuva import oxuva_line
-from unibench.benchmarks.sot_common import OPEBenchmark
+from unibench.benchmarks.ope import OPEBenchmark
 
+from unibench.datatypes import BoxFramePrediction, BoxInit, Clip, MetricTable, VideoSequence
 from unibench.errors import ConfigError, DataError
 from unibench.io import image_size, read_rgb, read_text
 from unibench.paths import safe_name
-from unibench.types import BoxFramePrediction, BoxInit, Clip, MetricTable, VideoSequence
 
 IOU_THRESHOLD = 0.5
 

@@ -36,11 +36,11 @@ from unibench.benchmarks.base import (
 from unibench.benchmarks.formats.jsonfiles import person_category, write_posetrack_video
 from unibench.benchmarks.metrics import posetrack as PM
 
+from unibench.datatypes import Clip, MetricTable, Observations, TrackFramePrediction, VideoSequence
 from unibench.errors import DataError
 from unibench.io import image_size, read_rgb, read_text
 from unibench.keypoints import POSETRACK18_KEYPOINTS
 from unibench.paths import inside
-from unibench.types import Clip, MetricTable, Observations, TrackFramePrediction, VideoSequence
 
 logger = logging.getLogger(__name__)
 K = len(POSETRACK18_KEYPOINTS)

@@ -82,10 +82,7 @@ from unibench.benchmarks.formats.palette import read_label_map, write_binary_png
 from unibench.benchmarks.metrics import vos as vos_metrics
 from unibench.benchmarks.youtubevos import YouTubeVOS
 
-from unibench.errors import ConfigError, DataError
-from unibench.io import atomic_write_text, check_numbered, image_size, read_rgb, read_text
-from unibench.paths import safe_name
-from unibench.types import (
+from unibench.datatypes import (
     Clip,
     Grounded,
     GroundingExperiment,
@@ -94,6 +91,9 @@ from unibench.types import (
     VideoSequence,
     VOSFramePrediction,
 )
+from unibench.errors import ConfigError, DataError
+from unibench.io import atomic_write_text, check_numbered, image_size, read_rgb, read_text
+from unibench.paths import safe_name
 
 PROTOCOLS = ("oracle-first-frame", "zero-shot-grounding")
 RVOS = ("J&F (R-VOS)", "J (R-VOS)", "F (R-VOS)")

@@ -13,10 +13,10 @@ from pathlib import Path
 import numpy as np
 from unibench.benchmarks.base import known_splits, register_benchmark
 from unibench.benchmarks.formats.boxes import read_boxes
-from unibench.benchmarks.sot_common import OPEBenchmark
+from unibench.benchmarks.ope import OPEBenchmark
 
+from unibench.datatypes import MetricTable, VideoSequence
 from unibench.errors import DataError
-from unibench.types import MetricTable, VideoSequence
 
 
 class TrackingNet(OPEBenchmark):

@@ -49,11 +49,9 @@ from unibench.benchmarks.metrics.vot import (
     supervised_sequence,
     supervised_summary,
 )
-from unibench.benchmarks.sot_common import OPEBenchmark
+from unibench.benchmarks.ope import OPEBenchmark
 
-from unibench.errors import DataError
-from unibench.io import atomic_write_text, check_numbered, image_size, read_rgb, read_text
-from unibench.types import (
+from unibench.datatypes import (
     AnchorExperiment,
     BoxInit,
     Clip,
@@ -63,6 +61,8 @@ from unibench.types import (
     RunFrame,
     VideoSequence,
 )
+from unibench.errors import DataError
+from unibench.io import atomic_write_text, check_numbered, image_size, read_rgb, read_text
 
 
 class VOT(OPEBenchmark):

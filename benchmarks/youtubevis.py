@@ -52,10 +52,10 @@ from unibench.benchmarks.base import (
 from unibench.benchmarks.formats.jsonfiles import write_json
 from unibench.benchmarks.metrics import vis as vis_metrics
 
+from unibench.datatypes import Clip, MetricTable, Observations, TrackFramePrediction, VideoSequence
 from unibench.errors import ConfigError, DataError
 from unibench.io import atomic_zip, image_size, read_rgb, read_text
 from unibench.paths import safe_name
-from unibench.types import Clip, MetricTable, Observations, TrackFramePrediction, VideoSequence
 
 logger = logging.getLogger(__name__)
 

@@ -45,6 +45,14 @@ from unibench.benchmarks.base import (
 from unibench.benchmarks.formats.palette import read_label_map, write_palette_png
 from unibench.benchmarks.metrics import vos as vos_metrics
 
+from unibench.datatypes import (
+    Clip,
+    FirstAppearance,
+    MaskInit,
+    MetricTable,
+    VideoSequence,
+    VOSFramePrediction,
+)
 from unibench.errors import DataError
 from unibench.io import (
     atomic_zip,
@@ -54,14 +62,6 @@ from unibench.io import (
     read_text,
 )
 from unibench.paths import safe_name
-from unibench.types import (
-    Clip,
-    FirstAppearance,
-    MaskInit,
-    MetricTable,
-    VideoSequence,
-    VOSFramePrediction,
-)
 
 logger = logging.getLogger(__name__)
 

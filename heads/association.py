@@ -56,9 +56,9 @@ import torch.nn.functional as F
 from unibench.cuda_ops import rsm
 from unibench.heads.base import Head, load_presets, preset_file, register_head
 
+from unibench.datatypes import TrackFramePrediction, VideoSequence
 from unibench.errors import ConfigError
 from unibench.keypoints import POSE_SEGMENTS, POSE_TRUNK
-from unibench.types import TrackFramePrediction, VideoSequence
 
 CHI2_95_4DOF = 9.4877
 

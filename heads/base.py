@@ -26,10 +26,10 @@ from typing import Any, ClassVar, Literal
 import yaml
 
 from unibench.config import coerce
+from unibench.datatypes import VideoSequence
 from unibench.errors import ConfigError, RegistryError
 from unibench.registry import Registry
 from unibench.tasks import TASKS
-from unibench.types import VideoSequence
 
 # a reference: ``<repo key>:<path>:<line>[-<line>]`` (the key names a repository at a commit in the
 # file's ``references``), or ``unibench: <reason>`` for a value that is UniBench's own choice

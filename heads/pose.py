@@ -29,7 +29,7 @@ import torch
 from unibench.heads.base import Head, register_head
 from unibench.heads.vos import PropagationSpec, propagate_sequence
 
-from unibench.types import TrackFramePrediction, VideoSequence
+from unibench.datatypes import TrackFramePrediction, VideoSequence
 
 
 @dataclass

@@ -42,7 +42,7 @@ import torch
 import torch.nn.functional as F
 from unibench.heads.base import Head, load_presets, preset_file, register_head
 
-from unibench.types import BoxFramePrediction, VideoSequence
+from unibench.datatypes import BoxFramePrediction, VideoSequence
 
 
 def crop(

@@ -42,7 +42,7 @@ import torch.nn.functional as F
 from unibench.cuda_ops import l2_normalize, propagate
 from unibench.heads.base import Head, load_presets, preset_file, register_head
 
-from unibench.types import BoxFramePrediction, MaskInit, VideoSequence, VOSFramePrediction
+from unibench.datatypes import BoxFramePrediction, MaskInit, VideoSequence, VOSFramePrediction
 
 
 @dataclass

@@ -19,7 +19,6 @@ from typing import Any
 
 from unibench.reports import exports
 from unibench.reports.compare import compare
-from unibench.reports.frame import tidy
 from unibench.reports.markdown import results_table
 from unibench.reports.plots import (
     correlation_figure,
@@ -31,11 +30,12 @@ from unibench.reports.plots import (
 )
 from unibench.reports.render import html_page, latex, markdown
 from unibench.reports.table import measured_rows, published_rows
+from unibench.reports.tidy import tidy
 
+from unibench.datatypes import ResultRecord
 from unibench.errors import UniBenchError
 from unibench.io import atomic_write_text
 from unibench.store import ResultStore
-from unibench.types import ResultRecord
 
 Describe = Callable[[str, str | None], dict[str, Any]]
 

@@ -16,7 +16,7 @@ import io
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from unibench.reports.frame import display, metric_meta, per_sequence_frame
+from unibench.reports.tidy import display, metric_meta, per_sequence_frame
 
 from unibench.io import atomic_write_text
 from unibench.paths import safe_name
@@ -24,7 +24,7 @@ from unibench.paths import safe_name
 if TYPE_CHECKING:
     import pandas as pd
 
-    from unibench.types import ResultRecord
+    from unibench.datatypes import ResultRecord
 
 
 def _official(name: str, task: str | None = None) -> str:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 
-from unibench.reports.frame import metric_meta
 from unibench.reports.table import PERCENT
+from unibench.reports.tidy import metric_meta
 
-from unibench.types import MetricTable, ResultRecord
+from unibench.datatypes import MetricTable, ResultRecord
 
 
 def markdown_escape(text: str) -> str:

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 from unibench.reports.table import TASK_ORDER, Column, Row, columns, ranks
 
-from unibench.types import PRECISION_MARK
+from unibench.datatypes import PRECISION_MARK
 
 REDUCERS: dict[str, Callable[[list[float]], float]] = {
     "mean": lambda xs: float(np.mean(xs)),  # average the ranks of the task's metrics

@@ -18,17 +18,17 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from unibench.reports.frame import fmt, per_sequence_frame
 from unibench.reports.markdown import markdown_escape, table
 from unibench.reports.table import shown
+from unibench.reports.tidy import fmt, per_sequence_frame
 
+from unibench.datatypes import PRECISION_MARK
 from unibench.tasks import TASKS, task_order
-from unibench.types import PRECISION_MARK
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from unibench.types import ResultRecord
+    from unibench.datatypes import ResultRecord
 
 TAP_ORDER = ("layer3", "layer4")
 SYNTHETIC_NOTE = "synthetic suite: not comparable with real benchmarks"

@@ -10,12 +10,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from unibench.reports.frame import measured_frame, published_frame
 from unibench.reports.published import Column
+from unibench.reports.tidy import measured_frame, published_frame
 
+from unibench.datatypes import ResultRecord
 from unibench.metrics import METRICS
 from unibench.tasks import TASKS, task_order
-from unibench.types import ResultRecord
 
 # derived from the metric registry (unibench.metrics: every metric's unit and direction)
 _METRICS = METRICS.as_dict()

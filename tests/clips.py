@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from unibench.types import Clip
+from unibench.datatypes import Clip
 
 
 def clip_from_arrays(frames: Sequence[np.ndarray], names: Sequence[str] | None = None) -> Clip:

@@ -7,7 +7,7 @@ that names its card (a ``.safetensors`` file with metadata ``{"card": NAME}``, a
 an in-memory module; any other checkpoint: ``evaluate(NAME, checkpoint=PATH)``), or an in-memory
 ``torch.nn.Module`` (recognised, wrapped as ``AsCard(module, card=NAME)``, or any module read at
 a named node: ``evaluate(module, tap="features.13")`` or ``Tapped(module, tap, mean, std)``; see
-:mod:`unibench.appearance_models.module`), whose identity is the sha256 of its ``state_dict``.
+:mod:`unibench.appearance_models.any_module`), whose identity is the sha256 of its ``state_dict``.
 ``store=None`` runs in a temporary folder that is removed afterwards.
 """
 
@@ -31,13 +31,13 @@ from unibench.appearance_models import (
     model_reference,
     register_pretrained,
 )
-from unibench.appearance_models.module import AsCard, Tapped, card_of, materialise
+from unibench.appearance_models.any_module import AsCard, Tapped, card_of, materialise
 from unibench.errors import ConfigError
 from unibench.executors import make_executor
 from unibench.pipeline import MatrixRequest, RunOutcome, expand_matrix, resolve_config, run_matrix
 from unibench.reports.build import with_model_info
-from unibench.reports.export import export, parse_log_to
-from unibench.reports.frame import measured_frame
+from unibench.reports.tidy import measured_frame
+from unibench.reports.trackers import export, parse_log_to
 
 __all__ = ["AsCard", "Tapped", "evaluate", "run_request"]
 
@@ -128,7 +128,7 @@ def evaluate(
     too); ``store``: the output folder whose store is read and
         appended (None: a temporary one); ``overrides``: ``key=value`` strings as on the CLI;
         ``log_to``: ``tensorboard:DIR`` or ``mlflow:URI``, one run per record written there as
-        ``unibench export`` writes it (:mod:`unibench.reports.export`)."""
+        ``unibench export`` writes it (:mod:`unibench.reports.trackers`)."""
     target = parse_log_to(log_to) if log_to else None  # a malformed target fails before compute
     tasks = [tasks] if isinstance(tasks, str) else list(tasks)
     benches = [benchmarks] if isinstance(benchmarks, str) else list(benchmarks or [None])

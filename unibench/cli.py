@@ -13,7 +13,7 @@ import os
 import sys
 from pathlib import Path
 
-from unibench import bench, jsonout, pipeline
+from unibench import jsonout, perf, pipeline
 from unibench.api import run_request
 from unibench.appearance_models import (
     MODELS,
@@ -38,7 +38,7 @@ from unibench.executors import executor_names, parse_shard
 from unibench.heads import HEADS
 from unibench.reports import metric_table, results_table
 from unibench.reports.build import build_report, load_records
-from unibench.reports.export import EXPORTERS, export
+from unibench.reports.trackers import EXPORTERS, export
 from unibench.store import ResultStore, default_output_dir
 from unibench.tasks import TASKS, task_order
 
@@ -426,7 +426,7 @@ def _cmd_package(a) -> int:
 
 def _cmd_bench(a) -> int:
 
-    return bench.main(a.what, a.args)
+    return perf.main(a.what, a.args)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -9,11 +9,11 @@ import math
 from pathlib import Path
 from typing import Any
 
+from unibench.datatypes import MetricTable
 from unibench.errors import ConfigError
 from unibench.io import atomic_write_text
 from unibench.metrics import metric_meta
 from unibench.tasks import TASKS
-from unibench.types import MetricTable
 
 MARK = "unibench-results"  # a file holding this key was written by UniBench
 

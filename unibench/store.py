@@ -15,10 +15,10 @@ import sys
 from pathlib import Path
 
 from unibench.config import default_output_dir as default
+from unibench.datatypes import ResultRecord
 from unibench.errors import DataError
 from unibench.io import atomic_write_bytes, atomic_write_text, file_lock
 from unibench.paths import safe_name
-from unibench.types import ResultRecord
 
 logger = logging.getLogger(__name__)
 

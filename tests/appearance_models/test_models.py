@@ -147,7 +147,7 @@ def test_bf16_feature_path_is_close_to_fp32_and_opt_in():
 def test_bf16_runs_are_their_own_identity_and_row(tmp_path):
     """``model.precision=bf16`` is part of the run identity (a float32 record is never served for
     it, nor replaced by it) and its row is named ``(bf16)`` in every report."""
-    from unibench.reports.frame import tidy
+    from unibench.reports.tidy import tidy
 
     from unibench import reports
     from unibench.cli import main

@@ -55,7 +55,7 @@ def test_perfect_predictions_score_one_and_roundtrip(tmp_path, davis_writer):
     davis_writer(tmp_path / "data", "s", _frames(6), _masks(6))
     d = Davis(tmp_path / "data", 2017, sequences=["s"])
     seq = d.load_sequence("s")
-    from unibench.types import VOSFramePrediction
+    from unibench.datatypes import VOSFramePrediction
 
     gts = [read_label_map(tmp_path / f"data/Annotations/480p/s/{i:05d}.png") for i in range(6)]
     out = tmp_path / "pred" / "s"

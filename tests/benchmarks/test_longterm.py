@@ -124,7 +124,7 @@ def _toolkit_load_predictions_csv(fp):
 
 
 def test_written_predictions_are_read_by_the_toolkit_reader(tmp_path):
-    from unibench.types import BoxFramePrediction
+    from unibench.datatypes import BoxFramePrediction
 
     b = OxUvA(_layout(tmp_path / "ox"), "dev", ["vB_obj0000"], options=parse_options(OxUvAOptions,
         {"presence_threshold": 0.5}))  # fmt: skip

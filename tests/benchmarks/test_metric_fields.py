@@ -17,9 +17,9 @@ import pytest
 from unibench.benchmarks import BENCHMARKS
 from unibench.benchmarks.base import build_benchmark, score
 
+from unibench.datatypes import MetricTable
 from unibench.errors import RegistryError
 from unibench.metrics import METRICS
-from unibench.types import MetricTable
 
 EMBEDDED = sorted(n for n in BENCHMARKS.names() if n.startswith("synthetic-"))
 CELLS = [

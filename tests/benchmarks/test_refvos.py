@@ -20,9 +20,9 @@ from unibench.benchmarks.metrics import vos as vos_metrics
 from unibench.reports.render import sections
 
 import unibench
+from unibench.datatypes import Grounded, VOSFramePrediction
 from unibench.errors import ConfigError, DataError
 from unibench.store import ResultStore
-from unibench.types import Grounded, VOSFramePrediction
 
 
 def unsupervised_case() -> tuple[np.ndarray, np.ndarray]:

@@ -217,7 +217,7 @@ def test_real_vot_bag_through_the_adapter(realdata):
 def test_vot_trajectory_layout_roundtrip(tmp_path):
     from unibench.benchmarks.vot import VOT
 
-    from unibench.types import BoxFramePrediction
+    from unibench.datatypes import BoxFramePrediction
 
     d = tmp_path / "data" / "ball"
     (d / "color").mkdir(parents=True)

@@ -12,8 +12,8 @@ from unibench.benchmarks import BENCHMARKS
 from unibench.benchmarks.synthetic import uncompressed_rle
 from unibench.benchmarks.youtubevis import VISBenchmark, tracks_to_results, vote_category
 
+from unibench.datatypes import TrackFramePrediction
 from unibench.errors import ConfigError, DataError
-from unibench.types import TrackFramePrediction
 
 H, W, N = 16, 24, 3
 

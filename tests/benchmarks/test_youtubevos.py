@@ -11,8 +11,8 @@ from unibench.benchmarks.base import parse_options
 from unibench.benchmarks.formats.palette import read_label_map, write_palette_png
 from unibench.benchmarks.youtubevos import YouTubeVOS, YTVOSOptions, ytvos_summary
 
+from unibench.datatypes import FirstAppearance, MaskInit
 from unibench.errors import DataError
-from unibench.types import FirstAppearance, MaskInit
 
 H, W = 24, 32
 
@@ -147,7 +147,7 @@ def test_valid_split_writes_and_packages_the_sampled_frames(tmp_path):
         root, "valid", None, options={"seen_categories": "person"}
     )
     seq = b.load_sequence("v1")
-    from unibench.types import VOSFramePrediction
+    from unibench.datatypes import VOSFramePrediction
 
     out = tmp_path / "pred" / "v1"
     out.mkdir(parents=True)
@@ -173,7 +173,7 @@ def test_all_frames_variant_propagates_through_every_frame(tmp_path):
     b = YouTubeVOS(root, "train", options=parse_options(YTVOSOptions, {"all_frames": True}))
     seq = b.load_sequence("v1")
     assert len(seq.clip) == 21 and seq.init.later[0].frame == 10  # 00010 is the 11th frame
-    from unibench.types import VOSFramePrediction
+    from unibench.datatypes import VOSFramePrediction
 
     out = tmp_path / "pred" / "v1"
     out.mkdir(parents=True)

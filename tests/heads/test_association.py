@@ -15,7 +15,7 @@ from unibench.heads.association import (
     to_xyah,
 )
 
-from unibench.types import Observations, VideoSequence
+from unibench.datatypes import Observations, VideoSequence
 
 
 def test_kalman_constant_velocity_and_gating():

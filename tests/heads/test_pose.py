@@ -7,7 +7,7 @@ from unibench.appearance_models import create_model
 from unibench.heads import HEADS
 from unibench.heads.pose import PosePropagationParams, belief_maps, decode
 
-from unibench.types import Observations, VideoSequence
+from unibench.datatypes import Observations, VideoSequence
 
 
 def test_belief_maps_round_trip_and_sigma_follows_body_size():

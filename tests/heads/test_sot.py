@@ -11,7 +11,7 @@ from unibench.heads import HEADS
 from unibench.heads.sot import XCORR_PRESETS, DCFParams, RidgeParams, XCorrParams, crop
 from unibench.heads.vos import BoxFromMaskParams, PropagationParams, boxes_as_mask
 
-from unibench.types import BoxInit, MaskInit, VideoSequence
+from unibench.datatypes import BoxInit, MaskInit, VideoSequence
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from clips import clip_from_arrays
 from unibench.heads import HEADS
 from unibench.heads.sot import DCFParams, XCorrParams, _clamp_size
 
-from unibench.types import BoxInit, VideoSequence
+from unibench.datatypes import BoxInit, VideoSequence
 
 CROP, STRIDE, PAD = 520, 8, 3.5
 N_FRAMES = 6

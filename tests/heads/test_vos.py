@@ -9,7 +9,7 @@ from unibench.benchmarks.metrics.vos import jaccard
 from unibench.heads import HEADS
 from unibench.heads.vos import PRESETS, PropagationParams
 
-from unibench.types import MaskInit, VideoSequence
+from unibench.datatypes import MaskInit, VideoSequence
 
 
 def _seq(frames, masks):

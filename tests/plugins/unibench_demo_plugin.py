@@ -21,9 +21,9 @@ import numpy as np
 from unibench.benchmarks.base import BenchmarkBase, register_benchmark
 from unibench.heads.base import Head, register_head
 
+from unibench.datatypes import Clip, MaskInit, MetricTable, VideoSequence, VOSFramePrediction
 from unibench.executors import EXECUTORS, Done, Unit, Work
 from unibench.metrics import register_metric
-from unibench.types import Clip, MaskInit, MetricTable, VideoSequence, VOSFramePrediction
 
 register_metric("Hits", "percent", True, "hits (demo toolkit)")
 

@@ -33,7 +33,7 @@ def _driver(tmp_path):
 
 def test_sort_and_drill_down_in_chromium(tmp_path):
     from selenium.webdriver.common.by import By
-    from unibench.reports.frame import tidy
+    from unibench.reports.tidy import tidy
 
     recs = [
         _mot_record("resnet50", ids=4.0, fn=33.0, rid="a1"),

@@ -11,7 +11,7 @@ from unibench.appearance_models import describe_model
 from unibench.reports.table import Column, Row
 
 from unibench import reports
-from unibench.types import ResultRecord
+from unibench.datatypes import ResultRecord
 
 GOLDEN = Path(__file__).parent / "golden"
 C1 = Column("vos", "propagation", "davis2017", "J-Mean")
@@ -114,7 +114,7 @@ def _records():
 
 @pytest.mark.parametrize("kind", ["md", "html", "tex"])
 def test_golden_leaderboard(kind):
-    from unibench.reports.frame import tidy
+    from unibench.reports.tidy import tidy
 
     recs = _records()
     df = tidy(recs, published=False)
@@ -130,7 +130,7 @@ def test_golden_leaderboard(kind):
 
 
 def test_leaderboard_marks_best_layer_and_column_best():
-    from unibench.reports.frame import tidy
+    from unibench.reports.tidy import tidy
 
     recs = _records()
     df = tidy(recs, published=False)
@@ -146,7 +146,7 @@ def test_other_taps_of_one_model_are_named_in_their_cell():
     """Two taps of a timm network (``blocks_2``, ``blocks_4``) in one cell: each value names its
     tap (escaped per format), bold marks the better tap of the cell, the underline the column's
     best (another row); ``layer3 / layer4`` cells keep the legend's convention."""
-    from unibench.reports.frame import tidy
+    from unibench.reports.tidy import tidy
 
     recs = _records()
     extra = [
@@ -207,7 +207,7 @@ def test_notebook_executes(tmp_path, monkeypatch):
     # the wide table: every model once, with its own top-1, only measured columns (it was a
     # Cartesian product of models × every top-1 × every task/metric/head before)
     import pandas as pd
-    from unibench.reports.frame import published_frame
+    from unibench.reports.tidy import published_frame
 
     wide = pd.read_csv(tmp_path / "wide.csv", header=[0, 1, 2], index_col=0)
     df = published_frame(("1",))
@@ -247,7 +247,7 @@ def _mot_record(model="resnet50", tap="layer3", ids=1.0, fn=33.0, bench="synthet
 
 
 def test_tidy_frame_units_counts_and_model_keys():
-    from unibench.reports.frame import fmt, tidy
+    from unibench.reports.tidy import fmt, tidy
 
     df = tidy([_mot_record(), _mot_record("resnet18.tv_in1k", rid="m2")])
     m = df[~df.published]
@@ -265,8 +265,8 @@ def test_tidy_frame_units_counts_and_model_keys():
 
 
 def test_sections_split_synthetic_from_real_and_pair_measured_with_published():
-    from unibench.reports.frame import tidy
     from unibench.reports.render import sections
+    from unibench.reports.tidy import tidy
 
     recs = [_mot_record(), _mot_record(bench="mot16", rid="m3")]
     secs = sections(tidy(recs))
@@ -283,7 +283,7 @@ def test_sections_split_synthetic_from_real_and_pair_measured_with_published():
 
 
 def test_html_drill_down_prints_counts_as_integers():
-    from unibench.reports.frame import tidy
+    from unibench.reports.tidy import tidy
 
     recs = [_mot_record(fn=33.0, ids=1.0)]
     page = reports.html_page(tidy(recs, published=False), recs)
@@ -297,7 +297,7 @@ def test_html_drill_down_prints_counts_as_integers():
 def test_metric_table_counts_are_integers():
     from unibench.reports.markdown import metric_table
 
-    from unibench.types import MetricTable
+    from unibench.datatypes import MetricTable
 
     t = MetricTable(["sequence", "HOTA", "IDs"], [{"sequence": "a", "HOTA": 0.5, "IDs": 3.0}],
                     {"HOTA": 0.5, "IDs": 3.0})  # fmt: skip
@@ -475,7 +475,7 @@ def test_ope_subset_curves_are_dashed_and_after_the_whole_split_ones():
 
 
 def test_report_puts_measured_sections_first_and_folds_the_published_tables():
-    from unibench.reports.frame import tidy
+    from unibench.reports.tidy import tidy
 
     df = tidy(_records(), published=True)
     md = reports.markdown(df, "t")
@@ -487,7 +487,7 @@ def test_report_puts_measured_sections_first_and_folds_the_published_tables():
 
 
 def test_official_names_follow_the_task_that_emitted_them():
-    from unibench.reports.frame import metric_meta
+    from unibench.reports.tidy import metric_meta
 
     assert metric_meta("FN").official_name("mot") == "CLR_FN"
     assert metric_meta("FN").official_name("sot") == "FN"  # OxUvA's false negatives
@@ -530,9 +530,9 @@ def test_records_under_other_scoring_options_are_other_sections_on_every_path(tm
     and the results table name each by ``ResultRecord.benchmark_label``; no cell holds both."""
     from dataclasses import replace
 
-    from unibench.reports.frame import tidy
     from unibench.reports.markdown import results_table
     from unibench.reports.render import sections
+    from unibench.reports.tidy import tidy
 
     plain = _mot_record(rid="m1")
     other = replace(_mot_record(rid="m2", ids=5.0), benchmark_options={"protocol": "x y"})

@@ -13,7 +13,7 @@ import timm
 import torch
 import torchvision
 from unibench.appearance_models import checkpoint_card, matching_cards, model_reference
-from unibench.appearance_models.module import AsCard, card_of, materialise, state_sha256
+from unibench.appearance_models.any_module import AsCard, card_of, materialise, state_sha256
 
 import unibench
 from unibench.cli import _request as cli_request
@@ -238,7 +238,7 @@ def test_any_module_at_a_named_node(tmp_path):
     read at that node (FX), its stride (16) and channels (96) inferred; the features are the
     node's output under ImageNet mean/std; the card says where it came from."""
     from unibench.appearance_models import create_model, get_cfg
-    from unibench.appearance_models.module import Tapped, tapped_card
+    from unibench.appearance_models.any_module import Tapped, tapped_card
 
     m = _mobilenet()
     with pytest.raises(ConfigError, match=r"evaluate\(module, tap='features.13'\)"):
@@ -265,7 +265,7 @@ def test_a_module_at_a_node_is_one_identity_per_content_node_and_preprocessing(t
     """The run identity covers the module's class, state_dict, node and mean/std: the same
     module again is reused; one changed weight, another node or another mean is a new record.
     It runs in this process only."""
-    from unibench.appearance_models.module import Tapped
+    from unibench.appearance_models.any_module import Tapped
 
     kw = {"tasks": "vos", "sequences": ["synth-00"], "frames": 4, "store": tmp_path}
     m = _mobilenet()

@@ -10,13 +10,7 @@ import numpy as np
 import torch
 from unibench.benchmarks.metrics import vot as V
 
-from unibench.pipeline.experiments import (
-    ground,
-    run_anchor_based,
-    run_experiment,
-    run_reset_based,
-)
-from unibench.types import (
+from unibench.datatypes import (
     AnchorExperiment,
     BoxFramePrediction,
     BoxInit,
@@ -27,6 +21,12 @@ from unibench.types import (
     MaskInit,
     ResetExperiment,
     VideoSequence,
+)
+from unibench.pipeline.experiments import (
+    ground,
+    run_anchor_based,
+    run_experiment,
+    run_reset_based,
 )
 
 W, H, N = 64, 48, 30

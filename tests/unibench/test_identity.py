@@ -107,7 +107,7 @@ def test_behaviour_versions_are_part_of_the_identity(monkeypatch):
 
 def test_records_without_the_new_fields_still_read(tmp_path):
     """Records written before the identity fields (no weights/card/behaviour) load with defaults."""
-    from unibench.types import SCHEMA_VERSION, ResultRecord
+    from unibench.datatypes import SCHEMA_VERSION, ResultRecord
 
     old = {
         "run_id": "abc", "task": "vos", "model": "pixels", "tap": "lab", "head": "propagation",

@@ -2,9 +2,9 @@ import json
 
 import pytest
 
+from unibench.datatypes import SCHEMA_VERSION, ResultRecord
 from unibench.errors import DataError
 from unibench.store import ResultStore, environment, git_sha, now_iso
-from unibench.types import SCHEMA_VERSION, ResultRecord
 
 
 def _rec(i=0, **kw):
@@ -129,7 +129,7 @@ def test_hostile_lines_are_bad_lines_in_every_store_file(tmp_path, caplog):
 def test_a_read_only_store_is_refused_not_replaced(tmp_path):
     import os
 
-    from unibench.types import ResultRecord as R
+    from unibench.datatypes import ResultRecord as R
 
     s = ResultStore(tmp_path)
     s.append(_rec())

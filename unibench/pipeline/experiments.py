@@ -27,7 +27,7 @@ from collections.abc import Iterator
 import torch
 
 from unibench.benchmarks.metrics.vot import INIT, UNKNOWN, Region, overlap
-from unibench.types import (
+from unibench.datatypes import (
     AnchorExperiment,
     Grounded,
     GroundingExperiment,

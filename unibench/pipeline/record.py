@@ -15,11 +15,11 @@ from unibench.appearance_models import describe_model
 from unibench.benchmarks import quick
 from unibench.benchmarks.base import build_benchmark, score
 from unibench.cuda_ops import resolve_impl
+from unibench.datatypes import MetricTable, ResultRecord
 from unibench.errors import ConfigError
 from unibench.io import atomic_write_text
 from unibench.metrics import typed
 from unibench.store import ResultStore, environment, git_sha, now_iso
-from unibench.types import MetricTable, ResultRecord
 
 logger = logging.getLogger(__name__)
 

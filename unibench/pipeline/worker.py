@@ -33,13 +33,13 @@ from unibench.appearance_models import (
 )
 from unibench.appearance_models.text import Grounder, load_text_tower, text_tower_file
 from unibench.benchmarks.base import build_benchmark
+from unibench.datatypes import GroundingExperiment
 from unibench.errors import CheckpointError
 from unibench.executors import Done, Unit
 from unibench.featcache import FeatureCache
 from unibench.heads import HEADS
 from unibench.io import sha256_of, staging_dir
 from unibench.pipeline.experiments import run_experiment
-from unibench.types import GroundingExperiment
 
 
 def model_key(cache: WorkerCache, cfg: C.RunConfig) -> tuple:

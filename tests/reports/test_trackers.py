@@ -8,7 +8,7 @@ import json
 import math
 
 import pytest
-from unibench.reports.export import (
+from unibench.reports.trackers import (
     identity_params,
     mlflow_key,
     parse_log_to,

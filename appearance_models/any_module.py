@@ -49,8 +49,8 @@ from unibench.appearance_models.base import (
     register_pretrained,
 )
 
+from unibench.datatypes import TapInfo
 from unibench.errors import ConfigError
-from unibench.types import TapInfo
 
 # torchvision ResNet (block type, blocks per stage) -> the card of that architecture (ResNet-34 has
 # ResNet-50's stage depths with basic blocks: the block type tells them apart)

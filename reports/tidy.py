@@ -25,7 +25,7 @@ from unibench.tasks import TASKS
 if TYPE_CHECKING:
     import pandas as pd
 
-    from unibench.types import ResultRecord
+    from unibench.datatypes import ResultRecord
 
 COLUMNS = [
     "model",

@@ -11,10 +11,10 @@ from unibench.benchmarks.base import FileResults, check_produced, clip_meta, ite
 from unibench.benchmarks.formats.boxes import read_boxes, write_boxes
 from unibench.benchmarks.metrics import sot as sot_metrics
 
+from unibench.datatypes import BoxFramePrediction, BoxInit, Clip, MetricTable, VideoSequence
 from unibench.errors import ConfigError, DataError
 from unibench.io import atomic_zip, image_size, read_rgb
 from unibench.paths import safe_name
-from unibench.types import BoxFramePrediction, BoxInit, Clip, MetricTable, VideoSequence
 
 
 def check_result_boxes(path: Path, frames: int) -> np.ndarray:

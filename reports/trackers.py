@@ -36,11 +36,11 @@ from typing import Any
 import numpy as np
 from PIL import Image
 from unibench.reports.build import safe_file, sot_figures
-from unibench.reports.frame import display, metric_meta, per_sequence_frame
+from unibench.reports.tidy import display, metric_meta, per_sequence_frame
 
 from unibench import config as C
+from unibench.datatypes import ResultRecord
 from unibench.errors import ConfigError
-from unibench.types import ResultRecord
 
 EXPORTERS = ("tensorboard", "mlflow")
 
