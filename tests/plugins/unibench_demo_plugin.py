@@ -22,7 +22,7 @@ from unibench.benchmarks.base import BenchmarkBase, register_benchmark
 from unibench.heads.base import Head, register_head
 
 from unibench.datatypes import Clip, MaskInit, MetricTable, VideoSequence, VOSFramePrediction
-from unibench.executors import EXECUTORS, Done, Unit, Work
+from unibench.executors import EXECUTORS, Done, Unit, UnitComputer
 from unibench.metrics import register_metric
 
 register_metric("Hits", "percent", True, "hits (demo toolkit)")
@@ -105,7 +105,7 @@ register_head("demo-copy")(DemoCopy)
 class Reversed:
     name = "demo-reversed"
 
-    def run(self, units: list[Unit], work: Work) -> Iterator[Done]:
+    def run(self, units: list[Unit], work: UnitComputer) -> Iterator[Done]:
         for u in reversed(units):
             yield work(u)
 

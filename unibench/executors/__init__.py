@@ -7,7 +7,7 @@ a cell and appends its record once all of its sequences are on disk.
 
 Contract of a registered executor: ``factory(options: ExecutorOptions) -> Executor`` whose
 ``run(units, work)`` yields one :class:`Done` per unit, in any order. ``work`` is the pipeline's
-picklable unit computer (:class:`Work`): ``work(unit, threads=0, payload=None) -> Done``; an
+picklable unit computer (:class:`UnitComputer`): ``work(unit, threads=0, payload=None) -> Done``; an
 executor that ships work to other processes may put ``work.payloads(units)`` (one large object per
 key, e.g. a network's weights) in a shared store once and pass ``payload=`` the one for
 ``work.payload_key(unit)``. Executors know nothing of models, heads or benchmarks.
@@ -57,7 +57,10 @@ class ExecutorOptions:
     gpus_per_unit: float = 0.0
 
 
-class Work(Protocol):
+class UnitComputer(Protocol):
+    """What an executor is handed: a picklable callable computing one unit (the pipeline's
+    :class:`unibench.pipeline.worker.Work` is the one implementation)."""
+
     def __call__(self, unit: Unit, threads: int = 0, payload: Any = None) -> Done: ...
 
     def payloads(self, units: list[Unit]) -> dict[Any, Any]: ...
@@ -68,7 +71,7 @@ class Work(Protocol):
 class Executor(Protocol):
     name: str
 
-    def run(self, units: list[Unit], work: Work) -> Iterator[Done]: ...
+    def run(self, units: list[Unit], work: UnitComputer) -> Iterator[Done]: ...
 
 
 EXECUTORS: Registry[Any] = Registry(

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from unibench.executors import EXECUTORS, Done, ExecutorOptions, Unit, Work
+from unibench.executors import EXECUTORS, Done, ExecutorOptions, Unit, UnitComputer
 
 
 class InlineExecutor:
     name = "inline"
 
-    def run(self, units: list[Unit], work: Work) -> Iterator[Done]:
+    def run(self, units: list[Unit], work: UnitComputer) -> Iterator[Done]:
         for u in units:
             yield work(u)
 

@@ -12,13 +12,13 @@ from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
 from unibench.errors import ConfigError
-from unibench.executors import EXECUTORS, Done, ExecutorOptions, Unit, Work
+from unibench.executors import EXECUTORS, Done, ExecutorOptions, Unit, UnitComputer
 
 # the work of the pool this process serves (set once by the pool initializer, in the child only)
-_POOL_WORK: list[Work] = []
+_POOL_WORK: list[UnitComputer] = []
 
 
-def _adopt(work: Work) -> None:
+def _adopt(work: UnitComputer) -> None:
     _POOL_WORK[:] = [work]
 
 
@@ -34,7 +34,7 @@ class ProcessExecutor:
             raise ConfigError(f"--workers must be >= 1 for the process executor, got {workers}")
         self.workers = workers
 
-    def run(self, units: list[Unit], work: Work) -> Iterator[Done]:
+    def run(self, units: list[Unit], work: UnitComputer) -> Iterator[Done]:
         if not units:
             return
         n = min(self.workers, len(units))

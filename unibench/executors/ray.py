@@ -16,10 +16,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from unibench.errors import ConfigError
-from unibench.executors import EXECUTORS, Done, ExecutorOptions, Unit, Work
+from unibench.executors import EXECUTORS, Done, ExecutorOptions, Unit, UnitComputer
 
 
-def _compute(work: Work, unit: Unit, threads: int, payload: Any) -> Done:
+def _compute(work: UnitComputer, unit: Unit, threads: int, payload: Any) -> Done:
     return work(unit, threads, payload)
 
 
@@ -64,7 +64,7 @@ class RayExecutor:
                 ray.init(num_cpus=self.num_cpus or os.cpu_count(), **kw)
         return ray
 
-    def run(self, units: list[Unit], work: Work) -> Iterator[Done]:
+    def run(self, units: list[Unit], work: UnitComputer) -> Iterator[Done]:
         if not units:
             return
         ray = self._init()
