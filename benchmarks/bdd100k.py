@@ -42,7 +42,7 @@ from unibench.benchmarks.mots import resolve_overlaps
 
 from unibench.datatypes import Clip, MetricTable, Observations, TrackFramePrediction, VideoSequence
 from unibench.errors import DataError
-from unibench.io import image_size, read_rgb, read_text
+from unibench.io import image_size, read_json, read_rgb
 from unibench.paths import inside
 
 logger = logging.getLogger(__name__)
@@ -67,12 +67,7 @@ CLASS_NAME = {v: k for k, v in CLASS_ID.items()}
 
 def load_frames(path: Path) -> list[dict]:
     path = Path(path)
-    if not path.is_file():
-        raise DataError(f"missing {path}")
-    try:
-        doc = json.loads(read_text(path))
-    except json.JSONDecodeError as exc:
-        raise DataError(f"{path}: not valid json ({exc})") from None
+    doc = read_json(path, "a Scalabel json")
     if isinstance(doc, dict) and "frames" in doc:
         doc = doc["frames"]
     if not isinstance(doc, list):

@@ -18,7 +18,6 @@ written as ``<out>/<video>.json`` in the PoseTrack18 format (``images`` + ``anno
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterable
 from pathlib import Path
@@ -38,22 +37,12 @@ from unibench.benchmarks.metrics import posetrack as PM
 
 from unibench.datatypes import Clip, MetricTable, Observations, TrackFramePrediction, VideoSequence
 from unibench.errors import DataError
-from unibench.io import image_size, read_rgb, read_text
+from unibench.io import image_size, read_json, read_rgb
 from unibench.keypoints import POSETRACK18_KEYPOINTS
 from unibench.paths import inside
 
 logger = logging.getLogger(__name__)
 K = len(POSETRACK18_KEYPOINTS)
-
-
-def load_json(path: Path) -> object:
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"missing {path}")
-    try:
-        return json.loads(read_text(path))
-    except json.JSONDecodeError as exc:
-        raise DataError(f"{path}: not valid json ({exc})") from None
 
 
 def keypoints_array(values, where: str, order: np.ndarray | None = None) -> np.ndarray:
@@ -159,7 +148,7 @@ class PoseTrack18(FileResults):
 
     def _annotation(self, name: str) -> tuple[Path, dict, list[dict]]:
         path = self.ann_dir / f"{name}.json"
-        ann = load_json(path)
+        ann = read_json(path)
         if not isinstance(ann, dict) or not isinstance(ann.get("images"), list):
             raise DataError(f"{path}: expected a PoseTrack18 json with 'images' and 'annotations'")
         for i, im in enumerate(ann["images"]):
@@ -198,7 +187,7 @@ class PoseTrack18(FileResults):
         size = image_size(frames[0])
         index = {im["id"]: t for t, im in enumerate(images)}
         det_path = self.det_dir / f"{name}.json"
-        dets = load_json(det_path)
+        dets = read_json(det_path)
         if isinstance(dets, dict):
             dets = dets.get("annotations")
         if not isinstance(dets, list):
@@ -292,7 +281,7 @@ class PoseTrack18(FileResults):
                 head = None
             person = PM.PosePerson(int(a["track_id"]), k, tuple(map(float, head)) if head else None)
             gt.setdefault(a["image_id"], []).append(person)
-        pred_doc = load_json(pred_file)
+        pred_doc = read_json(pred_file)
         if not isinstance(pred_doc, dict) or not isinstance(pred_doc.get("annotations"), list):
             raise DataError(f"{pred_file}: expected a PoseTrack18 json with 'annotations'")
         pr_images = pred_doc.get("images")

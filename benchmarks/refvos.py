@@ -92,7 +92,14 @@ from unibench.datatypes import (
     VOSFramePrediction,
 )
 from unibench.errors import ConfigError, DataError
-from unibench.io import atomic_write_text, check_numbered, image_size, read_rgb, read_text
+from unibench.io import (
+    atomic_write_text,
+    check_numbered,
+    image_size,
+    read_json,
+    read_rgb,
+    read_text,
+)
 from unibench.paths import safe_name
 
 PROTOCOLS = ("oracle-first-frame", "zero-shot-grounding")
@@ -203,14 +210,12 @@ class RefVOSProtocol:
     def read_selection(self, pred_dir: Path, name: str) -> dict[str, int]:
         """Expression key → the object it selected, for every expression of ``name``."""
         f = Path(pred_dir) / name / SELECTION_FILE
-        if not f.is_file():
-            raise DataError(
-                f"missing {f}: a zero-shot-grounding run writes each expression's selection there"
-            )
+        doc = read_json(
+            f, "each expression's selection (a zero-shot-grounding run writes it there)"
+        )
         try:
-            doc = json.loads(read_text(f))
             chosen = {str(k): int(v["selected"]) for k, v in doc.items()}
-        except (json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise DataError(
                 f"{f}: expected {{expression: {{'selected': object id, …}}}} ({exc})"
             ) from None
@@ -251,10 +256,9 @@ class RefYouTubeVOS(RefVOSProtocol, YouTubeVOS):
             self._names = [n for n in self._names if n in self.expressions]
 
     def _read_expressions(self, path: Path) -> dict[str, dict[str, dict]]:
-        if not path.is_file():
-            raise DataError(f"missing {path}: expected Ref-YouTube-VOS meta_expressions.json")
+        doc = read_json(path, "Ref-YouTube-VOS meta_expressions.json")
         try:
-            videos = json.loads(read_text(path))["videos"]
+            videos = doc["videos"]
             out: dict[str, dict[str, dict]] = {}
             for vid, v in videos.items():
                 exps = {}
@@ -266,7 +270,7 @@ class RefYouTubeVOS(RefVOSProtocol, YouTubeVOS):
                         "obj_id": None if obj is None else int(obj),
                     }
                 out[vid] = exps
-        except (json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise DataError(
                 f"{path}: expected {{'videos': {{video: {{'expressions': {{id: {{'exp', "
                 f"'obj_id'}}}}}}}}}} ({type(exc).__name__}: {exc})"

@@ -54,7 +54,7 @@ from unibench.benchmarks.metrics import vis as vis_metrics
 
 from unibench.datatypes import Clip, MetricTable, Observations, TrackFramePrediction, VideoSequence
 from unibench.errors import ConfigError, DataError
-from unibench.io import atomic_zip, image_size, read_rgb, read_text
+from unibench.io import atomic_zip, image_size, read_json, read_rgb
 from unibench.paths import safe_name
 
 logger = logging.getLogger(__name__)
@@ -72,16 +72,6 @@ class VISOptions:
     def __post_init__(self) -> None:
         if self.vote not in VOTES:
             raise ConfigError(f"vis option vote={self.vote!r}: expected one of {', '.join(VOTES)}")
-
-
-def read_json(path: Path, what: str):
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"missing {path}: expected {what}")
-    try:
-        return json.loads(read_text(path))
-    except json.JSONDecodeError as exc:
-        raise DataError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
 
 
 def _stem_rate(names: list[str]) -> float:

@@ -26,7 +26,6 @@ protocol line).
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -58,8 +57,8 @@ from unibench.io import (
     atomic_zip,
     check_numbered,
     image_size,
+    read_json,
     read_rgb,
-    read_text,
 )
 from unibench.paths import safe_name
 
@@ -120,10 +119,8 @@ class YouTubeVOS(BenchmarkBase):
 
     @staticmethod
     def _read_meta(path: Path) -> dict[str, dict[int, dict]]:
-        if not path.is_file():
-            raise DataError(f"missing {path}: expected YouTube-VOS meta.json")
+        data = read_json(path, "YouTube-VOS meta.json")
         try:
-            data = json.loads(read_text(path))
             out = {}
             for seq, v in data["videos"].items():
                 objs = {}
@@ -133,7 +130,7 @@ class YouTubeVOS(BenchmarkBase):
                         raise DataError(f"{path}: {seq} object {oid} lists no frames")
                     objs[int(oid)] = {"category": o.get("category"), "frames": frames}
                 out[seq] = objs
-        except (json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise DataError(
                 f"{path}: expected {{'videos': {{seq: {{'objects': {{id: {{'category', "
                 f"'frames'}}}}}}}}}} ({type(exc).__name__}: {exc})"

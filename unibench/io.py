@@ -6,11 +6,13 @@ import contextlib
 import errno
 import fcntl
 import hashlib
+import json
 import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -168,6 +170,18 @@ def read_text(path: Path) -> str:
         return Path(path).read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise DataError(f"{path}: not a UTF-8 text file (byte {exc.start})") from None
+
+
+def read_json(path: Path, what: str = "") -> Any:
+    """The one json reader of the adapters: a missing file, a file that is not UTF-8 text or not
+    valid JSON is a DataError naming it (``what``: what the file should be, for the message)."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"missing {path}" + (f": expected {what}" if what else ""))
+    try:
+        return json.loads(read_text(path))
+    except json.JSONDecodeError as exc:
+        raise DataError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
 
 
 def check_numbered(frames: list[Path]) -> list[Path]:

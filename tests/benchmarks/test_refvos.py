@@ -279,7 +279,9 @@ def test_grounding_with_right_selections_scores_as_the_oracle_protocol(tmp_path)
     ):
         grounding.evaluate(tmp_path / "wrong", ["ytv00"])
     sel.unlink()
-    with pytest.raises(DataError, match=r"ytv00/grounding.json: a zero-shot-grounding run"):
+    with pytest.raises(
+        DataError, match=r"ytv00/grounding.json: expected each expression.s selection"
+    ):
         grounding.evaluate(tmp_path / "wrong", ["ytv00"])
 
 

@@ -200,7 +200,7 @@ def test_posetrack_frame_path_escaping_the_root(sandbox, capsys):
 
 def test_posetrack_not_json(sandbox, capsys):
     _pt(sandbox).write_text("{nope")
-    sandbox.fails(capsys, "not valid json", *_run(sandbox, "posetrack", "posetrack18", "posetrack"))
+    sandbox.fails(capsys, "not valid JSON", *_run(sandbox, "posetrack", "posetrack18", "posetrack"))
 
 
 # ------------------------------------------------------------------------------------------ BDD
