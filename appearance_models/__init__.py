@@ -50,7 +50,7 @@ from unibench.appearance_models.timm_adapter import (
 )
 from unibench.appearance_models.weights import fetch_card
 
-from unibench.config import from_dict
+from unibench.config import from_dict, load_mapping
 from unibench.errors import CheckpointError, ConfigError, UniBenchError
 
 logger = logging.getLogger(__name__)
@@ -223,26 +223,7 @@ def load_card_file(path: str | Path) -> PretrainedCfg:
     """Register a model card from a YAML or TOML file (unknown keys are errors)."""
 
     path = Path(path)
-    try:
-        text = path.read_text()
-    except OSError as exc:
-        raise ConfigError(f"cannot read model card {path}: {exc}") from exc
-    if path.suffix == ".toml":
-        import tomllib
-
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
-    else:
-        import yaml
-
-        try:
-            data = yaml.safe_load(text) or {}
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: a model card is a mapping of fields")
+    data = load_mapping(path, "model card")
     cfg = replace(from_dict(PretrainedCfg, data, f"model card {path}"), source=f"card file {path}")
     if cfg.file and not Path(cfg.file).is_absolute():
         cfg = replace(cfg, file=str((path.parent / cfg.file).resolve()))

@@ -80,7 +80,7 @@ def _model_name(model: Any, out: Path, tap: str | None = None) -> tuple[str, str
     if isinstance(model, str | Path):
         p = Path(model)
         if p.suffix in (".yaml", ".yml", ".toml") and p.is_file():
-            name = C.load_yaml(p).get("name") if p.suffix != ".toml" else None
+            name = C.load_mapping(p, "model card").get("name")
             if name is None or name not in MODELS:
                 return load_card_file(p).name, None
             return name, None

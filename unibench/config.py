@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Union, get_args, get_origin
 
+import tomllib
 import yaml
 
 from unibench.errors import ConfigError
@@ -168,18 +169,34 @@ def overrides_to_dict(items: list[str]) -> dict[str, Any]:
     return out
 
 
-def load_yaml(path: Path) -> dict[str, Any]:
+def load_mapping(path: Path, what: str = "config file") -> dict[str, Any]:
+    """A YAML (safe loader) or, for ``.toml``, TOML file holding a mapping: the one reader of
+    config files, suites and model cards; any failure is a ConfigError naming the file."""
+    path = Path(path)
     try:
-        text = Path(path).read_text()
-    except OSError as exc:
-        raise ConfigError(f"cannot read config file {path}: {exc}") from exc
-    try:
-        data = yaml.safe_load(text) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+        text = path.read_text()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read {what} {path}: {exc}") from exc
+    if path.suffix == ".toml":
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    else:
+        try:
+            data = yaml.safe_load(text) or {}
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping at the top level, got {type(data).__name__}")
+        raise ConfigError(
+            f"{path}: expected a mapping at the top level ({what}), got {type(data).__name__}"
+        )
     return data
+
+
+def load_yaml(path: Path) -> dict[str, Any]:
+    """A config file (YAML): :func:`load_mapping`."""
+    return load_mapping(path)
 
 
 def deep_merge(
