@@ -7,7 +7,6 @@ CPU: exact, bounded-memory chunked path (:func:`topk_affinity`); CUDA: fused Tri
 from unibench.cuda_ops.propagation import (
     l2_normalize,
     propagate,
-    propagate_chunked,
     propagate_reference,
     resolve_impl,
     topk,
@@ -19,7 +18,6 @@ from unibench.cuda_ops.rsm import rsm, rsm_direct
 __all__ = [
     "l2_normalize",
     "propagate",
-    "propagate_chunked",
     "propagate_reference",
     "resolve_impl",
     "topk",

@@ -13,11 +13,14 @@ labels.
 
 Two implementations share that specification:
 
-* :func:`propagate_reference` materialises the whole ``s_q × s_m`` score matrix and a dense mask; it
-  is the specification and is used for debugging (``impl='reference'``).
-* :func:`propagate_chunked` processes query rows in blocks sized from a memory budget, reusing one
-  score buffer, and builds the radius mask per block from coordinates (one ``block × h·w`` window,
-  shared by all restricted frames), never ``s_q × s_m``.
+* :func:`topk_reference` (and :func:`propagate_reference` on it) materialises the whole
+  ``s_q × s_m`` score matrix and a dense mask; it is the specification, used for debugging
+  (``impl='reference'``) and, with ``stable=False``, as the reference codes' baseline in
+  ``unibench bench kernels``.
+* :func:`topk_affinity` (``impl='chunked'``, the CPU path of :func:`topk` and :func:`propagate`)
+  processes query rows in blocks sized from a memory budget, reusing one score buffer, and builds
+  the radius mask per block from coordinates (one ``block × h·w`` window, shared by all restricted
+  frames), never ``s_q × s_m``.
 """
 
 from __future__ import annotations
@@ -140,26 +143,30 @@ def propagate_reference(
     radius: float | None = None,
     restrict_first: bool = False,
     shape: Shape = "circle",
+    stable: bool = True,
 ) -> torch.Tensor:
-    """The specification: dense scores, dense mask, stable sort. Returns ``L×h×w``."""
-    q, m, lab, grid, Fm = _prepare(query, memory, labels)
-    hw = grid[0] * grid[1]
-    scores = (q.float() @ m.float().t()) / temperature  # s_q × s_m
-    if radius is not None:
-        win = _window(torch.arange(hw, device=q.device), grid, radius, shape, q.device)
-        for f in _restricted_frames(Fm, radius, restrict_first):
-            scores[:, f * hw : (f + 1) * hw].masked_fill_(~win, float("-inf"))
-    kk = min(k, scores.shape[1])
-    order = torch.sort(scores, dim=1, descending=True, stable=True)
-    vals, idx = order.values[:, :kk] * temperature, order.indices[:, :kk]
-    out = _softmax_gather(vals, idx, lab.float(), temperature)
+    """The specification: :func:`topk_reference`, then the softmax-weighted gather of labels.
+    Returns ``L×h×w``."""
+    lab, grid = _labels_flat(query, memory, labels)
+    vals, idx = topk_reference(query, memory, k, temperature, radius, restrict_first, shape, stable)
+    out = _softmax_gather(vals * temperature, idx, lab.float(), temperature)
     return out.t().reshape(-1, *grid)
 
 
 def topk_reference(
-    query, memory, k, temperature, radius=None, restrict_first=False, shape: Shape = "circle"
+    query,
+    memory,
+    k,
+    temperature,
+    radius=None,
+    restrict_first=False,
+    shape: Shape = "circle",
+    stable: bool = True,
 ):
-    """Top-k scores (already divided by temperature) and memory indices per query row."""
+    """Top-k scores (already divided by temperature) and memory indices per query row: dense
+    scores, a dense mask, a stable sort (ties: the lower memory index first). ``stable=False``
+    takes ``torch.topk`` instead, as the reference codes (CRW, UniTrack) do: the baseline that
+    ``unibench bench kernels`` times (``naive-*``)."""
     dummy = torch.zeros(memory.shape[0], 1, *memory.shape[2:], dtype=memory.dtype)
     q, m, _, grid, Fm = _prepare(query, memory, dummy)
     hw = grid[0] * grid[1]
@@ -169,6 +176,8 @@ def topk_reference(
         for f in _restricted_frames(Fm, radius, restrict_first):
             scores[:, f * hw : (f + 1) * hw].masked_fill_(~win, float("-inf"))
     kk = min(k, scores.shape[1])
+    if not stable:
+        return scores.topk(kk, dim=1)
     order = torch.sort(scores, dim=1, descending=True, stable=True)
     return order.values[:, :kk], order.indices[:, :kk]
 
@@ -345,35 +354,6 @@ def topk_affinity(
     return out_v, out_i
 
 
-def propagate_chunked(
-    query: torch.Tensor,
-    memory: torch.Tensor,
-    labels: torch.Tensor,
-    k: int,
-    temperature: float,
-    radius: float | None = None,
-    restrict_first: bool = False,
-    shape: Shape = "circle",
-    budget_bytes: int = 384 * 2**20,
-    min_block: int = 540,
-) -> torch.Tensor:
-    """Exact propagation through :func:`topk_affinity` (bounded memory). Returns ``L×h×w``."""
-    lab, grid = _labels_flat(query, memory, labels)
-    vals, idx = topk_affinity(
-        query,
-        memory,
-        k,
-        1.0,
-        radius,
-        restrict_first,
-        shape,
-        budget_bytes=budget_bytes,
-        target_block=min_block,
-    )
-    out = _softmax_gather(vals, idx, lab.float(), temperature)
-    return out.t().reshape(-1, *grid)
-
-
 Impl = Literal["auto", "reference", "chunked", "triton"]
 
 
@@ -401,9 +381,11 @@ def topk(
     shape: Shape = "circle",
     impl: Impl = "auto",
     budget_bytes: int = 384 * 2**20,
+    target_block: int = 540,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Dispatching top-k affinity: CUDA → Triton kernel, CPU → chunked path; ``impl='reference'``
-    or ``UNIBENCH_FORCE_REFERENCE=1`` forces the specification (debugging)."""
+    """Dispatching top-k affinity: CUDA → Triton kernel, CPU → chunked path (blocks of query
+    rows sized from ``budget_bytes``, at least ``target_block``); ``impl='reference'`` or
+    ``UNIBENCH_FORCE_REFERENCE=1`` forces the specification (debugging)."""
     if temperature <= 0 or not math.isfinite(temperature):
         raise ValueError(f"temperature must be > 0, got {temperature}")
     which = _choose(query, impl)
@@ -412,8 +394,9 @@ def topk(
     if which == "triton":
         return topk_affinity_triton(query, memory, k, temperature, radius, restrict_first, shape)
     return topk_affinity(
-        query, memory, k, temperature, radius, restrict_first, shape, budget_bytes=budget_bytes
-    )
+        query, memory, k, temperature, radius, restrict_first, shape, budget_bytes=budget_bytes,
+        target_block=target_block,
+    )  # fmt: skip
 
 
 def propagate(
@@ -427,6 +410,7 @@ def propagate(
     shape: Shape = "circle",
     impl: Impl = "auto",
     budget_bytes: int = 384 * 2**20,
+    target_block: int = 540,
 ) -> torch.Tensor:
     """Propagated labels ``L×h×w``; same dispatch as :func:`topk`."""
     if _choose(query, impl) == "reference":
@@ -434,7 +418,9 @@ def propagate(
             query, memory, labels, k, temperature, radius, restrict_first, shape
         )
     lab, grid = _labels_flat(query, memory, labels)
-    vals, idx = topk(query, memory, k, 1.0, radius, restrict_first, shape, impl, budget_bytes)
+    vals, idx = topk(
+        query, memory, k, 1.0, radius, restrict_first, shape, impl, budget_bytes, target_block
+    )
     out = _softmax_gather(vals.float(), idx, lab.float(), temperature)
     return out.t().reshape(-1, *grid)
 

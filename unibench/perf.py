@@ -21,7 +21,8 @@ One DAVIS 480p query frame (60×107 = 6420 cells at stride 8) against N memory f
 * ``cpu-global`` / ``cpu-r12``: :func:`unibench.cuda_ops.propagate` on the CPU (chunked exact path),
   without and with the radius-12 restriction (first frame unrestricted), L label channels;
 * ``naive-global`` / ``naive-r12``: what the reference codes do: full ``s_q × s_m`` scores, dense
-  radius mask, ``topk``, softmax, gather;
+  radius mask, ``topk``, softmax, gather (:func:`unibench.cuda_ops.propagate_reference` with
+  ``stable=False``);
 * RSM: ``rsm`` (Gram form) vs ``rsm-direct`` (materialised reconstructions) for M = N boxes of 40
   points, with ``rsm-gemm`` the bare affinity GEMM.
 
@@ -44,8 +45,7 @@ from unibench import pipeline
 from unibench.appearance_models import create_model
 from unibench.benchmarks import BENCHMARKS
 from unibench.benchmarks.base import score
-from unibench.cuda_ops import l2_normalize, propagate, rsm, rsm_direct
-from unibench.cuda_ops.propagation import _window
+from unibench.cuda_ops import l2_normalize, propagate, propagate_reference, rsm, rsm_direct
 from unibench.executors import InlineExecutor, ProcessExecutor, RayExecutor
 from unibench.heads import HEADS
 from unibench.pipeline import resolve_config
@@ -70,26 +70,6 @@ def _reset_peak() -> None:
             f.write("5")
     except OSError:
         pass
-
-
-def naive_propagate(q, m, lab, k, temperature, radius):
-    """The materialising code of the reference implementations (for comparison only)."""
-    import torch
-
-    C, h, w = q.shape
-    Fm = m.shape[0]
-    qf = q.reshape(C, -1).t()
-    mf = m.reshape(Fm, C, -1).permute(0, 2, 1).reshape(-1, C)
-    A = qf @ mf.t()
-    if radius is not None:
-        win = _window(torch.arange(h * w, device=q.device), (h, w), radius, "circle", q.device)
-        mask = torch.cat([torch.ones_like(win)] + [win] * (Fm - 1), 1)
-        A = A.masked_fill(~mask, float("-inf"))
-    A = A / temperature
-    vals, idx = A.topk(k, dim=1)
-    wts = torch.softmax(vals, 1)
-    labf = lab.reshape(Fm, lab.shape[1], -1).permute(0, 2, 1).reshape(-1, lab.shape[1])
-    return (wts[:, :, None] * labf[idx]).sum(1)
 
 
 def _case(kind: str, p: dict, device: str):
@@ -139,7 +119,7 @@ def _case(kind: str, p: dict, device: str):
         return gemm_frames
     radius = 12.0 if kind.endswith("r12") else None
     if kind.startswith("naive"):
-        return lambda: naive_propagate(q, m, lab, 10, 0.05, radius)
+        return lambda: propagate_reference(q, m, lab, 10, 0.05, radius, stable=False)
     return lambda: propagate(q, m, lab, 10, 0.05, radius)
 
 

@@ -21,8 +21,8 @@ def _inputs(C=16, h=7, w=9, F=3, L=3, seed=0, quantize=False):
 def test_chunked_matches_reference(radius, restrict_first, shape):
     q, m, lab = _inputs()
     ref = P.propagate_reference(q, m, lab, 5, 0.05, radius, restrict_first, shape)
-    got = P.propagate_chunked(
-        q, m, lab, 5, 0.05, radius, restrict_first, shape, budget_bytes=1, min_block=4
+    got = P.propagate(
+        q, m, lab, 5, 0.05, radius, restrict_first, shape, "chunked", budget_bytes=1, target_block=4
     )  # many small blocks
     torch.testing.assert_close(got, ref, atol=1e-5, rtol=1e-5)
 
@@ -31,7 +31,7 @@ def test_chunked_matches_reference(radius, restrict_first, shape):
 def test_ties_and_large_k(k):
     q, m, lab = _inputs(quantize=True)
     ref = P.propagate_reference(q, m, lab, k, 0.1, 2.0, False)
-    got = P.propagate_chunked(q, m, lab, k, 0.1, 2.0, False, budget_bytes=1, min_block=5)
+    got = P.propagate(q, m, lab, k, 0.1, 2.0, False, impl="chunked", budget_bytes=1, target_block=5)
     torch.testing.assert_close(got, ref, atol=1e-5, rtol=1e-5)
 
 
@@ -45,7 +45,7 @@ def test_stable_topk_lower_index_wins():
 
 def test_empty_rows_give_zero_labels():
     q, m, lab = _inputs(F=1)
-    out = P.propagate_chunked(q, m, lab, 4, 0.05, radius=0.5, restrict_first=True)
+    out = P.propagate(q, m, lab, 4, 0.05, radius=0.5, restrict_first=True, impl="chunked")
     ref = P.propagate_reference(q, m, lab, 4, 0.05, radius=0.5, restrict_first=True)
     # radius 0.5 keeps only the same cell: labels copied from that cell
     torch.testing.assert_close(out, lab[0], atol=1e-6, rtol=0)
