@@ -19,9 +19,9 @@ from types import MappingProxyType
 from typing import Any, ClassVar
 
 from unibench.config import from_dict
-from unibench.datatypes import MetricTable
+from unibench.datatypes import Clip, MetricTable
 from unibench.errors import ConfigError, DataError, RegistryError
-from unibench.io import frames_fingerprint
+from unibench.io import frames_fingerprint, image_size, read_rgb
 from unibench.metrics import undeclared
 from unibench.paths import safe_name
 from unibench.registry import Registry
@@ -179,6 +179,16 @@ def check_produced(name: str, n: int, n_frames: int, what: str = "predictions") 
     of sequence ``name``, else one clear error."""
     if n != n_frames:
         raise DataError(f"{name}: the head produced {n} {what} for {n_frames} frames")
+
+
+def frame_clip(frames: Sequence[Path | str], size: tuple[int, int] | None = None) -> Clip:
+    """A sequence's clip read lazily from its frame files: frame names are the files' stems, a
+    frame is decoded as RGB when the head asks for it; ``size`` (h, w) is read from the first
+    frame's header where not given."""
+    paths = tuple(Path(f) for f in frames)
+    if size is None:
+        size = image_size(paths[0])
+    return Clip(tuple(p.stem for p in paths), lambda i: read_rgb(paths[i]), size)
 
 
 def clip_meta(*parts: object, frames: Sequence[Path]) -> dict[str, str]:

@@ -33,6 +33,7 @@ from unibench.benchmarks.base import (
     FileResults,
     check_produced,
     clip_meta,
+    frame_clip,
     iter_progress,
     known_splits,
     register_benchmark,
@@ -40,9 +41,9 @@ from unibench.benchmarks.base import (
 from unibench.benchmarks.metrics import mot as mot_metrics
 from unibench.benchmarks.mots import resolve_overlaps
 
-from unibench.datatypes import Clip, MetricTable, Observations, TrackFramePrediction, VideoSequence
+from unibench.datatypes import MetricTable, Observations, TrackFramePrediction, VideoSequence
 from unibench.errors import DataError
-from unibench.io import image_size, read_json, read_rgb
+from unibench.io import image_size, read_json
 from unibench.paths import inside
 
 logger = logging.getLogger(__name__)
@@ -186,7 +187,7 @@ class BDD100K(FileResults):
             boxes.append(np.array(bb, float).reshape(-1, 5))
             masks.append(ms)
             classes.append(np.array(cl, int))
-        clip = Clip(tuple(p.stem for p in paths), lambda i: read_rgb(paths[i]), size)
+        clip = frame_clip(paths, size)
         return VideoSequence(
             name,
             clip,

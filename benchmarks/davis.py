@@ -24,15 +24,16 @@ from unibench.benchmarks.base import (
     BenchmarkBase,
     check_produced,
     clip_meta,
+    frame_clip,
     iter_progress,
     register_benchmark,
 )
 from unibench.benchmarks.formats.palette import read_label_map, write_palette_png
 from unibench.benchmarks.metrics import vos as vos_metrics
 
-from unibench.datatypes import Clip, MaskInit, MetricTable, VideoSequence, VOSFramePrediction
+from unibench.datatypes import MaskInit, MetricTable, VideoSequence, VOSFramePrediction
 from unibench.errors import DataError
-from unibench.io import check_numbered, image_size, read_rgb, read_text
+from unibench.io import check_numbered, image_size, read_text
 
 logger = logging.getLogger(__name__)
 
@@ -163,7 +164,7 @@ class Davis(BenchmarkBase):
         n_obj = int(mask.max())
         ids = tuple(range(1, n_obj + 1))
         paths = tuple(frames)
-        clip = Clip(tuple(p.stem for p in frames), lambda i: read_rgb(paths[i]), size)
+        clip = frame_clip(frames, size)
         meta = {
             "first_annotation": str(ann0),
             **clip_meta(self.name, name, frames=paths),

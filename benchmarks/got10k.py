@@ -23,6 +23,7 @@ from unibench.benchmarks.base import (
     check_count,
     check_produced,
     clip_meta,
+    frame_clip,
     iter_progress,
     known_splits,
     register_benchmark,
@@ -31,13 +32,12 @@ from unibench.benchmarks.formats.boxes import read_boxes, read_labels, write_box
 from unibench.benchmarks.metrics import sot as sot_metrics
 from unibench.benchmarks.ope import check_result_boxes, invalid_boxes
 
-from unibench.datatypes import BoxFramePrediction, BoxInit, Clip, MetricTable, VideoSequence
+from unibench.datatypes import BoxFramePrediction, BoxInit, MetricTable, VideoSequence
 from unibench.errors import DataError
 from unibench.io import (
     atomic_zip,
     check_numbered,
     image_size,
-    read_rgb,
     read_text,
 )
 from unibench.paths import safe_name
@@ -111,7 +111,7 @@ class GOT10k(BenchmarkBase):
         if self.split != "test":
             check_count(d / "groundtruth.txt", len(gt), "boxes", frames)
         size = image_size(frames[0])
-        clip = Clip(tuple(p.stem for p in frames), lambda i: read_rgb(frames[i]), size)
+        clip = frame_clip(frames, size)
         return VideoSequence(
             name,
             clip,

@@ -36,14 +36,15 @@ from unibench.benchmarks.base import (
     check_count,
     check_produced,
     clip_meta,
+    frame_clip,
     iter_progress,
     known_splits,
     register_benchmark,
 )
 
-from unibench.datatypes import Clip, MetricTable, Observations, TrackFramePrediction, VideoSequence
+from unibench.datatypes import MetricTable, Observations, TrackFramePrediction, VideoSequence
 from unibench.errors import DataError
-from unibench.io import check_numbered, image_size, read_rgb, read_text
+from unibench.io import check_numbered, read_text
 from unibench.paths import safe_name
 
 logger = logging.getLogger(__name__)
@@ -190,9 +191,7 @@ class JHMDB(FileResults):
             (box,) + (empty_b,) * (len(frames) - 1),
             keypoints=(k0,) + (empty_k,) * (len(frames) - 1),
         )
-        clip = Clip(
-            tuple(p.stem for p in frames), lambda i: read_rgb(frames[i]), image_size(frames[0])
-        )
+        clip = frame_clip(frames)
         return VideoSequence(name, clip, obs, clip_meta(self.name, name, frames=frames))
 
     result_suffix = ".txt"  # one result file per sequence

@@ -23,6 +23,7 @@ from unibench.benchmarks.base import (
     FileResults,
     check_produced,
     clip_meta,
+    frame_clip,
     iter_progress,
     known_splits,
     register_benchmark,
@@ -35,9 +36,9 @@ from unibench.benchmarks.formats.motchallenge import (
 )
 from unibench.benchmarks.metrics import mot as mot_metrics
 
-from unibench.datatypes import Clip, MetricTable, Observations, TrackFramePrediction, VideoSequence
+from unibench.datatypes import MetricTable, Observations, TrackFramePrediction, VideoSequence
 from unibench.errors import DataError
-from unibench.io import check_numbered, image_size, read_rgb
+from unibench.io import check_numbered, image_size
 
 logger = logging.getLogger(__name__)
 
@@ -134,7 +135,7 @@ class MOTChallenge(FileResults):
     def load_sequence(self, name: str) -> VideoSequence:
         info, frames, n = self._info(name)
         size = image_size(frames[0])
-        clip = Clip(tuple(p.stem for p in frames), lambda i: read_rgb(frames[i]), size)
+        clip = frame_clip(frames, size)
         return VideoSequence(
             name,
             clip,

@@ -34,6 +34,7 @@ from unibench.benchmarks.base import (
     FileResults,
     check_produced,
     clip_meta,
+    frame_clip,
     iter_progress,
     known_splits,
     register_benchmark,
@@ -42,9 +43,9 @@ from unibench.benchmarks.formats.motchallenge import read_seqinfo
 from unibench.benchmarks.formats.mots import mots_line, read_mots_txt, row_rle
 from unibench.benchmarks.metrics import mot as mot_metrics
 
-from unibench.datatypes import Clip, MetricTable, Observations, TrackFramePrediction, VideoSequence
+from unibench.datatypes import MetricTable, Observations, TrackFramePrediction, VideoSequence
 from unibench.errors import DataError
-from unibench.io import check_numbered, image_size, read_rgb, read_text
+from unibench.io import check_numbered, image_size, read_text
 
 logger = logging.getLogger(__name__)
 
@@ -169,7 +170,7 @@ class MOTSBase(FileResults):
             boxes.append(np.c_[bb, [r[6] for r in rs]].reshape(-1, 5))
             masks.append(ms)
             classes.append(np.array([r[2] for r in rs], int))
-        clip = Clip(tuple(p.stem for p in frames), lambda i: read_rgb(frames[i]), size)
+        clip = frame_clip(frames, size)
         return VideoSequence(
             name,
             clip,

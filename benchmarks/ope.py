@@ -7,13 +7,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from unibench.benchmarks.base import FileResults, check_produced, clip_meta, iter_progress
+from unibench.benchmarks.base import (
+    FileResults,
+    check_produced,
+    clip_meta,
+    frame_clip,
+    iter_progress,
+)
 from unibench.benchmarks.formats.boxes import read_boxes, write_boxes
 from unibench.benchmarks.metrics import sot as sot_metrics
 
-from unibench.datatypes import BoxFramePrediction, BoxInit, Clip, MetricTable, VideoSequence
+from unibench.datatypes import BoxFramePrediction, BoxInit, MetricTable, VideoSequence
 from unibench.errors import ConfigError, DataError
-from unibench.io import atomic_zip, image_size, read_rgb
+from unibench.io import atomic_zip
 from unibench.paths import safe_name
 
 
@@ -60,9 +66,7 @@ class OPEBenchmark(FileResults):
     def _box_sequence(self, name: str, frames: list[Path], box, key: str) -> VideoSequence:
         """A lazily loaded clip of ``frames`` started from ``box`` (0-based ``x, y, w, h``)."""
 
-        clip = Clip(
-            tuple(p.stem for p in frames), lambda i: read_rgb(frames[i]), image_size(frames[0])
-        )
+        clip = frame_clip(frames)
         return VideoSequence(
             name,
             clip,

@@ -17,13 +17,13 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
-from unibench.benchmarks.base import check_count, clip_meta, register_benchmark
+from unibench.benchmarks.base import check_count, clip_meta, frame_clip, register_benchmark
 from unibench.benchmarks.formats.boxes import read_boxes
 from unibench.benchmarks.ope import OPEBenchmark
 
-from unibench.datatypes import BoxInit, Clip, VideoSequence
+from unibench.datatypes import BoxInit, VideoSequence
 from unibench.errors import DataError
-from unibench.io import check_numbered, image_size, read_rgb
+from unibench.io import check_numbered, image_size
 
 logger = logging.getLogger(__name__)
 RANGES = {
@@ -105,7 +105,7 @@ class OTB(OPEBenchmark):
         gt = self.ground_truth(name)
         size = image_size(frames[0])
         x, y, w, h = gt[0]
-        clip = Clip(tuple(p.stem for p in frames), lambda i: read_rgb(frames[i]), size)
+        clip = frame_clip(frames, size)
         return VideoSequence(
             name,
             clip,

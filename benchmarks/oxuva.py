@@ -41,6 +41,7 @@ from unibench.benchmarks.base import (
     FileResults,
     check_produced,
     clip_meta,
+    frame_clip,
     iter_progress,
     parse_options,
     register_benchmark,
@@ -48,9 +49,9 @@ from unibench.benchmarks.base import (
 from unibench.benchmarks.formats.oxuva import oxuva_line
 from unibench.benchmarks.ope import OPEBenchmark
 
-from unibench.datatypes import BoxFramePrediction, BoxInit, Clip, MetricTable, VideoSequence
+from unibench.datatypes import BoxFramePrediction, BoxInit, MetricTable, VideoSequence
 from unibench.errors import ConfigError, DataError
-from unibench.io import image_size, read_rgb, read_text
+from unibench.io import image_size, read_text
 from unibench.paths import safe_name
 
 IOU_THRESHOLD = 0.5
@@ -239,7 +240,7 @@ class OxUvA(FileResults):
         h, w = image_size(frames[0])
         x0, x1, y0, y1 = t.box
         box = (x0 * w, y0 * h, (x1 - x0) * w, (y1 - y0) * h)
-        clip = Clip(tuple(p.stem for p in frames), lambda i: read_rgb(frames[i]), (h, w))
+        clip = frame_clip(frames, (h, w))
         return VideoSequence(
             name,
             clip,

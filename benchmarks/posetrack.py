@@ -27,6 +27,7 @@ from unibench.benchmarks.base import (
     FileResults,
     check_produced,
     clip_meta,
+    frame_clip,
     iter_progress,
     known_splits,
     parse_options,
@@ -35,9 +36,9 @@ from unibench.benchmarks.base import (
 from unibench.benchmarks.formats.jsonfiles import person_category, write_posetrack_video
 from unibench.benchmarks.metrics import posetrack as PM
 
-from unibench.datatypes import Clip, MetricTable, Observations, TrackFramePrediction, VideoSequence
+from unibench.datatypes import MetricTable, Observations, TrackFramePrediction, VideoSequence
 from unibench.errors import DataError
-from unibench.io import image_size, read_json, read_rgb
+from unibench.io import image_size, read_json
 from unibench.keypoints import POSETRACK18_KEYPOINTS
 from unibench.paths import inside
 
@@ -208,7 +209,7 @@ class PoseTrack18(FileResults):
                 per[index[d["image_id"]]].append((k, score))
         boxes = tuple(np.array([[*pose_box(k), s] for k, s in fr]).reshape(-1, 5) for fr in per)
         kps = tuple(np.array([k for k, _ in fr]).reshape(-1, K, 3) for fr in per)
-        clip = Clip(tuple(p.stem for p in frames), lambda i: read_rgb(frames[i]), size)
+        clip = frame_clip(frames, size)
         return VideoSequence(
             name,
             clip,

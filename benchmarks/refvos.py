@@ -74,6 +74,7 @@ from unibench.benchmarks.base import (
     BenchmarkBase,
     check_produced,
     clip_meta,
+    frame_clip,
     iter_progress,
     parse_options,
     register_benchmark,
@@ -83,7 +84,6 @@ from unibench.benchmarks.metrics import vos as vos_metrics
 from unibench.benchmarks.youtubevos import YouTubeVOS
 
 from unibench.datatypes import (
-    Clip,
     Grounded,
     GroundingExperiment,
     MaskInit,
@@ -97,7 +97,6 @@ from unibench.io import (
     check_numbered,
     image_size,
     read_json,
-    read_rgb,
     read_text,
 )
 from unibench.paths import safe_name
@@ -488,7 +487,7 @@ class RefDAVIS17(RefVOSProtocol, BenchmarkBase):
                     f"object {bad[0]} is not in {ann0} (objects {list(ids)})"
                 )
         paths = tuple(frames)
-        clip = Clip(tuple(p.stem for p in frames), lambda i: read_rgb(paths[i]), size)
+        clip = frame_clip(frames, size)
         return VideoSequence(
             name, clip, MaskInit(mask, ids), clip_meta(self.name, name, frames=paths)
         )

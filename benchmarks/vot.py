@@ -26,6 +26,7 @@ from unibench.benchmarks.base import (
     check_count,
     check_produced,
     clip_meta,
+    frame_clip,
     iter_progress,
     register_benchmark,
 )
@@ -54,7 +55,6 @@ from unibench.benchmarks.ope import OPEBenchmark
 from unibench.datatypes import (
     AnchorExperiment,
     BoxInit,
-    Clip,
     MetricTable,
     ProtocolRun,
     ResetExperiment,
@@ -62,7 +62,7 @@ from unibench.datatypes import (
     VideoSequence,
 )
 from unibench.errors import DataError
-from unibench.io import atomic_write_text, check_numbered, image_size, read_rgb, read_text
+from unibench.io import atomic_write_text, check_numbered, image_size, read_text
 
 
 class VOT(OPEBenchmark):
@@ -278,9 +278,7 @@ class VOTChallenge(BenchmarkBase):
         return self._box_sequence(name, frames, boxes[0])
 
     def _box_sequence(self, name: str, frames: list[Path], box) -> VideoSequence:
-        clip = Clip(
-            tuple(p.stem for p in frames), lambda i: read_rgb(frames[i]), image_size(frames[0])
-        )
+        clip = frame_clip(frames)
         key = f"{name}|{(self.root / name).resolve()}"
         return VideoSequence(
             name, clip, BoxInit(tuple(box)), clip_meta(self.name, key, frames=frames)

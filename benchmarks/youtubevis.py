@@ -46,15 +46,16 @@ from unibench.benchmarks.base import (
     FileResults,
     check_produced,
     clip_meta,
+    frame_clip,
     parse_options,
     register_benchmark,
 )
 from unibench.benchmarks.formats.jsonfiles import write_json
 from unibench.benchmarks.metrics import vis as vis_metrics
 
-from unibench.datatypes import Clip, MetricTable, Observations, TrackFramePrediction, VideoSequence
+from unibench.datatypes import MetricTable, Observations, TrackFramePrediction, VideoSequence
 from unibench.errors import ConfigError, DataError
-from unibench.io import atomic_zip, image_size, read_json, read_rgb
+from unibench.io import atomic_zip, image_size, read_json
 from unibench.paths import safe_name
 
 logger = logging.getLogger(__name__)
@@ -315,7 +316,7 @@ class VISBenchmark(FileResults):
             boxes.append(np.c_[bb, [d[1] for d in dets]].reshape(-1, 5))
             masks.append(ms)
             classes.append(np.array([d[2] for d in dets], int))
-        clip = Clip(tuple(Path(f).stem for f in frames), lambda i: read_rgb(frames[i]), size)
+        clip = frame_clip(frames, size)
         return VideoSequence(
             name,
             clip,

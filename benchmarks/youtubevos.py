@@ -36,6 +36,7 @@ from unibench.benchmarks.base import (
     BenchmarkBase,
     check_produced,
     clip_meta,
+    frame_clip,
     iter_progress,
     known_splits,
     parse_options,
@@ -45,7 +46,6 @@ from unibench.benchmarks.formats.palette import read_label_map, write_palette_pn
 from unibench.benchmarks.metrics import vos as vos_metrics
 
 from unibench.datatypes import (
-    Clip,
     FirstAppearance,
     MaskInit,
     MetricTable,
@@ -58,7 +58,6 @@ from unibench.io import (
     check_numbered,
     image_size,
     read_json,
-    read_rgb,
 )
 from unibench.paths import safe_name
 
@@ -208,7 +207,7 @@ class YouTubeVOS(BenchmarkBase):
             FirstAppearance(t, oid, masks[t] == oid) for oid, t in sorted(first.items()) if t > 0
         )
         paths = tuple(frames)
-        clip = Clip(tuple(stems), lambda i: read_rgb(paths[i]), size)
+        clip = frame_clip(frames, size)
         return VideoSequence(
             name,
             clip,
