@@ -32,11 +32,11 @@ from unibench.benchmarks.formats.jsonfiles import (
 from unibench.benchmarks.formats.motchallenge import mot_line
 from unibench.benchmarks.formats.mots import mots_line
 from unibench.benchmarks.formats.palette import write_palette_png
+from unibench.benchmarks.formats.regions import Region, format_region
 from unibench.benchmarks.formats.rle import compressed_rle, encode_counts, uncompressed_rle
 from unibench.benchmarks.got10k import GOT10k
 from unibench.benchmarks.jhmdb import JHMDB, JHMDB_JOINTS
 from unibench.benchmarks.metrics.posetrack import PoseEvalOptions
-from unibench.benchmarks.metrics.vot import Region, format_region
 from unibench.benchmarks.mot import MOTChallenge
 from unibench.benchmarks.mots import MOTS20
 from unibench.benchmarks.otb import OTB

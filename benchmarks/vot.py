@@ -31,20 +31,17 @@ from unibench.benchmarks.base import (
     register_benchmark,
 )
 from unibench.benchmarks.formats.boxes import polygon_to_box, read_regions
+from unibench.benchmarks.formats.regions import INIT, Region, format_region, parse_region
 from unibench.benchmarks.metrics.vot import (
-    INIT,
     STACKS,
-    Region,
     anchor_run,
     anchor_sequence,
     anchor_summary,
     eao_score,
     find_anchors,
-    format_region,
     lt_sequence,
     lt_summary,
     lt_thresholds,
-    parse_region,
     supervised_eao_curve,
     supervised_segments,
     supervised_sequence,

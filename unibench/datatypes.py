@@ -161,7 +161,7 @@ class VideoSequence:
 class ResetExperiment:
     """What a benchmark declares for the reset-based ("supervised") experiment of a sequence; the
     runner owns the loop (:mod:`unibench.pipeline.experiments`). ``gt``: the ground-truth region
-    of every frame (``unibench.benchmarks.metrics.vot.Region``), ``init_boxes``: the 0-based
+    of every frame (``unibench.benchmarks.formats.regions.Region``), ``init_boxes``: the 0-based
     ``x, y, w, h`` a head is (re)initialised with on each frame, ``bounds``: (width, height)."""
 
     gt: tuple[Any, ...]

@@ -11,6 +11,7 @@ import os
 
 import numpy as np
 import pytest
+from unibench.benchmarks.formats import regions as R
 from unibench.benchmarks.metrics import vot as V
 
 # The toolkit's raster functions are numba-compiled, once per combination of region types, on
@@ -31,7 +32,7 @@ from vot.tracker import Trajectory  # noqa: E402
 W, H = 64, 48
 
 
-def to_vot(r: V.Region):
+def to_vot(r: R.Region):
     if r.kind == "special":
         return Special(r.code)
     if r.kind == "rect":
@@ -41,12 +42,12 @@ def to_vot(r: V.Region):
     return Mask(r.data, offset=r.offset)
 
 
-def random_region(rng: np.random.Generator) -> V.Region:
+def random_region(rng: np.random.Generator) -> R.Region:
     kind = rng.choice(["rect", "rect", "polygon", "mask", "special"])
     if kind == "rect":  # half-integers exercise the round-half-to-even of the toolkit
         x, y = rng.integers(-20, W + 10, 2) + rng.choice([0, 0.5, 0.3], 2)
         w, h = rng.integers(0, 40, 2) + rng.choice([0, 0.5, 0.7], 2)
-        return V.Region.rect(x, y, w, h)
+        return R.Region.rect(x, y, w, h)
     if kind == "polygon":  # a rotated quadrilateral, partly outside the image at times
         cx, cy = rng.uniform(-10, W + 10), rng.uniform(-10, H + 10)
         a, s = rng.uniform(0, np.pi), rng.uniform(2, 25, 2)
@@ -54,11 +55,11 @@ def random_region(rng: np.random.Generator) -> V.Region:
             (cx + s[0] * np.cos(a + t) * (1 if k % 2 else 0.6), cy + s[1] * np.sin(a + t))
             for k, t in enumerate(np.linspace(0, 2 * np.pi, 5)[:-1])
         ]
-        return V.Region.polygon(pts)
+        return R.Region.polygon(pts)
     if kind == "mask":
         m = (rng.random((rng.integers(1, 20), rng.integers(1, 20))) > 0.4).astype(np.uint8)
-        return V.Region.mask(m, tuple(int(v) for v in rng.integers(-5, W, 2)))
-    return V.Region.special(0)
+        return R.Region.mask(m, tuple(int(v) for v in rng.integers(-5, W, 2)))
+    return R.Region.special(0)
 
 
 def test_raster_overlap_equals_the_toolkit_on_every_region_kind():
@@ -87,61 +88,61 @@ def test_regions_parse_and_write_as_the_toolkit_does():
         r = random_region(rng)
         if r.kind == "mask" and not r.data.any():
             continue
-        text = V.format_region(r)
-        back = V.parse_region(text)
+        text = R.format_region(r)
+        back = R.parse_region(text)
         theirs = parse_region(text)
-        for g in (V.Region.rect(0, 0, W, H), V.Region.rect(3, 5, 30, 20)):
+        for g in (R.Region.rect(0, 0, W, H), R.Region.rect(3, 5, 30, 20)):
             assert V.overlap(g, back, (W, H)) == pytest.approx(
                 vot_raster.calculate_overlap(to_vot(g), theirs, (W, H)), abs=1e-12
             )
             assert V.overlap(g, back, (W, H)) == pytest.approx(V.overlap(g, r, (W, H)), abs=1e-4)
-    assert V.parse_region("nan,nan,nan,nan").is_special(0) and V.parse_region("2").is_special(2)
+    assert R.parse_region("nan,nan,nan,nan").is_special(0) and R.parse_region("2").is_special(2)
 
 
 # ------------------------------------------------------------------ a sequence and a fake tracker
-def ground_truth(n: int, kind: str, absent=()) -> list[V.Region]:
+def ground_truth(n: int, kind: str, absent=()) -> list[R.Region]:
     out = []
     for t in range(n):
         x, y = 4 + (t * 1.7) % 30, 6 + (t * 0.9) % 18
         if t in absent:
-            out.append(V.Region.special(0))
+            out.append(R.Region.special(0))
         elif kind == "rect":
-            out.append(V.Region.rect(x, y, 14.5, 11))
+            out.append(R.Region.rect(x, y, 14.5, 11))
         elif kind == "polygon":
             out.append(
-                V.Region.polygon([(x, y), (x + 15, y + 2), (x + 13, y + 13), (x - 1, y + 10)])
+                R.Region.polygon([(x, y), (x + 15, y + 2), (x + 13, y + 13), (x - 1, y + 10)])
             )
         else:
             m = np.zeros((12, 15), np.uint8)
             m[2:11, 1:14] = 1
-            out.append(V.Region.mask(m, (int(x), int(y))))
+            out.append(R.Region.mask(m, (int(x), int(y))))
     return out
 
 
-def predictions(gt: list[V.Region], lost: set[int], rng) -> list[V.Region]:
+def predictions(gt: list[R.Region], lost: set[int], rng) -> list[R.Region]:
     """A box near the target, or far away on the ``lost`` frames."""
     out = []
     for t, g in enumerate(gt):
         if t in lost:
-            out.append(V.Region.rect(W - 6, H - 5, 5, 4) if t % 3 else V.Region.rect(0, 0, 0, 0))
+            out.append(R.Region.rect(W - 6, H - 5, 5, 4) if t % 3 else R.Region.rect(0, 0, 0, 0))
             continue
-        b = g if g.kind != "special" else V.Region.rect(10, 10, 12, 12)
-        x0, y0, x1, y1 = V._bounds(b)
+        b = g if g.kind != "special" else R.Region.rect(10, 10, 12, 12)
+        x0, y0, x1, y1 = R.region_bounds(b)
         j = rng.uniform(-2, 2, 2)
-        out.append(V.Region.rect(x0 + j[0], y0 + j[1], x1 - x0 + 1, y1 - y0 + 1))
+        out.append(R.Region.rect(x0 + j[0], y0 + j[1], x1 - x0 + 1, y1 - y0 + 1))
     return out
 
 
-def supervised_trajectory(gt, pred, skip=5) -> list[V.Region]:
+def supervised_trajectory(gt, pred, skip=5) -> list[R.Region]:
     """The toolkit's reset loop (SupervisedExperiment.execute) on precomputed predictions."""
-    traj = [V.Region.special(0)] * len(gt)
+    traj = [R.Region.special(0)] * len(gt)
     f = 0
     while f < len(gt):
-        traj[f] = V.Region.special(1)
+        traj[f] = R.Region.special(1)
         f += 1
         while f < len(gt):
             if V.overlap(pred[f], gt[f], (W, H)) <= 0:
-                traj[f] = V.Region.special(2)
+                traj[f] = R.Region.special(2)
                 f += skip
                 break
             traj[f] = pred[f]
@@ -239,10 +240,10 @@ def test_anchor_based_accuracy_robustness_and_eao_equal_the_toolkit(tmp_path):
         runs = []
         for i, reverse in [(f, False) for f in fwd] + [(b, True) for b in bwd]:
             order = list(reversed(range(i + 1))) if reverse else list(range(i, n))
-            traj = [V.Region.special(1)] + [pred[k] for k in order[1:]]
+            traj = [R.Region.special(1)] + [pred[k] for k in order[1:]]
             runs.append(V.anchor_run(traj, [gt[k] for k in order], (W, H)))
             # written as UniBench writes a run (one region or code per line), read by the toolkit
-            lines = "".join(V.format_region(r) + "\n" for r in traj)
+            lines = "".join(R.format_region(r) + "\n" for r in traj)
             (tmp_path / f"{name}_{i:08d}.txt").write_text(lines)
         ours.append(V.anchor_sequence(runs, n, high))
         seqs.append(vot_sequence(name, gt, anchors))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+from unibench.benchmarks.formats import regions as R
 from unibench.benchmarks.metrics import vot as V
 
 from unibench.datatypes import (
@@ -50,7 +51,7 @@ class ScriptedHead:
 
 
 def setup():
-    gt = [V.Region.rect(5 + t, 6 + t / 2, 12, 10) for t in range(N)]
+    gt = [R.Region.rect(5 + t, 6 + t / 2, 12, 10) for t in range(N)]
     script = [
         (50.0, 40.0, 5.0, 4.0) if t in LOST else (6.0 + t, 6.0 + t / 2, 12.0, 10.0)
         for t in range(N)
@@ -71,7 +72,7 @@ def test_reset_based_loop_is_the_toolkits():
     while f < N:
         want[f], f = 1, f + 1
         while f < N:
-            if V.overlap(V.Region.rect(*script[f]), gt[f], (W, H)) <= 0:
+            if V.overlap(R.Region.rect(*script[f]), gt[f], (W, H)) <= 0:
                 want[f], f = 2, f + 5
                 break
             want[f], f = None, f + 1

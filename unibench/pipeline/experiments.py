@@ -26,7 +26,8 @@ from collections.abc import Iterator
 
 import torch
 
-from unibench.benchmarks.metrics.vot import INIT, UNKNOWN, Region, overlap
+from unibench.benchmarks.formats.regions import INIT, UNKNOWN, Region
+from unibench.benchmarks.metrics.vot import overlap
 from unibench.datatypes import (
     AnchorExperiment,
     Grounded,
