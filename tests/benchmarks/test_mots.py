@@ -117,7 +117,8 @@ def test_kitti_mots_zero_based_frames_two_classes_and_seqmap(tmp_path):
 
 
 def test_synthetic_mots_suite_reads_back(tmp_path):
-    from unibench.benchmarks.synthetic import default_scenes, write_mots
+    from unibench.benchmarks.synthetic.scene import default_scenes
+    from unibench.benchmarks.synthetic.writers import write_mots
 
     write_mots(default_scenes(0), tmp_path)
     b = MOTS20(tmp_path)

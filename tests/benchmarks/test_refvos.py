@@ -17,6 +17,7 @@ from PIL import Image
 from unibench.benchmarks import BENCHMARKS, synthetic
 from unibench.benchmarks.formats.palette import read_label_map, write_palette_png
 from unibench.benchmarks.metrics import vos as vos_metrics
+from unibench.benchmarks.synthetic.writers import write_davis2017
 from unibench.reports.render import sections
 
 import unibench
@@ -84,7 +85,7 @@ def ref_davis_root(tmp_path: Path) -> Path:
     added) and the four expression files (annotator 2's in Latin-1, a misspelt video name)."""
     scenes = synthetic.default_scenes(seed=3, n_sequences=2, length=8)
     src = tmp_path / "src"
-    synthetic.write_davis2017(scenes, src)
+    write_davis2017(scenes, src)
     root = tmp_path / "ref-davis"
     davis = root / "DAVIS"
     shutil.copytree(src / "JPEGImages", davis / "JPEGImages")

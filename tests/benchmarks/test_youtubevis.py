@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 from pycocotools import mask as mask_utils
 from unibench.benchmarks import BENCHMARKS
-from unibench.benchmarks.synthetic import uncompressed_rle
+from unibench.benchmarks.formats.rle import uncompressed_rle
 from unibench.benchmarks.youtubevis import VISBenchmark, tracks_to_results, vote_category
 
 from unibench.datatypes import TrackFramePrediction

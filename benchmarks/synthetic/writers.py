@@ -1,27 +1,16 @@
-"""The embedded synthetic suite: one scene model, rendered and written in official formats.
-
-A :class:`Scene` holds a textured background that the camera pans over and several textured objects
-(ellipse, box, diamond) that move, scale and occlude each other (fixed depth order). Rendering a frame
-gives the RGB image, the visible label map, and per object the visible mask, its box and keypoints,
-so every task's ground truth comes from the same scene. Everything is deterministic from the seed.
-
-Writers turn scenes into official layouts (DAVIS-2017 here; the other formats reuse the same
-scenes), and the suite is read back through the same adapters as real data. The suite is generated
-once into ``$UNIBENCH_CACHE/synthetic/<version>-seed<seed>/`` (default ``~/.cache/unibench``).
+"""Writers of the synthetic scenes in the official on-disk layouts (DAVIS-2017, OTB, GOT-10k,
+MOTChallenge, MOTS, PoseTrack18, JHMDB, YouTube-VIS, YouTube-VOS, Ref-YouTube-VOS, the VOT
+short-term, VOT2020 and VOT-LT layouts), through :mod:`unibench.benchmarks.formats` as the adapters
+read them. ``WRITERS``: format name -> writer.
 """
 
 from __future__ import annotations
 
 import json
-import logging
-import os
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
-from unibench.benchmarks.base import parse_options, register_benchmark
-from unibench.benchmarks.davis import Davis
 from unibench.benchmarks.formats.boxes import write_boxes
 from unibench.benchmarks.formats.jsonfiles import (
     person_category,
@@ -34,216 +23,20 @@ from unibench.benchmarks.formats.mots import mots_line
 from unibench.benchmarks.formats.palette import write_palette_png
 from unibench.benchmarks.formats.regions import Region, format_region
 from unibench.benchmarks.formats.rle import compressed_rle, encode_counts, uncompressed_rle
-from unibench.benchmarks.got10k import GOT10k
-from unibench.benchmarks.jhmdb import JHMDB, JHMDB_JOINTS
-from unibench.benchmarks.metrics.posetrack import PoseEvalOptions
-from unibench.benchmarks.mot import MOTChallenge
-from unibench.benchmarks.mots import MOTS20
-from unibench.benchmarks.otb import OTB
-from unibench.benchmarks.posetrack import PoseTrack18
-from unibench.benchmarks.refvos import RefVOSOptions, RefYouTubeVOS
-from unibench.benchmarks.vot import VOTChallenge
-from unibench.benchmarks.youtubevis import VISBenchmark, VISOptions
-from unibench.benchmarks.youtubevos import YouTubeVOS, YTVOSOptions
-
-from unibench.io import atomic_write_text, file_lock, staging_dir
-from unibench.keypoints import POSETRACK18_KEYPOINTS
-
-logger = logging.getLogger(__name__)
-VERSION = "v1"
-
-
-@dataclass
-class SceneObject:
-    oid: int
-    shape: str  # ellipse | box | diamond
-    half_size: tuple[float, float]  # (rx, ry) at scale 1
-    texture: np.ndarray  # h×w×3 float in [0, 255], attached to the object
-    centers: np.ndarray  # T×2 (x, y) in image coordinates
-    scales: np.ndarray  # T
-    keypoints: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))  # K×2 in object units
-
-
-@dataclass
-class Scene:
-    name: str
-    height: int
-    width: int
-    background: np.ndarray  # bigger than the frame; the camera pans over it
-    pan: np.ndarray  # T×2 integer (x, y) offsets of the view into the background
-    objects: list[SceneObject]  # back to front
-    noise: float
-    seed: int
-
-    @property
-    def length(self) -> int:
-        return len(self.pan)
-
-
-@dataclass
-class RenderedFrame:
-    rgb: np.ndarray
-    labels: np.ndarray  # visible object id per pixel, 0 = background
-    boxes: dict[int, tuple[float, float, float, float]]  # visible box x, y, w, h
-    keypoints: dict[int, np.ndarray]  # K×3 (x, y, visible)
-    amodal: dict[int, tuple[float, float, float, float]]  # full extent x, y, w, h (continuous)
-    visible: dict[int, float]  # visible fraction of the object's in-frame area
-
-
-def texture(rng: np.random.Generator, h: int, w: int, colors: np.ndarray) -> np.ndarray:
-    """A smooth random texture: oriented sinusoids plus blurred noise mapped onto 3 colours."""
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    field_ = np.zeros((h, w), np.float32)
-    for _ in range(4):
-        theta = rng.uniform(0, np.pi)
-        freq = rng.uniform(0.03, 0.15)
-        field_ += np.sin(freq * (np.cos(theta) * xx + np.sin(theta) * yy) + rng.uniform(0, 6.28))
-    noise = rng.normal(size=(h // 8 + 2, w // 8 + 2)).astype(np.float32)
-    noise = np.asarray(Image.fromarray(noise).resize((w, h), Image.BICUBIC))
-    field_ = field_ / 4 + 0.6 * noise
-    t = (np.tanh(field_) + 1) / 2  # [0, 1]
-    t2 = np.clip(t * 2, 0, 1)[..., None]
-    t3 = np.clip(t * 2 - 1, 0, 1)[..., None]
-    out = colors[0] * (1 - t2) + colors[1] * t2
-    return out * (1 - t3) + colors[2] * t3
-
-
-def _palette(rng: np.random.Generator, hue: float) -> np.ndarray:
-    import colorsys
-
-    cols = []
-    for dh, dv in ((0.0, 0.9), (0.06, 0.6), (-0.05, 0.35)):
-        r, g, b = colorsys.hsv_to_rgb((hue + dh) % 1.0, rng.uniform(0.55, 0.95), dv)
-        cols.append([r * 255, g * 255, b * 255])
-    return np.array(cols, np.float32)
-
-
-# A PoseTrack18 skeleton (COCO keypoint order) in object units (u right, v down), inside every
-# shape (ellipse, box, diamond), so that each object is also a "person" for the pose tasks.
-POSE_TEMPLATE = np.array(
-    [
-        [0.0, -0.7],  # nose
-        [0.0, -0.55],  # head_bottom
-        [0.0, -0.9],  # head_top
-        [0.15, -0.72],  # left_ear
-        [-0.15, -0.72],  # right_ear
-        [0.3, -0.4],  # left_shoulder
-        [-0.3, -0.4],  # right_shoulder
-        [0.45, -0.12],  # left_elbow
-        [-0.45, -0.12],  # right_elbow
-        [0.5, 0.15],  # left_wrist
-        [-0.5, 0.15],  # right_wrist
-        [0.2, 0.2],  # left_hip
-        [-0.2, 0.2],  # right_hip
-        [0.25, 0.5],  # left_knee
-        [-0.25, 0.5],  # right_knee
-        [0.25, 0.72],  # left_ankle
-        [-0.25, 0.72],  # right_ankle
-    ],
-    np.float32,
+from unibench.benchmarks.jhmdb import JHMDB_JOINTS
+from unibench.benchmarks.synthetic.scene import (
+    EARS,
+    POSE_TEMPLATE,
+    VOT_LENGTH,
+    RenderedFrame,
+    Scene,
+    mot_scenes,
+    render,
+    vot_scene,
 )
-EARS = (3, 4)  # never annotated in PoseTrack18
 
-
-def make_scene(
-    seed: int, name: str, length: int = 24, height: int = 240, width: int = 352, n_objects: int = 3
-) -> Scene:
-    rng = np.random.default_rng(seed)
-    margin = 64
-    bg_hue = rng.uniform(0, 1)
-    bg = texture(rng, height + 2 * margin, width + 2 * margin, _palette(rng, bg_hue) * 0.8)
-    pan_v = rng.uniform(-1.5, 1.5, size=2)
-    pan = np.stack([margin + np.round(pan_v * (t - length / 2)) for t in range(length)])
-    pan = np.clip(pan, 0, 2 * margin).astype(int)
-    objs: list[SceneObject] = []
-    slots = np.linspace(0.2, 0.8, n_objects)
-    rng.shuffle(slots)
-    for i in range(n_objects):
-        hue = (bg_hue + 0.25 + 0.5 * i / max(1, n_objects)) % 1.0
-        rx, ry = rng.uniform(22, 40), rng.uniform(18, 36)
-        tex = texture(rng, 64, 64, _palette(rng, hue))
-        x0 = slots[i] * width
-        y0 = rng.uniform(0.3, 0.7) * height
-        v = rng.uniform(1.5, 4.0, size=2) * rng.choice([-1, 1], size=2)
-        centers = np.zeros((length, 2))
-        pos = np.array([x0, y0])
-        for t in range(length):
-            centers[t] = pos
-            pos = pos + v
-            for d, lim in ((0, width), (1, height)):
-                if not 30 <= pos[d] <= lim - 30:
-                    v[d] = -v[d]
-                    pos[d] = np.clip(pos[d], 30, lim - 30)
-        phase, freq = rng.uniform(0, 6.28), rng.uniform(0.5, 1.5)
-        scales = 1 + 0.25 * np.sin(2 * np.pi * freq * np.arange(length) / length + phase)
-        kps = POSE_TEMPLATE
-        objs.append(
-            SceneObject(
-                i + 1, ("ellipse", "box", "diamond")[i % 3], (rx, ry), tex, centers, scales, kps
-            )
-        )
-    return Scene(name, height, width, bg, pan, objs, noise=3.0, seed=seed)
-
-
-def _inside(shape: str, u: np.ndarray, v: np.ndarray) -> np.ndarray:
-    if shape == "ellipse":
-        return u * u + v * v <= 1
-    if shape == "box":
-        return (np.abs(u) <= 1) & (np.abs(v) <= 1)
-    return np.abs(u) + np.abs(v) <= 1
-
-
-def render(scene: Scene, t: int) -> RenderedFrame:
-    h, w = scene.height, scene.width
-    px, py = scene.pan[t]
-    rgb = scene.background[py : py + h, px : px + w].copy()
-    labels = np.zeros((h, w), np.uint8)
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    kps: dict[int, np.ndarray] = {}
-    amodal: dict[int, tuple[float, float, float, float]] = {}
-    full_area: dict[int, int] = {}
-    for o in scene.objects:
-        cx, cy = o.centers[t]
-        rx, ry = o.half_size[0] * o.scales[t], o.half_size[1] * o.scales[t]
-        u, v = (xx - cx) / rx, (yy - cy) / ry
-        m = _inside(o.shape, u, v)
-        amodal[o.oid] = (float(cx - rx), float(cy - ry), float(2 * rx), float(2 * ry))
-        full_area[o.oid] = int(m.sum())
-        th, tw = o.texture.shape[:2]
-        ti = np.clip(((v[m] + 1) / 2 * (th - 1)).astype(int), 0, th - 1)
-        tj = np.clip(((u[m] + 1) / 2 * (tw - 1)).astype(int), 0, tw - 1)
-        rgb[m] = o.texture[ti, tj]
-        labels[m] = o.oid
-        kp = o.keypoints * np.array([rx, ry]) + np.array([cx, cy])
-        kps[o.oid] = np.concatenate([kp, np.ones((len(kp), 1))], 1)
-    boxes = {}
-    for o in scene.objects:
-        ys, xs = np.nonzero(labels == o.oid)
-        if len(xs):
-            boxes[o.oid] = (
-                float(xs.min()),
-                float(ys.min()),
-                float(xs.max() - xs.min() + 1),
-                float(ys.max() - ys.min() + 1),
-            )
-        k = kps[o.oid]
-        xi = np.clip(k[:, 0].round().astype(int), 0, w - 1)
-        yi = np.clip(k[:, 1].round().astype(int), 0, h - 1)
-        inside = (k[:, 0] >= 0) & (k[:, 0] < w) & (k[:, 1] >= 0) & (k[:, 1] < h)
-        k[:, 2] = (inside & (labels[yi, xi] == o.oid)).astype(float)
-    noise = np.random.default_rng(scene.seed * 1000 + t).normal(0, scene.noise, rgb.shape)
-    rgb = np.clip(rgb + noise, 0, 255).astype(np.uint8)
-    visible = {
-        o.oid: float((labels == o.oid).sum() / max(1, full_area[o.oid])) for o in scene.objects
-    }
-    return RenderedFrame(rgb, labels, boxes, kps, amodal, visible)
-
-
-def default_scenes(seed: int = 0, n_sequences: int = 3, length: int = 24) -> list[Scene]:
-    return [
-        make_scene(seed * 100 + i, f"synth-{i:02d}", length=length, n_objects=2 + (i % 2))
-        for i in range(n_sequences)
-    ]
+from unibench.io import atomic_write_text
+from unibench.keypoints import POSETRACK18_KEYPOINTS
 
 
 # ------------------------------------------------------------------------------------------ writers
@@ -307,14 +100,6 @@ def write_got10k(scenes: list[Scene], root: Path, split: str = "val") -> None:
             f"object_class: synthetic\nmotion_class: synthetic\n"
         )
     (root / "list.txt").write_text("".join(sc.name + "\n" for sc in scenes))
-
-
-def mot_scenes(seed: int = 0, n_sequences: int = 2, length: int = 30) -> list[Scene]:
-    """Busier scenes for association: 5 objects that cross and occlude each other."""
-    return [
-        make_scene(seed * 100 + 50 + i, f"SYNTH-{i + 1:02d}", length=length, n_objects=5)
-        for i in range(n_sequences)
-    ]
 
 
 def write_mot(scenes: list[Scene], root: Path, split: str = "train") -> None:
@@ -746,29 +531,6 @@ def write_ref_youtubevos(scenes: list[Scene], root: Path, split: str = "train") 
     (out / "meta_expressions.json").write_text(json.dumps({"videos": videos}, indent=1))
 
 
-# ------------------------------------------------------------------------------------------ VOT
-VOT_LENGTH = 40
-
-
-def vot_scene(
-    sc: Scene, jump_at: int | None = None, absent: tuple[int, int] | None = None
-) -> Scene:
-    """A 40-frame scene of ``sc``'s seed whose target (object 1, drawn in front) jumps across the
-    image at ``jump_at`` (a jump a local search cannot follow: the reset-based experiment's
-    failure) or leaves the view for the frames ``absent`` (a long-term sequence's absence)."""
-    s = make_scene(sc.seed + 500, sc.name, length=VOT_LENGTH, n_objects=2)
-    target = s.objects[0]
-    if jump_at is not None:
-        x = target.centers[jump_at:, 0]
-        target.centers[jump_at:, 0] = np.where(
-            x < s.width / 2, x + s.width * 0.45, x - s.width * 0.45
-        )
-    if absent is not None:
-        target.centers[absent[0] : absent[1]] = (-400.0, -400.0)
-    s.objects = s.objects[1:] + [target]  # back to front: the target in front
-    return s
-
-
 def _vot_sequence(sc: Scene, root: Path, region, anchors=None) -> None:
     d = root / sc.name
     (d / "color").mkdir(parents=True, exist_ok=True)
@@ -845,147 +607,3 @@ WRITERS = {
     "vot-lt": write_vot_lt,
     "ref-youtubevos": write_ref_youtubevos,
 }
-
-
-def cache_dir() -> Path:
-    return Path(os.environ.get("UNIBENCH_CACHE", Path.home() / ".cache" / "unibench"))
-
-
-def generate(out: Path, seed: int = 0, formats: tuple[str, ...] = tuple(WRITERS)) -> Path:
-    """Write the suite under ``out/<format>/``; atomic per format, skipped where complete."""
-    out = Path(out)
-    scenes = default_scenes(seed)
-    for fmt in formats:
-        final = out / fmt
-        if (final / "SYNTH_VERSION").is_file():
-            continue
-        # processes sharing the cache (xdist workers, executors, two shells) write one at a time;
-        # the one that waited finds the folder complete
-        with file_lock(out / f".{fmt}.lock"):
-            if (final / "SYNTH_VERSION").is_file():
-                continue
-            logger.info("generating synthetic %s suite (seed %d) in %s", fmt, seed, final)
-            with staging_dir(final) as tmp:
-                WRITERS[fmt](scenes, tmp)
-                atomic_write_text(tmp / "SYNTH_VERSION", f"{VERSION} seed={seed}\n")
-    return out
-
-
-def ensure_suite(seed: int = 0) -> Path:
-    return generate(cache_dir() / "synthetic" / f"{VERSION}-seed{seed}", seed)
-
-
-def _root(data_root, fmt: str) -> Path:
-    """The folder of one format: ``data_root`` (a suite or the format's own folder) or the cache."""
-    root = Path(data_root) if data_root else ensure_suite()
-    return root / fmt if (root / fmt).is_dir() else root
-
-
-def _synthetic_davis(data_root, split, sequences):
-    root = _root(data_root, "davis2017")
-    return Davis(root, year=2017, split=split or "val", sequences=sequences, name="synthetic-davis")
-
-
-def _synthetic_otb(data_root, split, sequences):
-
-    return OTB(_root(data_root, "otb"), split, sequences, name="synthetic-otb")
-
-
-def _synthetic_got10k(data_root, split, sequences):
-
-    return GOT10k(_root(data_root, "got10k"), split, sequences, name="synthetic-got10k")
-
-
-def _synthetic_mot(data_root, split, sequences, detections=None, truncate=False):
-
-    root = _root(data_root, "mot")
-    return MOTChallenge(
-        root, split, sequences, det_dir=detections, benchmark="MOT17", name="synthetic-mot",
-        truncate=truncate,
-    )  # fmt: skip
-
-
-def _synthetic_mots(data_root, split, sequences, detections=None):
-
-    return MOTS20(_root(data_root, "mots"), split, sequences, detections, name="synthetic-mots")
-
-
-def _synthetic_posetrack(data_root, split, sequences, detections=None, options=None,
-                         truncate=False):  # fmt: skip
-
-    root = _root(data_root, "posetrack")
-    return PoseTrack18(
-        root,
-        split,
-        sequences,
-        detections,
-        truncate=truncate,
-        name="synthetic-posetrack",
-        options=parse_options(PoseEvalOptions, options),
-    )
-
-
-def _synthetic_jhmdb(data_root, split, sequences):
-
-    return JHMDB(_root(data_root, "jhmdb"), split, sequences, name="synthetic-jhmdb")
-
-
-def _synthetic_youtubevis(data_root, split, sequences, detections=None, options=None):
-
-    root = _root(data_root, "youtubevis")
-    split = split or "train"
-    vis = VISBenchmark(
-        root / split / "instances.json",
-        root / split / "JPEGImages",
-        split,
-        sequences,
-        detections or root / "detections" / split,
-        name="synthetic-youtubevis",
-        options=parse_options(VISOptions, options),
-    )
-    return vis
-
-
-def _synthetic_youtubevos(data_root, split, sequences, options=None):
-
-    # the suite has no separate training split: ellipses and boxes count as seen, diamonds unseen
-    opts = {"seen_categories": "ellipse,box", **dict(options or {})}
-    return YouTubeVOS(
-        _root(data_root, "youtubevos"),
-        split or "train",
-        sequences,
-        name="synthetic-youtubevos",
-        options=parse_options(YTVOSOptions, opts),
-    )
-
-
-def _synthetic_vot(fmt: str, name: str):
-    def make(data_root, split, sequences):
-        return VOTChallenge(_root(data_root, fmt), split, sequences, name=name)
-
-    return make
-
-
-register_benchmark("synthetic-vot", _synthetic_vot("vot", "synthetic-vot"), VOTChallenge)
-register_benchmark(
-    "synthetic-vot2020", _synthetic_vot("vot2020", "synthetic-vot2020"), VOTChallenge
-)
-register_benchmark("synthetic-vot-lt", _synthetic_vot("vot-lt", "synthetic-vot-lt"), VOTChallenge)
-
-
-def _synthetic_ref_youtubevos(data_root, split, sequences, options=None):
-    root = _root(data_root, "ref-youtubevos")
-    opts = parse_options(RefVOSOptions, options)
-    return RefYouTubeVOS(root, split or "train", sequences, "synthetic-ref-youtube-vos", opts)
-
-
-register_benchmark("synthetic-ref-youtube-vos", _synthetic_ref_youtubevos, RefYouTubeVOS)
-register_benchmark("synthetic-youtubevos", _synthetic_youtubevos, YouTubeVOS)
-register_benchmark("synthetic-youtubevis", _synthetic_youtubevis, VISBenchmark)
-register_benchmark("synthetic-jhmdb", _synthetic_jhmdb, JHMDB)
-register_benchmark("synthetic-davis", _synthetic_davis, Davis)
-register_benchmark("synthetic-posetrack", _synthetic_posetrack, PoseTrack18)
-register_benchmark("synthetic-mots", _synthetic_mots, MOTS20)
-register_benchmark("synthetic-mot", _synthetic_mot, MOTChallenge)
-register_benchmark("synthetic-otb", _synthetic_otb, OTB)
-register_benchmark("synthetic-got10k", _synthetic_got10k, GOT10k)
