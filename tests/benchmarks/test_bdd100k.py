@@ -109,7 +109,7 @@ def test_errors_name_the_file(tmp_path):
 def test_oracle_detections_track_perfectly_end_to_end(tmp_path):
     from unibench.appearance_models import create_model
     from unibench.heads import HEADS
-    from unibench.heads.association import AssociationParams
+    from unibench.heads.tracker import AssociationParams
 
     gt = [[box(1, "car", 5 + 3 * t, 25 + 3 * t), box(2, "pedestrian", 60, 75)] for t in range(4)]
     frames = layout(tmp_path, gt)

@@ -6,14 +6,8 @@ import torch
 from clips import clip_from_arrays
 from unibench.appearance_models import create_model
 from unibench.heads import HEADS
-from unibench.heads.association import (
-    CHI2_95_4DOF,
-    AssociationParams,
-    JDETracker,
-    KalmanXYAH,
-    linear_assignment,
-    to_xyah,
-)
+from unibench.heads.motion import CHI2_95_4DOF, KalmanXYAH, linear_assignment, to_xyah
+from unibench.heads.tracker import AssociationParams, JDETracker
 
 from unibench.datatypes import Observations, VideoSequence
 
@@ -120,7 +114,7 @@ def test_defaults_are_unitrack_mot():
 
 # ------------------------------------------------------------------------- masks, poses, gates
 def test_masked_features_are_capped_and_never_empty():
-    from unibench.heads.association import masked_features
+    from unibench.heads.object_features import masked_features
 
     fmap = torch.randn(8, 30, 40)
     big = np.zeros((240, 320), bool)
@@ -135,7 +129,7 @@ def test_masked_features_are_capped_and_never_empty():
 
 
 def test_pose_grid_mask_draws_trunk_and_limbs_of_visible_keypoints():
-    from unibench.heads.association import pose_grid_mask
+    from unibench.heads.object_features import pose_grid_mask
 
     from unibench.keypoints import POSETRACK18_KEYPOINTS as N
 
@@ -304,7 +298,7 @@ def test_track_feature_latest_or_ema():
 
 
 def test_iou_plus_one_pixel_convention():
-    from unibench.heads.association import iou_matrix
+    from unibench.heads.motion import iou_matrix
 
     a, b = np.array([[0, 0, 10, 10]], float), np.array([[5, 0, 10, 10]], float)
     assert iou_matrix(a, b)[0, 0] == pytest.approx(50 / 150)
@@ -347,7 +341,7 @@ def test_removed_track_stays_matchable_one_more_frame():
 
 
 def test_duplicate_removal_rules():
-    from unibench.heads.association import _Track
+    from unibench.heads.tracker import _Track
 
     def track(tid, start, last, state):
         kf = KalmanXYAH(to_xyah(np.array([0, 0, 20, 40]))[0])
@@ -385,7 +379,7 @@ def test_output_filter_drops_wide_boxes():
 
 def test_roi_grid_is_four_high_ten_wide_unaligned():
     from torchvision.ops import roi_align
-    from unibench.heads.association import object_features
+    from unibench.heads.object_features import object_features
 
     fmap = torch.zeros(2, 12, 20)
     fmap[0] = torch.arange(20.0)[None]  # channel 0 = x cell index
