@@ -55,7 +55,8 @@ def test_every_registration_is_in_its_table():
         ("layouts", BENCHMARKS.names()),
     ):
         text = catalog.render(table)
-        missing = [n for n in names if n not in text]
+        # a name as a table cell shows it: pipes escaped (another test may register a hostile one)
+        missing = [n for n in names if n not in text and catalog._cell(n) not in text]
         assert not missing, f"{table}: {missing}"
     commands = catalog.render("commands")
     for cmd in ("run", "eval", "report", "package", "list", "models", "bench", "export"):
