@@ -12,7 +12,7 @@ are scored like OTB (OPE on the converted boxes).
 The challenges' own experiments (reset-based and anchor-based EAO, accuracy and robustness; the
 long-term Pr / Re / F) are :class:`VOTChallenge` (``vot2016`` … ``vot2022``, ``vot20xx-lt``), scored
 by :mod:`unibench.benchmarks.metrics.vot`; the runner re-initialises the head
-(:mod:`unibench.pipeline.experiments`).
+(:mod:`unibench.app.pipeline.experiments`).
 """
 
 from __future__ import annotations
@@ -296,7 +296,7 @@ class VOTChallenge(BenchmarkBase):
         return fwd, bwd
 
     def experiment_for(self, seq: VideoSequence):
-        """What the runner runs on ``seq`` (:mod:`unibench.pipeline.experiments`)."""
+        """What the runner runs on ``seq`` (:mod:`unibench.app.pipeline.experiments`)."""
         if self.stack.experiment == "longterm":
             return None
         _, gt, bounds = self._checked(seq.name)

@@ -1,6 +1,6 @@
 """MkDocs hooks.
 
-* Each ``<!-- catalog:NAME -->`` marker becomes the table :mod:`unibench.catalog` renders from the
+* Each ``<!-- catalog:NAME -->`` marker becomes the table :mod:`unibench.app.catalog` renders from the
   registries and the argument parser, at build time (nothing retyped).
 * The API reference (mkdocstrings/griffe) reads the source as it is installed: ``unibench`` with
   the folders ``pyproject.toml`` maps into it (``appearance_models/`` as
@@ -18,7 +18,7 @@ from pathlib import Path
 import tomllib
 from mkdocs.plugins import event_priority
 
-from unibench.catalog import render
+from unibench.app.catalog import render
 
 MARKER = re.compile(r"<!-- catalog:([a-z]+) -->")
 ROOT = Path(__file__).resolve().parents[1]

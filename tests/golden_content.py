@@ -426,8 +426,8 @@ def run_cell(task: str, head: str, bench: str, out: Path, overrides: dict | None
     # environment (TRITON_INTERPRET) that importing unibench's kernels reads
     from unibench.benchmarks.base import build_benchmark
 
-    from unibench.executors import InlineExecutor
-    from unibench.pipeline import resolve_config, run_matrix
+    from unibench.app.pipeline import resolve_config, run_matrix
+    from unibench.executors.inline import InlineExecutor
 
     first = build_benchmark(bench, None, None, None).sequence_names()[0]
     layer = {

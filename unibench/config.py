@@ -1,6 +1,6 @@
 """Typed configuration: dataclasses that reject unknown keys, merged from layers.
 
-Precedence (stated once, in ``unibench.pipeline.resolve.resolve_config``; the docs (docs/commands.md) and every saved
+Precedence (stated once, in ``unibench.app.pipeline.resolve.resolve_config``; the docs (docs/commands.md) and every saved
 ``config.yaml`` list the same layers): dataclass defaults < the head's per-task defaults < the model
 card's protocol (a named preset, expanded whole) < benchmark defaults < the preset the user names
 (expanded whole) < YAML file < CLI flags < ``key=value`` overrides. Every layer is validated on its

@@ -160,7 +160,7 @@ class VideoSequence:
 @dataclass(frozen=True)
 class ResetExperiment:
     """What a benchmark declares for the reset-based ("supervised") experiment of a sequence; the
-    runner owns the loop (:mod:`unibench.pipeline.experiments`). ``gt``: the ground-truth region
+    runner owns the loop (:mod:`unibench.app.pipeline.experiments`). ``gt``: the ground-truth region
     of every frame (``unibench.benchmarks.formats.regions.Region``), ``init_boxes``: the 0-based
     ``x, y, w, h`` a head is (re)initialised with on each frame, ``bounds``: (width, height)."""
 
@@ -206,7 +206,7 @@ class GroundingExperiment:
     protocol): each expression (``key``, ``text``) selects one of the sequence's given objects (its
     :attr:`MaskInit.first_appearances`, each in its first annotated frame) by the image-text
     similarity of the region, the frame seen at ``height`` pixels, and ``prompt`` with ``{}``
-    replaced by the expression; the runner does it (:mod:`unibench.pipeline.experiments`)."""
+    replaced by the expression; the runner does it (:mod:`unibench.app.pipeline.experiments`)."""
 
     expressions: tuple[tuple[str, str], ...]
     height: int

@@ -150,7 +150,7 @@ def test_bf16_runs_are_their_own_identity_and_row(tmp_path):
     from unibench.reports.tidy import tidy
 
     from unibench import reports
-    from unibench.cli import main
+    from unibench.app.cli import main
     from unibench.store import ResultStore
 
     out = tmp_path / "o"

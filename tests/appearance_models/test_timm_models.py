@@ -340,7 +340,7 @@ def test_download_progress_and_torch_hub_reuse(tmp_path, monkeypatch, capsys):
 
 
 def test_models_list_source_column_counts_and_family_globs(capsys):
-    from unibench.cli import main
+    from unibench.app.cli import main
 
     assert main(["models", "list", "mae"]) == 0
     out = capsys.readouterr().out

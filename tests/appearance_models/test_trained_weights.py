@@ -274,7 +274,7 @@ def test_a_card_file_with_a_timm_architecture_loads_its_file(tmp_path):
 
 
 def test_models_list_names_every_weight_source(capsys):
-    from unibench.cli import main
+    from unibench.app.cli import main
 
     assert main(["models", "list", "lite"]) == 0
     out = capsys.readouterr().out
@@ -290,7 +290,7 @@ def test_models_list_names_every_weight_source(capsys):
 
 
 def _run(tmp_path: Path, model: str, *args: str) -> dict:
-    from unibench.cli import main
+    from unibench.app.cli import main
 
     out = tmp_path / model.replace(":", "_")
     rc = main(["run", "--model", model, *args, "--output", str(out), "--no-progress",

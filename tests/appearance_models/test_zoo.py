@@ -268,7 +268,7 @@ def test_timm_generic_adapter():
 
 
 def test_cli_checkpoint_run_reports_layout_and_stores_row(tmp_path, capsys):
-    from unibench.cli import main
+    from unibench.app.cli import main
     from unibench.store import ResultStore
 
     sd = build_random(get_cfg("resnet18")).state_dict()
@@ -309,7 +309,7 @@ def test_cli_checkpoint_run_reports_layout_and_stores_row(tmp_path, capsys):
 
 
 def test_cli_models_commands(capsys):
-    from unibench.cli import main
+    from unibench.app.cli import main
 
     assert main(["models", "list"]) == 0
     out = capsys.readouterr().out

@@ -86,7 +86,7 @@ def test_errors_name_the_file(tmp_path, kw, expect):
 
 
 def test_pose_propagation_on_the_synthetic_suite(tmp_path):
-    from unibench import pipeline
+    from unibench.app import pipeline
 
     cfg = pipeline.resolve_config(
         {"task": "poseprop", "model": {"name": "resnet18"}, "output": {"dir": str(tmp_path)}}

@@ -44,7 +44,7 @@ def _figures(d: dict):
 
 @pytest.mark.parametrize("bench,task", CELLS, ids=[f"{b}-{t}" for b, t in CELLS])
 def test_every_emitted_metric_is_declared_named_and_typed(tmp_path, bench, task):
-    from unibench.cli import main
+    from unibench.app.cli import main
     from unibench.store import ResultStore
 
     first = build_benchmark(bench, None, None, None).sequence_names()[0]

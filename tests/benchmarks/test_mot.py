@@ -144,7 +144,7 @@ def test_cut_copies_run_and_score_on_every_path_as_a_marked_subset(realdata, tmp
     whole split), its identity differs, and ``eval --truncate`` scores the same files the same."""
     import json
 
-    from unibench.cli import main
+    from unibench.app.cli import main
     from unibench.store import ResultStore
 
     root = str(realdata / "mot" / "MOT17-mini")

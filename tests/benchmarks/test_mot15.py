@@ -132,7 +132,7 @@ def test_association_runs_on_a_synthetic_mot15_layout(tmp_path):
 
     from unibench.benchmarks.synthetic import ensure_suite
 
-    from unibench import pipeline
+    from unibench.app import pipeline
 
     src = ensure_suite() / "mot" / "train"
     dst = tmp_path / "MOT15" / "train"

@@ -140,7 +140,7 @@ def test_synthetic_mots_suite_reads_back(tmp_path):
 
 
 def test_multi_class_benchmarks_turn_the_class_gate_on():
-    from unibench.pipeline import resolve_config
+    from unibench.app.pipeline import resolve_config
 
     for bench, task in (("kitti-mots", "mots"), ("bdd100k-mot", "mot"), ("bdd100k-mots", "mots")):
         cfg = resolve_config({"task": task, "benchmark": {"name": bench}})

@@ -314,7 +314,7 @@ def _toolkit_reads(pred_dir, folder, seq, stem):
 
 
 @pytest.mark.slow  # ~45 s in a fresh environment; the default run checks the runner's loops in
-# tests/unibench/test_experiments.py and every suite end to end in test_metric_fields.py
+# tests/unibench/app/pipeline/test_experiments.py and every suite end to end in test_metric_fields.py
 @pytest.mark.parametrize("bench", ["synthetic-vot", "synthetic-vot2020", "synthetic-vot-lt"])
 def test_a_run_writes_the_toolkit_layout_and_its_figures_are_the_toolkits(bench, tmp_path):
     """The embedded VOT suites run end to end through a SOT head (the runner re-initialises it),

@@ -319,7 +319,7 @@ def test_category_vote_and_results_layout():
 
 
 def test_vis_task_end_to_end_on_the_synthetic_suite(tmp_path):
-    from unibench import pipeline
+    from unibench.app import pipeline
 
     cfg = pipeline.resolve_config(
         {"task": "vis", "model": {"name": "pixels"}, "output": {"dir": str(tmp_path)}}

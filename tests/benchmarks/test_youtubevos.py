@@ -191,7 +191,7 @@ def test_mask_init_validates_late_objects():
 
 
 def test_synthetic_youtubevos_end_to_end_and_davis_unchanged(tmp_path):
-    from unibench import pipeline
+    from unibench.app import pipeline
 
     cfg = pipeline.resolve_config(
         {

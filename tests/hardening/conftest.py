@@ -40,7 +40,7 @@ class Sandbox:
 
     def cli(self, capsys, *args: str) -> tuple[int, str, str]:
         """Run the CLI in-process; assert that nothing outside ``out`` changed."""
-        from unibench.cli import main
+        from unibench.app.cli import main
 
         before = snapshot(self.root, self.out)
         rc = main([str(a) for a in args])

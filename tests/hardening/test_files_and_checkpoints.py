@@ -242,7 +242,7 @@ def test_output_into_a_closed_pipe_ends_quietly(monkeypatch, capsys):
     """``unibench list tasks | head -0``: the reader is gone before the first line."""
     import sys
 
-    from unibench.cli import main
+    from unibench.app.cli import main
 
     r, w = os.pipe()
     os.close(r)
@@ -257,7 +257,7 @@ def test_output_into_a_closed_pipe_ends_quietly(monkeypatch, capsys):
 def test_two_identical_runs_at_once_take_turns(sandbox):
     import threading
 
-    from unibench import pipeline
+    from unibench.app import pipeline
     from unibench.store import ResultStore
 
     def cfg():

@@ -56,7 +56,8 @@ def test_flags_that_would_be_ignored(sandbox, capsys, caplog):
         capsys, "--tap 'lab' and --layers 'lab'",
         "run", "--model", "pixels", "--tap", "lab", "--layers", "lab", "--output", sandbox.out,
     )  # fmt: skip
-    from unibench.executors import InlineExecutor, make_executor
+    from unibench.executors import make_executor
+    from unibench.executors.inline import InlineExecutor
 
     with caplog.at_level(logging.WARNING):
         ex = make_executor("inline", 4)
@@ -149,7 +150,7 @@ def test_tnl2k_long_ground_truth_is_named(sandbox, capsys):
 def test_a_full_disk_names_the_file(tmp_path, monkeypatch):
     import os
 
-    from unibench.cli import _expected_failure
+    from unibench.app.cli import _expected_failure
     from unibench.io import atomic_write_text
 
     real = os.fdopen
@@ -217,7 +218,7 @@ def test_vis_predictions_in_uncompressed_rle_are_scored(tmp_path, capsys):
     from pycocotools import mask as mask_utils
     from unibench.benchmarks.metrics.vis import to_rle, uncompressed_rle
 
-    from unibench.cli import main
+    from unibench.app.cli import main
 
     out = tmp_path / "o"
     args = ["run", "--model", "pixels", "--task", "vis", "--output", str(out), "--no-progress"]
@@ -243,7 +244,7 @@ def test_vis_predictions_in_uncompressed_rle_are_scored(tmp_path, capsys):
 
 
 def test_models_list_cuts_no_column(capsys):
-    from unibench.cli import main
+    from unibench.app.cli import main
 
     assert main(["models", "list", "dinov2"]) == 0
     out = capsys.readouterr().out

@@ -220,7 +220,7 @@ def test_cosine_flat_is_refused_for_variable_point_sets():
 
 
 def test_task_defaults_resolve_unitrack_configurations():
-    from unibench.pipeline import resolve_config
+    from unibench.app.pipeline import resolve_config
 
     mots = resolve_config({"task": "mots"}).head_params
     assert (mots.gate, mots.max_mask_area, mots.lambda_app) == (False, 200, 0.98)
@@ -403,7 +403,7 @@ def test_mots_and_posetrack_tracks_are_confirmed_at_birth():
         tr.step(np.zeros((0, 5)), [])
         out = tr.step(d, [_feat([1.0, 0.0])])  # born at frame 2 (frame 1 always confirms)
         assert [t.track_id for t in out] == ([1] if now else [])
-    from unibench.pipeline import resolve_config
+    from unibench.app.pipeline import resolve_config
 
     for task in ("mots", "posetrack"):
         hp = resolve_config({"task": task}).head_params
@@ -414,7 +414,7 @@ def test_embedded_mot_suite_equals_unitracks_own_tracker(tmp_path):
     """UniTrack's AssociationTracker.update, run on exactly these detections and pixel
     embeddings, scored MOTA 83.33 / IDF1 90.91 / HOTA 72.68 with no switch (measured in the
     issue); UniBench's earlier tracker (now the `unibench` preset) 82.33 / 86.86 / 70.88, 1."""
-    from unibench import pipeline
+    from unibench.app import pipeline
 
     got = {}
     for preset in ("unitrack", "unibench"):

@@ -4,7 +4,7 @@ Every head's presets live in ``heads/<head>_presets.yaml`` with the reference fi
 (or ``unibench: <reason>`` for UniBench's own choices); :func:`load_presets` and :func:`check_head`
 refuse a malformed file or head where it is declared. A model card names its protocol per task
 (``protocol: {vos: dino}``) and a card naming an unknown preset is refused where its protocol meets
-the heads: when a cell of it is resolved (``unibench.pipeline.resolve.check_protocol``, every task
+the heads: when a cell of it is resolved (``unibench.app.pipeline.resolve.check_protocol``, every task
 of the protocol at once).
 """
 
@@ -30,8 +30,8 @@ from unibench.heads.base import (
     preset_file,
 )
 
+from unibench.app.pipeline.resolve import check_protocol, resolve_config
 from unibench.errors import ConfigError, RegistryError
-from unibench.pipeline.resolve import check_protocol, resolve_config
 from unibench.registry import Registry
 from unibench.tasks import TASKS
 

@@ -195,7 +195,7 @@ def test_each_preset_is_the_whole_reference_protocol(name):
 
 
 def test_a_cards_protocol_is_its_preset_and_the_recorded_preset_is_applied():
-    from unibench import pipeline
+    from unibench.app import pipeline
 
     dino = "vit_small_patch16.dino_in1k"
     r = pipeline.resolve_config({"task": "vos", "model": {"name": dino}})

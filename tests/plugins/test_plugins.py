@@ -38,7 +38,7 @@ def _unibench(site: Path, tmp: Path, *args: str) -> subprocess.CompletedProcess:
     }
     env["HOME"] = str(tmp / "home")
     return subprocess.run(
-        [sys.executable, "-m", "unibench.cli", *args], env=env, capture_output=True, text=True,
+        [sys.executable, "-m", "unibench.app.cli", *args], env=env, capture_output=True, text=True,
         timeout=600,
     )  # fmt: skip
 

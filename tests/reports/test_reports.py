@@ -380,7 +380,7 @@ def test_figures_in_three_formats(tmp_path):
 
 
 def test_report_command_defaults_paths_flags_and_exports(tmp_path, capsys, monkeypatch):
-    from unibench.cli import main
+    from unibench.app.cli import main
     from unibench.store import ResultStore
 
     store = tmp_path / "store"
@@ -415,8 +415,8 @@ def test_report_command_defaults_paths_flags_and_exports(tmp_path, capsys, monke
 
 
 def test_report_draws_the_sot_success_and_precision_plots(tmp_path, capsys):
-    from unibench import pipeline
-    from unibench.cli import main
+    from unibench.app import pipeline
+    from unibench.app.cli import main
 
     cfg = pipeline.resolve_config(
         {

@@ -17,7 +17,7 @@ from unibench.reports.trackers import (
 )
 
 import unibench
-from unibench.cli import main
+from unibench.app.cli import main
 from unibench.errors import ConfigError
 from unibench.store import ResultStore
 

@@ -3,7 +3,7 @@ from dataclasses import replace
 import pytest
 
 from unibench import config as C
-from unibench import pipeline
+from unibench.app import pipeline
 from unibench.errors import ConfigError
 
 

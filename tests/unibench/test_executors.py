@@ -12,8 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from unibench import pipeline
-from unibench.executors import InlineExecutor, ProcessExecutor, parse_shard, shard_of
+from unibench.app import pipeline
+from unibench.executors import parse_shard, shard_of
+from unibench.executors.inline import InlineExecutor
+from unibench.executors.process import ProcessExecutor
 from unibench.store import ResultStore
 
 SEQS = ["synth-00", "synth-01", "synth-02"]
@@ -76,7 +78,7 @@ def test_a_network_is_built_once_per_model_and_process(tmp_path, monkeypatch):
         pipeline.plan(c, cache)
     assert built == [] and not cache.networks
     args = ["--model", "pixels,resnet18", "--layers", "layer3,layer4", "--task", "vos"]
-    from unibench.cli import _request, build_parser
+    from unibench.app.cli import _request, build_parser
 
     ns = build_parser().parse_args(["run", *args, "--output", str(tmp_path)])
     assert len(pipeline.expand_matrix(_request(ns))) == 3 and built == []  # declared taps
@@ -94,7 +96,7 @@ def test_process_executor_equals_inline(tmp_path, inline_state):
 @pytest.mark.slow  # starts a local Ray instance: 90 s on 2 cores; run with -m slow
 def test_ray_executor_equals_inline_and_survives_a_killed_worker(tmp_path, inline_state):
     pytest.importorskip("ray", reason="Ray is not installed (pip install -e '.[ray]')")
-    from unibench.executors import RayExecutor
+    from unibench.executors.ray import RayExecutor
 
     ex = RayExecutor(num_cpus=2)
     pipeline.run_matrix(_matrix(tmp_path / "a"), ex, progress=False)
@@ -142,7 +144,7 @@ def test_shards_together_equal_one_full_run(tmp_path, inline_state):
 
 def test_a_killed_driver_resumes_without_recomputing(tmp_path):
     out = tmp_path / "o"
-    cmd = [sys.executable, "-m", "unibench.cli", "run", "--model", "resnet18", "--task", "vos",
+    cmd = [sys.executable, "-m", "unibench.app.cli", "run", "--model", "resnet18", "--task", "vos",
            "--output", str(out), "--no-progress"]  # fmt: skip
     env = dict(os.environ)
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -13,7 +13,7 @@ import pytest
 import torch
 from unibench.appearance_models import build_random, get_cfg
 
-from unibench.pipeline import WorkerCache, plan, resolve_config
+from unibench.app.pipeline import WorkerCache, plan, resolve_config
 from unibench.store import ResultStore
 
 RUN = ["run", "--task", "vos", "--sequences", "synth-00", "--no-progress", "head.input_height=48"]
@@ -21,7 +21,7 @@ RUN = ["run", "--task", "vos", "--sequences", "synth-00", "--no-progress", "head
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "unibench.cli", *args],
+        [sys.executable, "-m", "unibench.app.cli", *args],
         capture_output=True,
         text=True,
         env=dict(os.environ),
@@ -46,7 +46,7 @@ def _weights(path, seed: int) -> None:
 
 
 @pytest.mark.slow  # 4 fresh processes; by default: a module's new weights are a new record
-# (tests/unibench/test_api.py), behaviour versions and card fields in the plan's identity (below)
+# (tests/unibench/app/test_api.py), behaviour versions and card fields in the plan's identity (below)
 def test_new_weights_or_an_edited_card_are_never_served_from_the_store(tmp_path):
     """The case of the issue: a card with ``file: r18_moco.pth.tar``, new weights written to that
     file, the rerun said "already stored". Now the weights' sha256 and the card are part of the
@@ -129,7 +129,7 @@ def test_a_behaviour_version_bump_recomputes_end_to_end(tmp_path, capsys, monkey
     store; the report then shows the new version and leaves the old one out."""
     from unibench.heads import HEADS
 
-    from unibench.cli import main
+    from unibench.app.cli import main
 
     args = ["run", "--model", "pixels", "--task", "vos", "--sequences", "synth-00",
             "--output", str(tmp_path), "--no-progress"]  # fmt: skip

@@ -1,5 +1,5 @@
 """The package layering, read from the source: no import cycle, foundations import no plugin folder,
-reports never import the model zoo, executors never import the pipeline.
+nothing outside ``unibench.app`` (the entry points) imports it, reports never import the model zoo.
 
 Every ``import`` statement counts, those inside functions included (an import inside a function
 that closes a circle is still a circle; hiding one that way is what this test refuses).
@@ -113,25 +113,52 @@ def test_the_cycle_finder_finds_a_circle():
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 
 
+def _within(mod: str, package: str) -> bool:
+    return mod == package or mod.startswith(package + ".")
+
+
 def test_foundation_modules_import_no_plugin_folder_nor_the_pipeline():
-    banned = tuple(f"unibench.{f}" for f in PLUGIN_FOLDERS) + (
-        "unibench.pipeline",
-        "unibench.executors",
-        "unibench.cli",
-    )
+    banned = [f"unibench.{f}" for f in PLUGIN_FOLDERS] + ["unibench.app", "unibench.executors"]
     for name in FOUNDATION:
         mod = f"unibench.{name}"
-        bad = [(t, line) for t, line in _imports(MODULES[mod]) if t.startswith(banned)]
+        bad = [
+            (t, line) for t, line in _imports(MODULES[mod]) if any(_within(t, b) for b in banned)
+        ]
         assert not bad, f"{mod} imports {bad}"
 
 
-def test_reports_never_import_the_model_zoo_and_executors_never_the_pipeline():
+def test_only_the_entry_points_import_the_entry_points():
+    """``unibench.app`` (CLI, API, hooks, perf, catalog, pipeline) stands on every package; no
+    package, executor or foundation module stands on it."""
+    assert "unibench.app.cli" in MODULES and "unibench.app.pipeline.driver" in MODULES
     for mod, path in MODULES.items():
-        targets = [t for t, _ in _imports(path)]
+        if _within(mod, "unibench.app"):
+            continue
+        bad = [(t, line) for t, line in _imports(path) if _within(t, "unibench.app")]
+        assert not bad, f"{mod} imports {bad}"
+
+
+def test_reports_never_import_the_model_zoo():
+    for mod, path in MODULES.items():
         if mod.startswith("unibench.reports"):
+            targets = [t for t, _ in _imports(path)]
             assert not [t for t in targets if t.startswith("unibench.appearance_models")], mod
-        if mod.startswith("unibench.executors"):
-            assert not [t for t in targets if t.startswith("unibench.pipeline")], mod
+
+
+def test_package_inits_hold_imports_only():
+    """A package's ``__init__`` says what the package holds and re-exports it; the logic lives
+    in modules named for what they hold."""
+    for mod, path in MODULES.items():
+        if path.name != "__init__.py":
+            continue
+        tree = ast.parse(path.read_text())
+        defs = [
+            n.name
+            for n in tree.body
+            if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+            and not (mod == "unibench" and n.name == "__getattr__")  # lazy top-level names
+        ]
+        assert not defs, f"{mod} ({path}) defines {defs}"
 
 
 def test_the_model_layer_imports_no_head_and_no_kernel():

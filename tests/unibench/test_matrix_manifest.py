@@ -56,7 +56,7 @@ def _params():
 
 
 def _run_cell(tmp: Path, model, tap, task, head, bench) -> dict:
-    from unibench.cli import main
+    from unibench.app.cli import main
 
     out = tmp / "store"
     argv = ["run", "--model", model, "--task", task, "--output", str(out), "--no-progress"]

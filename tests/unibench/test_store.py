@@ -88,7 +88,7 @@ def test_undefined_figures_are_stored_as_valid_json(tmp_path):
 def test_count_metrics_are_stored_as_integers(tmp_path):
     import json
 
-    from unibench import pipeline
+    from unibench.app import pipeline
 
     cfg = pipeline.resolve_config(
         {"task": "mot", "model": {"name": "pixels"}, "output": {"dir": str(tmp_path)}}

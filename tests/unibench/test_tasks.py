@@ -54,7 +54,7 @@ def test_reports_read_the_registry():
 
 
 def test_unknown_task_lists_the_known_ones():
-    from unibench.pipeline import resolve_config
+    from unibench.app.pipeline import resolve_config
 
     with pytest.raises(
         RegistryError, match=r"unknown task 'jhmdb'.*mot, mots, poseprop, posetrack"
@@ -63,7 +63,7 @@ def test_unknown_task_lists_the_known_ones():
 
 
 def test_cli_lists_tasks(capsys):
-    from unibench.cli import main
+    from unibench.app.cli import main
 
     assert main(["list", "tasks"]) == 0
     out = capsys.readouterr().out
@@ -71,7 +71,7 @@ def test_cli_lists_tasks(capsys):
 
 
 def test_list_heads_prints_the_tasks_each_head_serves(capsys):
-    from unibench.cli import main
+    from unibench.app.cli import main
 
     assert main(["list", "heads"]) == 0
     lines = dict(line.split(maxsplit=1) for line in capsys.readouterr().out.splitlines())

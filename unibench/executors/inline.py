@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from unibench.executors import EXECUTORS, Done, ExecutorOptions, Unit, UnitComputer
+from unibench.executors.base import EXECUTORS, Done, ExecutorOptions, Unit, UnitComputer
 
 
 class InlineExecutor:

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
 from unibench.errors import ConfigError
-from unibench.executors import EXECUTORS, Done, ExecutorOptions, Unit, UnitComputer
+from unibench.executors.base import EXECUTORS, Done, ExecutorOptions, Unit, UnitComputer
 
 # the work of the pool this process serves (set once by the pool initializer, in the child only)
 _POOL_WORK: list[UnitComputer] = []

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from unibench.errors import ConfigError
-from unibench.executors import EXECUTORS, Done, ExecutorOptions, Unit, UnitComputer
+from unibench.executors.base import EXECUTORS, Done, ExecutorOptions, Unit, UnitComputer
 
 
 def _compute(work: UnitComputer, unit: Unit, threads: int, payload: Any) -> Done:

@@ -24,6 +24,7 @@ from typing import Any
 import torch
 
 from unibench import config as C
+from unibench.app.pipeline.experiments import run_experiment
 from unibench.appearance_models import (
     FeatureExtractor,
     build_random,
@@ -39,7 +40,6 @@ from unibench.executors import Done, Unit
 from unibench.featcache import FeatureCache
 from unibench.heads import HEADS
 from unibench.io import sha256_of, staging_dir
-from unibench.pipeline.experiments import run_experiment
 
 
 def model_key(cache: WorkerCache, cfg: C.RunConfig) -> tuple:

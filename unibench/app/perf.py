@@ -41,14 +41,16 @@ import statistics
 import time
 from pathlib import Path
 
-from unibench import pipeline
+from unibench.app import pipeline
+from unibench.app.pipeline import resolve_config
 from unibench.appearance_models import create_model
 from unibench.benchmarks import BENCHMARKS
 from unibench.benchmarks.base import score
 from unibench.cuda_ops import l2_normalize, propagate, propagate_reference, rsm, rsm_direct
-from unibench.executors import InlineExecutor, ProcessExecutor, RayExecutor
+from unibench.executors.inline import InlineExecutor
+from unibench.executors.process import ProcessExecutor
+from unibench.executors.ray import RayExecutor
 from unibench.heads import HEADS
-from unibench.pipeline import resolve_config
 from unibench.tasks import TASKS
 
 logger = logging.getLogger(__name__)

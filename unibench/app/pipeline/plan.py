@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from unibench import config as C
+from unibench.app.pipeline.worker import WorkerCache, text_weights_id, weights_id
 from unibench.appearance_models import FeatureExtractor, arch_info, get_cfg
 from unibench.appearance_models.text import Grounder, no_text_tower
 from unibench.benchmarks.base import scorer_version
 from unibench.errors import ConfigError
 from unibench.heads import HEADS
 from unibench.paths import inside, safe_name
-from unibench.pipeline.worker import WorkerCache, text_weights_id, weights_id
 
 
 def run_hash(obj: Any) -> str:

@@ -1,4 +1,4 @@
-"""The runner's VOT experiment loops (unibench/pipeline/experiments.py) on a scripted head: the
+"""The runner's VOT experiment loops (unibench/app/pipeline/experiments.py) on a scripted head: the
 reset-based loop gives the trajectory of the VOT toolkit's ``SupervisedExperiment.execute`` (its
 rule transcribed in tests/benchmarks/test_vot_toolkit_parity.py), the anchor-based loop one run per
 anchor in run order; the head is re-initialised with the ground truth's box each time. The
@@ -11,6 +11,12 @@ import torch
 from unibench.benchmarks.formats import regions as R
 from unibench.benchmarks.metrics import vot as V
 
+from unibench.app.pipeline.experiments import (
+    ground,
+    run_anchor_based,
+    run_experiment,
+    run_reset_based,
+)
 from unibench.datatypes import (
     AnchorExperiment,
     BoxFramePrediction,
@@ -22,12 +28,6 @@ from unibench.datatypes import (
     MaskInit,
     ResetExperiment,
     VideoSequence,
-)
-from unibench.pipeline.experiments import (
-    ground,
-    run_anchor_based,
-    run_experiment,
-    run_reset_based,
 )
 
 W, H, N = 64, 48, 30

@@ -5,7 +5,7 @@ import shutil
 import pytest
 import yaml
 
-from unibench.cli import main
+from unibench.app.cli import main
 from unibench.store import ResultStore
 
 
@@ -327,7 +327,7 @@ def test_json_output_of_run_and_eval(tmp_path, capsys):
     integers, official names); a file UniBench did not write is never replaced."""
     import json
 
-    from unibench.cli import main
+    from unibench.app.cli import main
 
     out = tmp_path / "o"
     assert main(["run", "--model", "pixels", "--task", "mot", "--sequences", "SYNTH-01",
@@ -356,7 +356,7 @@ def test_json_output_of_run_and_eval(tmp_path, capsys):
 
 
 def test_a_reused_run_prints_the_same_table_as_the_first(tmp_path, capsys):
-    from unibench.cli import main
+    from unibench.app.cli import main
 
     args = ["run", "--model", "pixels", "--task", "vos", "--sequences", "synth-00",
             "--output", str(tmp_path), "--no-progress"]  # fmt: skip

@@ -13,8 +13,9 @@ import os
 import sys
 from pathlib import Path
 
-from unibench import jsonout, perf, pipeline
-from unibench.api import run_request
+from unibench import jsonout
+from unibench.app import perf, pipeline
+from unibench.app.api import run_request
 from unibench.appearance_models import (
     MODELS,
     build_random,

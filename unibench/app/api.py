@@ -1,7 +1,7 @@
 """UniBench from Python: :func:`evaluate` runs a model on tasks and returns the tidy table.
 
 The same resolution, planning, executors and store as ``unibench run`` (the CLI builds the same
-:class:`~unibench.pipeline.MatrixRequest` and calls :func:`run_request`). ``model`` is a zoo or
+:class:`~unibench.app.pipeline.MatrixRequest` and calls :func:`run_request`). ``model`` is a zoo or
 ``timm:`` name, a card file (``.yaml`` / ``.toml``), a :class:`PretrainedCfg`, a checkpoint file
 that names its card (a ``.safetensors`` file with metadata ``{"card": NAME}``, as UniBench writes
 an in-memory module; any other checkpoint: ``evaluate(NAME, checkpoint=PATH)``), or an in-memory
@@ -23,6 +23,13 @@ import pandas as pd
 from torch import nn
 
 from unibench import config as C
+from unibench.app.pipeline import (
+    MatrixRequest,
+    RunOutcome,
+    expand_matrix,
+    resolve_config,
+    run_matrix,
+)
 from unibench.appearance_models import (
     MODELS,
     PretrainedCfg,
@@ -34,7 +41,6 @@ from unibench.appearance_models import (
 from unibench.appearance_models.any_module import AsCard, Tapped, card_of, materialise
 from unibench.errors import ConfigError
 from unibench.executors import make_executor
-from unibench.pipeline import MatrixRequest, RunOutcome, expand_matrix, resolve_config, run_matrix
 from unibench.reports.build import with_model_info
 from unibench.reports.tidy import measured_frame
 from unibench.reports.trackers import export, parse_log_to

@@ -1,4 +1,4 @@
-"""A PyTorch Lightning callback (extra ``[lightning]``): :func:`unibench.hooks.every` at the end of
+"""A PyTorch Lightning callback (extra ``[lightning]``): :func:`unibench.app.hooks.every` at the end of
 training epochs::
 
     trainer = lightning.Trainer(callbacks=[UniBenchCallback(5, tasks=["vos"], tap="layer3",
@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from unibench.app.hooks import Every
 from unibench.errors import ConfigError
-from unibench.hooks import Every
 
 try:
     from lightning.pytorch.callbacks import Callback

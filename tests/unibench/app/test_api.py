@@ -16,13 +16,13 @@ from unibench.appearance_models import checkpoint_card, matching_cards, model_re
 from unibench.appearance_models.any_module import AsCard, card_of, materialise, state_sha256
 
 import unibench
-from unibench.cli import _request as cli_request
-from unibench.cli import build_parser as cli_parser
+from unibench.app.cli import _request as cli_request
+from unibench.app.cli import build_parser as cli_parser
+from unibench.app.hooks import every
 from unibench.errors import CheckpointError, ConfigError, DataError
-from unibench.hooks import every
 from unibench.store import ResultStore
 
-PYTHON_PAGE = Path(__file__).resolve().parents[2] / "docs" / "python.md"
+PYTHON_PAGE = Path(__file__).resolve().parents[3] / "docs" / "python.md"
 
 
 def _readme_example() -> str:
@@ -133,7 +133,7 @@ def test_every_evaluates_on_its_schedule(monkeypatch):
         calls.append(kw)
         return pd.DataFrame({"metric": ["J&F-Mean"], "value": [50.0]})
 
-    monkeypatch.setattr("unibench.hooks.evaluate", fake)
+    monkeypatch.setattr("unibench.app.hooks.evaluate", fake)
     seen = []
     hook = every(3, last=7, on_result=lambda e, t: seen.append(e), tasks=["vos"], tap="layer3")
     got = [e for e in range(8) if hook(e, object()) is not None]
@@ -145,7 +145,7 @@ def test_every_evaluates_on_its_schedule(monkeypatch):
 
 
 def test_a_quick_suite_is_a_marked_subset_on_every_path(tmp_path):
-    from unibench.pipeline import resolve_config
+    from unibench.app.pipeline import resolve_config
 
     r = resolve_config({"task": "vos", "benchmark": {"name": "synthetic-davis-quick"}})
     b = r.run.benchmark
@@ -164,7 +164,7 @@ def test_a_quick_suite_is_a_marked_subset_on_every_path(tmp_path):
     # the first 12 frames were run and frames 1..10 scored (DAVIS: not the first nor the last)
     assert len(list(Path(rec.predictions, "synth-00").glob("*.png"))) == 12
     assert {r["frames"] for r in rec.per_sequence} == {10}
-    from unibench.pipeline import evaluate_folder  # 'unibench eval' reads the quick suite alike
+    from unibench.app.pipeline import evaluate_folder  # 'unibench eval' reads the quick suite alike
 
     table = evaluate_folder("vos", "synthetic-davis-quick", None, Path(rec.predictions))
     assert [r["sequence"] for r in table.rows if "sequence" in r][:1] == ["synth-00"]

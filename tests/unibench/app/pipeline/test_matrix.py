@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from unibench.cli import main
+from unibench.app.cli import main
 from unibench.store import ResultStore
 
 ARGS = [
@@ -36,7 +36,7 @@ def test_killed_and_resumed_matrix_equals_uninterrupted(tmp_path, capsys):
     full, killed = tmp_path / "full", tmp_path / "killed"
     assert main([*ARGS, "--output", str(full)]) == 0
     proc = subprocess.Popen(
-        [sys.executable, "-m", "unibench.cli", *ARGS, "--output", str(killed)],
+        [sys.executable, "-m", "unibench.app.cli", *ARGS, "--output", str(killed)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env=dict(os.environ),
@@ -119,7 +119,7 @@ def test_layers_all_runs_every_tap_at_stride_16_or_finer(tmp_path):
     the stride-8 build; ``pixels``: its one tap); a tap of stride 32 is left out."""
     from unibench.appearance_models import get_cfg, tracking_taps
 
-    from unibench.pipeline.resolve import MatrixRequest, expand_matrix
+    from unibench.app.pipeline.resolve import MatrixRequest, expand_matrix
 
     cells = expand_matrix(
         MatrixRequest(output=str(tmp_path), models=["resnet18", "pixels"], layers=["all"])
@@ -139,7 +139,7 @@ def test_suite_benchmarks_name_their_task(tmp_path):
     the suite runs the tasks its benchmarks name (the real-data suite holds VOS and SOT)."""
     from pathlib import Path
 
-    from unibench.pipeline.resolve import MatrixRequest, expand_matrix
+    from unibench.app.pipeline.resolve import MatrixRequest, expand_matrix
 
     suite = tmp_path / "s.yaml"
     suite.write_text(
@@ -153,6 +153,6 @@ def test_suite_benchmarks_name_their_task(tmp_path):
     ]
     only = expand_matrix(MatrixRequest(output=str(tmp_path), suite=suite, tasks=["sot"]))
     assert [c["task"] for c, _ in only] == ["sot"]
-    shipped = Path(__file__).parents[2] / "benchmarks/suites/realdata.yaml"
+    shipped = Path(__file__).parents[4] / "benchmarks/suites/realdata.yaml"
     cells = expand_matrix(MatrixRequest(output=str(tmp_path), suite=shipped))
     assert {c["task"] for c, _ in cells} == {"vos", "sot", "mot"} and len(cells) == 6 * 4

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from unibench.cli import main
+from unibench.app.cli import main
 
 
 def test_features_bench_reports_each_path_against_fp32(tmp_path, capsys):

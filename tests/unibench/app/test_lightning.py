@@ -9,7 +9,7 @@ import torchvision
 
 L = pytest.importorskip("lightning", reason="extra [lightning]")
 
-from unibench.lightning import UniBenchCallback  # noqa: E402
+from unibench.app.lightning import UniBenchCallback  # noqa: E402
 from unibench.store import ResultStore  # noqa: E402
 
 

@@ -14,12 +14,12 @@ import sys
 import yaml
 
 from unibench import config as C
+from unibench.app.pipeline.plan import cell_dir, plan, result_target
+from unibench.app.pipeline.record import Cell, RunOutcome, finish, stored_table
+from unibench.app.pipeline.worker import Work, WorkerCache
 from unibench.executors import Unit, make_executor, shard_of
 from unibench.io import atomic_write_text, file_lock
 from unibench.paths import inside
-from unibench.pipeline.plan import cell_dir, plan, result_target
-from unibench.pipeline.record import Cell, RunOutcome, finish, stored_table
-from unibench.pipeline.worker import Work, WorkerCache
 from unibench.store import ResultStore
 
 logger = logging.getLogger(__name__)

@@ -8,11 +8,11 @@
 * :mod:`.driver`: ``run_matrix``, the loop that joins them (the store's only writer).
 """
 
-from unibench.pipeline.driver import run, run_matrix
-from unibench.pipeline.plan import behaviour, plan
-from unibench.pipeline.record import RunOutcome, evaluate_folder
-from unibench.pipeline.resolve import MatrixRequest, Suite, expand_matrix, resolve_config
-from unibench.pipeline.worker import Work, WorkerCache, model_key
+from unibench.app.pipeline.driver import run, run_matrix
+from unibench.app.pipeline.plan import behaviour, plan
+from unibench.app.pipeline.record import RunOutcome, evaluate_folder
+from unibench.app.pipeline.resolve import MatrixRequest, Suite, expand_matrix, resolve_config
+from unibench.app.pipeline.worker import Work, WorkerCache, model_key
 
 __all__ = [
     "MatrixRequest",

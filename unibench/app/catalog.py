@@ -17,11 +17,11 @@ import sys
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
+from unibench.app.cli import build_parser
 from unibench.appearance_models import MODELS
 from unibench.appearance_models.weights import weight_source
 from unibench.benchmarks import BENCHMARKS
 from unibench.benchmarks.quick import QUICK
-from unibench.cli import build_parser
 from unibench.errors import RegistryError
 from unibench.executors import EXECUTORS
 from unibench.heads import HEADS
@@ -238,7 +238,7 @@ README_BLOCK = re.compile(r"(<!-- catalog:([a-z-]+) -->\n)(.*?)(<!-- /catalog --
 def sync_readme(path: Path | str, write: bool = False) -> list[str]:
     """The README's generated blocks (``<!-- catalog:NAME -->`` … ``<!-- /catalog -->``) compared
     with :func:`render`; returns the names of the blocks that differ and, with ``write``,
-    rewrites them (``python -m unibench.catalog README.md``)."""
+    rewrites them (``python -m unibench.app.catalog README.md``)."""
     path = Path(path)
     text = path.read_text()
     stale: list[str] = []

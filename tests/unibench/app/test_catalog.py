@@ -1,5 +1,5 @@
 """The docs cannot drift from the code: the reference tables are rendered from the registries
-(:mod:`unibench.catalog`), the README's generated blocks equal them, every test an adapter names
+(:mod:`unibench.app.catalog`), the README's generated blocks equal them, every test an adapter names
 exists, the site builds with ``mkdocs build --strict``, and the set-up commands are the same in the
 README, the getting-started page and ``.ci/run``."""
 
@@ -13,17 +13,15 @@ from pathlib import Path
 
 import pytest
 
-from unibench import catalog
+from unibench.app import catalog
 from unibench.errors import RegistryError
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_the_readme_blocks_are_what_the_registries_say(tmp_path):
     # in a fresh interpreter: other tests of this worker register cards and benchmarks of their own
-    code = (
-        f"from unibench.catalog import sync_readme; print(sync_readme({str(ROOT / 'README.md')!r}))"
-    )
+    code = f"from unibench.app.catalog import sync_readme; print(sync_readme({str(ROOT / 'README.md')!r}))"
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0 and proc.stdout.strip() == "[]", proc.stdout + proc.stderr[-2000:]
     # a stale block is found and rewritten

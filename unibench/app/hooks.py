@@ -1,7 +1,7 @@
 """Tracking evaluation inside a training loop, the way DINO's and iBOT's training scripts run a
 k-NN evaluation every few epochs::
 
-    hook = unibench.hooks.every(5, tasks=["vos"], store="runs/tracking")
+    hook = unibench.app.hooks.every(5, tasks=["vos"], store="runs/tracking")
     for epoch in range(epochs):
         train_one_epoch(model)
         table = hook(epoch, model)  # a DataFrame on epochs 0, 5, 10, …; None otherwise
@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from unibench.api import evaluate
+from unibench.app.api import evaluate
 
 
 @dataclass
