@@ -18,6 +18,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, ClassVar
 
+from unibench.benchmarks.data.layout import DataLayout
+
 from unibench.config import from_dict
 from unibench.datatypes import Clip, MetricTable
 from unibench.errors import ConfigError, DataError, RegistryError
@@ -60,12 +62,32 @@ class BenchmarkBase:
     toolkit: ClassVar[str] = ""
     checked_by: ClassVar[tuple[str, ...]] = ()
 
-    def check_sequence(self, name: str) -> None:
-        """The fast check of one sequence that ``run`` makes before any model is built: by
-        default its load (frame names and counts, image sizes from headers, the first
-        annotation), which raises :class:`DataError` naming the file. An adapter whose load is
-        costly overrides it with a cheaper check of the same facts."""
-        self.load_sequence(name)  # type: ignore[attr-defined]
+    def check_sequence(self, name: str) -> int | None:
+        """The fast check of one sequence that ``run``, ``eval`` and ``data check`` make before
+        any model is built: by default its load (frame names and counts, image sizes from
+        headers, the first annotation), which raises :class:`DataError` naming the file. Returns
+        the number of frames found (None where the adapter cannot say without decoding). An
+        adapter whose load is costly overrides it with a cheaper check of the same facts."""
+        return len(self.load_sequence(name).clip)  # type: ignore[attr-defined]
+
+    def check_ground_truth(self, name: str) -> None:
+        """The fast check ``eval`` makes of what it scores against (frames need not be on disk
+        to score: TrackEval's and BDD100K's ground-truth archives carry none). By default none
+        beyond the scorer's own; adapters whose ground truth can be the wrong kind override it
+        (DAVIS: DAVIS-2017 palettes in a DAVIS-2016 run and the reverse)."""
+
+    def decode_all(self, name: str) -> list[str]:
+        """``data check --deep``: decode every image of sequence ``name`` (its frames, and its
+        annotation images where an adapter adds them) and return one line per file that cannot
+        be read (missing, truncated, not an image)."""
+        clip = self.load_sequence(name).clip  # type: ignore[attr-defined]
+        out = []
+        for i in range(len(clip)):
+            try:
+                clip.frame(i)
+            except DataError as exc:
+                out.append(str(exc))
+        return out
 
     def first_frames(self, items: Sequence) -> Sequence:
         """``items`` (a sequence's frames, or its per-frame annotations) cut to the frame limit;
@@ -80,6 +102,9 @@ class BenchmarkSpec:
 
     factory: Callable[..., Any]
     adapter: type[BenchmarkBase]
+    # the folder it reads: official layout, recognised variants, how to obtain it, manifests
+    # (None: written by UniBench itself, as the synthetic suites)
+    data: DataLayout | None = None
 
     @property
     def detections(self) -> bool:
@@ -117,16 +142,20 @@ BENCHMARKS: Registry[BenchmarkSpec] = Registry(
 
 
 def register_benchmark(
-    name: str, factory: Callable[..., Any], adapter: type[BenchmarkBase] | None = None
+    name: str,
+    factory: Callable[..., Any],
+    adapter: type[BenchmarkBase] | None = None,
+    data: DataLayout | None = None,
 ) -> BenchmarkSpec:
     """Register ``factory`` under ``name``; ``adapter`` is the class it builds (omitted where the
     factory is that class). The factory takes ``detections=`` where ``adapter.takes_detections``
-    and ``options=`` where ``adapter.Options`` is set."""
+    and ``options=`` where ``adapter.Options`` is set; ``data``: its folder's official layout,
+    variants, manifests and how to obtain it (every real benchmark declares one)."""
     if adapter is None:
         if not isinstance(factory, type):
             raise RegistryError(f"benchmark {name!r}: name the adapter class the factory builds")
         adapter = factory
-    spec = BenchmarkSpec(factory, adapter)
+    spec = BenchmarkSpec(factory, adapter, data)
     BENCHMARKS.register(name, spec, stacklevel=2)
     return spec
 

@@ -38,6 +38,7 @@ from unibench.benchmarks.base import (
     known_splits,
     register_benchmark,
 )
+from unibench.benchmarks.data.layout import DataLayout, Obtain, Variant
 from unibench.benchmarks.metrics import mot as mot_metrics
 from unibench.benchmarks.mots import resolve_overlaps
 
@@ -397,5 +398,36 @@ def _factory(masks: bool):
     return make
 
 
-register_benchmark("bdd100k-mot", _factory(False), BDD100KBoxes)
-register_benchmark("bdd100k-mots", _factory(True), BDD100KMasks)
+def _bdd_data(masks: bool) -> DataLayout:
+    sub, labels = ("seg_track_20", "seg_track_20") if masks else ("track", "box_track_20")
+    return DataLayout(
+        tree=f"""\
+bdd100k/
+├── images/{sub}/val/<video>/<video>-0000001.jpg …
+└── labels/{labels}/val/<video>.json""",
+        variants=(
+            Variant(
+                "official",
+                (f"images/{sub}/*/*", f"labels/{labels}/*/*.json"),
+                "images/ and labels/",
+            ),
+            Variant(
+                "labels-only",
+                (f"labels/{labels}/*/*.json",),
+                f"labels without images/{sub}/: download the images as well",
+            ),
+        ),
+        obtain=Obtain(
+            page="https://bdd-data.berkeley.edu/",
+            gate="registration",
+            steps=(
+                f"register on bdd-data.berkeley.edu, then download the {'MOTS 2020 images and labels (bdd100k_seg_track_20_images.zip, bdd100k_seg_track_20_labels_release.zip)' if masks else 'MOT 2020 images (bdd100k_images_track_val.zip) and labels (bdd100k_box_track_20_labels_trainval.zip)'}",
+                "unpack them so that DIR (the bdd100k/ folder) holds images/ and labels/",
+            ),
+        ),
+        family="association",
+    )
+
+
+register_benchmark("bdd100k-mot", _factory(False), BDD100KBoxes, data=_bdd_data(False))
+register_benchmark("bdd100k-mots", _factory(True), BDD100KMasks, data=_bdd_data(True))

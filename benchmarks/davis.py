@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 from unibench.benchmarks.base import (
     BenchmarkBase,
     check_produced,
@@ -28,6 +29,7 @@ from unibench.benchmarks.base import (
     iter_progress,
     register_benchmark,
 )
+from unibench.benchmarks.data.layout import Archive, DataLayout, Obtain, Variant
 from unibench.benchmarks.formats.palette import read_label_map, write_palette_png
 from unibench.benchmarks.metrics import vos as vos_metrics
 
@@ -171,6 +173,74 @@ class Davis(BenchmarkBase):
         }
         return VideoSequence(name, clip, MaskInit(mask, ids), meta)
 
+    def check_sequence(self, name: str) -> int:
+        """The fast check (headers only, first mask decoded): the load's checks, then every
+        mask against the frames (a mask without its frame, a frame without its mask where the
+        split annotates every frame, a mask whose size differs from the frames) and the first
+        mask's kind against the year (DAVIS-2016: binary; DAVIS-2017: palette)."""
+        seq = self.load_sequence(name)
+        frames = self._frame_paths(name)
+        ann_dir = self.annotations / name
+        masks = self._masks(name)
+        stems = [f.stem for f in frames]
+        orphan = sorted(set(masks) - {f.stem for f in sorted((self.images / name).glob("*.jpg"))})
+        if orphan:
+            raise DataError(
+                f"{ann_dir / (orphan[0] + '.png')}: a mask without its frame "
+                f"({self.images / name / (orphan[0] + '.jpg')} does not exist; {len(orphan)} such)"
+            )
+        if len(masks) > 1:  # a fully annotated split (train/val); test-dev has first masks only
+            missing = [s for s in stems if s not in masks]
+            if missing:
+                raise DataError(
+                    f"missing mask {ann_dir / (missing[0] + '.png')} for frame "
+                    f"{self.images / name / (missing[0] + '.jpg')} ({len(missing)} frames without one)"
+                )
+        for s in stems:
+            if s in masks and image_size(masks[s]) != seq.clip.size:
+                raise DataError(
+                    f"{masks[s]}: mask size {image_size(masks[s])} does not match the frames' "
+                    f"size {seq.clip.size}"
+                )
+        self.check_ground_truth(name)
+        return len(seq.clip)
+
+    def _masks(self, name: str) -> dict[str, Path]:
+        return {p.stem: p for p in sorted((self.annotations / name).glob("*.png"))}
+
+    def check_ground_truth(self, name: str) -> None:
+        masks = self._masks(name)
+        if not masks:
+            raise DataError(f"{self.annotations / name}: no .png masks")
+        self._check_kind(next(iter(masks.values())))
+
+    def _check_kind(self, path: Path) -> None:
+        with Image.open(path) as im:
+            mode = im.mode
+            ids = sorted(int(v) for v in np.unique(np.asarray(im)) if v not in (0, 255))
+        if self.year == 2016 and mode == "P" and len(ids) > 1:
+            raise DataError(
+                f"{path}: a palette mask with objects {', '.join(map(str, ids))}: this is "
+                "DAVIS-2017's multi-object annotation; davis2016 reads DAVIS-2016's binary "
+                "masks (mode L, 0/255; DAVIS-data.zip), not a DAVIS-2017 tree"
+            )
+        if self.year == 2017 and mode in ("L", "1"):
+            raise DataError(
+                f"{path}: a binary mask (mode {mode}) where davis2017 reads palette masks "
+                "(mode P, one index per object): DAVIS-2016's annotation in a DAVIS-2017 run?"
+            )
+
+    def decode_all(self, name: str) -> list[str]:
+        out = super().decode_all(name)
+        for f in self._frame_paths(name):
+            m = self.annotations / name / (f.stem + ".png")
+            if m.is_file():
+                try:
+                    read_label_map(m, self._binarize())
+                except DataError as exc:
+                    out.append(str(exc))
+        return out
+
     # ---------------------------------------------------------------- predictions
     def write_predictions(
         self, seq: VideoSequence, preds: Iterable[VOSFramePrediction], out_dir: Path
@@ -270,5 +340,93 @@ def _factory(year: int):
     return make
 
 
-register_benchmark("davis2016", _factory(2016), Davis)
-register_benchmark("davis2017", _factory(2017), Davis)
+_TREE = """\
+DAVIS/
+├── JPEGImages/480p/<sequence>/00000.jpg …
+├── Annotations/480p/<sequence>/00000.png …   {masks}
+└── ImageSets/{lists}"""
+_NO_LISTS = Variant(
+    "no-lists",
+    ("JPEGImages/480p/*", "Annotations/480p/*"),
+    "frames and masks without ImageSets/: every sequence folder is the val split",
+    readable=True,
+)
+_NESTED = Variant(
+    "nested",
+    ("DAVIS/JPEGImages/480p/*", "DAVIS/Annotations/480p/*"),
+    "the archive's DAVIS/ folder one level down: pass --data-root DIR/DAVIS",
+)
+_DAVIS2017_DATA = DataLayout(
+    tree=_TREE.format(
+        masks="palette PNGs (mode P), one index per object",
+        lists="2017/train.txt, 2017/val.txt (and 2016/*.txt)",
+    ),
+    variants=(
+        Variant(
+            "official",
+            ("JPEGImages/480p/*", "Annotations/480p/*", "ImageSets/2017/*.txt"),
+            "DAVIS-2017 trainval (DAVIS-2017-trainval-480p.zip)",
+        ),
+        _NO_LISTS,
+        _NESTED,
+        Variant(
+            "full-resolution",
+            ("JPEGImages/Full-Resolution/*",),
+            "the Full-Resolution download: UniBench (and the benchmark) score at 480p",
+        ),
+    ),
+    obtain=Obtain(
+        page="https://davischallenge.org/davis2017/code.html",
+        archives=(
+            Archive(
+                "DAVIS-2017-trainval-480p.zip",
+                "https://data.vision.ee.ethz.ch/csergi/share/davis/DAVIS-2017-trainval-480p.zip",
+                strip=1,
+            ),
+        ),
+    ),
+    manifests={"val": "davis2017-val.json"},
+    family="vos",
+)
+_DAVIS2016_DATA = DataLayout(
+    tree=_TREE.format(
+        masks="binary PNGs (mode L, 0/255), one object",
+        lists="480p/train.txt, 480p/val.txt (DAVIS-2016) or 2016/*.txt",
+    ),
+    variants=(
+        Variant(
+            "official",
+            ("JPEGImages/480p/*", "Annotations/480p/*", "ImageSets/480p/*.txt"),
+            "DAVIS-2016 (DAVIS-data.zip)",
+        ),
+        Variant(
+            "davis2016-in-2017",
+            ("DAVIS/Annotations/480p/*", "JPEGImages/480p/*"),
+            "DAVIS-2016's archive unpacked inside a DAVIS-2017 tree (DAVIS/…)",
+            repair="davis2016-in-2017",
+        ),
+        Variant(
+            "davis2017-lists",
+            ("JPEGImages/480p/*", "Annotations/480p/*", "ImageSets/2016/*.txt"),
+            "a DAVIS-2017 tree read through its ImageSets/2016 lists: its masks are DAVIS-2017's "
+            "(multi-object palettes); the check of each sequence finds the multi-object ones",
+            readable=True,
+        ),
+        _NO_LISTS,
+        _NESTED,
+    ),
+    obtain=Obtain(
+        page="https://davischallenge.org/davis2016/code.html",
+        archives=(
+            Archive(
+                "DAVIS-data.zip",
+                "https://graphics.ethz.ch/Downloads/Data/Davis/DAVIS-data.zip",
+                strip=1,
+            ),
+        ),
+    ),
+    manifests={"val": "davis2016-val.json"},
+    family="vos",
+)
+register_benchmark("davis2016", _factory(2016), Davis, data=_DAVIS2016_DATA)
+register_benchmark("davis2017", _factory(2017), Davis, data=_DAVIS2017_DATA)

@@ -28,6 +28,7 @@ from unibench.benchmarks.base import (
     known_splits,
     register_benchmark,
 )
+from unibench.benchmarks.data.layout import DataLayout, Obtain, Variant
 from unibench.benchmarks.formats.boxes import read_boxes, read_labels, write_boxes
 from unibench.benchmarks.metrics import sot as sot_metrics
 from unibench.benchmarks.ope import check_result_boxes, invalid_boxes
@@ -211,4 +212,38 @@ def _got(data_root, split, sequences):
     return GOT10k(data_root, split, sequences)
 
 
-register_benchmark("got10k", _got, GOT10k)
+GOT10K_DATA = DataLayout(
+    tree="""\
+GOT-10k/
+├── val/
+│   ├── list.txt
+│   └── GOT-10k_Val_000001/ (00000001.jpg …, groundtruth.txt, absence.label, cover.label,
+│                             meta_info.ini)
+└── test/ (list.txt, GOT-10k_Test_000001/ …: the first box only)""",
+    variants=(
+        Variant(
+            "official", ("*/list.txt", "*/GOT-10k_*/groundtruth.txt"), "split folders with list.txt"
+        ),
+        Variant(
+            "no-lists",
+            ("*/GOT-10k_*/groundtruth.txt",),
+            "split folders without list.txt: every sequence folder is read",
+            readable=True,
+        ),
+        Variant(
+            "archive-names",
+            ("val_data/*", "test_data/*"),
+            "the archives' folder names (val_data/, test_data/): rename them val/ and test/",
+        ),
+    ),
+    obtain=Obtain(
+        page="http://got-10k.aitestunion.com/downloads",
+        gate="registration (e-mail form)",
+        steps=(
+            "register on the page (an e-mail form), then download val_data.zip and test_data.zip",
+            "unpack them as DIR/val and DIR/test (each holds list.txt and the sequence folders)",
+        ),
+    ),
+    family="sot",
+)
+register_benchmark("got10k", _got, GOT10k, data=GOT10K_DATA)

@@ -41,6 +41,7 @@ from unibench.benchmarks.base import (
     known_splits,
     register_benchmark,
 )
+from unibench.benchmarks.data.layout import Archive, DataLayout, Obtain, Variant
 
 from unibench.datatypes import MetricTable, Observations, TrackFramePrediction, VideoSequence
 from unibench.errors import DataError
@@ -254,4 +255,33 @@ def _jhmdb(data_root, split, sequences):
     return JHMDB(data_root, split, sequences)
 
 
-register_benchmark("jhmdb", _jhmdb, JHMDB)
+_JHMDB_FILES = "http://files.is.tue.mpg.de/jhmdb/"
+JHMDB_DATA = DataLayout(
+    tree="""\
+JHMDB/
+├── Rename_Images/<action>/<video>/00001.png …
+├── joint_positions/<action>/<video>/joint_positions.mat
+└── splits/<action>_test_split<k>.txt""",
+    variants=(
+        Variant(
+            "official",
+            ("Rename_Images/*/*", "joint_positions/*/*", "splits/*.txt"),
+            "the release's three folders",
+        ),
+        Variant(
+            "no-splits",
+            ("Rename_Images/*/*", "joint_positions/*/*"),
+            "frames and joints without splits/: add splits.zip",
+        ),
+    ),
+    obtain=Obtain(
+        page="http://jhmdb.is.tue.mpg.de/dataset",
+        archives=(
+            Archive("Rename_Images.tar.gz", _JHMDB_FILES + "Rename_Images.tar.gz"),
+            Archive("joint_positions.zip", _JHMDB_FILES + "joint_positions.zip"),
+            Archive("splits.zip", _JHMDB_FILES + "splits.zip"),
+        ),
+    ),
+    family="pose",
+)
+register_benchmark("jhmdb", _jhmdb, JHMDB, data=JHMDB_DATA)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 from unibench.benchmarks.base import check_count, parse_options, register_benchmark
+from unibench.benchmarks.data.layout import DataLayout, Obtain, Variant
 from unibench.benchmarks.formats.boxes import read_boxes
 from unibench.benchmarks.ope import ToolkitOPEBenchmark, ToolkitOptions
 
@@ -98,7 +99,40 @@ def _lasot(data_root, split, sequences, options=None):
     return LaSOT(data_root, split, sequences, options=parse_options(ToolkitOptions, options))
 
 
-register_benchmark("lasot", _lasot, LaSOT)
+_LASOT_TREE = """\
+LaSOT/
+├── testing_set.txt                 (the 280 test sequences)
+└── <class>/<class>-<n>/
+    ├── img/00000001.jpg …
+    ├── groundtruth.txt
+    ├── full_occlusion.txt
+    └── out_of_view.txt"""
+_LASOT_VARIANTS = (
+    Variant("official", ("*/*-*/img", "*/*-*/groundtruth.txt"), "per-class folders"),
+    Variant(
+        "flat",
+        ("*-*/img", "*-*/groundtruth.txt"),
+        "sequence folders directly under the root (no class folders)",
+        repair="lasot-flat",
+    ),
+)
+LASOT_DATA = DataLayout(
+    tree=_LASOT_TREE,
+    variants=_LASOT_VARIANTS,
+    obtain=Obtain(
+        page="http://vision.cs.stonybrook.edu/~lasot/download.html",
+        gate="manual download (Google Drive, Baidu Pan, Hugging Face)",
+        steps=(
+            "download the test set (LaSOT_test or the 70 per-class zips) from the page (Google "
+            "Drive, Baidu Pan or Hugging Face)",
+            "unpack every class folder into DIR and put testing_set.txt (from the toolkit "
+            "HengLan/LaSOT_Evaluation_Toolkit) at DIR/testing_set.txt",
+        ),
+    ),
+    manifests={"test": "lasot-test.json"},
+    family="sot",
+)
+register_benchmark("lasot", _lasot, LaSOT, data=LASOT_DATA)
 
 
 class LaSOTExt(LaSOT):
@@ -128,4 +162,18 @@ def _lasot_ext(data_root, split, sequences, options=None):
     return LaSOTExt(data_root, split, sequences, options=parse_options(ToolkitOptions, options))
 
 
-register_benchmark("lasot-ext", _lasot_ext, LaSOTExt)
+LASOT_EXT_DATA = DataLayout(
+    tree=_LASOT_TREE.replace("(the 280 test sequences)", "(optional: the 150 extension sequences)"),
+    variants=_LASOT_VARIANTS,
+    obtain=Obtain(
+        page="http://vision.cs.stonybrook.edu/~lasot/download.html",
+        gate="manual download (Google Drive, Baidu Pan, Hugging Face)",
+        steps=(
+            "download the extension subset (15 classes × 10 sequences) from the page",
+            "unpack the class folders into DIR",
+        ),
+    ),
+    manifests={"test": "lasot-ext-test.json", "all": "lasot-ext-test.json"},
+    family="sot",
+)
+register_benchmark("lasot-ext", _lasot_ext, LaSOTExt, data=LASOT_EXT_DATA)

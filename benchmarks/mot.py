@@ -28,6 +28,7 @@ from unibench.benchmarks.base import (
     known_splits,
     register_benchmark,
 )
+from unibench.benchmarks.data.layout import Archive, DataLayout, Obtain, Variant
 from unibench.benchmarks.formats.motchallenge import (
     mot_line,
     read_mot_rows,
@@ -224,5 +225,37 @@ def _factory(benchmark: str):
     return make
 
 
+def _mot_data(benchmark: str) -> DataLayout:
+    return DataLayout(
+        tree=f"""\
+{benchmark}/
+├── train/<seq>/ (seqinfo.ini, img1/000001.jpg …, gt/gt.txt, det/det.txt)
+└── test/<seq>/  (seqinfo.ini, img1/, det/det.txt)""",
+        variants=(
+            Variant("official", ("*/*/seqinfo.ini", "*/*/img1"), "split folders of sequences"),
+            Variant(
+                "nested",
+                (f"{benchmark}/*/*/seqinfo.ini",),
+                f"the archive's {benchmark}/ folder one level down: pass --data-root DIR/{benchmark}",
+            ),
+            Variant(
+                "no-seqinfo",
+                ("*/*/img1", "*/*/gt/gt.txt"),
+                "sequences without seqinfo.ini (a MOT15 copy from before the 2017 re-release?): "
+                "download the current archive",
+            ),
+        ),
+        obtain=Obtain(
+            page=f"https://motchallenge.net/data/{benchmark}/",
+            archives=(
+                Archive(
+                    f"{benchmark}.zip", f"https://motchallenge.net/data/{benchmark}.zip", strip=1
+                ),
+            ),
+        ),
+        family="association",
+    )
+
+
 for _b in ("MOT15", "MOT16", "MOT17", "MOT20"):
-    register_benchmark(_b.lower(), _factory(_b), MOTChallenge)
+    register_benchmark(_b.lower(), _factory(_b), MOTChallenge, data=_mot_data(_b))

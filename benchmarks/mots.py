@@ -39,6 +39,7 @@ from unibench.benchmarks.base import (
     known_splits,
     register_benchmark,
 )
+from unibench.benchmarks.data.layout import Archive, DataLayout, Obtain, Variant
 from unibench.benchmarks.formats.motchallenge import read_seqinfo
 from unibench.benchmarks.formats.mots import mots_line, read_mots_txt, row_rle
 from unibench.benchmarks.metrics import mot as mot_metrics
@@ -425,6 +426,25 @@ register_benchmark(
         _require_root("mots20", data_root), split, sequences, detections
     ),
     MOTS20,
+    data=DataLayout(
+        tree="""\
+MOTS/
+├── train/MOTS20-XX/ (seqinfo.ini, img1/000001.jpg …, gt/gt.txt)
+└── test/MOTS20-XX/  (seqinfo.ini, img1/)""",
+        variants=(
+            Variant("official", ("*/MOTS20-*/seqinfo.ini", "*/MOTS20-*/img1"), "split folders"),
+            Variant(
+                "nested",
+                ("MOTS/*/MOTS20-*/seqinfo.ini",),
+                "the archive's MOTS/ folder one level down: pass --data-root DIR/MOTS",
+            ),
+        ),
+        obtain=Obtain(
+            page="https://motchallenge.net/data/MOTS/",
+            archives=(Archive("MOTS.zip", "https://motchallenge.net/data/MOTS.zip", strip=1),),
+        ),
+        family="association",
+    ),
 )
 
 
@@ -432,4 +452,33 @@ def _kitti_mots(data_root, split, sequences, detections=None):
     return KittiMOTS(_require_root("kitti-mots", data_root), split, sequences, detections)
 
 
-register_benchmark("kitti-mots", _kitti_mots, KittiMOTS)
+KITTI_MOTS_DATA = DataLayout(
+    tree="""\
+KITTI-MOTS/
+├── instances_txt/0000.txt …         (the MOTS annotations, train and val sequences)
+├── training/image_02/0000/000000.png …
+└── testing/image_02/…""",
+    variants=(
+        Variant(
+            "official",
+            ("instances_txt/*.txt", "training/image_02/*"),
+            "KITTI tracking images + instances_txt",
+        ),
+        Variant(
+            "images-only",
+            ("training/image_02/*",),
+            "KITTI's tracking images without the MOTS annotations: add instances_txt/",
+        ),
+    ),
+    obtain=Obtain(
+        page="https://www.vision.rwth-aachen.de/page/mots",
+        gate="registration (KITTI)",
+        steps=(
+            "register at cvlibs.net and download the KITTI tracking benchmark's left colour images "
+            "(data_tracking_image_2.zip); unpack its training/ and testing/ into DIR",
+            "download instances_txt.zip from the MOTS page and unpack it as DIR/instances_txt",
+        ),
+    ),
+    family="association",
+)
+register_benchmark("kitti-mots", _kitti_mots, KittiMOTS, data=KITTI_MOTS_DATA)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 from unibench.benchmarks.base import check_count, clip_meta, frame_clip, register_benchmark
+from unibench.benchmarks.data.layout import Archive, DataLayout, Manifest, Obtain, Variant
 from unibench.benchmarks.formats.boxes import read_boxes
 from unibench.benchmarks.ope import OPEBenchmark
 
@@ -120,4 +121,29 @@ def _otb(data_root, split, sequences):
     return OTB(data_root, split, sequences)
 
 
-register_benchmark("otb2015", _otb, OTB)
+_OTB_SEQS = sorted({n.partition(".")[0] for n in Manifest.load("otb2015-all.json").sequences})
+OTB_DATA = DataLayout(
+    tree="""\
+OTB100/
+└── <Seq>/                      (100 targets in 98 folders)
+    ├── img/0001.jpg …
+    └── groundtruth_rect.txt    (Jogging, Skating2: groundtruth_rect.1.txt, .2.txt)""",
+    variants=(
+        Variant("official", ("*/img", "*/groundtruth_rect*.txt"), "one folder per sequence"),
+        Variant(
+            "nested",
+            ("*/*/img", "*/*/groundtruth_rect*.txt"),
+            "the sequence folders one level down (e.g. OTB100/OTB100/): pass that folder",
+        ),
+    ),
+    obtain=Obtain(
+        page="http://cvlab.hanyang.ac.kr/tracker_benchmark/datasets.html",
+        archives=tuple(
+            Archive(f"{s}.zip", f"http://cvlab.hanyang.ac.kr/tracker_benchmark/seq/{s}.zip")
+            for s in _OTB_SEQS
+        ),
+    ),
+    manifests={"all": "otb2015-all.json"},
+    family="sot",
+)
+register_benchmark("otb2015", _otb, OTB, data=OTB_DATA)

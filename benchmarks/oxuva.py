@@ -46,6 +46,7 @@ from unibench.benchmarks.base import (
     parse_options,
     register_benchmark,
 )
+from unibench.benchmarks.data.layout import DataLayout, Obtain, Variant
 from unibench.benchmarks.formats.oxuva import oxuva_line
 from unibench.benchmarks.ope import OPEBenchmark
 
@@ -362,4 +363,29 @@ def _oxuva(data_root, split, sequences, options=None):
     return OxUvA(data_root, split, sequences, options=parse_options(OxUvAOptions, options))
 
 
-register_benchmark("oxuva", _oxuva, OxUvA)
+OXUVA_DATA = DataLayout(
+    tree="""\
+OxUvA/
+├── images/dev/<video>/000000.jpeg …      (and images/test/)
+├── tasks/dev.csv, tasks/test.csv
+└── annotations/dev.csv                   (dev only: test is scored by the server)""",
+    variants=(
+        Variant("official", ("images/*/*", "tasks/*.csv"), "images/, tasks/, annotations/"),
+        Variant(
+            "no-tasks",
+            ("images/*/*",),
+            "frames without tasks/*.csv: download the annotations archive as well",
+        ),
+    ),
+    obtain=Obtain(
+        page="https://oxuva.github.io/long-term-tracking-benchmark/",
+        gate="manual download (Google Drive)",
+        steps=(
+            "download images_dev.tar (and images_test.tar) and the annotations archive "
+            "(tasks/, annotations/) from the page's Google Drive links",
+            "unpack them so that DIR holds images/, tasks/ and annotations/",
+        ),
+    ),
+    family="sot",
+)
+register_benchmark("oxuva", _oxuva, OxUvA, data=OXUVA_DATA)

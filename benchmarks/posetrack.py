@@ -33,6 +33,7 @@ from unibench.benchmarks.base import (
     parse_options,
     register_benchmark,
 )
+from unibench.benchmarks.data.layout import DataLayout, Obtain, Variant
 from unibench.benchmarks.formats.jsonfiles import person_category, write_posetrack_video
 from unibench.benchmarks.metrics import posetrack as PM
 
@@ -355,4 +356,29 @@ def _posetrack18(data_root, split, sequences, detections=None, options=None, tru
     )  # fmt: skip
 
 
-register_benchmark("posetrack18", _posetrack18, PoseTrack18)
+POSETRACK18_DATA = DataLayout(
+    tree="""\
+PoseTrack18/
+├── images/val/<video>/000000.jpg …       (and train/, test/)
+├── annotations/val/<video>.json
+└── detections/val/<video>.json           (optional: the observations the head associates)""",
+    variants=(
+        Variant("official", ("annotations/*/*.json", "images/*/*"), "images/ and annotations/"),
+        Variant(
+            "annotations-only",
+            ("annotations/*/*.json",),
+            "annotations without images/: download the image archives as well",
+        ),
+    ),
+    obtain=Obtain(
+        page="https://posetrack.net/users/download.php",
+        gate="registration",
+        steps=(
+            "register on posetrack.net, then download the PoseTrack 2018 images (images_*.tar.gz, "
+            "several parts) and posetrack18_annotations_v0.45_public.zip",
+            "unpack so that DIR holds images/<split>/ and annotations/<split>/",
+        ),
+    ),
+    family="association",
+)
+register_benchmark("posetrack18", _posetrack18, PoseTrack18, data=POSETRACK18_DATA)

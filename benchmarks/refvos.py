@@ -79,6 +79,7 @@ from unibench.benchmarks.base import (
     parse_options,
     register_benchmark,
 )
+from unibench.benchmarks.data.layout import DataLayout, Obtain, Variant
 from unibench.benchmarks.formats.palette import read_label_map, write_binary_png, write_palette_png
 from unibench.benchmarks.metrics import vos as vos_metrics
 from unibench.benchmarks.youtubevos import YouTubeVOS
@@ -595,5 +596,62 @@ def _ref_davis17(data_root, split, sequences, options=None):
     return RefDAVIS17(data_root, split, sequences, options=parse_options(RefVOSOptions, options))
 
 
-register_benchmark("ref-youtube-vos", _ref_youtube_vos, RefYouTubeVOS)
-register_benchmark("ref-davis17", _ref_davis17, RefDAVIS17)
+REF_YTVOS_DATA = DataLayout(
+    tree="""\
+Ref-YouTube-VOS/
+├── valid/ (JPEGImages/<video>/00000.jpg …, meta.json)     (and train/ with Annotations/)
+└── meta_expressions/valid/meta_expressions.json""",
+    variants=(
+        Variant(
+            "official",
+            ("*/JPEGImages/*", "meta_expressions/*/meta_expressions.json"),
+            "YouTube-VOS 2019 frames with the expressions",
+        ),
+        Variant(
+            "no-expressions",
+            ("*/JPEGImages/*",),
+            "YouTube-VOS frames without meta_expressions/: download the expressions",
+        ),
+    ),
+    obtain=Obtain(
+        page="https://youtube-vos.org/dataset/rvos/",
+        gate="registration (CodaLab)",
+        steps=(
+            "register on the Ref-YouTube-VOS CodaLab competition, then download valid.zip and "
+            "meta_expressions.zip",
+            "unpack them into DIR (DIR/valid/, DIR/meta_expressions/)",
+        ),
+    ),
+    family="vos",
+)
+REF_DAVIS17_DATA = DataLayout(
+    tree="""\
+Ref-DAVIS17/
+├── DAVIS/ (JPEGImages/480p/, Annotations_unsupervised/480p/, ImageSets/2017/)
+└── davis_text_annotations/ (Davis17_annot1.txt, Davis17_annot2.txt, …)""",
+    variants=(
+        Variant(
+            "official",
+            ("DAVIS/JPEGImages/480p/*", "davis_text_annotations/*"),
+            "DAVIS-2017 unsupervised + the text annotations",
+        ),
+        Variant(
+            "no-text",
+            ("DAVIS/JPEGImages/480p/*",),
+            "DAVIS-2017 without davis_text_annotations/: download them",
+        ),
+    ),
+    obtain=Obtain(
+        page="https://www.mpi-inf.mpg.de/departments/computer-vision-and-machine-learning/research/video-segmentation/video-object-segmentation-with-language-referring-expressions",
+        gate="manual download",
+        steps=(
+            "download DAVIS-2017-Unsupervised-trainval-480p.zip from davischallenge.org and unpack "
+            "it as DIR/DAVIS",
+            "download davis_text_annotations.zip from the page and unpack it as "
+            "DIR/davis_text_annotations",
+        ),
+    ),
+    family="vos",
+)
+register_benchmark("ref-youtube-vos", _ref_youtube_vos, RefYouTubeVOS, data=REF_YTVOS_DATA)
+register_benchmark("ref-davis17", _ref_davis17, RefDAVIS17, data=REF_DAVIS17_DATA)

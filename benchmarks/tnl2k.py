@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 from unibench.benchmarks.base import check_count, parse_options, register_benchmark
+from unibench.benchmarks.data.layout import DataLayout, Obtain, Variant
 from unibench.benchmarks.formats.boxes import read_boxes
 from unibench.benchmarks.ope import ToolkitOPEBenchmark, ToolkitOptions
 
@@ -96,4 +97,26 @@ def _tnl2k(data_root, split, sequences, options=None):
     return TNL2K(data_root, split, sequences, options=parse_options(ToolkitOptions, options))
 
 
-register_benchmark("tnl2k", _tnl2k, TNL2K)
+TNL2K_DATA = DataLayout(
+    tree="""\
+TNL2K_test_subset/
+└── <seq>/ (imgs/00001.png|jpg …, groundtruth.txt, language.txt)""",
+    variants=(
+        Variant("official", ("*/imgs", "*/groundtruth.txt"), "one folder per sequence"),
+        Variant(
+            "nested",
+            ("*/*/imgs", "*/*/groundtruth.txt"),
+            "the sequence folders one level down: pass that folder",
+        ),
+    ),
+    obtain=Obtain(
+        page="https://sites.google.com/view/langtrackbenchmark/",
+        gate="manual download (Google Drive, Baidu Pan)",
+        steps=(
+            "download TNL2K_test_subset (700 videos) from the page (Google Drive or Baidu Pan)",
+            "unpack it and pass the folder holding the sequence folders",
+        ),
+    ),
+    family="sot",
+)
+register_benchmark("tnl2k", _tnl2k, TNL2K, data=TNL2K_DATA)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 from unibench.benchmarks.base import known_splits, register_benchmark
+from unibench.benchmarks.data.layout import DataLayout, Obtain, Variant
 from unibench.benchmarks.formats.boxes import read_boxes
 from unibench.benchmarks.ope import OPEBenchmark
 
@@ -68,4 +69,36 @@ def _tn(data_root, split, sequences):
     return TrackingNet(data_root, split, sequences)
 
 
-register_benchmark("trackingnet", _tn, TrackingNet)
+TRACKINGNET_DATA = DataLayout(
+    tree="""\
+TrackingNet/
+├── TEST/
+│   ├── anno/<seq>.txt           (the first box only: the server scores)
+│   └── frames/<seq>/0.jpg …
+└── TRAIN_<k>/ (anno/, frames/)""",
+    variants=(
+        Variant(
+            "official", ("*/frames/*", "*/anno/*.txt"), "frames unpacked (devkit extract_frame.py)"
+        ),
+        Variant(
+            "chunks",
+            ("*/zips/*.zip", "*/anno/*.txt"),
+            "the downloaded chunks with their frames still zipped (<SPLIT>/zips/<seq>.zip)",
+            repair="trackingnet-zips",
+        ),
+    ),
+    obtain=Obtain(
+        page="https://github.com/SilvioGiancola/TrackingNet-devkit",
+        gate="access form",
+        steps=(
+            "request access (the form on tracking-net.org / the Hugging Face dataset "
+            "SilvioGiancola/TrackingNet), then download TEST (and TRAIN_k) with the devkit's "
+            "download_TrackingNet.py --trackingnet_dir DIR --chunk Test",
+            "unpack the frames: `unibench data layout trackingnet --data-root DIR --from chunks "
+            "--apply` (or the devkit's extract_frame.py)",
+        ),
+    ),
+    manifests={"TEST": "trackingnet-test.json"},
+    family="sot",
+)
+register_benchmark("trackingnet", _tn, TrackingNet, data=TRACKINGNET_DATA)

@@ -30,6 +30,7 @@ from unibench.benchmarks.base import (
     iter_progress,
     register_benchmark,
 )
+from unibench.benchmarks.data.layout import DataLayout, Obtain, Variant
 from unibench.benchmarks.formats.boxes import polygon_to_box, read_regions
 from unibench.benchmarks.formats.regions import INIT, Region, format_region, parse_region
 from unibench.benchmarks.metrics.vot import (
@@ -167,9 +168,6 @@ def _vot(data_root, split, sequences):
     if data_root is None:
         raise DataError("vot needs --data-root DIR (the folder holding the sequence folders)")
     return VOT(data_root, split, sequences)
-
-
-register_benchmark("vot", _vot, VOT)
 
 
 # ------------------------------------------------------------------ the VOT challenges' protocols
@@ -454,6 +452,44 @@ def _challenge(name: str):
     return make
 
 
+def _vot_data(stack: str) -> DataLayout:
+    return DataLayout(
+        tree="""\
+<workspace>/sequences/            (the folder a `vot initialize` workspace holds)
+├── list.txt
+└── <seq>/ (color/00000001.jpg …, groundtruth.txt, sequence, *.tag)""",
+        variants=(
+            Variant(
+                "official", ("list.txt", "*/groundtruth.txt"), "the toolkit's sequences folder"
+            ),
+            Variant(
+                "workspace",
+                ("sequences/list.txt", "sequences/*/groundtruth.txt"),
+                "a vot-toolkit workspace: pass --data-root WORKSPACE/sequences",
+            ),
+            Variant(
+                "no-list",
+                ("*/groundtruth.txt",),
+                "sequence folders without list.txt: every folder is read",
+                readable=True,
+            ),
+        ),
+        obtain=Obtain(
+            page="https://www.votchallenge.net/",
+            gate="vot-toolkit download",
+            steps=(
+                "pip install vot-toolkit; `vot initialize " + stack + " --workspace WS` downloads "
+                "the stack's sequences (its description.json names each archive and checksum)",
+                "pass --data-root WS/sequences",
+            ),
+        ),
+        family="sot",
+    )
+
+
 for _name in STACKS:
     if not _name.startswith("synthetic"):
-        register_benchmark(_name, _challenge(_name), VOTChallenge)
+        register_benchmark(_name, _challenge(_name), VOTChallenge, data=_vot_data(_name))
+
+
+register_benchmark("vot", _vot, VOT, data=_vot_data("vot2018"))

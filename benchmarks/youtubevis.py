@@ -50,6 +50,7 @@ from unibench.benchmarks.base import (
     parse_options,
     register_benchmark,
 )
+from unibench.benchmarks.data.layout import DataLayout, Obtain, Variant
 from unibench.benchmarks.formats.jsonfiles import write_json
 from unibench.benchmarks.metrics import vis as vis_metrics
 
@@ -502,5 +503,49 @@ def _factory(name: str, default_split: str):
     return build
 
 
+_VIS_TREES = {
+    "youtubevis-2019": (
+        "valid.json",
+        "valid/JPEGImages/<video>/00000.jpg …",
+        ("valid.json", "valid/JPEGImages/*"),
+    ),
+    "youtubevis-2021": (
+        "valid/instances.json",
+        "valid/JPEGImages/<video>/00000.jpg …",
+        ("valid/instances.json", "valid/JPEGImages/*"),
+    ),
+    "ovis": (
+        "annotations_valid.json",
+        "valid/<video>/img_0000001.jpg …",
+        ("annotations_valid.json", "valid/*"),
+    ),
+}
+
+
+def _vis_data(name: str) -> DataLayout:
+    json_file, frames, markers = _VIS_TREES[name]
+    return DataLayout(
+        tree=f"{name}/\n├── {json_file}\n└── {frames}",
+        variants=(
+            Variant("official", markers, "the release's json and image folders"),
+            Variant(
+                "no-json", markers[1:], f"frames without {json_file}: download the annotations"
+            ),
+        ),
+        obtain=Obtain(
+            page="https://youtube-vos.org/dataset/vis/"
+            if name != "ovis"
+            else "https://songbai.site/ovis/",
+            gate="registration (CodaLab)",
+            steps=(
+                f"register on the {name} CodaLab competition, then download the valid split's "
+                "frames and json",
+                f"unpack them so that DIR holds {json_file} and {frames.split('<')[0]}",
+            ),
+        ),
+        family="association",
+    )
+
+
 for _name in ("youtubevis-2019", "youtubevis-2021", "ovis"):
-    register_benchmark(_name, _factory(_name, "valid"), VISBenchmark)
+    register_benchmark(_name, _factory(_name, "valid"), VISBenchmark, data=_vis_data(_name))

@@ -42,6 +42,7 @@ from unibench.benchmarks.base import (
     parse_options,
     register_benchmark,
 )
+from unibench.benchmarks.data.layout import DataLayout, Obtain, Variant
 from unibench.benchmarks.formats.palette import read_label_map, write_palette_png
 from unibench.benchmarks.metrics import vos as vos_metrics
 
@@ -348,5 +349,37 @@ def _factory(year: int):
     return make
 
 
-register_benchmark("youtubevos-2018", _factory(2018), YouTubeVOS)
-register_benchmark("youtubevos-2019", _factory(2019), YouTubeVOS)
+def _ytvos_data(year: int) -> DataLayout:
+    return DataLayout(
+        tree="""\
+YouTube-VOS/
+├── valid/ (JPEGImages/<seq>/00000.jpg …, Annotations/<seq>/00000.png (first appearances), meta.json)
+├── valid_all_frames/JPEGImages/<seq>/…   (optional: every frame, for the all_frames variant)
+└── train/ (JPEGImages/, Annotations/, meta.json)""",
+        variants=(
+            Variant(
+                "official",
+                ("*/JPEGImages/*", "*/Annotations/*", "*/meta.json"),
+                "split folders with JPEGImages/, Annotations/ and meta.json",
+            ),
+            Variant(
+                "no-meta",
+                ("*/JPEGImages/*", "*/Annotations/*"),
+                "split folders without meta.json: download the split's archive again",
+            ),
+        ),
+        obtain=Obtain(
+            page=f"https://youtube-vos.org/dataset/{'vos' if year == 2019 else ''}",
+            gate="registration (CodaLab)",
+            steps=(
+                f"register on the YouTube-VOS {year} CodaLab competition, then download valid.zip "
+                "(and valid_all_frames.zip for the all-frames variant) from the links it gives",
+                "unpack them into DIR (DIR/valid/, DIR/valid_all_frames/)",
+            ),
+        ),
+        family="vos",
+    )
+
+
+register_benchmark("youtubevos-2018", _factory(2018), YouTubeVOS, data=_ytvos_data(2018))
+register_benchmark("youtubevos-2019", _factory(2019), YouTubeVOS, data=_ytvos_data(2019))

@@ -20,7 +20,7 @@ from mkdocs.plugins import event_priority
 
 from unibench.app.catalog import render
 
-MARKER = re.compile(r"<!-- catalog:([a-z]+) -->")
+MARKER = re.compile(r"<!-- catalog:([a-z-]+) -->")
 ROOT = Path(__file__).resolve().parents[1]
 _tree: list[Path] = []
 

@@ -21,6 +21,7 @@ from unibench.app.cli import build_parser
 from unibench.appearance_models import MODELS
 from unibench.appearance_models.weights import weight_source
 from unibench.benchmarks import BENCHMARKS
+from unibench.benchmarks.data.layout import Manifest
 from unibench.benchmarks.quick import QUICK
 from unibench.errors import RegistryError
 from unibench.executors import EXECUTORS
@@ -159,14 +160,69 @@ def executors() -> str:
 def commands() -> str:
     """Every command's ``--help``, from the argument parser itself."""
 
-    parser = build_parser()
-    parts = []
-    for action in parser._actions:  # argparse exposes sub-parsers only here
-        if isinstance(action, argparse._SubParsersAction):
-            for name, sub in action.choices.items():
-                sub.prog = f"unibench {name}"
-                parts.append(f"## `unibench {name}`\n\n```text\n{sub.format_help().strip()}\n```\n")
+    parts: list[str] = []
+
+    def walk(parser: argparse.ArgumentParser, prefix: str) -> None:
+        for action in parser._actions:  # argparse exposes sub-parsers only here
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    sub.prog = f"{prefix} {name}"
+                    parts.append(f"## `{sub.prog}`\n\n```text\n{sub.format_help().strip()}\n```\n")
+                    walk(sub, sub.prog)
+
+    walk(build_parser(), "unibench")
     return "\n".join(parts)
+
+
+def data() -> str:
+    """Each real benchmark's folder: how to obtain it, the layouts ``data check`` recognises
+    (those ``data layout --from`` rearranges marked ↻) and the manifests it compares against."""
+
+    rows = []
+    for name, spec in BENCHMARKS.items():
+        d = spec.data
+        if d is None:
+            continue
+        variants = ", ".join(f"`{v.name}`" + (" ↻" if v.repair else "") for v in d.variants)
+        how = (
+            d.obtain.how.replace("unibench data fetch", "`unibench data fetch`")
+            if d.obtain.fetchable
+            else f"{d.obtain.gate or 'manual download'}: <{d.obtain.page}>"
+        )
+        manifests = ", ".join(f"{s}: {len(Manifest.load(f).sequences)} sequences"
+                              for s, f in d.manifests.items()) or "–"  # fmt: skip
+        rows.append((_code(name), f"[{d.family}](../data/{d.family}.md)", how, variants, manifests))
+    return _table(("benchmark", "family", "obtain", "layouts recognised", "manifests"), rows)
+
+
+def _data_family(family: str) -> Callable[[], str]:
+    def render_family() -> str:
+        parts = []
+        for name, spec in BENCHMARKS.items():
+            d = spec.data
+            if d is None or d.family != family:
+                continue
+            lines = [f"## `{name}`", "", f"```text\n{d.tree}\n```", ""]
+            lines.append(f"**Obtain**: {d.obtain.how.split(': ', 1)[0]}; <{d.obtain.page}>")
+            if d.obtain.fetchable:
+                lines.append(f"`unibench data fetch {name} --data-root DIR` downloads: "
+                             + ", ".join(f"`{a.name}`" for a in d.obtain.archives[:6])
+                             + (f" and {len(d.obtain.archives) - 6} more" if len(d.obtain.archives) > 6 else "")
+                             + " (size and SHA-256 not published: computed and recorded).")  # fmt: skip
+            else:
+                lines += ["", *(f"{i}. {s}" for i, s in enumerate(d.obtain.steps, 1))]
+            lines += ["", "**Layouts `data check` recognises**:", ""]
+            for v in d.variants:
+                fix = f" — `unibench data layout {name} --from {v.name}`" if v.repair else ""
+                state = "read as is" if v.name == "official" or v.readable else "a problem"
+                lines.append(f"- `{v.name}` ({state}): {v.note}{fix}")
+            for split, f in d.manifests.items():
+                m = Manifest.load(f)
+                lines += ["", f"**Manifest** `{split}`: {len(m.sequences)} sequences; {m.source}"]
+            parts.append("\n".join(lines) + "\n")
+        return "\n".join(parts)
+
+    return render_family
 
 
 def _real(name: str) -> bool:
@@ -218,6 +274,11 @@ TABLES: dict[str, Callable[[], str]] = {
     "benchmarks": benchmarks,
     "quick": quick,
     "layouts": layouts,
+    "data": data,
+    "data-vos": _data_family("vos"),
+    "data-sot": _data_family("sot"),
+    "data-association": _data_family("association"),
+    "data-pose": _data_family("pose"),
     "heads": heads,
     "models": models,
     "executors": executors,

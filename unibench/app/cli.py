@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from unibench import jsonout
-from unibench.app import perf, pipeline
+from unibench.app import data, perf, pipeline
 from unibench.app.api import run_request
 from unibench.appearance_models import (
     MODELS,
@@ -343,8 +343,12 @@ def _cmd_list(a) -> int:
                 f"leaderboard {', '.join(t.leaderboard)}"
             )
     else:
-        for n in BENCHMARKS.names():
-            print(n)
+        names = BENCHMARKS.names()
+        w = max(map(len, names))
+        for n in names:
+            data = BENCHMARKS.get(n).data
+            how = data.how if data is not None else "synthetic: unibench synth writes it"
+            print(f"{n:{w}s}  {how}")
         for n, q in QUICK.items():
             split = f"/{q.split}" if q.split else ""
             frames = f", their first {q.frames} frames" if q.frames else ""
@@ -445,6 +449,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="list: only cards from this source",
     )
     p.add_argument("--model-card", action="append", default=[], help="register a card file first")
+    data.add_parser(sub)
     p = sub.add_parser("list", help="list registered models, heads, benchmarks or tasks")
     p.add_argument("what", choices=["models", "heads", "benchmarks", "tasks"])
     p = sub.add_parser("eval", help="score predictions on disk (official format) without a model")
@@ -577,6 +582,7 @@ COMMANDS = {
     "report": _cmd_report,
     "synth": _cmd_synth,
     "bench": _cmd_bench,
+    "data": data.run,
 }
 
 

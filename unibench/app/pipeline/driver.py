@@ -17,6 +17,7 @@ from unibench import config as C
 from unibench.app.pipeline.plan import cell_dir, plan, result_target
 from unibench.app.pipeline.record import Cell, RunOutcome, finish, stored_table
 from unibench.app.pipeline.worker import Work, WorkerCache
+from unibench.benchmarks.data.check import check_or_raise
 from unibench.executors import Unit, make_executor, shard_of
 from unibench.io import atomic_write_text, file_lock
 from unibench.paths import inside
@@ -35,11 +36,15 @@ def _precheck(bench, run_id: str, names: list[str], pred_dir, force: bool, shard
     annotations; no pixel decoded) of every sequence this driver would compute, before anything
     is written: a folder that does not match its metadata stops the run with the adapter's one
     line naming the file, and leaves no run folder behind."""
-    for n in names:
-        if shard is not None and shard_of(run_id, n, shard[1]) != shard[0]:
-            continue
-        if force or not result_target(bench, pred_dir, n).exists():
-            bench.check_sequence(n)
+    check_or_raise(
+        bench,
+        [
+            n
+            for n in names
+            if (shard is None or shard_of(run_id, n, shard[1]) == shard[0])
+            and (force or not result_target(bench, pred_dir, n).exists())
+        ],
+    )
 
 
 def run_matrix(

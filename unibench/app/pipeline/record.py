@@ -14,6 +14,7 @@ from unibench import config as C
 from unibench.appearance_models import describe_model
 from unibench.benchmarks import quick
 from unibench.benchmarks.base import build_benchmark, score
+from unibench.benchmarks.data.check import check_or_raise
 from unibench.cuda_ops import resolve_impl
 from unibench.datatypes import MetricTable, ResultRecord
 from unibench.errors import ConfigError
@@ -179,4 +180,7 @@ def evaluate_folder(
     )
     if task not in bench.tasks:
         raise ConfigError(f"benchmark {benchmark!r} serves tasks {bench.tasks}, not {task!r}")
+    # the fast check of `data check` on what scoring reads: a wrong folder fails here with the
+    # check's line, not inside a scorer
+    check_or_raise(bench, bench.sequence_names(), scoring_only=True)
     return score(bench, predictions, progress=True)

@@ -1,0 +1,224 @@
+"""``unibench data check``: the layouts every real benchmark declares, the manifests, and the check
+on the real samples (complete, and with files removed, renamed, truncated or swapped) and on
+fabricated trees."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from unibench.benchmarks import BENCHMARKS
+from unibench.benchmarks.data.check import check_data
+from unibench.benchmarks.data.layout import Manifest
+
+from unibench.app.cli import main
+
+REAL = [n for n in BENCHMARKS.names() if not n.startswith("synthetic")]
+
+
+def _fabricate(root: Path, markers: tuple[str, ...]) -> None:
+    """A tree holding one path per marker glob (``*`` becomes ``x1-1``: a name every glob of the
+    declarations accepts)."""
+    for m in markers:
+        p = root / m.replace("*", "x1-1")
+        if p.suffix:
+            p.parent.mkdir(parents=True, exist_ok=True)
+            p.write_text("")
+        else:
+            p.mkdir(parents=True, exist_ok=True)
+
+
+@pytest.mark.parametrize("name", REAL)
+def test_every_real_benchmark_declares_its_folder_and_recognises_each_variant(name, tmp_path):
+    data = BENCHMARKS.get(name).data
+    assert data is not None, f"{name} declares no data layout"
+    assert data.variants[0].name == "official" and data.tree.strip()
+    assert data.obtain.fetchable or data.obtain.steps, f"{name}: neither archives nor steps"
+    assert data.family in ("vos", "sot", "association", "pose")
+    for v in data.variants:
+        root = tmp_path / v.name
+        _fabricate(root, v.markers)
+        assert data.recognise(root) is v, f"{name}: a tree of {v.name}'s markers is not {v.name}"
+    assert data.recognise(tmp_path / "empty-but-missing") is None
+    for split, f in data.manifests.items():
+        m = Manifest.load(f)
+        assert m.benchmark == name and m.split in (split, "test"), f
+        assert m.source and len(m.sequences) > 0, f
+
+
+def test_manifests_hold_the_official_counts():
+    """The counts the papers print: DAVIS-2016 val 20, DAVIS-2017 val 30, OTB-100 100 targets,
+    LaSOT test 280, LaSOT extension 150, TrackingNet test 511; OTB frame ranges as the toolkits
+    read them (Crossing 120 frames, David 300-770)."""
+    sizes = {f: len(Manifest.load(f).sequences) for f in (
+        "davis2016-val.json", "davis2017-val.json", "otb2015-all.json", "lasot-test.json",
+        "lasot-ext-test.json", "trackingnet-test.json")}  # fmt: skip
+    assert sizes == {"davis2016-val.json": 20, "davis2017-val.json": 30, "otb2015-all.json": 100,
+                     "lasot-test.json": 280, "lasot-ext-test.json": 150,
+                     "trackingnet-test.json": 511}  # fmt: skip
+    otb = Manifest.load("otb2015-all.json").sequences
+    assert otb["Crossing"] == 120 and otb["David"] == 471 and otb["Jogging.2"] == 307
+    assert set(Manifest.load("davis2016-val.json").sequences) < set(
+        Manifest.load("davis2017-val.json").sequences
+    )
+
+
+def test_an_empty_folder_prints_the_official_tree(tmp_path, capsys):
+    (tmp_path / "lasot").mkdir()
+    rc = main(["data", "check", "lasot", "--data-root", str(tmp_path / "lasot")])
+    out = capsys.readouterr().out
+    assert rc == 1
+    assert "not a lasot folder in any layout UniBench knows" in out
+    assert "testing_set.txt" in out and "layout not recognised" in out
+
+
+# ----------------------------------------------------------------- DAVIS on the real samples
+@pytest.fixture
+def car_shadow(realdata, tmp_path) -> Path:
+    root = tmp_path / "davis2016"
+    shutil.copytree(realdata / "davis" / "davis2016-car-shadow", root,
+                    ignore=shutil.ignore_patterns("*.txt", "*.sha256"))  # fmt: skip
+    return root
+
+
+@pytest.mark.realdata
+def test_the_real_davis2016_sample_is_complete_for_its_sequence(car_shadow, capsys):
+    rep = check_data("davis2016", car_shadow, sequences=["car-shadow"], deep=True)
+    assert rep.ok, rep.problems
+    assert (rep.variant, rep.checked, rep.frames) == ("no-lists", 1, 40)
+    # against the whole split: the 19 other val sequences are missing, one line each
+    rep = check_data("davis2016", car_shadow)
+    assert len(rep.problems) == 19 and all("missing sequence" in p.what for p in rep.problems)
+    assert rep.expected == 20 and rep.found == 1
+    rc = main(["data", "check", "davis2016", "--data-root", str(car_shadow),
+               "--sequences", "car-shadow", "--no-progress"])  # fmt: skip
+    assert rc == 0 and "complete" in capsys.readouterr().out
+
+
+@pytest.mark.realdata
+def test_damaged_davis_copies_give_one_line_per_problem(car_shadow):
+    seq = ["car-shadow"]
+    img = car_shadow / "JPEGImages" / "480p" / "car-shadow"
+    ann = car_shadow / "Annotations" / "480p" / "car-shadow"
+    before = sorted(p.relative_to(car_shadow) for p in car_shadow.rglob("*"))
+
+    (ann / "00007.png").rename(ann / "00007.png.bak")  # a mask removed
+    rep = check_data("davis2016", car_shadow, sequences=seq)
+    assert [p.what.split(" for frame")[0] for p in rep.problems] == [
+        f"missing mask {ann / '00007.png'}"
+    ]
+    (ann / "00007.png.bak").rename(ann / "00007.png")
+
+    (img / "00012.jpg").rename(car_shadow / "moved.jpg")  # a frame removed
+    rep = check_data("davis2016", car_shadow, sequences=seq)
+    assert len(rep.problems) == 1 and "missing frame" in rep.problems[0].what
+    assert "00012.jpg" in rep.problems[0].what
+    (car_shadow / "moved.jpg").rename(img / "00012.jpg")
+
+    raw = (img / "00020.jpg").read_bytes()  # a frame truncated: fast passes, deep finds it
+    (img / "00020.jpg").write_bytes(raw[: len(raw) // 3])
+    assert check_data("davis2016", car_shadow, sequences=seq).ok
+    rep = check_data("davis2016", car_shadow, sequences=seq, deep=True)
+    assert len(rep.problems) == 1 and "00020.jpg" in rep.problems[0].what
+    assert "truncated" in rep.problems[0].what
+    (img / "00020.jpg").write_bytes(raw)
+
+    m = Image.open(ann / "00030.png")  # a mask swapped for one of another size
+    m.resize((427, 240)).save(ann / "00030.png")
+    rep = check_data("davis2016", car_shadow, sequences=seq)
+    assert len(rep.problems) == 1 and "mask size (240, 427)" in rep.problems[0].what
+    m.save(ann / "00030.png")
+
+    (ann / "00039.png").rename(ann / "00099.png")  # a mask renamed
+    rep = check_data("davis2016", car_shadow, sequences=seq)
+    assert "a mask without its frame" in rep.problems[0].what
+    (ann / "00099.png").rename(ann / "00039.png")
+    assert check_data("davis2016", car_shadow, sequences=seq, deep=True).ok
+    assert sorted(p.relative_to(car_shadow) for p in car_shadow.rglob("*")) == before
+
+
+@pytest.mark.realdata
+def test_palette_and_binary_masks_are_told_apart(realdata, car_shadow):
+    """A DAVIS-2016 run pointed at DAVIS-2017's annotations (multi-object palettes), and a
+    DAVIS-2017 run pointed at DAVIS-2016's binary masks."""
+    rep = check_data("davis2016", realdata / "davis" / "davis2017-palette-samples",
+                     sequences=["tennis"])  # fmt: skip
+    assert len(rep.problems) == 1
+    assert "a palette mask with objects 1, 2: this is DAVIS-2017's" in rep.problems[0].what
+    rep = check_data("davis2017", car_shadow, sequences=["car-shadow"])
+    assert len(rep.problems) == 1 and "a binary mask (mode L)" in rep.problems[0].what
+
+
+@pytest.mark.realdata
+def test_run_and_eval_fail_fast_with_the_checks_line(realdata, tmp_path, capsys):
+    root = realdata / "davis" / "davis2017-palette-samples"
+    out = tmp_path / "out"
+    rc = main(["run", "--model", "pixels", "--task", "vos", "--benchmark", "davis2016",
+               "--data-root", str(root), "--sequences", "tennis", "--output", str(out),
+               "--no-progress"])  # fmt: skip
+    err = capsys.readouterr().err
+    assert rc == 2 and "a palette mask with objects 1, 2" in err
+    assert not (out / "runs").exists()
+    pred = tmp_path / "pred"
+    (pred / "tennis").mkdir(parents=True)
+    rc = main(["eval", "--task", "vos", "--benchmark", "davis2016", "--data-root", str(root),
+               "--sequences", "tennis", "--predictions", str(pred)])  # fmt: skip
+    assert rc == 2 and "a palette mask with objects 1, 2" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------- OTB and MOT17 samples
+@pytest.fixture
+def otb_root(realdata, tmp_path) -> Path:
+    root = tmp_path / "otb"
+    shutil.copytree(realdata / "sot" / "otb-crossing", root / "Crossing",
+                    ignore=shutil.ignore_patterns("*.txt", "*.sha256"))  # fmt: skip
+    shutil.copy(realdata / "sot" / "otb-crossing" / "groundtruth_rect.txt", root / "Crossing")
+    return root
+
+
+@pytest.mark.realdata
+def test_otb_sample_against_the_manifests_frame_counts(otb_root, tmp_path):
+    rep = check_data("otb2015", otb_root)
+    assert rep.variant == "official" and rep.found == 1 and rep.expected == 100
+    assert [p for p in rep.problems if "missing sequence" not in p.what] == []
+    assert len(rep.problems) == 99
+    # a cut copy that agrees with itself (119 frames, 119 boxes) is still not OTB's Crossing
+    seq = otb_root / "Crossing"
+    (seq / "img" / "0120.jpg").unlink()
+    gt = (seq / "groundtruth_rect.txt").read_text().splitlines()
+    (seq / "groundtruth_rect.txt").write_text("\n".join(gt[:119]) + "\n")
+    rep = check_data("otb2015", otb_root)
+    assert [p.line for p in rep.problems if p.where == "Crossing"] == [
+        "Crossing: 119 frames; the manifest's sequence has 120"
+    ]
+    # a ground truth one line short of the frames: the adapter's line
+    (seq / "groundtruth_rect.txt").write_text("\n".join(gt[:118]) + "\n")
+    rep = check_data("otb2015", otb_root, sequences=["Crossing"])
+    assert len(rep.problems) == 1 and "118 boxes for 119 frames" in rep.problems[0].what
+
+
+@pytest.mark.realdata
+def test_mot17_mini_is_reported_incomplete_with_json(realdata, tmp_path, capsys):
+    out = tmp_path / "report.json"
+    rc = main(["data", "check", "mot17", "--data-root", str(realdata / "mot" / "MOT17-mini"),
+               "--split", "train", "--json", str(out), "--no-progress"])  # fmt: skip
+    printed = capsys.readouterr().out
+    rep = json.loads(out.read_text())
+    assert rc == 1 and rep["complete"] is False and rep["layout"] == "official"
+    assert rep["found_sequences"] == 7 and len(rep["problems"]) == 7
+    assert all("seqinfo.ini" in p["what"] for p in rep["problems"]), rep["problems"]
+    assert printed.count("\n") == 8  # one line per problem, then the summary
+
+
+def test_the_synthetic_suite_checks_complete_deep(tmp_path, capsys):
+    from unibench.benchmarks.synthetic import generate
+
+    root = generate(tmp_path / "suite", formats=("davis2017", "otb", "mot"))
+    for bench, sub in (("synthetic-davis", "davis2017"), ("synthetic-otb", "otb"),
+                       ("synthetic-mot", "mot")):  # fmt: skip
+        rep = check_data(bench, root / sub, deep=True)
+        assert rep.ok, (bench, rep.problems)
+        assert rep.checked == rep.found > 0
