@@ -244,6 +244,7 @@ GOT-10k/
             "unpack them as DIR/val and DIR/test (each holds list.txt and the sequence folders)",
         ),
     ),
+    manifests={"val": "got10k-val.json", "test": "got10k-test.json"},
     family="sot",
 )
 register_benchmark("got10k", _got, GOT10k, data=GOT10K_DATA)

@@ -253,6 +253,9 @@ def _mot_data(benchmark: str) -> DataLayout:
                 ),
             ),
         ),
+        manifests={"train": f"{benchmark.lower()}-train.json"}
+        if benchmark in ("MOT16", "MOT17")
+        else {},
         family="association",
     )
 

@@ -55,10 +55,12 @@ def test_manifests_hold_the_official_counts():
     read them (Crossing 120 frames, David 300-770)."""
     sizes = {f: len(Manifest.load(f).sequences) for f in (
         "davis2016-val.json", "davis2017-val.json", "otb2015-all.json", "lasot-test.json",
-        "lasot-ext-test.json", "trackingnet-test.json")}  # fmt: skip
+        "lasot-ext-test.json", "trackingnet-test.json", "mot17-train.json", "mot16-train.json",
+        "got10k-val.json", "got10k-test.json")}  # fmt: skip
     assert sizes == {"davis2016-val.json": 20, "davis2017-val.json": 30, "otb2015-all.json": 100,
                      "lasot-test.json": 280, "lasot-ext-test.json": 150,
-                     "trackingnet-test.json": 511}  # fmt: skip
+                     "trackingnet-test.json": 511, "mot17-train.json": 21, "mot16-train.json": 7,
+                     "got10k-val.json": 180, "got10k-test.json": 180}  # fmt: skip
     otb = Manifest.load("otb2015-all.json").sequences
     assert otb["Crossing"] == 120 and otb["David"] == 471 and otb["Jogging.2"] == 307
     assert set(Manifest.load("davis2016-val.json").sequences) < set(
@@ -208,9 +210,14 @@ def test_mot17_mini_is_reported_incomplete_with_json(realdata, tmp_path, capsys)
     printed = capsys.readouterr().out
     rep = json.loads(out.read_text())
     assert rc == 1 and rep["complete"] is False and rep["layout"] == "official"
-    assert rep["found_sequences"] == 7 and len(rep["problems"]) == 7
-    assert all("seqinfo.ini" in p["what"] for p in rep["problems"]), rep["problems"]
-    assert printed.count("\n") == 8  # one line per problem, then the summary
+    assert (rep["found_sequences"], rep["expected_sequences"]) == (7, 21)
+    missing = [p["where"] for p in rep["problems"] if p["what"].startswith("missing sequence")]
+    assert sorted(missing) == sorted(
+        f"MOT17-{k}-{d}" for k in ("02", "04", "05", "09", "10", "11", "13") for d in ("DPM", "SDP")
+    )
+    cut = [p for p in rep["problems"] if not p["what"].startswith("missing sequence")]
+    assert len(cut) == 7 and all("seqinfo.ini" in p["what"] for p in cut), cut
+    assert printed.count("\n") == 21 + 2  # one line per problem, then the summary (2 lines)
 
 
 def test_the_synthetic_suite_checks_complete_deep(tmp_path, capsys):

@@ -67,50 +67,50 @@ def _zip_of(folder: Path, top: str) -> bytes:
 
 @pytest.fixture
 def mot_archive(tmp_path) -> bytes:
-    """A MOT17.zip in the published arrangement (``MOT17/train/<seq>/…``) made of the synthetic
+    """A MOT20.zip in the published arrangement (``MOT20/train/<seq>/…``) made of the synthetic
     suite's MOTChallenge sequences."""
     suite = generate(tmp_path / "suite", formats=("mot",))
-    return _zip_of(suite / "mot", "MOT17")
+    return _zip_of(suite / "mot", "MOT20")
 
 
 def test_fetch_downloads_resumes_unpacks_and_checks(mot_archive, tmp_path, capsys):
-    mirror = Mirror({"MOT17.zip": mot_archive})
-    mirror.cut["MOT17.zip"] = len(mot_archive) // 2
-    root = tmp_path / "MOT17"
+    mirror = Mirror({"MOT20.zip": mot_archive})
+    mirror.cut["MOT20.zip"] = len(mot_archive) // 2
+    root = tmp_path / "MOT20"
     try:
         # the first attempt is cut half-way: the length check stops it, the part file stays
         with pytest.raises(DataError, match="broke off after .* run the same command again"):
-            fetching.fetch("mot17", root, base_url=mirror.url)
-        part = root / fetching.DOWNLOADS / "MOT17.zip.part"
+            fetching.fetch("mot20", root, base_url=mirror.url)
+        part = root / fetching.DOWNLOADS / "MOT20.zip.part"
         assert part.stat().st_size == len(mot_archive) // 2
-        rc = main(["data", "fetch", "mot17", "--data-root", str(root), "--base-url", mirror.url,
+        rc = main(["data", "fetch", "mot20", "--data-root", str(root), "--base-url", mirror.url,
                    "--no-progress"])  # fmt: skip
     finally:
         mirror.close()
     out = capsys.readouterr().out
-    assert mirror.requests[-1] == ("MOT17.zip", f"bytes={len(mot_archive) // 2}-")  # resumed
+    assert mirror.requests[-1] == ("MOT20.zip", f"bytes={len(mot_archive) // 2}-")  # resumed
     digest = hashlib.sha256(mot_archive).hexdigest()
-    assert f"MOT17.zip: downloaded, {len(mot_archive)} bytes, sha256 {digest}" in out
+    assert f"MOT20.zip: downloaded, {len(mot_archive)} bytes, sha256 {digest}" in out
     assert "no published checksum; recorded" in out
     assert (root / "train").is_dir() and rc == 0, out
     assert "complete" in out.splitlines()[-1]
     # again: nothing downloaded or unpacked twice
-    assert main(["data", "fetch", "mot17", "--data-root", str(root), "--no-progress"]) == 0
-    assert "MOT17.zip: already here" in capsys.readouterr().out
+    assert main(["data", "fetch", "mot20", "--data-root", str(root), "--no-progress"]) == 0
+    assert "MOT20.zip: already here" in capsys.readouterr().out
 
 
 def test_a_checksum_mismatch_removes_the_download(mot_archive, tmp_path, monkeypatch):
-    real = fetching.layout_of("mot17")
+    real = fetching.layout_of("mot20")
     bad = replace(real.obtain.archives[0], sha256="0" * 64, size=len(mot_archive))
     monkeypatch.setattr(fetching, "layout_of",
                         lambda name: replace(real, obtain=replace(real.obtain, archives=(bad,))))  # fmt: skip
-    mirror = Mirror({"MOT17.zip": mot_archive})
+    mirror = Mirror({"MOT20.zip": mot_archive})
     try:
         with pytest.raises(DataError, match="differs from the published 0000"):
-            fetching.fetch("mot17", tmp_path / "r", base_url=mirror.url)
+            fetching.fetch("mot20", tmp_path / "r", base_url=mirror.url)
     finally:
         mirror.close()
-    assert not list((tmp_path / "r" / fetching.DOWNLOADS).glob("MOT17.zip*"))
+    assert not list((tmp_path / "r" / fetching.DOWNLOADS).glob("MOT20.zip*"))
     assert not (tmp_path / "r" / "train").exists()
 
 
