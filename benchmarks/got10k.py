@@ -222,11 +222,13 @@ GOT-10k/
 └── test/ (list.txt, GOT-10k_Test_000001/ …: the first box only)""",
     variants=(
         Variant(
-            "official", ("*/list.txt", "*/GOT-10k_*/groundtruth.txt"), "split folders with list.txt"
+            "official",
+            ("*/list.txt", "*/*/groundtruth.txt", "*/*/meta_info.ini"),
+            "split folders with list.txt",
         ),
         Variant(
             "no-lists",
-            ("*/GOT-10k_*/groundtruth.txt",),
+            ("*/*/groundtruth.txt", "*/*/meta_info.ini"),
             "split folders without list.txt: every sequence folder is read",
             readable=True,
         ),

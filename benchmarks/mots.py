@@ -432,10 +432,10 @@ MOTS/
 ├── train/MOTS20-XX/ (seqinfo.ini, img1/000001.jpg …, gt/gt.txt)
 └── test/MOTS20-XX/  (seqinfo.ini, img1/)""",
         variants=(
-            Variant("official", ("*/MOTS20-*/seqinfo.ini", "*/MOTS20-*/img1"), "split folders"),
+            Variant("official", ("*/*/seqinfo.ini", "*/*/img1"), "split folders"),
             Variant(
                 "nested",
-                ("MOTS/*/MOTS20-*/seqinfo.ini",),
+                ("MOTS/*/*/seqinfo.ini",),
                 "the archive's MOTS/ folder one level down: pass --data-root DIR/MOTS",
             ),
         ),

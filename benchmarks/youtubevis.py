@@ -56,7 +56,7 @@ from unibench.benchmarks.metrics import vis as vis_metrics
 
 from unibench.datatypes import MetricTable, Observations, TrackFramePrediction, VideoSequence
 from unibench.errors import ConfigError, DataError
-from unibench.io import atomic_zip, image_size, read_json
+from unibench.io import atomic_zip, image_size, read_json, read_rgb
 from unibench.paths import safe_name
 
 logger = logging.getLogger(__name__)
@@ -300,6 +300,29 @@ class VISBenchmark(FileResults):
                 raise DataError(f"{where}: expected 'segmentations' (VIS) or 'segmentation'")
         return per
 
+    def check_sequence(self, name: str) -> int:
+        """The data's fast check: the frames the json lists exist, at the json's size; the
+        detections (the head's input, not part of the benchmark) only where a folder was given."""
+        frames = self.frames(name)
+        v = self.videos[name]
+        size = image_size(frames[0])
+        if size != (v["height"], v["width"]):
+            raise DataError(
+                f"{frames[0]}: frame size {size}, the json says {(v['height'], v['width'])}"
+            )
+        if self.det_dir is not None:
+            self.read_detections(name)
+        return len(frames)
+
+    def decode_all(self, name: str) -> list[str]:
+        out = []
+        for f in self.frames(name):
+            try:
+                read_rgb(f)
+            except DataError as exc:
+                out.append(str(exc))
+        return out
+
     def load_sequence(self, name: str) -> VideoSequence:
         from pycocotools import mask as mask_utils
 
@@ -507,17 +530,17 @@ _VIS_TREES = {
     "youtubevis-2019": (
         "valid.json",
         "valid/JPEGImages/<video>/00000.jpg …",
-        ("valid.json", "valid/JPEGImages/*"),
+        ("*.json", "*/JPEGImages/*"),
     ),
     "youtubevis-2021": (
         "valid/instances.json",
         "valid/JPEGImages/<video>/00000.jpg …",
-        ("valid/instances.json", "valid/JPEGImages/*"),
+        ("*/instances.json", "*/JPEGImages/*"),
     ),
     "ovis": (
         "annotations_valid.json",
         "valid/<video>/img_0000001.jpg …",
-        ("annotations_valid.json", "valid/*"),
+        ("annotations_*.json", "*/*/img_*.jpg"),
     ),
 }
 
