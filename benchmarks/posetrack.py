@@ -380,5 +380,8 @@ PoseTrack18/
         ),
     ),
     family="association",
+    optional=(
+        ("detections/{split}/*.json", "the default observations: without them pass --detections"),
+    ),
 )
 register_benchmark("posetrack18", _posetrack18, PoseTrack18, data=POSETRACK18_DATA)

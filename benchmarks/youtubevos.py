@@ -378,6 +378,9 @@ YouTube-VOS/
             ),
         ),
         family="vos",
+        optional=(
+            ("{split}_all_frames/JPEGImages/*", "every frame: the all_frames variant needs it"),
+        ),
     )
 
 

@@ -60,7 +60,9 @@ class CheckReport:
     checked: int = 0
     frames: int = 0
     deep: bool = False
+    subset: bool = False  # --sequences: not compared with the manifest
     problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # optional parts absent: not problems
 
     @property
     def ok(self) -> bool:
@@ -71,11 +73,12 @@ class CheckReport:
 
     def summary(self) -> str:
         layout = f"layout {self.variant}" if self.variant else "layout not recognised"
-        against = (
-            f"{self.found} of {self.expected} sequences of the manifest"
-            if self.expected is not None
-            else f"{self.found} sequences (no manifest for this split)"
-        )
+        if self.expected is not None:
+            against = f"{self.found} of {self.expected} sequences of the manifest"
+        elif self.subset:
+            against = f"{self.found} sequences named (a subset: not compared with a manifest)"
+        else:
+            against = f"{self.found} sequences (no manifest for this split)"
         mode = "deep (every image decoded)" if self.deep else "fast (names and sizes)"
         verdict = "complete" if self.ok else f"{len(self.problems)} problem(s)"
         source = f"\nmanifest: {self.manifest}" if self.manifest else ""
@@ -99,6 +102,7 @@ class CheckReport:
             "deep": self.deep,
             "complete": self.ok,
             "problems": [{"where": p.where, "what": p.what} for p in self.problems],
+            "notes": list(self.notes),
         }
 
 
@@ -136,7 +140,7 @@ def check_data(
     """Check ``data_root`` as benchmark ``name``'s ``split`` (see the module's docstring)."""
     spec = BENCHMARKS.get(name)
     root = Path(data_root)
-    report = CheckReport(name, split, str(root), deep=deep)
+    report = CheckReport(name, split, str(root), deep=deep, subset=bool(sequences))
     if not root.is_dir():
         report.add(root, "does not exist (or is not a folder)")
         return report
@@ -149,6 +153,10 @@ def check_data(
         report.add("", str(exc))
         return report
     report.split = bench.split
+    for glob, enables in layout.optional if layout is not None else ():
+        pattern = glob.format(split=bench.split)
+        if next(iter(root.glob(pattern)), None) is None:
+            report.notes.append(f"note: no {root / pattern} ({enables})")
     names = bench.sequence_names()
     report.found = len(names)
     manifest = manifest_for(layout, bench.split)

@@ -83,6 +83,9 @@ class DataLayout:
     obtain: Obtain
     manifests: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     family: str = ""  # the docs page of its family (vos, sot, association, pose)
+    # optional parts: (glob relative to the root, with ``{split}`` for the split checked; what
+    # it enables): ``data check`` notes each one absent without counting it as a problem
+    optional: tuple[tuple[str, str], ...] = ()
 
     @property
     def how(self) -> str:

@@ -216,6 +216,8 @@ def _data_family(family: str) -> Callable[[], str]:
                 fix = f" — `unibench data layout {name} --from {v.name}`" if v.repair else ""
                 state = "read as is" if v.name == "official" or v.readable else "a problem"
                 lines.append(f"- `{v.name}` ({state}): {v.note}{fix}")
+            for glob, enables in d.optional:
+                lines.append(f"- optional `{glob}`: {enables} (`data check` notes its absence)")
             for split, f in d.manifests.items():
                 m = Manifest.load(f)
                 lines += ["", f"**Manifest** `{split}`: {len(m.sequences)} sequences; {m.source}"]

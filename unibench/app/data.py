@@ -55,6 +55,8 @@ def add_parser(sub) -> None:
 def _print_report(rep: checks.CheckReport) -> None:
     for p in rep.problems:
         print(p.line)
+    for n in rep.notes:
+        print(n)
     print(rep.summary())
 
 

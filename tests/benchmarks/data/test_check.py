@@ -263,3 +263,19 @@ def test_real_benchmarks_check_fabricated_trees_in_their_formats(name, suite):
         if not p.what.startswith(("missing sequence", "extra sequence"))
     ]
     assert other == []
+
+
+def test_optional_parts_are_noted_not_counted(suite, capsys):
+    """YouTube-VOS without ``valid_all_frames``: complete, with a note that the all_frames
+    variant cannot run; the summary says when a subset was checked."""
+    rep = check_data("youtubevos-2019", suite / "youtubevos", split="train", sequences=["ytv00"])
+    assert rep.ok and rep.subset
+    assert rep.notes == [
+        f"note: no {suite / 'youtubevos' / 'train_all_frames/JPEGImages/*'} "
+        "(every frame: the all_frames variant needs it)"
+    ]
+    assert "a subset: not compared with a manifest" in rep.summary()
+    rc = main(["data", "check", "youtubevos-2019", "--data-root", str(suite / "youtubevos"),
+               "--split", "train", "--no-progress"])  # fmt: skip
+    out = capsys.readouterr().out
+    assert rc == 0 and "note: no " in out and out.rstrip().endswith("complete")
