@@ -70,6 +70,11 @@ class BenchmarkBase:
         adapter whose load is costly overrides it with a cheaper check of the same facts."""
         return len(self.load_sequence(name).clip)  # type: ignore[attr-defined]
 
+    def check_run_inputs(self, name: str) -> None:
+        """What ``run`` needs beyond the benchmark's own files (e.g. the detections a VIS head
+        associates), checked with :meth:`check_sequence` before any model is built; ``data
+        check`` does not ask for it (the folder is complete without them). By default none."""
+
     def check_ground_truth(self, name: str) -> None:
         """The fast check ``eval`` makes of what it scores against (frames need not be on disk
         to score: TrackEval's and BDD100K's ground-truth archives carry none). By default none

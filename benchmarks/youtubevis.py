@@ -314,6 +314,11 @@ class VISBenchmark(FileResults):
             self.read_detections(name)
         return len(frames)
 
+    def check_run_inputs(self, name: str) -> None:
+        path = self.det_file(name)  # no detection folder given: the one clear line
+        if not path.is_file():
+            raise DataError(f"missing detections {path}: expected {name}'s <video>.json")
+
     def decode_all(self, name: str) -> list[str]:
         out = []
         for f in self.frames(name):

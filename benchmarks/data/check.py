@@ -198,3 +198,4 @@ def check_or_raise(bench, names: list[str], scoring_only: bool = False) -> None:
             bench.check_ground_truth(n)
         else:
             bench.check_sequence(n)
+            bench.check_run_inputs(n)
