@@ -242,7 +242,11 @@ def parse_options(cls: type, options: Mapping | Any | None):
 def known_splits(parent: Path) -> str:
     """The split folders under ``parent`` (for "unknown split" messages)."""
     parent = Path(parent)
-    names = sorted(p.name for p in parent.iterdir() if p.is_dir()) if parent.is_dir() else []
+    names = (
+        sorted(p.name for p in parent.iterdir() if p.is_dir() and not p.name.startswith("."))
+        if parent.is_dir()
+        else []
+    )
     return ", ".join(names) or f"none ({parent} holds no split folder)"
 
 

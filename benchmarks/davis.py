@@ -126,9 +126,13 @@ class Davis(BenchmarkBase):
             )
         if not self.images.is_dir():
             raise DataError(f"{self.images} does not exist and no ImageSets file names sequences")
-        names = sorted(p.name for p in self.images.iterdir() if p.is_dir())
+        names = sorted(
+            p.name for p in self.images.iterdir() if p.is_dir() and not p.name.startswith(".")
+        )
         orphans = sorted(
-            p.name for p in self.annotations.iterdir() if p.is_dir() and p.name not in names
+            p.name
+            for p in self.annotations.iterdir()
+            if p.is_dir() and not p.name.startswith(".") and p.name not in names
         )
         if orphans:
             logger.warning(

@@ -80,7 +80,9 @@ class GOT10k(BenchmarkBase):
                 x.strip() for x in read_text(self.dir / "list.txt").splitlines() if x.strip()
             ]
         else:
-            self._names = sorted(p.name for p in self.dir.iterdir() if p.is_dir())
+            self._names = sorted(
+                p.name for p in self.dir.iterdir() if p.is_dir() and not p.name.startswith(".")
+            )
 
     def sequence_names(self) -> list[str]:
         return list(self._names)

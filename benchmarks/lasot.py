@@ -68,7 +68,7 @@ class LaSOT(ToolkitOPEBenchmark):
             self._names = sorted(
                 p.name
                 for c in self.root.iterdir()
-                if c.is_dir()
+                if c.is_dir() and not c.name.startswith(".")
                 for p in c.iterdir()
                 if (p / "groundtruth.txt").is_file()
             )

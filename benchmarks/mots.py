@@ -374,7 +374,9 @@ class KittiMOTS(MOTSBase):
 
     def _all_sequences(self) -> list[str]:
         if self.split == "test":
-            return sorted(p.name for p in self.img_root.iterdir() if p.is_dir())
+            return sorted(
+                p.name for p in self.img_root.iterdir() if p.is_dir() and not p.name.startswith(".")
+            )
         if self.split not in KITTI_MOTS_SPLITS:
             raise DataError(
                 f"{self.name}: unknown split {self.split!r}; known splits: "

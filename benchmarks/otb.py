@@ -63,7 +63,9 @@ class OTB(OPEBenchmark):
 
     def _discover(self) -> list[str]:
         names = []
-        for d in sorted(p for p in self.root.iterdir() if p.is_dir()):
+        for d in sorted(
+            p for p in self.root.iterdir() if p.is_dir() and not p.name.startswith(".")
+        ):
             gts = sorted(d.glob("groundtruth_rect*.txt"))
             if not gts or not (d / "img").is_dir():
                 logger.warning(

@@ -95,7 +95,9 @@ class YouTubeVOS(BenchmarkBase):
         self.meta_path = self.dir / "meta.json"
         self.meta = self._read_meta(self.meta_path)
         on_disk = (
-            sorted(p.name for p in self.images.iterdir() if p.is_dir())
+            sorted(
+                p.name for p in self.images.iterdir() if p.is_dir() and not p.name.startswith(".")
+            )
             if self.images.is_dir()
             else []
         )

@@ -279,3 +279,14 @@ def test_optional_parts_are_noted_not_counted(suite, capsys):
                "--split", "train", "--no-progress"])  # fmt: skip
     out = capsys.readouterr().out
     assert rc == 0 and "note: no " in out and out.rstrip().endswith("complete")
+
+
+@pytest.mark.realdata
+def test_hidden_folders_are_not_sequences(otb_root, caplog):
+    """``data fetch`` keeps its downloads in ``<root>/.unibench-downloads``; no adapter takes a
+    hidden folder (nor ``.ipynb_checkpoints`` and the like) for a sequence."""
+    (otb_root / ".unibench-downloads").mkdir()
+    (otb_root / ".ipynb_checkpoints" / "img").mkdir(parents=True)
+    with caplog.at_level("WARNING"):
+        rep = check_data("otb2015", otb_root, sequences=None)
+    assert rep.found == 1 and not [r for r in caplog.records if "not a sequence" in r.message]
