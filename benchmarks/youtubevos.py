@@ -221,6 +221,16 @@ class YouTubeVOS(BenchmarkBase):
             },
         )
 
+    def decode_all(self, name: str) -> list[str]:
+        """Every frame, then every annotation PNG of the sequence (``--deep``)."""
+        out = super().decode_all(name)
+        for f in sorted((self.annotations / name).glob("*.png")):
+            try:
+                read_label_map(f)
+            except DataError as exc:
+                out.append(str(exc))
+        return out
+
     # ------------------------------------------------------------------ results
     def write_predictions(
         self, seq: VideoSequence, preds: Iterable[VOSFramePrediction], out_dir: Path

@@ -290,3 +290,16 @@ def test_hidden_folders_are_not_sequences(otb_root, caplog):
     with caplog.at_level("WARNING"):
         rep = check_data("otb2015", otb_root, sequences=None)
     assert rep.found == 1 and not [r for r in caplog.records if "not a sequence" in r.message]
+
+
+def test_deep_decodes_youtubevos_annotations(suite, tmp_path):
+    root = tmp_path / "ytvos"
+    shutil.copytree(suite / "youtubevos", root)
+    ann = sorted((root / "train" / "Annotations" / "ytv01").glob("*.png"))[-1]
+    ann.write_bytes(ann.read_bytes()[:40])  # truncated
+    kw = {"split": "train", "sequences": ["ytv01"]}
+    fast, deep = (
+        check_data("youtubevos-2019", root, **kw),
+        check_data("youtubevos-2019", root, deep=True, **kw),
+    )
+    assert fast.ok and [p.what.split(":")[0] for p in deep.problems] == [f"cannot read mask {ann}"]
