@@ -452,7 +452,11 @@ def _challenge(name: str):
     return make
 
 
-def _vot_data(stack: str) -> DataLayout:
+# the stacks whose sequence list has a sourced manifest (manifests/<stack>-all.json)
+_MANIFESTS = ("vot2018",)
+
+
+def _vot_data(stack: str, manifest: bool = True) -> DataLayout:
     return DataLayout(
         tree="""\
 <workspace>/sequences/            (the folder a `vot initialize` workspace holds)
@@ -483,6 +487,7 @@ def _vot_data(stack: str) -> DataLayout:
                 "pass --data-root WS/sequences",
             ),
         ),
+        manifests={"all": f"{stack}-all.json"} if manifest and stack in _MANIFESTS else {},
         family="sot",
     )
 
@@ -492,4 +497,4 @@ for _name in STACKS:
         register_benchmark(_name, _challenge(_name), VOTChallenge, data=_vot_data(_name))
 
 
-register_benchmark("vot", _vot, VOT, data=_vot_data("vot2018"))
+register_benchmark("vot", _vot, VOT, data=_vot_data("vot2018", manifest=False))

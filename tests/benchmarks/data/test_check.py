@@ -56,11 +56,12 @@ def test_manifests_hold_the_official_counts():
     sizes = {f: len(Manifest.load(f).sequences) for f in (
         "davis2016-val.json", "davis2017-val.json", "otb2015-all.json", "lasot-test.json",
         "lasot-ext-test.json", "trackingnet-test.json", "mot17-train.json", "mot16-train.json",
-        "got10k-val.json", "got10k-test.json")}  # fmt: skip
+        "got10k-val.json", "got10k-test.json", "vot2018-all.json")}  # fmt: skip
     assert sizes == {"davis2016-val.json": 20, "davis2017-val.json": 30, "otb2015-all.json": 100,
                      "lasot-test.json": 280, "lasot-ext-test.json": 150,
                      "trackingnet-test.json": 511, "mot17-train.json": 21, "mot16-train.json": 7,
-                     "got10k-val.json": 180, "got10k-test.json": 180}  # fmt: skip
+                     "got10k-val.json": 180, "got10k-test.json": 180,
+                     "vot2018-all.json": 60}  # fmt: skip
     otb = Manifest.load("otb2015-all.json").sequences
     assert otb["Crossing"] == 120 and otb["David"] == 471 and otb["Jogging.2"] == 307
     assert set(Manifest.load("davis2016-val.json").sequences) < set(
