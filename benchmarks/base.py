@@ -12,7 +12,7 @@ models are never imported by an adapter.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -86,13 +86,7 @@ class BenchmarkBase:
         annotation images where an adapter adds them) and return one line per file that cannot
         be read (missing, truncated, not an image)."""
         clip = self.load_sequence(name).clip  # type: ignore[attr-defined]
-        out = []
-        for i in range(len(clip)):
-            try:
-                clip.frame(i)
-            except DataError as exc:
-                out.append(str(exc))
-        return out
+        return unreadable(range(len(clip)), clip.frame)
 
     def first_frames(self, items: Sequence) -> Sequence:
         """``items`` (a sequence's frames, or its per-frame annotations) cut to the frame limit;
@@ -199,6 +193,18 @@ class FileResults(BenchmarkBase):
 
     def result_path(self, pred_dir: Path, name: str) -> Path:
         return Path(pred_dir) / f"{name}{self.result_suffix}"
+
+
+def unreadable(items: Iterable[Any], read: Callable[[Any], object]) -> list[str]:
+    """``data check --deep``: ``read`` each item (a file, a frame index) and return one line
+    per :class:`DataError` it raises (missing, truncated, not an image)."""
+    out = []
+    for item in items:
+        try:
+            read(item)
+        except DataError as exc:
+            out.append(str(exc))
+    return out
 
 
 def check_count(file: Path | str, n: int, what: str, frames: Sequence, where: str = "") -> None:

@@ -28,6 +28,7 @@ from unibench.benchmarks.base import (
     frame_clip,
     iter_progress,
     register_benchmark,
+    unreadable,
 )
 from unibench.benchmarks.data.layout import Archive, DataLayout, Obtain, Variant
 from unibench.benchmarks.formats.palette import read_label_map, write_palette_png
@@ -235,15 +236,11 @@ class Davis(BenchmarkBase):
             )
 
     def decode_all(self, name: str) -> list[str]:
-        out = super().decode_all(name)
-        for f in self._frame_paths(name):
-            m = self.annotations / name / (f.stem + ".png")
-            if m.is_file():
-                try:
-                    read_label_map(m, self._binarize())
-                except DataError as exc:
-                    out.append(str(exc))
-        return out
+        masks = [self.annotations / name / (f.stem + ".png") for f in self._frame_paths(name)]
+        binarize = self._binarize()
+        return super().decode_all(name) + unreadable(
+            (m for m in masks if m.is_file()), lambda m: read_label_map(m, binarize)
+        )
 
     # ---------------------------------------------------------------- predictions
     def write_predictions(

@@ -49,6 +49,7 @@ from unibench.benchmarks.base import (
     frame_clip,
     parse_options,
     register_benchmark,
+    unreadable,
 )
 from unibench.benchmarks.data.layout import DataLayout, Obtain, Variant
 from unibench.benchmarks.formats.jsonfiles import write_json
@@ -303,6 +304,13 @@ class VISBenchmark(FileResults):
     def check_sequence(self, name: str) -> int:
         """The data's fast check: the frames the json lists exist, at the json's size; the
         detections (the head's input, not part of the benchmark) only where a folder was given."""
+        frames, _ = self._sized_frames(name)
+        if self.det_dir is not None:
+            self.read_detections(name)
+        return len(frames)
+
+    def _sized_frames(self, name: str) -> tuple[list[Path], tuple[int, int]]:
+        """The frames the json lists, and their size, which must be the json's."""
         frames = self.frames(name)
         v = self.videos[name]
         size = image_size(frames[0])
@@ -310,9 +318,7 @@ class VISBenchmark(FileResults):
             raise DataError(
                 f"{frames[0]}: frame size {size}, the json says {(v['height'], v['width'])}"
             )
-        if self.det_dir is not None:
-            self.read_detections(name)
-        return len(frames)
+        return frames, size
 
     def check_run_inputs(self, name: str) -> None:
         path = self.det_file(name)  # no detection folder given: the one clear line
@@ -320,24 +326,13 @@ class VISBenchmark(FileResults):
             raise DataError(f"missing detections {path}: expected {name}'s <video>.json")
 
     def decode_all(self, name: str) -> list[str]:
-        out = []
-        for f in self.frames(name):
-            try:
-                read_rgb(f)
-            except DataError as exc:
-                out.append(str(exc))
-        return out
+        return unreadable(self.frames(name), read_rgb)
 
     def load_sequence(self, name: str) -> VideoSequence:
         from pycocotools import mask as mask_utils
 
-        frames = self.frames(name)
+        frames, size = self._sized_frames(name)
         v = self.videos[name]
-        size = image_size(frames[0])
-        if size != (v["height"], v["width"]):
-            raise DataError(
-                f"{frames[0]}: frame size {size}, the json says {(v['height'], v['width'])}"
-            )
         boxes, masks, classes = [], [], []
         for dets in self.read_detections(name):
             ms = [d[0] for d in dets]

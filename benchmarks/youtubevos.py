@@ -41,6 +41,7 @@ from unibench.benchmarks.base import (
     known_splits,
     parse_options,
     register_benchmark,
+    unreadable,
 )
 from unibench.benchmarks.data.layout import DataLayout, Obtain, Variant
 from unibench.benchmarks.formats.palette import read_label_map, write_palette_png
@@ -223,13 +224,8 @@ class YouTubeVOS(BenchmarkBase):
 
     def decode_all(self, name: str) -> list[str]:
         """Every frame, then every annotation PNG of the sequence (``--deep``)."""
-        out = super().decode_all(name)
-        for f in sorted((self.annotations / name).glob("*.png")):
-            try:
-                read_label_map(f)
-            except DataError as exc:
-                out.append(str(exc))
-        return out
+        masks = sorted((self.annotations / name).glob("*.png"))
+        return super().decode_all(name) + unreadable(masks, read_label_map)
 
     # ------------------------------------------------------------------ results
     def write_predictions(
