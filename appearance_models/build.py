@@ -16,6 +16,7 @@ from unibench.appearance_models.cards import UNTRAINED_FAMILIES, get_cfg
 from unibench.appearance_models.checkpoint import LoadReport, apply_state_dict, read_state_dict
 from unibench.appearance_models.layouts import (
     CONVERSIONS,
+    LAYOUTS,
     conversion_for,
     detect,
     layout_named,
@@ -49,6 +50,65 @@ def load_weights(
     source runs untrained (a ``random`` or ``training-free`` family, an untagged ``timm:`` name).
     """
 
+    try:
+        return _load_weights(model, cfg, checkpoint, allow_partial, allow_nonfinite)
+    except CheckpointError as exc:
+        hint = _fitting_layout(model, cfg, checkpoint)
+        if hint is None:
+            raise
+        raise CheckpointError(f"{exc}; {hint}") from None
+
+
+def _fitting_layout(
+    model: AppearanceModel, cfg: PretrainedCfg, checkpoint: str | None
+) -> str | None:
+    """Where a file does not fit under the card's layout: the known key layout (or key
+    conversion) it does fit, as the line that says what to write in the card."""
+    try:
+        path = weights_file(model, cfg, checkpoint)
+        state = read_state_dict(path) if path is not None else None
+    except CheckpointError:
+        return None
+    if state is None:
+        return None
+    given = cfg.layout if checkpoint is None else ""
+    for name, how in _candidate_layouts(model, state):
+        if name == given:
+            continue
+        try:
+            mapped, _, _ = how(state, model)
+        except CheckpointError:
+            continue
+        target = model.state_dict()
+        fits = [k for k, v in mapped.items() if k in target and target[k].shape == v.shape]
+        needed = [k for k in target if not k.endswith("num_batches_tracked")]
+        if mapped and len(fits) == len(mapped) and set(needed) <= set(fits):
+            where = f"the card ({cfg.name})" if checkpoint is None else "a card for this file"
+            return (
+                f"the file fits the known key layout {name!r} "
+                f"({layout_named(name).notes}): write 'layout: {name}' in {where}"
+            )
+    return None
+
+
+def _candidate_layouts(model: AppearanceModel, state: dict):
+    """The key layouts a file may be in, for this kind of network: the key conversions whose
+    signature keys the file holds and timm's own names for a timm-built one, the checkpoint
+    layouts otherwise."""
+    if isinstance(model, TimmModel):
+        yield from ((c.name, c.filter) for c in CONVERSIONS.values() if c.recognises(state))
+        yield TIMM_LAYOUT.name, TIMM_LAYOUT.filter
+        return
+    yield from ((n, lay.filter) for n, lay in LAYOUTS.items() if n != "timm")
+
+
+def _load_weights(
+    model: AppearanceModel,
+    cfg: PretrainedCfg,
+    checkpoint: str | None,
+    allow_partial: bool,
+    allow_nonfinite: bool,
+) -> LoadReport | None:
     if isinstance(model, TimmModel):  # timm / hf-hub names and timm-built cards
         if checkpoint is not None:
             state = read_state_dict(checkpoint)

@@ -23,7 +23,7 @@ from unibench.benchmarks.data.layout import DataLayout
 from unibench.config import from_dict
 from unibench.datatypes import Clip, MetricTable
 from unibench.errors import ConfigError, DataError, RegistryError
-from unibench.io import frames_fingerprint, image_size, read_rgb
+from unibench.io import frames_fingerprint, image_size, list_dirs, read_rgb
 from unibench.metrics import undeclared
 from unibench.paths import safe_name
 from unibench.registry import Registry
@@ -214,6 +214,55 @@ def check_count(file: Path | str, n: int, what: str, frames: Sequence, where: st
         raise DataError(f"{file}: {n} {what} for {len(frames)} frames{where}")
 
 
+class GroundTruthFile(BenchmarkBase):
+    """For adapters scored against one ground-truth file per sequence (MOTChallenge's
+    ``gt/gt.txt``, MOTS' ``gt.txt`` and ``instances_txt``): ``data check`` asks for it on every
+    split but ``test`` (which ships none), ``run`` (which scores what it tracks) and ``eval`` on
+    every split, each through :meth:`ground_truth_rows` (:func:`require_ground_truth`).
+    Subclasses give ``ground_truth_file(name)`` and ``read_ground_truth(path)``."""
+
+    def ground_truth_file(self, name: str) -> Path:
+        raise NotImplementedError
+
+    def read_ground_truth(self, path: Path):
+        raise NotImplementedError
+
+    def ground_truth_rows(self, name: str):
+        """The sequence's ground truth as ``read_ground_truth`` returns it, present and not
+        empty."""
+        f = self.ground_truth_file(name)
+        rows = self.read_ground_truth(f) if f.is_file() else None
+        require_ground_truth(f, -1 if rows is None else len(rows), self.name, self.split)
+        return rows
+
+    def check_sequence(self, name: str) -> int | None:
+        n = super().check_sequence(name)
+        if self.split != "test":  # the test split ships no ground truth
+            self.ground_truth_rows(name)
+        return n
+
+    def check_run_inputs(self, name: str) -> None:
+        self.ground_truth_rows(name)  # run scores what it tracks: the test split too
+
+    def check_ground_truth(self, name: str) -> None:
+        self.ground_truth_rows(name)
+
+
+def require_ground_truth(path: Path | str, rows: int, bench: str, split: str) -> None:
+    """The check ``run`` and ``data check`` make of an association benchmark's ground-truth file
+    (MOTChallenge's ``gt/gt.txt``, MOTS' ``gt.txt`` and ``instances_txt``): present, and holding at
+    least one row (``rows``; -1: not read because missing). An empty or missing file would score
+    every prediction as a false positive (MOTA of -4400 %) after the whole sequence was tracked."""
+    if rows < 0:
+        raise DataError(
+            f"missing {path}: {bench} {split} is scored against it (a split without public ground "
+            "truth is scored by the benchmark's server)"
+        )
+    if rows == 0:
+        raise DataError(f"{path}: no ground-truth row (an empty file); {bench} {split} is scored "
+                        "against it")  # fmt: skip
+
+
 def check_produced(name: str, n: int, n_frames: int, what: str = "predictions") -> None:
     """The count check of a head's output, before anything is written: one prediction per frame
     of sequence ``name``, else one clear error."""
@@ -248,11 +297,7 @@ def parse_options(cls: type, options: Mapping | Any | None):
 def known_splits(parent: Path) -> str:
     """The split folders under ``parent`` (for "unknown split" messages)."""
     parent = Path(parent)
-    names = (
-        sorted(p.name for p in parent.iterdir() if p.is_dir() and not p.name.startswith("."))
-        if parent.is_dir()
-        else []
-    )
+    names = list_dirs(parent)
     return ", ".join(names) or f"none ({parent} holds no split folder)"
 
 

@@ -36,7 +36,7 @@ from unibench.benchmarks.metrics import vos as vos_metrics
 
 from unibench.datatypes import MaskInit, MetricTable, VideoSequence, VOSFramePrediction
 from unibench.errors import DataError
-from unibench.io import check_numbered, image_size, read_text
+from unibench.io import check_numbered, image_size, list_dirs, list_files, read_text
 
 logger = logging.getLogger(__name__)
 
@@ -127,14 +127,8 @@ class Davis(BenchmarkBase):
             )
         if not self.images.is_dir():
             raise DataError(f"{self.images} does not exist and no ImageSets file names sequences")
-        names = sorted(
-            p.name for p in self.images.iterdir() if p.is_dir() and not p.name.startswith(".")
-        )
-        orphans = sorted(
-            p.name
-            for p in self.annotations.iterdir()
-            if p.is_dir() and not p.name.startswith(".") and p.name not in names
-        )
+        names = list_dirs(self.images)
+        orphans = [n for n in list_dirs(self.annotations) if n not in names]
         if orphans:
             logger.warning(
                 "%s: annotation folders without frames, not run: %s", self.name, ", ".join(orphans)
@@ -148,7 +142,7 @@ class Davis(BenchmarkBase):
         d = self.images / name
         if not d.is_dir():
             raise DataError(f"sequence {name!r}: frame folder {d} does not exist")
-        frames = check_numbered(sorted(d.glob("*.jpg")))
+        frames = check_numbered(list_files(d, "*.jpg"))
         if not frames:
             raise DataError(f"sequence {name!r}: no .jpg frames in {d}")
         return list(self.first_frames(frames))
@@ -188,7 +182,7 @@ class Davis(BenchmarkBase):
         ann_dir = self.annotations / name
         masks = self._masks(name)
         stems = [f.stem for f in frames]
-        orphan = sorted(set(masks) - {f.stem for f in sorted((self.images / name).glob("*.jpg"))})
+        orphan = sorted(set(masks) - {f.stem for f in list_files(self.images / name, "*.jpg")})
         if orphan:
             raise DataError(
                 f"{ann_dir / (orphan[0] + '.png')}: a mask without its frame "
@@ -211,7 +205,7 @@ class Davis(BenchmarkBase):
         return len(seq.clip)
 
     def _masks(self, name: str) -> dict[str, Path]:
-        return {p.stem: p for p in sorted((self.annotations / name).glob("*.png"))}
+        return {p.stem: p for p in list_files(self.annotations / name, "*.png")}
 
     def check_ground_truth(self, name: str) -> None:
         masks = self._masks(name)
@@ -258,12 +252,12 @@ class Davis(BenchmarkBase):
         ann_dir = self.annotations / name
         if not ann_dir.is_dir():
             raise DataError(f"sequence {name!r}: annotation folder {ann_dir} does not exist")
-        stems = sorted(p.stem for p in ann_dir.glob("*.png"))
+        stems = [p.stem for p in list_files(ann_dir, "*.png")]
         if not stems:
             raise DataError(f"sequence {name!r}: no .png annotations in {ann_dir}")
         img_dir = self.images / name
         if img_dir.is_dir():
-            images = self.first_frames(sorted(p.stem for p in img_dir.glob("*.jpg")))
+            images = self.first_frames([p.stem for p in list_files(img_dir, "*.jpg")])
             missing = sorted(set(images) - set(stems))
             if missing:
                 raise DataError(
@@ -387,6 +381,8 @@ _DAVIS2017_DATA = DataLayout(
         ),
     ),
     manifests={"val": "davis2017-val.json"},
+    unlisted="train (60 videos) and test-dev: no citable list pinned (the lists ship in the "
+    "archives: ImageSets/2017/)",
     family="vos",
 )
 _DAVIS2016_DATA = DataLayout(
@@ -426,7 +422,11 @@ _DAVIS2016_DATA = DataLayout(
             ),
         ),
     ),
-    manifests={"val": "davis2016-val.json"},
+    manifests={
+        "val": "davis2016-val.json",
+        "train": "davis2016-train.json",
+        "trainval": "davis2016-trainval.json",
+    },
     family="vos",
 )
 register_benchmark("davis2016", _factory(2016), Davis, data=_DAVIS2016_DATA)

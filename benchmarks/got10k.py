@@ -39,6 +39,8 @@ from unibench.io import (
     atomic_zip,
     check_numbered,
     image_size,
+    list_dirs,
+    list_files,
     read_text,
 )
 from unibench.paths import safe_name
@@ -80,9 +82,7 @@ class GOT10k(BenchmarkBase):
                 x.strip() for x in read_text(self.dir / "list.txt").splitlines() if x.strip()
             ]
         else:
-            self._names = sorted(
-                p.name for p in self.dir.iterdir() if p.is_dir() and not p.name.startswith(".")
-            )
+            self._names = list_dirs(self.dir)
 
     def sequence_names(self) -> list[str]:
         return list(self._names)
@@ -107,7 +107,7 @@ class GOT10k(BenchmarkBase):
         d = self.dir / name
         if self.split != "test":  # checked before any tracking: the scorer needs it
             self.resolution(name)
-        frames = check_numbered(sorted(d.glob("*.jpg")))
+        frames = check_numbered(list_files(d, "*.jpg"))
         if not frames:
             raise DataError(f"sequence {name!r}: no .jpg frames in {d}")
         gt = read_boxes(d / "groundtruth.txt", ground_truth=True)
@@ -249,6 +249,7 @@ GOT-10k/
         ),
     ),
     manifests={"val": "got10k-val.json", "test": "got10k-test.json"},
+    unlisted="train (9335 videos): no list pinned (the release's train/list.txt)",
     family="sot",
 )
 register_benchmark("got10k", _got, GOT10k, data=GOT10K_DATA)

@@ -45,7 +45,7 @@ from unibench.benchmarks.data.layout import Archive, DataLayout, Obtain, Variant
 
 from unibench.datatypes import MetricTable, Observations, TrackFramePrediction, VideoSequence
 from unibench.errors import DataError
-from unibench.io import check_numbered, read_text
+from unibench.io import check_numbered, list_files, read_text
 from unibench.paths import safe_name
 
 logger = logging.getLogger(__name__)
@@ -140,7 +140,7 @@ class JHMDB(FileResults):
 
     def _discover(self) -> list[str]:
         kind, k = self.split[:-1], self.split[-1]
-        files = sorted((self.root / "splits").glob(f"*_test_split{k}.txt"))
+        files = list_files(self.root / "splits", f"*_test_split{k}.txt")
         if not files:
             raise DataError(
                 f"{self.root / 'splits'}: no *_test_split{k}.txt (the official JHMDB splits); "
@@ -178,7 +178,7 @@ class JHMDB(FileResults):
     def load_sequence(self, name: str) -> VideoSequence:
         action, video = self._parts(name)
         d = self.images / action / video
-        frames = check_numbered(sorted(d.glob("*.png")))
+        frames = check_numbered(list_files(d, "*.png"))
         if not frames:
             raise DataError(f"{d}: no frames (expected 00001.png, …)")
         gt = self.ground_truth(name)
@@ -282,6 +282,8 @@ JHMDB/
             Archive("splits.zip", _JHMDB_FILES + "splits.zip"),
         ),
     ),
+    manifests={"test1": "jhmdb-test1.json", "train1": "jhmdb-train1.json"},
+    unlisted="splits 2 and 3: no citable list found (the release's splits/ folder holds them)",
     family="pose",
 )
 register_benchmark("jhmdb", _jhmdb, JHMDB, data=JHMDB_DATA)

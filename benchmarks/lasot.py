@@ -24,7 +24,7 @@ from unibench.benchmarks.ope import ToolkitOPEBenchmark, ToolkitOptions
 
 from unibench.datatypes import VideoSequence
 from unibench.errors import DataError
-from unibench.io import check_numbered, read_text
+from unibench.io import check_numbered, list_dirs, list_files, read_text
 
 
 def _flags(path: Path, n: int) -> np.ndarray:
@@ -66,11 +66,10 @@ class LaSOT(ToolkitOPEBenchmark):
             self._names = [x.strip() for x in read_text(f).splitlines() if x.strip()]
         else:
             self._names = sorted(
-                p.name
-                for c in self.root.iterdir()
-                if c.is_dir() and not c.name.startswith(".")
-                for p in c.iterdir()
-                if (p / "groundtruth.txt").is_file()
+                n
+                for c in list_dirs(self.root)
+                for n in list_dirs(self.root / c)
+                if (self.root / c / n / "groundtruth.txt").is_file()
             )
 
     def _dir(self, name: str) -> Path:
@@ -87,7 +86,7 @@ class LaSOT(ToolkitOPEBenchmark):
 
     def load_sequence(self, name: str) -> VideoSequence:
         d = self._dir(name)
-        frames = check_numbered(sorted((d / "img").glob("*.jpg")))
+        frames = check_numbered(list_files(d / "img", "*.jpg"))
         gt = self.ground_truth(name)
         check_count(d / "groundtruth.txt", len(gt), "boxes", frames)
         return self._box_sequence(name, frames, gt[0], f"{name}|{d.resolve()}")
@@ -130,6 +129,7 @@ LASOT_DATA = DataLayout(
         ),
     ),
     manifests={"test": "lasot-test.json"},
+    unlisted="train (1120 videos) and all: no list pinned (the release's training_set.txt)",
     family="sot",
 )
 register_benchmark("lasot", _lasot, LaSOT, data=LASOT_DATA)

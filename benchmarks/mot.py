@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 from unibench.benchmarks.base import (
     FileResults,
+    GroundTruthFile,
     check_produced,
     clip_meta,
     frame_clip,
@@ -39,12 +40,12 @@ from unibench.benchmarks.metrics import mot as mot_metrics
 
 from unibench.datatypes import MetricTable, Observations, TrackFramePrediction, VideoSequence
 from unibench.errors import DataError
-from unibench.io import check_numbered, image_size
+from unibench.io import check_numbered, image_size, list_dirs, list_files
 
 logger = logging.getLogger(__name__)
 
 
-class MOTChallenge(FileResults):
+class MOTChallenge(GroundTruthFile, FileResults):
     toolkit = "TrackEval's MotChallenge2DBox (HOTA, CLEAR, Identity; MOT15 without distractor preprocessing)"
     checked_by = (
         "tests/benchmarks/test_mot15.py::test_mot15_against_trackeval_from_disk",
@@ -81,7 +82,7 @@ class MOTChallenge(FileResults):
         self._names = (
             list(sequences)
             if sequences
-            else sorted(p.name for p in self.dir.iterdir() if (p / "seqinfo.ini").is_file())
+            else [n for n in list_dirs(self.dir) if (self.dir / n / "seqinfo.ini").is_file()]
         )
         if not self._names:
             raise DataError(f"{self.dir}: no sequence with a seqinfo.ini")
@@ -103,7 +104,7 @@ class MOTChallenge(FileResults):
         info, length = self._length(name)
         img = d / info.get("imdir", "img1")
         ext = info.get("imext", ".jpg")
-        frames = check_numbered(sorted(img.glob(f"*{ext}")))
+        frames = check_numbered(list_files(img, f"*{ext}"))
         if len(frames) != length:
             if not self.truncate:
                 raise DataError(
@@ -161,10 +162,16 @@ class MOTChallenge(FileResults):
         Path(out).write_text("".join(lines))
         return n
 
+    def ground_truth_file(self, name: str) -> Path:
+        return self.dir / name / "gt" / "gt.txt"
+
+    def read_ground_truth(self, path: Path) -> np.ndarray:
+        return read_mot_txt(path, 9)
+
     def _gt_and_length(self, name: str) -> tuple[np.ndarray, int]:
         d = self.dir / name
         _, length = self._length(name)
-        gt = read_mot_txt(d / "gt" / "gt.txt", 9)
+        gt = self.ground_truth_rows(name)
         keys, counts = np.unique(gt[:, :2], axis=0, return_counts=True)
         if (counts > 1).any():
             f, i = keys[counts > 1][0]
@@ -253,9 +260,7 @@ def _mot_data(benchmark: str) -> DataLayout:
                 ),
             ),
         ),
-        manifests={"train": f"{benchmark.lower()}-train.json"}
-        if benchmark in ("MOT16", "MOT17")
-        else {},
+        manifests={s: f"{benchmark.lower()}-{s}.json" for s in ("train", "test")},
         family="association",
     )
 

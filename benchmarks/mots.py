@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 from unibench.benchmarks.base import (
     FileResults,
+    GroundTruthFile,
     check_produced,
     clip_meta,
     frame_clip,
@@ -39,23 +40,26 @@ from unibench.benchmarks.base import (
     known_splits,
     register_benchmark,
 )
-from unibench.benchmarks.data.layout import Archive, DataLayout, Obtain, Variant
+from unibench.benchmarks.data.layout import Archive, DataLayout, Manifest, Obtain, Variant
 from unibench.benchmarks.formats.motchallenge import read_seqinfo
 from unibench.benchmarks.formats.mots import mots_line, read_mots_txt, row_rle
 from unibench.benchmarks.metrics import mot as mot_metrics
 
 from unibench.datatypes import MetricTable, Observations, TrackFramePrediction, VideoSequence
 from unibench.errors import DataError
-from unibench.io import check_numbered, image_size, read_text
+from unibench.io import check_numbered, image_size, list_dirs, list_files, read_text
 
 logger = logging.getLogger(__name__)
 
 IGNORE_CLASS = 10
-KITTI_MOTS_SPLITS = {
-    "train": ("0000", "0001", "0003", "0004", "0005", "0009", "0011", "0012", "0015", "0017")
-    + ("0019", "0020"),
-    "val": ("0002", "0006", "0007", "0008", "0010", "0013", "0014", "0016", "0018"),
-}
+# KITTI-MOTS' splits of its 21 training sequences and its test sequences, as the official MOTS
+# tools' seqmaps list them (manifests/kitti-mots-<split>.json: the one home of these lists)
+KITTI_MOTS_SPLIT_NAMES = ("train", "val", "fulltrain", "test")
+
+
+def kitti_mots_split(split: str) -> dict[str, int | None]:
+    """Sequence -> frame count of a KITTI-MOTS split (its manifest)."""
+    return Manifest.load(f"kitti-mots-{split}.json").sequences
 
 
 def _by_frame(rows: list[tuple], n_frames: int, offset: int, path: Path) -> list[list[tuple]]:
@@ -104,7 +108,7 @@ def resolve_overlaps(masks: list[dict], scores: np.ndarray) -> list[dict | None]
     return out
 
 
-class MOTSBase(FileResults):
+class MOTSBase(GroundTruthFile, FileResults):
     toolkit = "TrackEval's MOTSChallenge / KittiMOTS classes (HOTA, CLEAR with sMOTSA, Identity)"
     checked_by = (
         "tests/benchmarks/test_mots.py::test_smotsa_hand_case_with_switch_soft_tp_and_ignore_region",
@@ -145,6 +149,12 @@ class MOTSBase(FileResults):
     def n_frames(self, name: str) -> int:
         """The sequence length, from the layout (no frames are read)."""
         raise NotImplementedError
+
+    def ground_truth_file(self, name: str) -> Path:
+        return self.gt_file(name)
+
+    def read_ground_truth(self, path: Path) -> list:
+        return read_mots_txt(path)
 
     # ---------------------------------------------------------------- the benchmark contract
     def sequence_names(self) -> list[str]:
@@ -216,7 +226,7 @@ class MOTSBase(FileResults):
 
         n = self.n_frames(name)
         gpath = self.gt_file(name)
-        gt = _by_frame(read_mots_txt(gpath), n, self.offset, gpath)
+        gt = _by_frame(self.ground_truth_rows(name), n, self.offset, gpath)
         res = _by_frame(read_mots_txt(pred_file), n, self.offset, pred_file)
         raw: dict = {"num_timesteps": n, "seq": name}
         for k in ("gt_ids", "gt_classes", "gt_dets", "gt_ignore_region", "tracker_ids"):
@@ -313,7 +323,7 @@ class MOTS20(MOTSBase):
         super().__init__(root, split or "train", sequences, detections, name)
 
     def _all_sequences(self) -> list[str]:
-        return sorted(p.name for p in self.dir.iterdir() if (p / "seqinfo.ini").is_file())
+        return [n for n in list_dirs(self.dir) if (self.dir / n / "seqinfo.ini").is_file()]
 
     def _info(self, name: str) -> dict:
         return read_seqinfo(self.dir / name / "seqinfo.ini")
@@ -329,7 +339,7 @@ class MOTS20(MOTSBase):
         info = self._info(name)
         n = self.n_frames(name)
         img = self.dir / name / info.get("imdir", "img1")
-        frames = check_numbered(sorted(img.glob(f"*{info.get('imext', '.jpg')}")))
+        frames = check_numbered(list_files(img, f"*{info.get('imext', '.jpg')}"))
         if len(frames) != n:
             raise DataError(
                 f"{self.dir / name}: seqinfo.ini says seqLength={n} but {img} holds "
@@ -363,8 +373,10 @@ class KittiMOTS(MOTSBase):
 
     def __init__(self, root, split=None, sequences=None, detections=None, name="kitti-mots"):
         split = split or "val"
-        if split not in (*KITTI_MOTS_SPLITS, "test"):
-            raise DataError(f"kitti-mots split {split!r}: expected train, val or test")
+        if split not in KITTI_MOTS_SPLIT_NAMES:
+            raise DataError(
+                f"kitti-mots split {split!r}: expected {', '.join(KITTI_MOTS_SPLIT_NAMES)}"
+            )
         self.img_root = Path(root) / ("testing" if split == "test" else "training") / "image_02"
         if not self.img_root.is_dir() and not (Path(root) / "instances_txt").is_dir():
             raise DataError(
@@ -373,20 +385,13 @@ class KittiMOTS(MOTSBase):
         super().__init__(root, split, sequences, detections, name)
 
     def _all_sequences(self) -> list[str]:
-        if self.split == "test":
-            return sorted(
-                p.name for p in self.img_root.iterdir() if p.is_dir() and not p.name.startswith(".")
-            )
-        if self.split not in KITTI_MOTS_SPLITS:
-            raise DataError(
-                f"{self.name}: unknown split {self.split!r}; known splits: "
-                f"{', '.join([*KITTI_MOTS_SPLITS, 'test'])}"
-            )
-        return list(KITTI_MOTS_SPLITS[self.split])
+        if self.split == "test":  # the folder is the split
+            return list_dirs(self.img_root)
+        return list(kitti_mots_split(self.split))  # subsets of training/: the official seqmaps
 
     def frames(self, name: str) -> tuple[list[Path], dict]:
         d = self.img_root / name
-        frames = check_numbered(sorted(d.glob("*.png")))
+        frames = check_numbered(list_files(d, "*.png"))
         if not frames:
             raise DataError(f"{d}: no frames (expected 000000.png, …)")
         if [int(f.stem) for f in frames] != list(range(len(frames))):
@@ -395,7 +400,8 @@ class KittiMOTS(MOTSBase):
 
     def n_frames(self, name: str) -> int:
         """Frames on disk, else the devkit's seqmap (``<root>/<split>.seqmap``: ``seq empty first
-        last``), so that scoring needs no frames."""
+        last``), else the split's manifest (the official seqmaps), so that scoring needs no
+        frames."""
         d = self.img_root / name
         if d.is_dir():
             return len(self.frames(name)[0])
@@ -407,9 +413,12 @@ class KittiMOTS(MOTSBase):
                     if len(parts) != 4 or not parts[3].isdigit():
                         raise DataError(f"{seqmap}:{n}: expected 'seq empty first last'")
                     return int(parts[3]) + 1
+        known = kitti_mots_split(self.split).get(name)
+        if known is not None:
+            return known
         raise DataError(
-            f"kitti-mots {name}: no frames in {d} and no line for it in {seqmap}; the sequence "
-            "length comes from one of them"
+            f"kitti-mots {name}: no frames in {d}, no line for it in {seqmap} and not in the "
+            f"{self.split} split's manifest; the sequence length comes from one of them"
         )
 
     def gt_file(self, name: str) -> Path:
@@ -445,6 +454,7 @@ MOTS/
             page="https://motchallenge.net/data/MOTS/",
             archives=(Archive("MOTS.zip", "https://motchallenge.net/data/MOTS.zip", strip=1),),
         ),
+        manifests={"train": "mots20-train.json", "test": "mots20-test.json"},
         family="association",
     ),
 )
@@ -481,6 +491,7 @@ KITTI-MOTS/
             "download instances_txt.zip from the MOTS page and unpack it as DIR/instances_txt",
         ),
     ),
+    manifests={s: f"kitti-mots-{s}.json" for s in KITTI_MOTS_SPLIT_NAMES},
     family="association",
 )
 register_benchmark("kitti-mots", _kitti_mots, KittiMOTS, data=KITTI_MOTS_DATA)

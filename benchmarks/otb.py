@@ -24,7 +24,7 @@ from unibench.benchmarks.ope import OPEBenchmark
 
 from unibench.datatypes import BoxInit, VideoSequence
 from unibench.errors import DataError
-from unibench.io import check_numbered, image_size
+from unibench.io import check_numbered, image_size, list_dirs, list_files
 
 logger = logging.getLogger(__name__)
 RANGES = {
@@ -63,10 +63,8 @@ class OTB(OPEBenchmark):
 
     def _discover(self) -> list[str]:
         names = []
-        for d in sorted(
-            p for p in self.root.iterdir() if p.is_dir() and not p.name.startswith(".")
-        ):
-            gts = sorted(d.glob("groundtruth_rect*.txt"))
+        for d in (self.root / n for n in list_dirs(self.root)):
+            gts = list_files(d, "groundtruth_rect*.txt")
             if not gts or not (d / "img").is_dir():
                 logger.warning(
                     "%s: %s has no img/ or groundtruth_rect*.txt; not a sequence", self.name, d
@@ -92,7 +90,7 @@ class OTB(OPEBenchmark):
 
     def frames(self, name: str) -> list[Path]:
         d, gt_file = self._paths(name)
-        frames = check_numbered(sorted((d / "img").glob("*.jpg")))
+        frames = check_numbered(list_files(d / "img", "*.jpg"))
         if not frames:
             raise DataError(f"sequence {name!r}: no .jpg frames in {d / 'img'}")
         n_gt = len(self._all_ground_truth(name))

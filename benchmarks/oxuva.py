@@ -48,11 +48,10 @@ from unibench.benchmarks.base import (
 )
 from unibench.benchmarks.data.layout import DataLayout, Obtain, Variant
 from unibench.benchmarks.formats.oxuva import oxuva_line
-from unibench.benchmarks.ope import OPEBenchmark
 
 from unibench.datatypes import BoxFramePrediction, BoxInit, MetricTable, VideoSequence
 from unibench.errors import ConfigError, DataError
-from unibench.io import image_size, read_text
+from unibench.io import atomic_zip, image_size, read_text
 from unibench.paths import safe_name
 
 IOU_THRESHOLD = 0.5
@@ -354,7 +353,43 @@ class OxUvA(FileResults):
             protocol=self.protocol,
         )
 
-    package = OPEBenchmark.package  # every task's CSV, zipped flat (the server's layout)
+    def check_result(self, path: Path, name: str) -> int:
+        """A task's result file as ``eval`` reads it (:meth:`read_predictions`: the toolkit's
+        fields and words) and as the server needs it: rows of this task's video and object
+        only, frames after ``init_frame`` up to ``last_frame``, the first of them predicted (the
+        toolkit carries each prediction forward, so an earlier gap has nothing to carry).
+        Returns the number of predicted frames."""
+        t = self.tasks_by_name[name]
+        for k, r in enumerate(_csv_rows(path, 9, "video,object,frame_num,present,score,box"), 1):
+            if r[0] != "video" and (r[0], r[1]) != (t.video, t.obj):
+                raise DataError(f"{path}:{k}: a row of {r[0]}_{r[1]} in the results of task {name}")
+        preds = self.read_predictions(path)
+        if not preds:
+            raise DataError(f"{path}: no prediction (task {name})")
+        outside = [f for f in preds if not t.init_frame < f <= t.last_frame]
+        if outside:
+            raise DataError(
+                f"{path}: frame {outside[0]} is outside task {name}'s frames "
+                f"{t.init_frame + 1}…{t.last_frame} (the init frame is given, not predicted)"
+            )
+        if min(preds) != t.init_frame + 1:
+            raise DataError(
+                f"{path}: the first prediction is at frame {min(preds)}; task {name} starts "
+                f"predicting at frame {t.init_frame + 1}"
+            )
+        return len(preds)
+
+    def package(self, pred_dir: Path, out_zip: Path) -> Path:
+        """Zip every task's ``<video>_<object>.csv`` flat (the server's layout), each checked
+        first as ``eval`` reads it (:meth:`check_result`); the frames need not be on disk."""
+        with atomic_zip(Path(out_zip), pred_dir) as add:
+            for name in self._names:
+                f = self.result_path(pred_dir, name)
+                if not f.is_file():
+                    raise DataError(f"missing results for {name}: {f}")
+                self.check_result(f, name)
+                add(f, f.name)
+        return Path(out_zip)
 
 
 def _oxuva(data_root, split, sequences, options=None):
@@ -386,6 +421,7 @@ OxUvA/
             "unpack them so that DIR holds images/, tasks/ and annotations/",
         ),
     ),
+    manifests={"dev": "oxuva-dev.json", "test": "oxuva-test.json"},
     family="sot",
 )
 register_benchmark("oxuva", _oxuva, OxUvA, data=OXUVA_DATA)

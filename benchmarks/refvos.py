@@ -97,6 +97,7 @@ from unibench.io import (
     atomic_write_text,
     check_numbered,
     image_size,
+    list_files,
     read_json,
     read_text,
 )
@@ -467,7 +468,7 @@ class RefDAVIS17(RefVOSProtocol, BenchmarkBase):
         return list(self._names)
 
     def _frames(self, name: str) -> list[Path]:
-        frames = check_numbered(sorted((self.images / name).glob("*.jpg")))
+        frames = check_numbered(list_files(self.images / name, "*.jpg"))
         if not frames:
             raise DataError(f"sequence {name!r}: no .jpg frames in {self.images / name}")
         return frames
@@ -622,6 +623,8 @@ Ref-YouTube-VOS/
             "unpack them into DIR (DIR/valid/, DIR/meta_expressions/)",
         ),
     ),
+    unlisted="no citable list of Ref-YouTube-VOS' valid videos or expressions was found (they "
+    "ship in the registration-gated meta_expressions.json); data check compares no sequence list",
     family="vos",
 )
 REF_DAVIS17_DATA = DataLayout(
@@ -651,6 +654,8 @@ Ref-DAVIS17/
             "DIR/davis_text_annotations",
         ),
     ),
+    unlisted="Ref-DAVIS17's videos are DAVIS-2017's (davis2017's val manifest lists the 30 val "
+    "videos); no list of its expressions per annotator was found",
     family="vos",
 )
 register_benchmark("ref-youtube-vos", _ref_youtube_vos, RefYouTubeVOS, data=REF_YTVOS_DATA)

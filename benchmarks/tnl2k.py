@@ -27,7 +27,7 @@ from unibench.benchmarks.ope import ToolkitOPEBenchmark, ToolkitOptions
 
 from unibench.datatypes import VideoSequence
 from unibench.errors import DataError
-from unibench.io import check_numbered, read_text
+from unibench.io import check_numbered, list_dirs, list_files, read_text
 from unibench.paths import safe_name
 
 
@@ -42,7 +42,7 @@ class TNL2K(ToolkitOPEBenchmark):
         self.name = name
         if not self.root.is_dir():
             raise DataError(f"TNL2K root {self.root} does not exist")
-        found = sorted(p.name for p in self.root.iterdir() if (p / "groundtruth.txt").is_file())
+        found = [n for n in list_dirs(self.root) if (self.root / n / "groundtruth.txt").is_file()]
         if not found:
             raise DataError(f"{self.root}: no sequence folder with a groundtruth.txt")
         names = list(sequences) if sequences else found
@@ -55,7 +55,7 @@ class TNL2K(ToolkitOPEBenchmark):
 
     def _frames(self, name: str) -> list[Path]:
         d = self.root / name / "imgs"
-        frames = sorted([*d.glob("*.jpg"), *d.glob("*.png")])
+        frames = list_files(d, "*.jpg", "*.png")
         frames = check_numbered(frames) if frames else frames
         if not frames:
             raise DataError(f"{d}: no .jpg or .png frames")
@@ -117,6 +117,7 @@ TNL2K_test_subset/
             "unpack it and pass the folder holding the sequence folders",
         ),
     ),
+    manifests={"test": "tnl2k-test.json"},
     family="sot",
 )
 register_benchmark("tnl2k", _tnl2k, TNL2K, data=TNL2K_DATA)

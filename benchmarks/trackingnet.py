@@ -18,6 +18,7 @@ from unibench.benchmarks.ope import OPEBenchmark
 
 from unibench.datatypes import MetricTable, VideoSequence
 from unibench.errors import DataError
+from unibench.io import list_files
 
 
 class TrackingNet(OPEBenchmark):
@@ -40,7 +41,7 @@ class TrackingNet(OPEBenchmark):
         self._names = (
             list(sequences)
             if sequences
-            else sorted(p.stem for p in (self.dir / "anno").glob("*.txt"))
+            else [p.stem for p in list_files(self.dir / "anno", "*.txt")]
         )
 
     def ground_truth(self, name: str) -> np.ndarray:
@@ -48,7 +49,9 @@ class TrackingNet(OPEBenchmark):
 
     def load_sequence(self, name: str) -> VideoSequence:
         d = self.dir / "frames" / name
-        frames = sorted(d.glob("*.jpg"), key=lambda p: int(p.stem) if p.stem.isdigit() else p.stem)
+        frames = sorted(
+            list_files(d, "*.jpg"), key=lambda p: int(p.stem) if p.stem.isdigit() else p.stem
+        )
         if not frames:
             raise DataError(f"sequence {name!r}: no .jpg frames in {d}")
         gt = self.ground_truth(name)
@@ -99,6 +102,7 @@ TrackingNet/
         ),
     ),
     manifests={"TEST": "trackingnet-test.json"},
+    unlisted="TRAIN_0 … TRAIN_11: no list pinned (the devkit's csv_link/TRAIN_*.csv)",
     family="sot",
 )
 register_benchmark("trackingnet", _tn, TrackingNet, data=TRACKINGNET_DATA)

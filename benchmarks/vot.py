@@ -60,7 +60,14 @@ from unibench.datatypes import (
     VideoSequence,
 )
 from unibench.errors import DataError
-from unibench.io import atomic_write_text, check_numbered, image_size, read_text
+from unibench.io import (
+    atomic_write_text,
+    check_numbered,
+    image_size,
+    list_dirs,
+    list_files,
+    read_text,
+)
 
 
 class VOT(OPEBenchmark):
@@ -131,9 +138,9 @@ class VOT(OPEBenchmark):
                 x.strip() for x in read_text(self.root / "list.txt").splitlines() if x.strip()
             ]
         else:
-            self._names = sorted(
-                p.name for p in self.root.iterdir() if (p / "groundtruth.txt").is_file()
-            )
+            self._names = [
+                n for n in list_dirs(self.root) if (self.root / n / "groundtruth.txt").is_file()
+            ]
 
     def ground_truth(self, name: str) -> np.ndarray:
         return polygon_to_box(read_regions(self.root / name / "groundtruth.txt"), self.polygon)
@@ -141,12 +148,12 @@ class VOT(OPEBenchmark):
     def frames(self, name: str) -> list[Path]:
         d = self.root / name
         for sub in (d / "color", d / "imgs", d):
-            frames = sorted(sub.glob("*.jpg"))
+            frames = list_files(sub, "*.jpg")
             if frames:
                 break
         else:
             raise DataError(f"sequence {name!r}: no .jpg frames in {d}/color, {d}/imgs or {d}")
-        ranges = sorted(d.glob("*_frames.txt"))
+        ranges = list_files(d, "*_frames.txt")
         if ranges:
             text = ranges[0].read_text().strip()
             try:
@@ -213,9 +220,9 @@ class VOTChallenge(BenchmarkBase):
             text = read_text(self.root / "list.txt")
             self._names = [x.strip() for x in text.splitlines() if x.strip()]
         else:
-            self._names = sorted(
-                p.name for p in self.root.iterdir() if (p / "groundtruth.txt").is_file()
-            )
+            self._names = [
+                n for n in list_dirs(self.root) if (self.root / n / "groundtruth.txt").is_file()
+            ]
         if not self._names:
             raise DataError(f"{self.root}: no sequence (no list.txt, no <seq>/groundtruth.txt)")
 
@@ -247,7 +254,7 @@ class VOTChallenge(BenchmarkBase):
     def frames(self, name: str) -> list[Path]:
         d = self.root / name
         for sub in (d / "color", d):
-            frames = check_numbered(sorted(sub.glob("*.jpg")))
+            frames = check_numbered(list_files(sub, "*.jpg"))
             if frames:
                 return frames
         raise DataError(f"sequence {name!r}: no .jpg frames in {d}/color or {d}")
@@ -453,7 +460,7 @@ def _challenge(name: str):
 
 
 # the stacks whose sequence list has a sourced manifest (manifests/<stack>-all.json)
-_MANIFESTS = ("vot2018",)
+_MANIFESTS = ("vot2018", "vot2019")
 
 
 def _vot_data(stack: str, manifest: bool = True) -> DataLayout:
@@ -488,6 +495,13 @@ def _vot_data(stack: str, manifest: bool = True) -> DataLayout:
             ),
         ),
         manifests={"all": f"{stack}-all.json"} if manifest and stack in _MANIFESTS else {},
+        unlisted=""
+        if manifest and stack in _MANIFESTS
+        else "the generic 'vot' reader takes any stack's folder: no one list applies"
+        if not manifest
+        else f"no citable list of the {stack} stack's sequences was found (the stack's "
+        "description.json on the VOT server, which vot-toolkit reads, is not in a public "
+        "repository); data check compares no sequence list",
         family="sot",
     )
 

@@ -566,6 +566,8 @@ def _vis_data(name: str) -> DataLayout:
                 f"unpack them so that DIR holds {json_file} and {frames.split('<')[0]}",
             ),
         ),
+        unlisted=f"no citable list of {name}'s valid videos was found (the list ships in the "
+        "registration-gated json); data check compares no sequence list",
         family="association",
     )
 

@@ -59,6 +59,8 @@ from unibench.io import (
     atomic_zip,
     check_numbered,
     image_size,
+    list_dirs,
+    list_files,
     read_json,
 )
 from unibench.paths import safe_name
@@ -95,13 +97,7 @@ class YouTubeVOS(BenchmarkBase):
         self.annotations = self.dir / "Annotations"
         self.meta_path = self.dir / "meta.json"
         self.meta = self._read_meta(self.meta_path)
-        on_disk = (
-            sorted(
-                p.name for p in self.images.iterdir() if p.is_dir() and not p.name.startswith(".")
-            )
-            if self.images.is_dir()
-            else []
-        )
+        on_disk = list_dirs(self.images) if self.images.is_dir() else []
         if not on_disk:
             raise DataError(f"{self.images}: no video folders")
         missing = sorted(set(self.meta) - set(on_disk))
@@ -146,7 +142,7 @@ class YouTubeVOS(BenchmarkBase):
 
     def sampled_frames(self, name: str) -> list[Path]:
         d = self.images / name
-        frames = sorted(d.glob("*.jpg"))  # every 5th frame: gaps are the layout, not an error
+        frames = list_files(d, "*.jpg")  # every 5th frame: gaps are the layout, not an error
         if not frames:
             raise DataError(f"{d}: no .jpg frames")
         bad = [f.name for f in frames if not f.stem.isdigit()]
@@ -160,7 +156,7 @@ class YouTubeVOS(BenchmarkBase):
         if not self.options.all_frames:
             return self.sampled_frames(name)
         d = self.root / f"{self.split}_all_frames" / "JPEGImages" / name
-        frames = check_numbered(sorted(d.glob("*.jpg")))
+        frames = check_numbered(list_files(d, "*.jpg"))
         if not frames:
             raise DataError(f"{d}: no .jpg frames (option all_frames reads <split>_all_frames)")
         have = {f.stem for f in frames}
@@ -224,7 +220,7 @@ class YouTubeVOS(BenchmarkBase):
 
     def decode_all(self, name: str) -> list[str]:
         """Every frame, then every annotation PNG of the sequence (``--deep``)."""
-        masks = sorted((self.annotations / name).glob("*.png"))
+        masks = list_files(self.annotations / name, "*.png")
         return super().decode_all(name) + unreadable(masks, read_label_map)
 
     # ------------------------------------------------------------------ results
@@ -385,6 +381,8 @@ YouTube-VOS/
                 "unpack them into DIR (DIR/valid/, DIR/valid_all_frames/)",
             ),
         ),
+        unlisted=f"no citable list of YouTube-VOS {year}'s valid or train videos was found (the "
+        "lists ship in the registration-gated meta.json); data check compares no sequence list",
         family="vos",
         optional=(
             ("{split}_all_frames/JPEGImages/*", "every frame: the all_frames variant needs it"),

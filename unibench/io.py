@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import fnmatch
 import hashlib
 import json
 import os
@@ -36,7 +37,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     if path.exists() and (not os.access(path, os.W_OK) or not path.stat().st_mode & 0o222):
         # the rename would replace a file made read-only (no write bit, even for root): refuse
         raise PermissionError(errno.EACCES, "read-only file: not replaced", str(path))
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = _sibling_temp(path)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -54,6 +55,15 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def _sibling_temp(path: Path) -> tuple[int, str]:
+    """The temporary file an atomic write fills beside ``path``; a folder that refuses it is
+    reported as a failure to write ``path`` (the name the user gave), not the temporary name."""
+    try:
+        return tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise OSError(exc.errno, f"cannot write here ({exc.strerror or exc})", str(path)) from None
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -116,7 +126,7 @@ def atomic_zip(out_zip: Path, pred_dir: Path) -> Iterator[Callable[[Path | bytes
 
     out_zip = Path(out_zip)
     out_zip.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out_zip.parent, prefix=f".{out_zip.name}.", suffix=".tmp")
+    fd, tmp = _sibling_temp(out_zip)
     os.close(fd)
     try:
         with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
@@ -182,6 +192,42 @@ def read_json(path: Path, what: str = "") -> Any:
         return json.loads(read_text(path))
     except json.JSONDecodeError as exc:
         raise DataError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+
+
+def _entries(folder: Path) -> list[os.DirEntry]:
+    """The entries of ``folder`` (none where it does not exist); a folder that cannot be read is
+    an error naming it, never an empty folder."""
+    try:
+        with os.scandir(folder) as it:
+            return list(it)
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    except PermissionError:
+        raise DataError(f"{folder}: permission denied (the folder cannot be listed)") from None
+    except OSError as exc:
+        raise DataError(f"{folder}: cannot be listed ({exc.strerror or exc})") from None
+
+
+def list_files(folder: Path | str, *patterns: str) -> list[Path]:
+    """The files of ``folder`` whose names match any of ``patterns`` (``*.jpg``), sorted by name;
+    hidden files (``.``: macOS' ``._00001.jpg`` AppleDouble copies among them) are skipped. A
+    missing folder has none; one that cannot be read raises :class:`DataError` naming it."""
+    folder = Path(folder)
+    return sorted(
+        folder / e.name
+        for e in _entries(folder)
+        if not e.name.startswith(".")
+        and any(fnmatch.fnmatchcase(e.name, p) for p in patterns)
+        and e.is_file()
+    )
+
+
+def list_dirs(folder: Path | str) -> list[str]:
+    """The names of the sub-folders of ``folder``, sorted, hidden ones (``.unibench-downloads``,
+    ``.ipynb_checkpoints``) skipped; missing: none; unreadable: :class:`DataError`."""
+    return sorted(
+        e.name for e in _entries(Path(folder)) if not e.name.startswith(".") and e.is_dir()
+    )
 
 
 def check_numbered(frames: list[Path]) -> list[Path]:

@@ -7,11 +7,14 @@ crash or a concurrent writer never leaves a half-written record, and readers nev
 from __future__ import annotations
 
 import datetime as _dt
+import errno
 import json
 import logging
+import os
 import platform
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from unibench.config import default_output_dir as default
@@ -88,6 +91,24 @@ class ResultStore:
         main = [self.root / "results.jsonl"]
         shards = sorted(self.root.glob("results.shard-*-of-*.jsonl"))
         return [p for p in [*main, *shards] if p.is_file()]
+
+    def check_writable(self) -> None:
+        """What :meth:`append` needs, checked before a run computes anything: the folder exists
+        (or can be made) and takes a new file, and the store file is not read-only. Raises the
+        ``OSError`` that ``append`` would raise after the compute (one line naming the file)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        if self.path.exists() and (
+            not os.access(self.path, os.W_OK) or not self.path.stat().st_mode & 0o222
+        ):
+            raise PermissionError(errno.EACCES, "read-only file: not replaced", str(self.path))
+        try:
+            fd, probe = tempfile.mkstemp(dir=self.root, prefix=f".{self.path.name}.", suffix=".tmp")
+        except OSError as exc:
+            raise OSError(
+                exc.errno, f"cannot write here ({exc.strerror})", str(self.path)
+            ) from None
+        os.close(fd)
+        os.unlink(probe)
 
     def append(self, record: ResultRecord) -> None:
         line = json.dumps(record.to_dict(), sort_keys=True, allow_nan=False)

@@ -61,6 +61,7 @@ class CheckReport:
     frames: int = 0
     deep: bool = False
     subset: bool = False  # --sequences: not compared with the manifest
+    unlisted: str = ""  # why this split has no manifest (DataLayout.unlisted)
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # optional parts absent: not problems
 
@@ -78,7 +79,8 @@ class CheckReport:
         elif self.subset:
             against = f"{self.found} sequences named (a subset: not compared with a manifest)"
         else:
-            against = f"{self.found} sequences (no manifest for this split)"
+            why = f": {self.unlisted}" if self.unlisted else ""
+            against = f"{self.found} sequences (no manifest for this split{why})"
         mode = "deep (every image decoded)" if self.deep else "fast (names and sizes)"
         verdict = "complete" if self.ok else f"{len(self.problems)} problem(s)"
         source = f"\nmanifest: {self.manifest}" if self.manifest else ""
@@ -171,6 +173,8 @@ def check_data(
             if n not in manifest.sequences:
                 report.add(n, f"extra sequence: not in the official {bench.split} split")
         counts = manifest.sequences
+    elif manifest is None and layout is not None:
+        report.unlisted = layout.unlisted
     for n in iter_progress(names, f"check {name}", progress):
         try:
             got = bench.check_sequence(n)

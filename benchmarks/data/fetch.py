@@ -18,6 +18,7 @@ import http.client
 import logging
 import shutil
 import tarfile
+import urllib.parse
 import urllib.request
 import zipfile
 from collections.abc import Callable
@@ -66,8 +67,59 @@ def instructions(name: str, data_root: Path | str | None = None) -> str:
     return "\n".join(lines)
 
 
+URL_SCHEMES = ("http", "https", "file")
+
+
+def mirror_url(base_url: str) -> str:
+    """``--base-url`` checked: an ``http(s)://`` or ``file://`` URL, or an existing local folder
+    (taken as ``file://``); anything else is one clear error, before anything is written."""
+    text = base_url.strip()
+    try:
+        parts = urllib.parse.urlsplit(text)
+    except ValueError as exc:
+        raise DataError(f"--base-url {base_url!r}: not a URL ({exc})") from None
+    if parts.scheme in ("http", "https"):
+        if not parts.netloc:
+            raise DataError(f"--base-url {base_url!r}: no host after {parts.scheme}://")
+        return text
+    if parts.scheme == "file":
+        return text
+    if not parts.scheme or len(parts.scheme) == 1:  # a path (a drive letter is not a scheme)
+        folder = Path(text).expanduser()
+        if folder.is_dir():
+            return folder.resolve().as_uri()
+        raise DataError(
+            f"--base-url {base_url!r}: neither a URL ({', '.join(s + '://' for s in URL_SCHEMES)}) "
+            "nor an existing folder"
+        )
+    raise DataError(
+        f"--base-url {base_url!r}: unsupported scheme {parts.scheme!r}; use one of "
+        + ", ".join(s + "://" for s in URL_SCHEMES)
+        + " or a local folder"
+    )
+
+
 def _url(a: Archive, base_url: str | None) -> str:
     return a.url if not base_url else base_url.rstrip("/") + "/" + a.name
+
+
+def _archive_kind(path: Path) -> str | None:
+    """``zip`` or ``tar`` by content (not by name), else None."""
+    if zipfile.is_zipfile(path):
+        return "zip"
+    return "tar" if tarfile.is_tarfile(path) else None
+
+
+def _what_it_is(path: Path) -> str:
+    """A short guess at what a file that should be an archive is (for the error line)."""
+    with open(path, "rb") as f:
+        head = f.read(512)
+    text = head.lstrip().lower()
+    if text.startswith((b"<!doctype html", b"<html")) or b"<html" in text[:200]:
+        return "an HTML page (a login, error or download-confirmation page?)"
+    if not head:
+        return "an empty file"
+    return f"{len(head)}+ bytes that are neither zip nor tar (starting {head[:16]!r})"
 
 
 def _sha256(path: Path) -> str:
@@ -193,6 +245,7 @@ def fetch(
             f"{name} is not openly downloadable (a registration or a form comes first):\n"
             + instructions(name, data_root)
         )
+    base_url = mirror_url(base_url) if base_url else None  # before anything is written
     root = Path(data_root)
     downloads = root / DOWNLOADS
     downloads.mkdir(parents=True, exist_ok=True)
@@ -201,6 +254,11 @@ def fetch(
         final, part = downloads / a.name, downloads / (a.name + ".part")
         done_mark, sum_mark = downloads / (a.name + ".unpacked"), downloads / (a.name + ".sha256")
         downloaded = False
+        if final.exists() and not done_mark.exists() and _archive_kind(final) is None:
+            # kept by an older fetch: it is this tool's own file, so it goes, and is fetched again
+            logger.warning("%s: %s, left by an earlier fetch; removed", final, _what_it_is(final))
+            final.unlink()
+            sum_mark.unlink(missing_ok=True)
         if not final.exists():
             url = _url(a, base_url)
             logger.info("downloading %s from %s", a.name, url)
@@ -217,6 +275,14 @@ def fetch(
                 raise DataError(
                     f"{url}: SHA-256 {digest} differs from the published {a.sha256}; "
                     "the partial file was removed"
+                )
+            if _archive_kind(part) is None:
+                what = _what_it_is(part)
+                part.unlink()
+                raise DataError(
+                    f"{url}: the server sent {what}, not a zip or tar archive; it was removed, so "
+                    "the next fetch downloads again (check the URL, or download the archive in a "
+                    f"browser and put it at {final})"
                 )
             atomic_write_text(sum_mark, digest + "\n")
             part.rename(final)

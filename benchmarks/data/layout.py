@@ -82,6 +82,9 @@ class DataLayout:
     variants: tuple[Variant, ...]
     obtain: Obtain
     manifests: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    # the splits without a manifest and why (no citable list found): said by the docs' data
+    # page and by ``data check``'s summary, which then compares no sequence list
+    unlisted: str = ""
     family: str = ""  # the docs page of its family (vos, sot, association, pose)
     # optional parts: (glob relative to the root, with ``{split}`` for the split checked; what
     # it enables): ``data check`` notes each one absent without counting it as a problem

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import re
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,12 +89,41 @@ def plan(repair: str, root: Path | str, to: Path | str | None = None) -> list[Op
     if not root.is_dir():
         raise DataError(f"{root}: does not exist (or is not a folder)")
     ops = REPAIRS[repair](root, Path(to) if to is not None else None)
-    clashes = [o for o in ops if o.dst.exists() or o.dst.is_symlink()]
-    if clashes:
+    problems = _clashes(ops)
+    if problems:
         raise DataError(
-            f"{clashes[0].dst}: exists; nothing was changed ({len(clashes)} target(s) exist)"
+            f"{problems[0]}; nothing was changed ({len(problems)} problem(s) in the plan)"
         )
     return ops
+
+
+def _clashes(ops: list[Op]) -> list[str]:
+    """Everything that would stop the plan half-way, found before anything moves: a target that
+    exists, two operations with one target, a folder to create where a plain file (or a link)
+    sits, a source that is gone or (unpack) not a zip."""
+    out: list[str] = []
+    seen: dict[Path, Op] = {}
+    made = {o.dst for o in ops}
+    for o in ops:
+        if o.dst in seen:
+            out.append(f"{o.dst}: the target of both {seen[o.dst].src} and {o.src}")
+        seen[o.dst] = o
+        if o.dst.exists() or o.dst.is_symlink():
+            out.append(f"{o.dst}: exists")
+        for parent in o.dst.parents:
+            if parent in made:
+                out.append(f"{o.dst}: inside {parent}, which the plan itself creates")
+                break
+            if parent.is_symlink() or (parent.exists() and not parent.is_dir()):
+                out.append(f"{parent}: a file where the folder of {o.dst} goes")
+                break
+            if parent.is_dir():
+                break
+        if not (o.src.exists() or o.src.is_symlink()):
+            out.append(f"{o.src}: does not exist")
+        elif o.kind == "unzip" and not zipfile.is_zipfile(o.src):
+            out.append(f"{o.src}: not a zip archive")
+    return out
 
 
 def apply(ops: list[Op]) -> None:

@@ -50,6 +50,15 @@ def read_label_map(path: Path, binarize: bool = False, keep_void: bool = False) 
         raise DataError(f"cannot read mask {path}: {exc}") from exc
     if mode == "1":
         return arr.astype(np.uint8)
+    if mode == "LA":
+        # DAVIS-2016's own package holds one such file (train bear/00077.png): the binary mask
+        # with an alpha channel that is opaque everywhere; its luminance is the mask
+        if not (arr[..., 1] == 255).all():
+            raise DataError(
+                f"{path}: a mask with transparent pixels (mode LA); expected a palette PNG "
+                "(mode P, DAVIS-2017) or a binary 0/255 PNG (mode L, DAVIS-2016)"
+            )
+        mode, arr = "L", arr[..., 0]
     if mode not in ("P", "L"):
         raise DataError(
             f"{path}: mask mode {mode!r}; expected a palette PNG (mode P, DAVIS-2017) or a "

@@ -25,7 +25,9 @@ from unibench.benchmarks.vot import VOTChallenge
 from unibench.benchmarks.youtubevis import VISBenchmark, VISOptions
 from unibench.benchmarks.youtubevos import YouTubeVOS, YTVOSOptions
 
+from unibench.errors import UniBenchError
 from unibench.io import atomic_write_text, file_lock, staging_dir
+from unibench.paths import MARKER, owned
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +42,13 @@ def cache_dir() -> Path:
 def generate(out: Path, seed: int = 0, formats: tuple[str, ...] = tuple(WRITERS)) -> Path:
     """Write the suite under ``out/<format>/``; atomic per format, skipped where complete."""
     out = Path(out)
+    for fmt in formats:  # every refusal before anything (a lock file included) is written
+        final = out / fmt
+        if final.exists() and not (final / "SYNTH_VERSION").is_file() and not owned(final):
+            raise UniBenchError(
+                f"refusing to replace {final}: it was not created by unibench (no "
+                f"{MARKER} marker); move it away or choose another output folder"
+            )
     scenes = default_scenes(seed)
     for fmt in formats:
         final = out / fmt

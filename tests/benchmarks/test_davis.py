@@ -163,3 +163,20 @@ def test_real_davis2017_palette(realdata, tmp_path, caplog):
     t = Davis(tmp_path, 2017, sequences=["breakdance"]).evaluate(tmp_path / "Annotations/480p")
     assert t.summary["J&F-Mean"] == 1.0
     assert t.rows[0]["frames"] == len(list(ann.glob("*.png"))) - 2
+
+
+def test_an_opaque_la_mask_reads_as_its_luminance_and_a_transparent_one_is_refused(tmp_path):
+    """DAVIS-2016's own package holds one binary mask saved with an alpha channel (train
+    bear/00077.png, mode LA, alpha 255 everywhere): it reads as the binary mask it is; a mask
+    with transparent pixels stays an error naming the file."""
+    from unibench.benchmarks.formats.palette import read_label_map
+
+    lum = np.zeros((6, 8), np.uint8)
+    lum[2:4, 3:6] = 255
+    Image.fromarray(np.dstack([lum, np.full_like(lum, 255)]), mode="LA").save(tmp_path / "a.png")
+    assert (read_label_map(tmp_path / "a.png") == (lum == 255)).all()
+    alpha = np.full_like(lum, 255)
+    alpha[0, 0] = 0
+    Image.fromarray(np.dstack([lum, alpha]), mode="LA").save(tmp_path / "b.png")
+    with pytest.raises(DataError, match=r"b.png: a mask with transparent pixels \(mode LA\)"):
+        read_label_map(tmp_path / "b.png")

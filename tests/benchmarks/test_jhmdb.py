@@ -137,3 +137,52 @@ def test_a_joint_never_scored_is_left_out_of_the_mean():
     pred[1:, 0] += 1000.0  # joint 0 always wrong
     summary, _ = pck({"s": (gt, pred)})
     assert summary["PCK@0.1"] == pytest.approx(13 / 14)
+
+
+# ------------------------------------------------------------------ the real clip (shared/realdata)
+CLIP = "catch+Goal_Keeping_Tips_catch_f_cm_np1_fr_med_2"
+
+
+@pytest.mark.realdata
+def test_real_clip_checks_complete_deep_and_the_split_names_the_rest(realdata, capsys):
+    """JHMDB's official tree for one real clip (40 frames, its joint_positions.mat, a one-line
+    split file): ``data check --split train1 --deep`` finds the clip complete, and against split
+    1's manifest (660 train videos) names the 659 others missing and nothing else."""
+    from unibench.app.cli import main
+
+    root = realdata / "pose" / "jhmdb-catch-sample"
+    rc = main(["data", "check", "jhmdb", "--data-root", str(root), "--split", "train1", "--deep",
+               "--sequences", CLIP, "--no-progress"])  # fmt: skip
+    out = capsys.readouterr().out
+    assert rc == 0 and "1 checked, 40 frames, deep (every image decoded): complete" in out
+    rc = main(["data", "check", "jhmdb", "--data-root", str(root), "--split", "train1", "--deep",
+               "--no-progress"])  # fmt: skip
+    out = capsys.readouterr().out.splitlines()
+    problems = [line for line in out if ": missing sequence" in line]
+    assert rc == 1 and len(problems) == 659 and CLIP not in "".join(problems)
+    assert "1 of 660 sequences of the manifest; 1 checked, 40 frames" in out[-2]
+
+
+# CRW's eval_pck.py (github DuckerDuck/guided-crw @ 7edb0a1, code/eval/eval_pck.py: videowalk's,
+# unchanged), run once outside the project on the predictions of the test below (the written
+# <seq>.txt converted to its 2 x 15 x T array on the 40-cell grid it rescales by the frame size):
+# PCK@0.1 … @0.5 = 12.47863248, 24.44444444, 33.5042735, 39.31623932, 42.39316239 (percent)
+CRW_PCK_PIXELS = (12.47863248, 24.44444444, 33.5042735, 39.31623932, 42.39316239)
+
+
+@pytest.mark.realdata
+def test_pose_propagation_on_the_real_clip_equals_crw_pck(realdata, tmp_path, capsys):
+    from unibench.app.cli import main
+
+    root = realdata / "pose" / "jhmdb-catch-sample"
+    rc = main(["run", "--model", "pixels", "--task", "poseprop", "--benchmark", "jhmdb",
+               "--data-root", str(root), "--split", "train1", "--output", str(tmp_path),
+               "--no-progress", "--json", str(tmp_path / "r.json")])  # fmt: skip
+    assert rc == 0, capsys.readouterr().err
+    import json
+
+    s = json.loads((tmp_path / "r.json").read_text())["results"][0]["summary"]
+    # one joint-frame of the 585 scored moves a joint's PCK by 1/39: allow one flip on another
+    # CPU's kernels (the golden checks' keypoint tolerance is 0.02 px)
+    for t, crw in zip((0.1, 0.2, 0.3, 0.4, 0.5), CRW_PCK_PIXELS, strict=True):
+        assert s[f"PCK@{t}"] == pytest.approx(crw / 100, abs=1 / 39 / 15 + 1e-9), t

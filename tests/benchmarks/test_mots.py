@@ -112,8 +112,19 @@ def test_kitti_mots_zero_based_frames_two_classes_and_seqmap(tmp_path):
     s = b.evaluate(tmp_path / "pred").summary
     assert s["car/sMOTSA"] == pytest.approx(1.0) and s["pedestrian/sMOTSA"] == pytest.approx(0.0)
     assert s["sMOTSA"] == pytest.approx(0.5)  # the class mean
-    with pytest.raises(DataError, match="no line for it in"):
-        KittiMOTS(tmp_path, "val", ["0006"]).evaluate(tmp_path / "pred")
+    # a val sequence without frames or a seqmap line: its length is the manifest's (the MOTS
+    # tools' val.seqmap), and its missing ground truth is the error
+    b6 = KittiMOTS(tmp_path, "val", ["0006"])
+    assert b6.n_frames("0006") == 270
+    with pytest.raises(
+        DataError, match=r"missing .*instances_txt/0006.txt: kitti-mots val is scored"
+    ):
+        b6.evaluate(tmp_path / "pred")
+    with pytest.raises(DataError, match="no line for it in .* and not in the val split's manifest"):
+        KittiMOTS(tmp_path, "val", ["0099"]).evaluate(tmp_path / "pred")
+    assert KittiMOTS(tmp_path, "fulltrain", None).sequence_names() == [
+        f"{i:04d}" for i in range(21)
+    ]
 
 
 def test_synthetic_mots_suite_reads_back(tmp_path):

@@ -190,7 +190,7 @@ def data() -> str:
             else f"{d.obtain.gate or 'manual download'}: <{d.obtain.page}>"
         )
         manifests = ", ".join(f"{s}: {len(Manifest.load(f).sequences)} sequences"
-                              for s, f in d.manifests.items()) or "–"  # fmt: skip
+                              for s, f in d.manifests.items()) or "– (no cited list)"  # fmt: skip
         rows.append((_code(name), f"[{d.family}](../data/{d.family}.md)", how, variants, manifests))
     return _table(("benchmark", "family", "obtain", "layouts recognised", "manifests"), rows)
 
@@ -221,6 +221,8 @@ def _data_family(family: str) -> Callable[[], str]:
             for split, f in d.manifests.items():
                 m = Manifest.load(f)
                 lines += ["", f"**Manifest** `{split}`: {len(m.sequences)} sequences; {m.source}"]
+            if d.unlisted:
+                lines += ["", f"**Splits without a manifest**: {d.unlisted}"]
             parts.append("\n".join(lines) + "\n")
         return "\n".join(parts)
 

@@ -216,9 +216,11 @@ def _cmd_run(a) -> int:
         if len(resolved) == 1:
             title = f"{r.model_name} [{r.tap}] · {r.head} · {r.benchmark_label}/{r.split}"
             print(metric_table(out.table, title))
+        spf = r.timing.get("seconds_per_frame", float("nan"))
+        pace = f"{spf:.3f} s/frame" if spf == spf else "no frame computed"
         print(
             f"run {r.run_id}: {len(out.computed)} sequences computed, {len(out.skipped)} reused; "
-            f"{r.timing['seconds_per_frame']:.3f} s/frame; outputs in {out.run_dir}"
+            f"{pace}; outputs in {out.run_dir}"
         )
     if len(records) > 1:
         print()

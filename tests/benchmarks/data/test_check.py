@@ -49,24 +49,71 @@ def test_every_real_benchmark_declares_its_folder_and_recognises_each_variant(na
         assert m.source and len(m.sequences) > 0, f
 
 
+# manifest -> (sequences, frames counted): the counts the papers and the cited lists give
+MANIFEST_SIZES = {
+    "davis2016-val.json": (20, 1376), "davis2016-train.json": (30, 2079),
+    "davis2016-trainval.json": (50, 3455), "davis2017-val.json": (30, 1999),
+    "otb2015-all.json": (100, 59040), "lasot-test.json": (280, 0),
+    "lasot-ext-test.json": (150, 0), "trackingnet-test.json": (511, 0),
+    "got10k-val.json": (180, 0), "got10k-test.json": (180, 0),
+    "vot2018-all.json": (60, 0), "vot2019-all.json": (60, 0),
+    "mot15-train.json": (11, 71 + 179), "mot15-test.json": (11, 0),
+    "mot16-train.json": (7, 5316), "mot16-test.json": (7, 0),
+    "mot17-train.json": (21, 15948), "mot17-test.json": (21, 0),
+    "mot20-train.json": (4, 429 + 2782 + 2405 + 3315), "mot20-test.json": (4, 0),
+    "mots20-train.json": (4, 600 + 837 + 525 + 900), "mots20-test.json": (4, 3044),
+    "kitti-mots-train.json": (12, 5027), "kitti-mots-val.json": (9, 2981),
+    "kitti-mots-fulltrain.json": (21, 8008), "kitti-mots-test.json": (29, 11095),
+    "oxuva-dev.json": (200, 839870), "oxuva-test.json": (166, 546766),
+    "tnl2k-test.json": (700, 516038),
+    "jhmdb-train1.json": (660, 0), "jhmdb-test1.json": (268, 0),
+    "bdd100k-mot-val.json": (200, 0),
+}  # fmt: skip
+
+
 def test_manifests_hold_the_official_counts():
-    """The counts the papers print: DAVIS-2016 val 20, DAVIS-2017 val 30, OTB-100 100 targets,
-    LaSOT test 280, LaSOT extension 150, TrackingNet test 511; OTB frame ranges as the toolkits
-    read them (Crossing 120 frames, David 300-770)."""
-    sizes = {f: len(Manifest.load(f).sequences) for f in (
-        "davis2016-val.json", "davis2017-val.json", "otb2015-all.json", "lasot-test.json",
-        "lasot-ext-test.json", "trackingnet-test.json", "mot17-train.json", "mot16-train.json",
-        "got10k-val.json", "got10k-test.json", "vot2018-all.json")}  # fmt: skip
-    assert sizes == {"davis2016-val.json": 20, "davis2017-val.json": 30, "otb2015-all.json": 100,
-                     "lasot-test.json": 280, "lasot-ext-test.json": 150,
-                     "trackingnet-test.json": 511, "mot17-train.json": 21, "mot16-train.json": 7,
-                     "got10k-val.json": 180, "got10k-test.json": 180,
-                     "vot2018-all.json": 60}  # fmt: skip
+    """The counts the papers print (DAVIS-2016 val 20 / 1376 frames, DAVIS-2017 val 30 / 1999
+    frames, OTB-100 100 targets, LaSOT test 280, TrackingNet test 511, OxUvA 200 dev tasks of 185
+    videos and 166 test tasks of 152, TNL2K test 700, JHMDB split 1 test 268, BDD100K MOT val 200,
+    …); OTB frame ranges as the toolkits read them (Crossing 120 frames, David 300-770); every
+    manifest file on disk is pinned here and names its source."""
+    from importlib import resources
+
+    on_disk = {
+        f.name
+        for f in resources.files("unibench.benchmarks.data").joinpath("manifests").iterdir()
+        if f.name.endswith(".json")
+    }
+    assert on_disk == set(MANIFEST_SIZES)
+    for f, (n, frames) in MANIFEST_SIZES.items():
+        m = Manifest.load(f)
+        counted = sum(v for v in m.sequences.values() if v)
+        assert (len(m.sequences), counted) == (n, frames), f
+        assert m.source and m.benchmark in BENCHMARKS, f
     otb = Manifest.load("otb2015-all.json").sequences
     assert otb["Crossing"] == 120 and otb["David"] == 471 and otb["Jogging.2"] == 307
     assert set(Manifest.load("davis2016-val.json").sequences) < set(
         Manifest.load("davis2017-val.json").sequences
     )
+    ox = {k.rsplit("_", 1)[0] for k in Manifest.load("oxuva-dev.json").sequences}
+    assert len(ox) == 185
+    assert len({k.rsplit("_", 1)[0] for k in Manifest.load("oxuva-test.json").sequences}) == 152
+    kitti = {s: set(Manifest.load(f"kitti-mots-{s}.json").sequences) for s in ("train", "val")}
+    assert kitti["train"] | kitti["val"] == set(
+        Manifest.load("kitti-mots-fulltrain.json").sequences
+    )
+    assert not kitti["train"] & kitti["val"]
+    j = [set(Manifest.load(f"jhmdb-{s}1.json").sequences) for s in ("train", "test")]
+    assert len(j[0] | j[1]) == 928 and not j[0] & j[1]  # JHMDB's 928 clips, split 1
+    assert all("+" in n for n in j[1])  # <action>+<video>, the adapter's names
+
+
+def test_every_manifest_is_declared_by_its_benchmark():
+    declared = {
+        f for n in BENCHMARKS.names() if BENCHMARKS.get(n).data
+        for f in BENCHMARKS.get(n).data.manifests.values()
+    }  # fmt: skip
+    assert declared == set(MANIFEST_SIZES)
 
 
 def test_an_empty_folder_prints_the_official_tree(tmp_path, capsys):
@@ -304,3 +351,22 @@ def test_deep_decodes_youtubevos_annotations(suite, tmp_path):
         check_data("youtubevos-2019", root, deep=True, **kw),
     )
     assert fast.ok and [p.what.split(":")[0] for p in deep.problems] == [f"cannot read mask {ann}"]
+
+
+def test_a_benchmark_without_a_list_says_why_in_the_check_and_the_docs(tmp_path):
+    """Every real benchmark either declares a manifest for each of its usual splits or says why
+    not (no citable list found); the check's summary and the data page say it."""
+    from unibench.app.catalog import _data_family
+
+    for name in REAL:
+        d = BENCHMARKS.get(name).data
+        assert d.manifests or d.unlisted, f"{name}: neither a manifest nor why none"
+    root = tmp_path / "vot2016"
+    (root / "s1" / "color").mkdir(parents=True)
+    Image.new("RGB", (16, 12)).save(root / "s1" / "color" / "00000001.jpg")
+    (root / "s1" / "groundtruth.txt").write_text("1,1,4,4\n")
+    (root / "list.txt").write_text("s1\n")
+    rep = check_data("vot2016", root)
+    assert "no manifest for this split: no citable list of the vot2016 stack" in rep.summary()
+    page = _data_family("sot")()
+    assert "**Splits without a manifest**: no citable list of the vot2016 stack" in page

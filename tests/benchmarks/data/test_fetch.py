@@ -92,10 +92,15 @@ def test_fetch_downloads_resumes_unpacks_and_checks(mot_archive, tmp_path, capsy
     digest = hashlib.sha256(mot_archive).hexdigest()
     assert f"MOT20.zip: downloaded, {len(mot_archive)} bytes, sha256 {digest}" in out
     assert "no published checksum; recorded" in out
-    assert (root / "train").is_dir() and rc == 0, out
-    assert "complete" in out.splitlines()[-1]
+    # the check that follows: the fabricated archive holds none of MOT20's four official train
+    # sequences (the manifest's), and nothing else is wrong with it
+    assert (root / "train").is_dir() and rc == 1, out
+    problems = [line for line in out.splitlines() if line.startswith(("MOT20-", "SYNTH-"))]
+    assert len(problems) == 6 and all("missing sequence" in p or "extra sequence" in p
+                                      for p in problems)  # fmt: skip
+    assert "2 checked, 60 frames" in out
     # again: nothing downloaded or unpacked twice
-    assert main(["data", "fetch", "mot20", "--data-root", str(root), "--no-progress"]) == 0
+    assert main(["data", "fetch", "mot20", "--data-root", str(root), "--no-progress"]) == 1
     assert "MOT20.zip: already here" in capsys.readouterr().out
 
 
@@ -137,3 +142,60 @@ def test_benchmarks_behind_a_registration_print_the_steps(tmp_path, capsys):
     assert rc == 1 and "CodaLab" in out and "valid.zip" in out
     assert "then `unibench data check youtubevos-2019" in out and "meta.json" in out
     assert not (tmp_path / "y").exists()
+
+
+# ------------------------------------------------------------------ faults found by trying bad inputs
+@pytest.mark.parametrize(
+    "base_url, said",
+    [
+        ("/no/such/folder", "neither a URL (http://, https://, file://) nor an existing folder"),
+        ("http://[::1", "not a URL (Invalid IPv6 URL)"),
+        ("ftp://mirror.example/x", "unsupported scheme 'ftp'"),
+        ("http:///MOT20.zip", "no host after http://"),
+    ],
+)
+def test_a_bad_base_url_is_one_line_and_writes_nothing(base_url, said, tmp_path, capsys):
+    root = tmp_path / "MOT20"
+    assert main(["data", "fetch", "mot20", "--data-root", str(root), "--base-url", base_url]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and said in err and "Traceback" not in err
+    assert not root.exists()
+
+
+def test_a_bare_folder_is_a_file_mirror(mot_archive, tmp_path):
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    (mirror / "MOT20.zip").write_bytes(mot_archive)
+    root = tmp_path / "MOT20"
+    got = fetching.fetch("mot20", root, str(mirror))
+    assert got[0].downloaded and got[0].unpacked
+    assert (root / "train").is_dir()
+
+
+def test_an_html_page_in_place_of_the_archive_is_removed_and_fetched_again(mot_archive, tmp_path):
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    (mirror / "MOT20.zip").write_text("<!DOCTYPE html><html><body>Please log in</body></html>")
+    root = tmp_path / "MOT20"
+    with pytest.raises(
+        DataError, match="sent an HTML page .* not a zip or tar archive; it was removed"
+    ):
+        fetching.fetch("mot20", root, str(mirror))
+    downloads = root / fetching.DOWNLOADS
+    assert sorted(p.name for p in downloads.iterdir()) == []  # nothing kept to repeat the error
+    (mirror / "MOT20.zip").write_bytes(mot_archive)  # the mirror is fixed: the next fetch works
+    got = fetching.fetch("mot20", root, str(mirror))
+    assert got[0].downloaded and (root / "train").is_dir()
+
+
+def test_a_non_archive_left_by_an_older_fetch_is_removed_and_downloaded_again(
+    mot_archive, tmp_path
+):
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    (mirror / "MOT20.zip").write_bytes(mot_archive)
+    downloads = tmp_path / "MOT20" / fetching.DOWNLOADS
+    downloads.mkdir(parents=True)
+    (downloads / "MOT20.zip").write_text("<html>an error page an older version kept</html>")
+    got = fetching.fetch("mot20", tmp_path / "MOT20", str(mirror))
+    assert got[0].downloaded and got[0].unpacked

@@ -112,3 +112,30 @@ def test_davis2016_inside_a_davis2017_tree_becomes_a_root_of_links(realdata, tmp
     rep = check_data("davis2016", view, sequences=["car-shadow"])
     assert rep.ok and rep.frames == 40
     assert _tree(tree) == before
+
+
+def test_a_plain_file_where_a_class_folder_goes_stops_the_plan_before_anything_moves(
+    tmp_path, capsys, frame
+):
+    root = tmp_path / "LaSOT"
+    _lasot_flat(root, frame)
+    (root / "bird").write_text("a note the user keeps here\n")  # where bird/bird-2 would go
+    before = _tree(root)
+    rc = main(["data", "layout", "lasot", "--data-root", str(root), "--from", "flat", "--apply"])
+    err = capsys.readouterr().err
+    assert rc == 2
+    assert f"{root / 'bird'}: a file where the folder of {root / 'bird' / 'bird-2'} goes" in err
+    assert "nothing was changed" in err
+    assert _tree(root) == before  # airplane-1 and airplane-9 were not moved either
+    assert (root / "bird").read_text() == "a note the user keeps here\n"
+
+
+def test_an_unpack_plan_checks_every_zip_first(tmp_path):
+    split = tmp_path / "TrackingNet" / "TEST"
+    (split / "zips").mkdir(parents=True)
+    with zipfile.ZipFile(split / "zips" / "a.zip", "w") as z:
+        z.writestr("0.jpg", b"x")
+    (split / "zips" / "b.zip").write_text("not a zip")
+    with pytest.raises(DataError, match=r"b.zip: not a zip archive; nothing was changed"):
+        repair.plan("trackingnet-zips", tmp_path / "TrackingNet")
+    assert not (split / "frames").exists()

@@ -74,6 +74,7 @@ def run_matrix(
             run_dir = cell_dir(cfg, run_id, identity, bench, tap)
             names = list(identity["sequences"])
             if cfg.output.force or store.latest_of(run_id) is None:
+                store.check_writable()  # a read-only store refuses now, not after the compute
                 # a broken folder fails here, before any model is built or folder made
                 _precheck(bench, run_id, names, run_dir / "predictions", cfg.output.force, shard)
             run_dir.mkdir(parents=True, exist_ok=True)
