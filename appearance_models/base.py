@@ -7,6 +7,7 @@ see raw pixels normalisation: :class:`FeatureExtractor` applies the card's mean/
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -15,10 +16,13 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
+from unibench.appearance_models.fusion import Fused, fuse_for_inference
 
 from unibench.datatypes import FeatureMap, TapInfo
 from unibench.errors import ConfigError, UniBenchError
 from unibench.registry import Registry
+
+logger = logging.getLogger(__name__)
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -239,7 +243,9 @@ PRECISIONS = ("fp32", "bf16")
 class FeatureExtractor:
     """A model in eval mode with its card's preprocessing, producing :class:`FeatureMap` s."""
 
-    version = 1  # behaviour version of preprocessing and extraction (see AppearanceModel.version)
+    # behaviour version of preprocessing and extraction (see AppearanceModel.version); 2: batch
+    # norms folded and channels-last by default (``fuse``)
+    version = 2
 
     def __init__(
         self,
@@ -248,10 +254,14 @@ class FeatureExtractor:
         device: str = "cpu",
         tap: str | None = None,
         precision: str = "fp32",
+        fuse: bool = True,
     ) -> None:
         """``precision``: ``fp32`` (the default, the golden numbers), or ``bf16``: the forward pass
         under bfloat16 autocast on a channels-last input (opt-in; part of the run identity; its
-        measured effect is in docs/measured.md), features returned as float32."""
+        measured effect is in docs/measured.md), features returned as float32. ``fuse``: run a
+        copy of the network with its batch norms folded into the convolutions and its weights
+        channels-last (:mod:`~unibench.appearance_models.fusion`, checked on the first frame
+        against the network as built); ``False`` runs the network as built (``model.fuse``)."""
         if precision not in PRECISIONS:
             raise UniBenchError(f"precision {precision!r}: expected one of {', '.join(PRECISIONS)}")
         info = model.feature_info()
@@ -265,6 +275,8 @@ class FeatureExtractor:
         self.device = torch.device(device)
         self.tap = tap
         self.precision = precision
+        self.fuse = fuse
+        self.fused: Fused | None = None  # made on the first frame (its input is the probe)
         self.info = info[tap]
         self._mean = torch.tensor(cfg.mean, device=self.device).view(1, 3, 1, 1)
         self._std = torch.tensor(cfg.std, device=self.device).view(1, 3, 1, 1)
@@ -286,16 +298,33 @@ class FeatureExtractor:
             x = F.interpolate(x, size=size, mode="bilinear", align_corners=False)
         return (x - self._mean) / self._std
 
+    def network(self, x: torch.Tensor) -> tuple[torch.nn.Module, bool]:
+        """The module the forward pass runs and whether its input goes channels-last: the
+        fused copy (made on the first call, ``x`` its probe) or the network as built."""
+        if not self.fuse:
+            return self.model, self.precision == "bf16"
+        if self.fused is None:
+            self.fused = fuse_for_inference(
+                self.model, lambda m, inp: m(inp, [self.tap])[self.tap], x
+            )
+            logger.debug(
+                "%s: %d batch norms folded, channels-last %s (probe difference %.2g)",
+                self.cfg.name, self.fused.folded, self.fused.channels_last, self.fused.max_diff,
+            )  # fmt: skip
+        return self.fused.module, self.fused.channels_last or self.precision == "bf16"
+
     @torch.inference_mode()
     def __call__(self, frame: np.ndarray, height: int | None = None) -> FeatureMap:
         x = self.preprocess(frame, height)
-        if self.precision == "bf16":
+        net, channels_last = self.network(x)
+        if channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
+        if self.precision == "bf16":
             with torch.autocast(self.device.type, dtype=torch.bfloat16):
-                out = self.model(x, [self.tap])[self.tap]
-            return FeatureMap(out[0].float().contiguous(), self.info.stride, self.tap)
-        out = self.model(x, [self.tap])[self.tap]
-        return FeatureMap(out[0].float(), self.info.stride, self.tap)
+                out = net(x, [self.tap])[self.tap]
+        else:
+            out = net(x, [self.tap])[self.tap]
+        return FeatureMap(out[0].float().contiguous(), self.info.stride, self.tap)
 
     def features(self, seq, t: int, height: int | None = None) -> FeatureMap:
         """Features of frame ``t`` of ``seq``: through the feature cache when one is attached."""

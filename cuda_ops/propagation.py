@@ -253,7 +253,7 @@ def topk_affinity(
     shape: Shape = "circle",
     budget_bytes: int = 384 * 2**20,
     target_block: int = 540,
-    group: int = 128,
+    group: int = 32,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Exact top-k memory cells per query cell, bounded memory (the CPU path).
 

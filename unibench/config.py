@@ -233,6 +233,9 @@ class ModelConfig:
     # the feature path: fp32, or bf16 (autocast on a channels-last input; opt-in, in the run
     # identity, its measured effect in docs/measured.md)
     precision: Literal["fp32", "bf16"] = "fp32"
+    # batch norms folded into the convolutions, weights and input channels-last (the default
+    # feature path); false: the network as built (its measured effect in docs/measured.md)
+    fuse: bool = True
 
 
 @dataclass

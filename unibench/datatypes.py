@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,24 @@ class Clip:
 
     def frame(self, i: int) -> np.ndarray:
         return self.loader(i)
+
+    def read_ahead(self, pool: Executor) -> Clip:
+        """This clip with frame ``i + 1`` decoded on ``pool`` (a thread) while frame ``i`` is
+        used: heads read frames in order, so decoding leaves the critical path. Frames read out
+        of order are decoded then, as before; one decoded frame is held ahead at most."""
+        pending: dict[int, Future] = {}
+        n = len(self)
+
+        def load(i: int) -> np.ndarray:
+            f = pending.pop(i, None)
+            for j in [k for k in pending if k != i + 1]:
+                pending.pop(j).cancel()
+            img = f.result() if f is not None else self.loader(i)
+            if i + 1 < n and i + 1 not in pending:
+                pending[i + 1] = pool.submit(self.loader, i + 1)
+            return img
+
+        return Clip(self.frame_names, load, self.size)
 
 
 @dataclass(frozen=True)

@@ -231,3 +231,14 @@ def test_padding_changes_random_resnet_results(blob_sequence):
         for p in HEADS.get("propagation")(PropagationParams(pad_memory=False)).track(seq, ex)
     ]
     assert any((a != b).any() for a, b in zip(on[1:], off[1:], strict=True))
+
+
+def test_channel_argmax_equals_argmax_ties_included():
+    from unibench.heads.vos import channel_argmax
+
+    g = torch.Generator().manual_seed(0)
+    for L in (1, 2, 3, 6):
+        x = torch.randn(L, 33, 47, generator=g)
+        x[:, :5, :5] = 0.25  # every channel tied: the first wins, as argmax
+        x[L - 1, 10, 10] = x[0, 10, 10]  # a tie between the first and the last
+        assert torch.equal(channel_argmax(x), x.argmax(0))

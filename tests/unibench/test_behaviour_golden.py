@@ -105,7 +105,9 @@ def test_feature_extractors_match_their_versions(golden, name):
     was = golden["features"][name]
     if now["version"] == was["version"]:
         assert now["shape"] == was["shape"]
-        assert now["fingerprint"] == pytest.approx(was["fingerprint"], rel=1e-4, abs=1e-5), (
+        # the fused path's channels-last convolutions take another oneDNN kernel at 1 thread:
+        # measured 1.26e-4 relative on random-init ResNet-50 (written at 2 threads), 4.6e-14 at 3
+        assert now["fingerprint"] == pytest.approx(was["fingerprint"], rel=5e-4, abs=1e-5), (
             f"{name}: features changed under behaviour version {now['version']}: bump "
             "FeatureExtractor.version or the family's version and regenerate"
         )

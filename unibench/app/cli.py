@@ -540,7 +540,7 @@ def build_parser() -> argparse.ArgumentParser:
         "or folder (default <store>/mlruns)",
     )
     p = sub.add_parser("bench", help="performance benchmarks (numbers, not tests)")
-    p.add_argument("what", choices=["kernels", "sot", "association", "scale", "features"])
+    p.add_argument("what", choices=["kernels", "sot", "association", "scale", "features", "vos"])
     p.add_argument("args", nargs="*", help="key=value options of the benchmark")
     return ap
 

@@ -34,6 +34,7 @@ memory comes from ``torch.cuda.max_memory_allocated``.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import multiprocessing as mp
@@ -41,16 +42,21 @@ import statistics
 import time
 from pathlib import Path
 
+import numpy as np
+
 from unibench.app import pipeline
 from unibench.app.pipeline import resolve_config
-from unibench.appearance_models import create_model
+from unibench.appearance_models import FeatureExtractor, create_model
 from unibench.benchmarks import BENCHMARKS
-from unibench.benchmarks.base import score
+from unibench.benchmarks.base import build_benchmark, score
+from unibench.benchmarks.formats.palette import write_palette_png
 from unibench.cuda_ops import l2_normalize, propagate, propagate_reference, rsm, rsm_direct
+from unibench.datatypes import Clip, MaskInit, VideoSequence
 from unibench.executors.inline import InlineExecutor
 from unibench.executors.process import ProcessExecutor
 from unibench.executors.ray import RayExecutor
 from unibench.heads import HEADS
+from unibench.heads.vos import MaskPropagationHead, one_hot
 from unibench.tasks import TASKS
 
 logger = logging.getLogger(__name__)
@@ -270,6 +276,136 @@ def bench_features(models: list[str], repeats: int, height: int = 480, width: in
     return rows
 
 
+def _timed(fn, repeats: int) -> float:
+    """Median seconds of ``fn`` over ``repeats`` calls after one warm-up."""
+    fn()
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def _vos_sequence(data_root: str | None, sequence: str | None, frames: int):
+    """The sequence ``bench vos`` times: a DAVIS-2016-layout sequence (real 480p frames and
+    masks) where ``data_root`` is given, else a synthetic 480 × 854 clip (a textured square
+    moving over noise), cut to its first ``frames`` frames."""
+    import numpy as np
+
+    if data_root:
+        bench = build_benchmark("davis2016", data_root, None, [sequence] if sequence else None)
+        name = bench.sequence_names()[0]
+        seq = bench.load_sequence(name)
+        n = min(frames, len(seq.clip))
+        clip = Clip(seq.clip.frame_names[:n], seq.clip.loader, seq.clip.size)
+        return dataclasses.replace(seq, clip=clip), f"davis2016 {name} ({n} frames)"
+    rng = np.random.default_rng(0)
+    h, w = 480, 854
+    bg = rng.integers(0, 255, (h, w, 3), dtype=np.uint8)
+    tex = rng.integers(0, 255, (120, 160, 3), dtype=np.uint8)
+
+    def frame(t: int) -> np.ndarray:
+        f = bg.copy()
+        f[180:300, 100 + 6 * t : 260 + 6 * t] = tex
+        return f
+
+    mask = np.zeros((h, w), np.uint8)
+    mask[180:300, 100:260] = 1
+    clip = Clip(tuple(f"{t:05d}" for t in range(frames)), frame, (h, w))
+    return VideoSequence(
+        "synthetic-480p", clip, MaskInit(mask, (1,))
+    ), f"synthetic 480x854 ({frames} frames)"
+
+
+def bench_vos(
+    models: list[str], data_root: str | None, sequence: str | None, frames: int, repeats: int,
+    preset: str = "unitrack",
+) -> list[dict]:  # fmt: skip
+    """Where a VOS frame's time goes, per model, all in one process and against two baselines
+    measured beside it: the network's bare eager forward to the tap (as built, no fusion), and
+    the bare score GEMM of the propagation's shapes (the query against every memory cell).
+    Stages: frame decoding, the feature path as run (batch norms folded, channels-last) and as
+    built, the propagation, decoding the labels (upsampling, arg-max), writing the palette PNG,
+    and the whole frame (the head over the sequence with read-ahead decoding and the PNG
+    writes: seconds per frame after the first)."""
+    import tempfile
+    from concurrent.futures import ThreadPoolExecutor
+
+    import torch
+
+    seq, what = _vos_sequence(data_root, sequence, frames)
+    params = MaskPropagationHead.Params(**MaskPropagationHead.presets[preset].values)
+    rows = []
+    tmp = Path(tempfile.mkdtemp(prefix="unibench-bench-vos-"))
+    print(f"{what}; preset {preset}; {torch.get_num_threads()} threads; median of {repeats}")
+    with ThreadPoolExecutor(1) as pool:
+        for model in models:
+            med = _vos_stages(model, seq, params, pool, tmp, repeats)
+            fwd, gemm = med["bare forward (eager, as built)"], med["bare GEMM (query x memory)"]
+            for k, v in med.items():
+                r = {"model": model, "stage": k, "s_per_frame": v, "vs_forward": v / fwd,
+                     "vs_gemm": v / gemm if k == "propagation" else None,
+                     "threads": torch.get_num_threads(), "sequence": what}  # fmt: skip
+                rows.append(r)
+                extra = f"  {v / gemm:5.2f}x the bare GEMM" if k == "propagation" else ""
+                print(f"{model:28s} {k:32s} {v:8.4f} s  {v / fwd:5.2f}x the bare forward{extra}",
+                      flush=True)  # fmt: skip
+    return rows
+
+
+def _vos_stages(model: str, seq, params, pool, tmp: Path, repeats: int) -> dict[str, float]:
+    """The medians of :func:`bench_vos`'s stages for one model."""
+    import torch
+
+    built, _ = create_model(model)
+    as_built = FeatureExtractor(built.model, built.cfg, tap=built.tap, fuse=False)
+    fused = FeatureExtractor(built.model, built.cfg, tap=built.tap, fuse=True)
+    img = seq.clip.frame(1)
+    x = built.preprocess(img)
+    net, tap = built.model, built.tap
+    n = len(seq.clip)
+    feats = [l2_normalize(fused(seq.clip.frame(min(t, n - 1))).data)
+             for t in range(params.n_recent + 1)]  # fmt: skip
+    q = feats[-1]
+    mem = torch.stack(feats[:1] + feats[: params.n_recent])  # frame 0 + the padded window
+    ids = np.array((0, *seq.init.object_ids), dtype=np.uint8)
+    head = MaskPropagationHead(params)
+    lab = head._labels_to_grid(one_hot(seq.init.mask, seq.init.object_ids), tuple(q.shape[-2:]))
+    labs = lab[None].expand(mem.shape[0], *lab.shape).contiguous()
+    qf = q.reshape(q.shape[0], -1).t().contiguous()
+    mf = mem.permute(1, 0, 2, 3).reshape(q.shape[0], -1).contiguous()
+    buf = torch.empty(qf.shape[0], mf.shape[1])
+    p = params
+
+    def prop():
+        return propagate(q, mem, labs, p.topk, p.temperature, p.radius, p.restrict_first,
+                         p.radius_shape)  # fmt: skip
+
+    soft = prop()
+    labels = head._decode(soft, seq.clip.size, ids)
+
+    def whole() -> None:
+        s = dataclasses.replace(seq, clip=seq.clip.read_ahead(pool))
+        for pred in head.track(s, fused):
+            write_palette_png(tmp / f"{pred.index:05d}.png", pred.labels)
+
+    stages = {
+        "bare forward (eager, as built)": lambda: net(x, [tap]),
+        "bare GEMM (query x memory)": lambda: torch.mm(qf, mf, out=buf),
+        "read frame (decode)": lambda: seq.clip.loader(1),
+        "features, as built": lambda: as_built(img),
+        "features, as run (fused)": lambda: fused(img),
+        "propagation": prop,
+        "decode labels": lambda: head._decode(soft, seq.clip.size, ids),
+        "write PNG": lambda: write_palette_png(tmp / "x.png", labels),
+    }
+    with torch.inference_mode():
+        med = {k: _timed(fn, repeats) for k, fn in stages.items()}
+        med["whole frame (head + writes)"] = _timed(whole, max(1, repeats // 2)) / (n - 1)
+    return med
+
+
 def bench_association(models: list[str], tasks: list[str], similarities: list[str]) -> list[dict]:
     """The representation study on the embedded suites: each association task × model ×
     similarity, with motion on and off (λ = 1, no gate), through the task's default head
@@ -442,6 +578,12 @@ def main(what: str, args: list[str]) -> int:
         rows = bench_features(
             opts.get("models", "pixels,resnet18").split(","), repeats,
             int(opts.get("height", "480")), int(opts.get("width", "854")),
+        )  # fmt: skip
+    if what == "vos":
+        rows = bench_vos(
+            opts.get("models", "mobilenet_v2.tv_in1k").split(","), opts.get("data"),
+            opts.get("sequence"), int(opts.get("frames", "20")), repeats,
+            opts.get("preset", "unitrack"),
         )  # fmt: skip
     if what == "scale":
         rows = bench_scale(

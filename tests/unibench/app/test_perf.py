@@ -17,3 +17,22 @@ def test_features_bench_reports_each_path_against_fp32(tmp_path, capsys):
     assert rows[0]["ratio"] == 1.0 and all(r["s_per_frame"] > 0 for r in rows)
     assert all(r["size"] == [32, 48] and r["model"] == "pixels" for r in rows)
     assert capsys.readouterr().out.count("x vs fp32") == 3
+
+
+def test_bench_vos_times_every_stage_against_both_baselines(capsys):
+    """``unibench bench vos`` (numbers for the record, never a time limit): every stage of a VOS
+    frame, each as a ratio to the bare forward measured in the same run, the propagation also to
+    the bare GEMM of its shapes."""
+    from unibench.app.perf import bench_vos
+
+    rows = bench_vos(["pixels"], None, None, frames=4, repeats=1)
+    stages = [r["stage"] for r in rows]
+    assert stages == [
+        "bare forward (eager, as built)", "bare GEMM (query x memory)", "read frame (decode)",
+        "features, as built", "features, as run (fused)", "propagation", "decode labels",
+        "write PNG", "whole frame (head + writes)",
+    ]  # fmt: skip
+    by = {r["stage"]: r for r in rows}
+    assert by["bare forward (eager, as built)"]["vs_forward"] == 1.0
+    assert by["propagation"]["vs_gemm"] > 0 and all(r["s_per_frame"] > 0 for r in rows)
+    assert "x the bare GEMM" in capsys.readouterr().out

@@ -108,6 +108,8 @@ def plan(resolved: C.ResolvedConfig, cache: WorkerCache) -> tuple[str, dict, Any
     ident["behaviour"] = behaviour(cfg.head.name, arch.version, bench)
     if cfg.model.precision != "fp32":  # fp32 ids stay as they were before the option existed
         ident["precision"] = cfg.model.precision
+    if not cfg.model.fuse:  # the network as built: its own numbers (at the rounding level)
+        ident["fuse"] = False
     if getattr(bench, "grounding", False):  # the protocol reads the model's text tower too
         if card.text_tower is None:
             raise ConfigError(no_text_tower(card.name))

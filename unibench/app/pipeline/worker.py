@@ -13,11 +13,13 @@ cells, whose payloads are the networks' weights (so a Ray worker never reads a c
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import socket
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +75,14 @@ class WorkerCache:
         self.file_ids: dict[tuple, str] = {}
         self.workers: dict[str, CellWorker] = {}
         self.builds: Counter = Counter()  # model key -> networks built (tests count them)
+        self._reader: ThreadPoolExecutor | None = None
+
+    @property
+    def reader(self) -> ThreadPoolExecutor:
+        """The thread that decodes the next frame ahead of the head (one per process)."""
+        if self._reader is None:
+            self._reader = ThreadPoolExecutor(1, thread_name_prefix="unibench-frames")
+        return self._reader
 
     # ------------------------------------------------------------------ files and checkpoints
     def file_id(self, p: Path) -> str:
@@ -165,9 +175,12 @@ def text_weights_id(cache: WorkerCache, cfg: C.RunConfig, card) -> str:
     return cache.file_id(text_tower_file(card, cfg.model.checkpoint))
 
 
-def _feature_cache(card, tap: str, weights: str | None, height, precision: str) -> FeatureCache:
+def _feature_cache(
+    card, tap: str, weights: str | None, height, precision: str, fuse: bool
+) -> FeatureCache:
     ident = {
         "precision": precision,
+        "fuse": fuse,
         "card": C.to_dict(card),
         "weights": weights,
         "tap": tap,
@@ -189,8 +202,9 @@ class CellWorker:
         self._grounder: Grounder | None = None
         model, card, self.report = cache.network(cfg)
         self.extractor = FeatureExtractor(
-            model, card, device=cfg.model.device, tap=cfg.model.tap, precision=cfg.model.precision
-        )
+            model, card, device=cfg.model.device, tap=cfg.model.tap,
+            precision=cfg.model.precision, fuse=cfg.model.fuse,
+        )  # fmt: skip
         self.head = HEADS.get(cfg.head.name)(resolved.head_params)
         if cfg.output.feature_cache:
             self.extractor.cache = _feature_cache(
@@ -199,10 +213,13 @@ class CellWorker:
                 weights_id(cache, cfg, card, model),  # the content loaded, not the file's name
                 getattr(resolved.head_params, "input_height", None),
                 cfg.model.precision,
+                cfg.model.fuse,
             )
 
     def compute(self, name: str, final: Path) -> tuple[int, float]:
         seq = self.bench.load_sequence(name)
+        # the next frame is decoded while this one is computed (PIL releases the GIL)
+        seq = dataclasses.replace(seq, clip=seq.clip.read_ahead(self.cache.reader))
         t0 = time.perf_counter()
         # a benchmark whose protocol re-initialises the head declares it per sequence
         experiment = getattr(self.bench, "experiment_for", lambda _s: None)(seq)
