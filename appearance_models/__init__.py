@@ -14,7 +14,7 @@ from unibench.appearance_models import (  # noqa: F401  (registrations)
     vit,
     zoo,
 )
-from unibench.appearance_models.base import (
+from unibench.appearance_models._base import (
     ARCHS,
     MODELS,
     AppearanceModel,
@@ -28,16 +28,16 @@ from unibench.appearance_models.base import (
     register_pretrained,
     tracking_taps,
 )
-from unibench.appearance_models.build import create_model, load_weights, weights_file
-from unibench.appearance_models.cards import (
+from unibench.appearance_models._build import create_model, load_weights, weights_file
+from unibench.appearance_models._cards import (
     UNTRAINED_FAMILIES,
     describe_model,
     get_cfg,
     load_card_file,
     load_env_cards,
 )
-from unibench.appearance_models.checkpoint import LoadReport, apply_state_dict, read_state_dict
-from unibench.appearance_models.reference import (
+from unibench.appearance_models._checkpoint import LoadReport, apply_state_dict, read_state_dict
+from unibench.appearance_models._reference import (
     CHECKPOINT_SUFFIXES,
     checkpoint_card,
     matching_cards,

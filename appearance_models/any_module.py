@@ -38,7 +38,7 @@ import timm
 import torch
 from safetensors.torch import save_file
 from torch import nn
-from unibench.appearance_models.base import (
+from unibench.appearance_models._base import (
     ARCHS,
     IMAGENET_MEAN,
     IMAGENET_STD,

@@ -15,7 +15,7 @@ CLIP checkpoint of the same training run, for the R-VOS ``zero-shot-grounding`` 
 from __future__ import annotations
 
 import unibench.appearance_models.timm_adapter  # noqa: F401  (the "timm" architecture)
-from unibench.appearance_models.base import PretrainedCfg, TextTowerCfg, register_pretrained
+from unibench.appearance_models._base import PretrainedCfg, TextTowerCfg, register_pretrained
 from unibench.appearance_models.vit import DINO_PROTOCOL
 
 # the full CLIP checkpoints (both towers) the text towers are read from: OpenCLIP's own pretrained

@@ -12,7 +12,7 @@ Stride 14 (the patch); the VOS head runs DINO's evaluation protocol (no VOS prot
 from __future__ import annotations
 
 import unibench.appearance_models.timm_adapter  # noqa: F401  (the "timm" architecture)
-from unibench.appearance_models.base import PretrainedCfg, register_pretrained
+from unibench.appearance_models._base import PretrainedCfg, register_pretrained
 from unibench.appearance_models.vit import DINO_PROTOCOL
 
 _TOP1 = "DINOv2 paper (Oquab et al. 2023), Table 4: linear probe on frozen features, ImageNet-1k"

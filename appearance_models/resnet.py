@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import torch
 import torchvision
-from unibench.appearance_models.base import (
+from unibench.appearance_models._base import (
     AppearanceModel,
     PretrainedCfg,
     register_arch,

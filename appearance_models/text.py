@@ -35,14 +35,14 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
-from unibench.appearance_models.base import (
+from unibench.appearance_models._base import (
     MODELS,
     AppearanceModel,
     FeatureExtractor,
     PretrainedCfg,
     TextTowerCfg,
 )
-from unibench.appearance_models.checkpoint import read_state_dict
+from unibench.appearance_models._checkpoint import read_state_dict
 from unibench.appearance_models.timm_adapter import obtain
 
 from unibench.errors import CheckpointError, ConfigError

@@ -38,19 +38,22 @@ Features come from timm's ``forward_intermediates`` (``intermediates_only``, ``s
 from __future__ import annotations
 
 import difflib
+import json
 import logging
 import os
 import re
+import socket
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlparse
 
 import torch
-from unibench.appearance_models.base import AppearanceModel, PretrainedCfg, register_arch
-from unibench.appearance_models.checkpoint import apply_state_dict, read_state_dict
-from unibench.appearance_models.layouts import TIMM_PREFIXES as PREFIXES
-from unibench.appearance_models.weights import (
+from unibench.appearance_models._base import AppearanceModel, PretrainedCfg, register_arch
+from unibench.appearance_models._checkpoint import apply_state_dict, read_state_dict
+from unibench.appearance_models._key_layouts import TIMM_PREFIXES as PREFIXES
+from unibench.appearance_models._weights import (
     OFFLINE_ENV,
     cache_root,
     download,
@@ -205,8 +208,6 @@ def _no_timm_config(repo: str) -> str:
 
 
 def _source_hosts(repo: str | None, url: str | None) -> list[str]:
-    from urllib.parse import urlparse
-
     hosts = []
     if repo:
         hosts.append(urlparse(os.environ.get("HF_ENDPOINT") or "https://huggingface.co").hostname)
@@ -217,8 +218,6 @@ def _source_hosts(repo: str | None, url: str | None) -> list[str]:
 
 def _reachable(host: str, timeout: float = 4.0) -> bool:
     """Whether ``host`` answers on 443 within ``timeout`` seconds (name lookup included)."""
-    import socket
-
     try:
         socket.create_connection((host, 443), timeout=timeout).close()
         return True
@@ -470,8 +469,6 @@ def timm_card(model: str) -> PretrainedCfg:
         cfg_file = find_file(spec.repo, spec.key, None, ("config.json",))
         pc = {}
         if cfg_file is not None:
-            import json
-
             raw = json.loads(cfg_file.read_text())
             pc = raw.get("pretrained_cfg", raw)
         family, data, notes = "external (hf-hub)", "see the Hub model card", f"hf-hub:{spec.repo}"

@@ -9,7 +9,7 @@ layer3/layer4; both give stride-8 maps); the default tap is the second-to-last s
 from __future__ import annotations
 
 import unibench.appearance_models.timm_adapter  # noqa: F401  (the "timm" architecture)
-from unibench.appearance_models.base import PretrainedCfg, register_pretrained
+from unibench.appearance_models._base import PretrainedCfg, register_pretrained
 
 register_pretrained(
     PretrainedCfg(

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import torch
 from timm.models.vision_transformer import VisionTransformer
-from unibench.appearance_models.base import (
+from unibench.appearance_models._base import (
     AppearanceModel,
     PretrainedCfg,
     register_arch,

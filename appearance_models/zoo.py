@@ -11,7 +11,7 @@ Unverified facts say so in ``notes``.
 
 from __future__ import annotations
 
-from unibench.appearance_models.base import PretrainedCfg, register_pretrained
+from unibench.appearance_models._base import PretrainedCfg, register_pretrained
 
 UNVERIFIED = "source and layout as documented by the authors; not verified offline"
 CSV = "reference CSV (commonly reported value; verify against the paper before citing)"

@@ -1,37 +1,51 @@
 """Benchmark adapters: read an official on-disk layout, write predictions in its official format,
 and score a prediction folder with the benchmark's official protocol.
 
-Contract: an adapter is a subclass of :class:`BenchmarkBase` whose class attributes declare its
-``Options`` dataclass, its ``head_defaults``, whether it ``takes_detections`` and its
-``scorer_version``; it is registered with :func:`register_benchmark` as a :class:`BenchmarkSpec`:
-``factory(data_root: Path | None, split: str | None, sequences: tuple[str, ...] | None[,
-detections=][, options=]) -> adapter`` (the class itself, or a function for variants). Heads and
-models are never imported by an adapter.
+The contract (TrackEval's ``_BaseDataset`` habit): an adapter is a subclass of
+:class:`BenchmarkBase` that implements four abstract methods, :meth:`~BenchmarkBase.
+discover_sequences` (the split's sequences as its folder lists them), :meth:`~BenchmarkBase.
+load_sequence`, :meth:`~BenchmarkBase.write_predictions` and :meth:`~BenchmarkBase.evaluate`, and
+declares as class attributes its ``Options`` dataclass, its ``head_defaults``, whether it
+``takes_detections`` and its ``scorer_version``. The shared flow is written once here: the
+sequences named or discovered (:meth:`~BenchmarkBase.select_sequences`), the checks ``run``,
+``eval`` and ``data check`` make, where results go, and, for the format families, a few mixins:
+:class:`FileResults` (one file per sequence), :class:`TextResults` (one text line per prediction),
+:class:`GroundTruthFile` (one ground-truth file per sequence), :class:`SplitFolder` (a folder per
+split) and :func:`listed_or_scanned` (a list file, else a folder scan). An adapter is registered
+with :func:`register_benchmark` as a :class:`BenchmarkSpec`: ``factory(data_root: Path | None,
+split: str | None, sequences: tuple[str, ...] | None[, detections=][, options=]) -> adapter`` (the
+class itself, or a function for variants); registration fails, naming the methods, for an adapter
+that leaves one abstract. Heads and models are never imported by an adapter.
 """
 
 from __future__ import annotations
 
+import abc
 import dataclasses
+import inspect
+import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, ClassVar
 
-from unibench.benchmarks.data.layout import DataLayout
+from tqdm import tqdm
+from unibench.benchmarks.data.folders import DataLayout
 
 from unibench.config import from_dict
-from unibench.datatypes import Clip, MetricTable
+from unibench.datatypes import Clip, MetricTable, VideoSequence
 from unibench.errors import ConfigError, DataError, RegistryError
-from unibench.io import frames_fingerprint, image_size, list_dirs, read_rgb
+from unibench.io import frames_fingerprint, image_size, list_dirs, read_rgb, read_text
 from unibench.metrics import undeclared
 from unibench.paths import safe_name
 from unibench.registry import Registry
 
 
-class BenchmarkBase:
-    """The base of every adapter (TrackEval's ``_BaseDataset``): what it declares as class
-    attributes, read by the registry and the resolver without building it or reading a signature.
+class BenchmarkBase(abc.ABC):
+    """The base of every adapter (TrackEval's ``_BaseDataset``): the four methods an adapter
+    implements, the flow they share, and what it declares as class attributes, read by the
+    registry and the resolver without building it or reading a signature.
 
     ``Options``: the dataclass of its scoring options (``benchmark.options.*``), None where it takes
     none; ``head_defaults``: task -> head parameter values (the config layer "benchmark defaults");
@@ -61,6 +75,85 @@ class BenchmarkBase:
     # is generated from both, and a test checks that each named test exists)
     toolkit: ClassVar[str] = ""
     checked_by: ClassVar[tuple[str, ...]] = ()
+    # whether the protocol reads the model's text tower too (referring VOS with grounding)
+    grounding: ClassVar[bool] = False
+    _names: list[str]
+
+    # ------------------------------------------------------------------ the contract
+    @abc.abstractmethod
+    def discover_sequences(self) -> list[str]:
+        """The split's sequences as its folder lists them (a list file, a manifest of the
+        release, or a folder scan), in the order they are run."""
+
+    @abc.abstractmethod
+    def load_sequence(self, name: str) -> VideoSequence:
+        """Sequence ``name``: its frames (read lazily) and the state a head starts from."""
+
+    @abc.abstractmethod
+    def write_predictions(self, seq: VideoSequence, preds: Iterable[Any], out: Path) -> int:
+        """Write a head's predictions for ``seq`` to ``out`` (:meth:`result_path`) in the
+        benchmark's official format; returns the number of frames written (one per frame of
+        the sequence, else :func:`check_produced` raises)."""
+
+    @abc.abstractmethod
+    def evaluate(
+        self, pred_dir: Path, sequences: Sequence[str] | None = None, progress: bool = False
+    ) -> MetricTable:
+        """Score the results in ``pred_dir`` with the benchmark's official protocol (every
+        sequence of the split, or those named)."""
+
+    # ------------------------------------------------------------------ the shared flow
+    def open_folder(
+        self, root: Path | str, split: str | None, name: str, default_split: str,
+        splits: Sequence[str] | None = None,
+    ) -> None:  # fmt: skip
+        """Set ``root``, ``split`` (``default_split`` where None) and ``name``; a split outside
+        ``splits`` (where the benchmark has a fixed set) or a root that is not a folder is one
+        error naming it."""
+        self.root, self.split, self.name = Path(root), split or default_split, name
+        if splits is not None and self.split not in splits:
+            raise DataError(
+                f"{name}: unknown split {self.split!r}; known splits: {', '.join(splits)}"
+            )
+        if not self.root.is_dir():
+            raise DataError(f"{name} root {self.root} does not exist")
+
+    def select_sequences(
+        self, sequences: Iterable[str] | None, where: Path | str = "", expected: str = ""
+    ) -> None:
+        """The sequences this adapter runs: those named (``--sequences``), else
+        :meth:`discover_sequences`; none at all is one error naming ``where`` and what a
+        sequence looks like there (``expected``)."""
+        self._names = list(sequences) if sequences else list(self.discover_sequences())
+        if not self._names:
+            what = f" (expected {expected})" if expected else ""
+            raise DataError(
+                f"{where or self.root}: no {self.name} sequence in split {self.split!r}{what}"
+            )
+
+    def sequence_names(self) -> list[str]:
+        return list(self._names)
+
+    def scoring_options(self, options: Mapping | Any | None) -> Any:
+        """``benchmark.options`` as this adapter's ``Options`` dataclass (a mapping is checked:
+        unknown keys and wrong types are errors naming the key; None: the defaults; an
+        instance passes through)."""
+        cls = type(self).Options
+        if cls is None:
+            if options:
+                raise ConfigError(f"benchmark {self.name!r} takes no scoring options")
+            return None
+        return parse_options(cls, options)
+
+    def result_path(self, pred_dir: Path, name: str) -> Path:
+        """Where sequence ``name``'s results go: a folder by default (one file per frame, as
+        DAVIS); :class:`FileResults` makes it one file."""
+        return Path(pred_dir) / name
+
+    def experiment_for(self, seq: VideoSequence) -> Any:
+        """The experiment a protocol runs on ``seq`` in place of one pass (VOT's reset-based
+        and anchor-based runs, grounding); None: one pass from the given state."""
+        return None
 
     def check_sequence(self, name: str) -> int | None:
         """The fast check of one sequence that ``run``, ``eval`` and ``data check`` make before
@@ -68,24 +161,26 @@ class BenchmarkBase:
         headers, the first annotation), which raises :class:`DataError` naming the file. Returns
         the number of frames found (None where the adapter cannot say without decoding). An
         adapter whose load is costly overrides it with a cheaper check of the same facts."""
-        return len(self.load_sequence(name).clip)  # type: ignore[attr-defined]
+        return len(self.load_sequence(name).clip)
 
     def check_run_inputs(self, name: str) -> None:
         """What ``run`` needs beyond the benchmark's own files (e.g. the detections a VIS head
         associates), checked with :meth:`check_sequence` before any model is built; ``data
         check`` does not ask for it (the folder is complete without them). By default none."""
+        return None
 
     def check_ground_truth(self, name: str) -> None:
         """The fast check ``eval`` makes of what it scores against (frames need not be on disk
         to score: TrackEval's and BDD100K's ground-truth archives carry none). By default none
         beyond the scorer's own; adapters whose ground truth can be the wrong kind override it
         (DAVIS: DAVIS-2017 palettes in a DAVIS-2016 run and the reverse)."""
+        return None
 
     def decode_all(self, name: str) -> list[str]:
         """``data check --deep``: decode every image of sequence ``name`` (its frames, and its
         annotation images where an adapter adds them) and return one line per file that cannot
         be read (missing, truncated, not an image)."""
-        clip = self.load_sequence(name).clip  # type: ignore[attr-defined]
+        clip = self.load_sequence(name).clip
         return unreadable(range(len(clip)), clip.frame)
 
     def first_frames(self, items: Sequence) -> Sequence:
@@ -104,6 +199,10 @@ class BenchmarkSpec:
     # the folder it reads: official layout, recognised variants, how to obtain it, manifests
     # (None: written by UniBench itself, as the synthetic suites)
     data: DataLayout | None = None
+    # what --data-root must hold ("" where the factory finds its folder itself: the synthetic
+    # suites); a missing data root is one error naming it, before the factory runs
+    root: str = ""
+    name: str = ""
 
     @property
     def detections(self) -> bool:
@@ -118,6 +217,8 @@ class BenchmarkSpec:
         return self.adapter.head_defaults
 
     def __call__(self, data_root, split, sequences, **kwargs: Any):
+        if data_root is None and self.root:
+            raise DataError(f"{self.name} needs --data-root DIR ({self.root})")
         return self.factory(data_root, split, sequences, **kwargs)
 
 
@@ -127,6 +228,12 @@ def _check_adapter(name: str, spec: BenchmarkSpec) -> None:
         raise RegistryError(
             f"benchmark {name!r}: the adapter {a!r} is not a subclass of "
             "unibench.benchmarks.base.BenchmarkBase"
+        )
+    if inspect.isabstract(a):
+        raise RegistryError(
+            f"benchmark {name!r}: {a.__name__} does not implement "
+            + ", ".join(sorted(a.__abstractmethods__))
+            + " (the adapter contract: unibench.benchmarks.base.BenchmarkBase)"
         )
     if a.Options is not None and not dataclasses.is_dataclass(a.Options):
         raise RegistryError(f"benchmark {name!r}: {a.__name__}.Options must be a dataclass")
@@ -145,16 +252,18 @@ def register_benchmark(
     factory: Callable[..., Any],
     adapter: type[BenchmarkBase] | None = None,
     data: DataLayout | None = None,
+    root: str = "",
 ) -> BenchmarkSpec:
     """Register ``factory`` under ``name``; ``adapter`` is the class it builds (omitted where the
     factory is that class). The factory takes ``detections=`` where ``adapter.takes_detections``
     and ``options=`` where ``adapter.Options`` is set; ``data``: its folder's official layout,
-    variants, manifests and how to obtain it (every real benchmark declares one)."""
+    variants, manifests and how to obtain it (every real benchmark declares one); ``root``: what
+    ``--data-root`` must hold, said when it is missing (every real benchmark needs one)."""
     if adapter is None:
         if not isinstance(factory, type):
             raise RegistryError(f"benchmark {name!r}: name the adapter class the factory builds")
         adapter = factory
-    spec = BenchmarkSpec(factory, adapter, data)
+    spec = BenchmarkSpec(factory, adapter, data, root, name)
     BENCHMARKS.register(name, spec, stacklevel=2)
     return spec
 
@@ -193,6 +302,52 @@ class FileResults(BenchmarkBase):
 
     def result_path(self, pred_dir: Path, name: str) -> Path:
         return Path(pred_dir) / f"{name}{self.result_suffix}"
+
+
+class TextResults(FileResults):
+    """Results as text lines, one file per sequence (MOTChallenge, MOTS, OPE boxes, OxUvA,
+    JHMDB): :meth:`result_lines` turns one frame's prediction into its lines (each ending in a
+    newline); the writing, the count check and the file are written once here."""
+
+    produced: ClassVar[str] = "predictions"  # what the count check calls them
+
+    @abc.abstractmethod
+    def result_lines(self, seq: VideoSequence, pred: Any) -> Iterable[str]:
+        """The lines of one frame's prediction (none where the format leaves the frame out)."""
+
+    def write_predictions(self, seq: VideoSequence, preds: Iterable[Any], out: Path) -> int:
+        lines: list[str] = []
+        n = 0
+        for p in preds:
+            n += 1
+            lines.extend(self.result_lines(seq, p))
+        check_produced(seq.name, n, len(seq.clip), self.produced)
+        Path(out).write_text("".join(lines))
+        return n
+
+
+class SplitFolder(BenchmarkBase):
+    """For layouts with one folder per split (``<root>/<split>/…``: MOTChallenge, MOTS20,
+    GOT-10k, TrackingNet, BDD100K's and PoseTrack's label folders): :meth:`split_folder` is that
+    folder, checked, with the splits that do exist named when it does not."""
+
+    def split_folder(self, parent: Path, expected: str) -> Path:
+        """``parent / self.split``, which must exist; ``expected``: what it should hold, said in
+        the error."""
+        d = Path(parent) / self.split
+        if not d.is_dir():
+            raise DataError(
+                f"{d} does not exist: expected {expected}; known splits: {known_splits(parent)}"
+            )
+        return d
+
+
+def listed_or_scanned(list_file: Path, folder: Path, marker: str | None = None) -> list[str]:
+    """A split's sequences: the names of ``list_file`` (one per line) where it exists, else
+    the sub-folders of ``folder`` (holding ``marker`` where one is given), sorted."""
+    if list_file.is_file():
+        return [x.strip() for x in read_text(list_file).splitlines() if x.strip()]
+    return [n for n in list_dirs(folder) if marker is None or (folder / n / marker).exists()]
 
 
 def unreadable(items: Iterable[Any], read: Callable[[Any], object]) -> list[str]:
@@ -302,13 +457,9 @@ def known_splits(parent: Path) -> str:
 
 
 def iter_progress(items: list[str], desc: str, enabled: bool) -> Iterator[str]:
-    import sys
-
     if not enabled or not sys.stderr.isatty():  # no bars in logs and pipes
         yield from items
         return
-    from tqdm import tqdm
-
     yield from tqdm(items, desc=desc, unit="seq", leave=False)
 
 

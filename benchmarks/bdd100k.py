@@ -31,16 +31,16 @@ from pathlib import Path
 import numpy as np
 from unibench.benchmarks.base import (
     FileResults,
+    SplitFolder,
     check_produced,
     clip_meta,
     frame_clip,
     iter_progress,
-    known_splits,
     register_benchmark,
 )
-from unibench.benchmarks.data.layout import DataLayout, Obtain, Variant
-from unibench.benchmarks.metrics import mot as mot_metrics
+from unibench.benchmarks.data.folders import DataLayout, Obtain, Variant
 from unibench.benchmarks.mots import resolve_overlaps
+from unibench.benchmarks.scorers import mot as mot_metrics
 
 from unibench.datatypes import MetricTable, Observations, TrackFramePrediction, VideoSequence
 from unibench.errors import DataError
@@ -94,7 +94,7 @@ def _crowd(label: dict) -> bool:
 HEAD_DEFAULTS = {"mot": {"class_gate": True}, "mots": {"class_gate": True}}
 
 
-class BDD100K(FileResults):
+class BDD100K(SplitFolder, FileResults):
     toolkit = "TrackEval's BDD100K dataset class (HOTA, CLEAR, Identity per class; distractor and crowd rules)"
     checked_by = ("tests/benchmarks/test_bdd100k.py::test_distractors_crowd_and_class_average",)
     tasks = ("mot", "mots")  # an instance serves one: boxes (BDD100KBoxes) or masks (BDD100KMasks)
@@ -111,19 +111,11 @@ class BDD100K(FileResults):
         self.label_dir = self.root / "labels" / sub / self.split
         self.image_dir = self.root / "images" / ("seg_track_20" if masks else "track") / self.split
         self.det_dir = Path(detections) if detections else None
-        if not self.label_dir.is_dir():
-            raise DataError(
-                f"{self.label_dir} does not exist: expected labels/{sub}/<split>/; known splits: "
-                f"{known_splits(self.label_dir.parent)}"
-            )
-        self._names = (
-            list(sequences) if sequences else [p.stem for p in list_files(self.label_dir, "*.json")]
-        )
-        if not self._names:
-            raise DataError(f"{self.label_dir}: no <video>.json")
+        self.label_dir = self.split_folder(self.label_dir.parent, f"labels/{sub}/<split>/")
+        self.select_sequences(sequences, self.label_dir, "<video>.json")
 
-    def sequence_names(self) -> list[str]:
-        return list(self._names)
+    def discover_sequences(self) -> list[str]:
+        return [p.stem for p in list_files(self.label_dir, "*.json")]
 
     # ------------------------------------------------------------------------ reading
     def _label(self, lab: dict, where: str, size=None) -> tuple[np.ndarray, dict | None]:
@@ -391,8 +383,6 @@ def _factory(masks: bool):
     cls = BDD100KMasks if masks else BDD100KBoxes
 
     def make(data_root, split, sequences, detections=None):
-        if data_root is None:
-            raise DataError("bdd100k needs --data-root DIR (holding images/ and labels/)")
         return cls(data_root, split, sequences, detections, masks=masks)
 
     return make
@@ -435,5 +425,8 @@ bdd100k/
     )
 
 
-register_benchmark("bdd100k-mot", _factory(False), BDD100KBoxes, data=_bdd_data(False))
-register_benchmark("bdd100k-mots", _factory(True), BDD100KMasks, data=_bdd_data(True))
+for _masks, _cls in ((False, BDD100KBoxes), (True, BDD100KMasks)):
+    register_benchmark(
+        "bdd100k-mots" if _masks else "bdd100k-mot", _factory(_masks), _cls,
+        data=_bdd_data(_masks), root="the bdd100k/ folder holding images/ and labels/",
+    )  # fmt: skip

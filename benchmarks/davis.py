@@ -30,9 +30,9 @@ from unibench.benchmarks.base import (
     register_benchmark,
     unreadable,
 )
-from unibench.benchmarks.data.layout import Archive, DataLayout, Obtain, Variant
+from unibench.benchmarks.data.folders import Archive, DataLayout, Obtain, Variant
 from unibench.benchmarks.formats.palette import read_label_map, write_palette_png
-from unibench.benchmarks.metrics import vos as vos_metrics
+from unibench.benchmarks.scorers import vos as vos_metrics
 
 from unibench.datatypes import MaskInit, MetricTable, VideoSequence, VOSFramePrediction
 from unibench.errors import DataError
@@ -63,13 +63,9 @@ class Davis(BenchmarkBase):
         resolution: str = "480p",
         name: str | None = None,
     ) -> None:
-        self.root = Path(root)
         self.year = year
-        self.split = split
         self.resolution = resolution
-        self.name = name or f"davis{year}"
-        if not self.root.is_dir():
-            raise DataError(f"DAVIS root {self.root} does not exist")
+        self.open_folder(root, split, name or f"davis{year}", "val")
         self.images = self.root / "JPEGImages" / resolution
         self.annotations = self.root / "Annotations" / resolution
         if not self.annotations.is_dir():
@@ -77,10 +73,10 @@ class Davis(BenchmarkBase):
                 f"{self.annotations} does not exist: expected the DAVIS layout "
                 f"Annotations/{resolution}/<sequence>/<frame>.png under {self.root}"
             )
-        self._names = list(sequences) if sequences else self._discover()
+        self.select_sequences(sequences)
 
     # ---------------------------------------------------------------- sequences
-    def _discover(self) -> list[str]:
+    def discover_sequences(self) -> list[str]:
         for f in (
             self.root / "ImageSets" / str(self.year) / f"{self.split}.txt",
             self.root / "ImageSets" / self.resolution / f"{self.split}.txt",
@@ -134,9 +130,6 @@ class Davis(BenchmarkBase):
                 "%s: annotation folders without frames, not run: %s", self.name, ", ".join(orphans)
             )
         return names
-
-    def sequence_names(self) -> list[str]:
-        return list(self._names)
 
     def _frame_paths(self, name: str) -> list[Path]:
         d = self.images / name
@@ -326,10 +319,6 @@ class Davis(BenchmarkBase):
 
 def _factory(year: int):
     def make(data_root, split, sequences):
-        if data_root is None:
-            raise DataError(
-                f"davis{year} needs --data-root DIR (the folder holding JPEGImages/ and Annotations/)"
-            )
         return Davis(data_root, year=year, split=split or "val", sequences=sequences)
 
     return make
@@ -429,5 +418,8 @@ _DAVIS2016_DATA = DataLayout(
     },
     family="vos",
 )
-register_benchmark("davis2016", _factory(2016), Davis, data=_DAVIS2016_DATA)
-register_benchmark("davis2017", _factory(2017), Davis, data=_DAVIS2017_DATA)
+for _year, _data in ((2016, _DAVIS2016_DATA), (2017, _DAVIS2017_DATA)):
+    register_benchmark(
+        f"davis{_year}", _factory(_year), Davis, data=_data,
+        root="the folder holding JPEGImages/ and Annotations/",
+    )  # fmt: skip

@@ -19,19 +19,19 @@ from pathlib import Path
 
 import numpy as np
 from unibench.benchmarks.base import (
-    BenchmarkBase,
+    SplitFolder,
     check_count,
     check_produced,
     clip_meta,
     frame_clip,
     iter_progress,
-    known_splits,
+    listed_or_scanned,
     register_benchmark,
 )
-from unibench.benchmarks.data.layout import DataLayout, Obtain, Variant
+from unibench.benchmarks.data.folders import DataLayout, Obtain, Variant
 from unibench.benchmarks.formats.boxes import read_boxes, read_labels, write_boxes
-from unibench.benchmarks.metrics import sot as sot_metrics
 from unibench.benchmarks.ope import check_result_boxes, invalid_boxes
+from unibench.benchmarks.scorers import sot as sot_metrics
 
 from unibench.datatypes import BoxFramePrediction, BoxInit, MetricTable, VideoSequence
 from unibench.errors import DataError
@@ -39,7 +39,6 @@ from unibench.io import (
     atomic_zip,
     check_numbered,
     image_size,
-    list_dirs,
     list_files,
     read_text,
 )
@@ -57,7 +56,7 @@ def read_meta(path: Path) -> dict[str, str]:
     return out
 
 
-class GOT10k(BenchmarkBase):
+class GOT10k(SplitFolder):
     toolkit = "the got10k toolkit's ExperimentGOT10k (AO, SR0.5, SR0.75 pooled over frames)"
     checked_by = (
         "tests/benchmarks/test_sot_metrics.py::test_parity_with_got10k_toolkit",
@@ -69,23 +68,11 @@ class GOT10k(BenchmarkBase):
         self.root = Path(root)
         self.split = split or "val"
         self.name = name
-        self.dir = self.root / self.split
-        if not self.dir.is_dir():
-            raise DataError(
-                f"{self.dir} does not exist: expected the GOT-10k layout "
-                f"<root>/{self.split}/list.txt; known splits: {known_splits(self.root)}"
-            )
-        if sequences:
-            self._names = list(sequences)
-        elif (self.dir / "list.txt").is_file():
-            self._names = [
-                x.strip() for x in read_text(self.dir / "list.txt").splitlines() if x.strip()
-            ]
-        else:
-            self._names = list_dirs(self.dir)
+        self.dir = self.split_folder(self.root, f"the GOT-10k layout <root>/{self.split}/list.txt")
+        self.select_sequences(sequences, self.dir)
 
-    def sequence_names(self) -> list[str]:
-        return list(self._names)
+    def discover_sequences(self) -> list[str]:
+        return listed_or_scanned(self.dir / "list.txt", self.dir)
 
     def resolution(self, name: str) -> tuple[float, float]:
         """``resolution: (w, h)`` of ``meta_info.ini`` (the scorer clips boxes to it)."""
@@ -208,12 +195,6 @@ class GOT10k(BenchmarkBase):
         return out_zip
 
 
-def _got(data_root, split, sequences):
-    if data_root is None:
-        raise DataError("got10k needs --data-root DIR (the folder holding val/ and test/)")
-    return GOT10k(data_root, split, sequences)
-
-
 GOT10K_DATA = DataLayout(
     tree="""\
 GOT-10k/
@@ -252,4 +233,4 @@ GOT-10k/
     unlisted="train (9335 videos): no list pinned (the release's train/list.txt)",
     family="sot",
 )
-register_benchmark("got10k", _got, GOT10k, data=GOT10K_DATA)
+register_benchmark("got10k", GOT10k, data=GOT10K_DATA, root="the folder holding val/ and test/")

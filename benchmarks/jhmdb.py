@@ -27,21 +27,19 @@ keeps the native resolution and the pose head's sub-cell decoding.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 from unibench.benchmarks.base import (
-    FileResults,
+    TextResults,
     check_count,
-    check_produced,
     clip_meta,
     frame_clip,
     iter_progress,
     known_splits,
     register_benchmark,
 )
-from unibench.benchmarks.data.layout import Archive, DataLayout, Obtain, Variant
+from unibench.benchmarks.data.folders import Archive, DataLayout, Obtain, Variant
 
 from unibench.datatypes import MetricTable, Observations, TrackFramePrediction, VideoSequence
 from unibench.errors import DataError
@@ -114,7 +112,7 @@ def pck(
     return summarise(distances(sequences.values())), rows
 
 
-class JHMDB(FileResults):
+class JHMDB(TextResults):
     toolkit = "CRW's (videowalk) PCK evaluation of JHMDB pose propagation"
     checked_by = (
         "tests/benchmarks/test_jhmdb.py::test_pck_equals_crw_eval_pck_with_a_joint_above_the_image",
@@ -123,22 +121,14 @@ class JHMDB(FileResults):
     tasks = ("poseprop",)
 
     def __init__(self, root, split=None, sequences=None, name: str = "jhmdb") -> None:
-        self.root = Path(root)
-        self.split = split or "test1"
-        self.name = name
-        if self.split not in SPLITS:
-            raise DataError(
-                f"{name}: unknown split {self.split!r}; known splits: {', '.join(SPLITS)}"
-            )
+        self.open_folder(root, split, name, "test1", SPLITS)
         self.images = self.root / "Rename_Images"
         self.joints = self.root / "joint_positions"
         if not self.images.is_dir():
             raise DataError(f"{self.images} does not exist: expected JHMDB's Rename_Images/")
-        self._names = list(sequences) if sequences else self._discover()
-        if not self._names:
-            raise DataError(f"{self.root}: no sequence in split {self.split}")
+        self.select_sequences(sequences)
 
-    def _discover(self) -> list[str]:
+    def discover_sequences(self) -> list[str]:
         kind, k = self.split[:-1], self.split[-1]
         files = list_files(self.root / "splits", f"*_test_split{k}.txt")
         if not files:
@@ -159,9 +149,6 @@ class JHMDB(FileResults):
                 if tok[1] == want:
                     names.append(f"{action}+{tok[0][: -len('.avi')]}")
         return names
-
-    def sequence_names(self) -> list[str]:
-        return list(self._names)
 
     def _parts(self, name: str) -> tuple[str, str]:
         if name.count("+") != 1:
@@ -197,19 +184,13 @@ class JHMDB(FileResults):
 
     result_suffix = ".txt"  # one result file per sequence
 
-    def write_predictions(
-        self, seq: VideoSequence, preds: Iterable[TrackFramePrediction], out: Path
-    ) -> int:
-        lines, n = [], 0
-        for p in preds:
-            n += 1
-            if p.keypoints is None or len(p.keypoints) != 1:
-                raise DataError(f"{seq.name}: frame {p.index}: expected one propagated pose")
-            for j, (x, y, s) in enumerate(np.asarray(p.keypoints[0], float)):
-                lines.append(f"{p.index},{j},{x:.2f},{y:.2f},{s:.4f}")
-        check_produced(seq.name, n, len(seq.clip))
-        Path(out).write_text("\n".join(lines) + "\n")
-        return n
+    def result_lines(self, seq: VideoSequence, p: TrackFramePrediction) -> list[str]:
+        if p.keypoints is None or len(p.keypoints) != 1:
+            raise DataError(f"{seq.name}: frame {p.index}: expected one propagated pose")
+        return [
+            f"{p.index},{j},{x:.2f},{y:.2f},{s:.4f}\n"
+            for j, (x, y, s) in enumerate(np.asarray(p.keypoints[0], float))
+        ]
 
     def read_predictions(self, pred_dir: Path, name: str, length: int) -> np.ndarray:
         f = self.result_path(pred_dir, name)
@@ -247,14 +228,6 @@ class JHMDB(FileResults):
         )
 
 
-def _jhmdb(data_root, split, sequences):
-    if data_root is None:
-        raise DataError(
-            "jhmdb needs --data-root DIR (holding Rename_Images/, joint_positions/, splits/)"
-        )
-    return JHMDB(data_root, split, sequences)
-
-
 _JHMDB_FILES = "http://files.is.tue.mpg.de/jhmdb/"
 JHMDB_DATA = DataLayout(
     tree="""\
@@ -286,4 +259,6 @@ JHMDB/
     unlisted="splits 2 and 3: no citable list found (the release's splits/ folder holds them)",
     family="pose",
 )
-register_benchmark("jhmdb", _jhmdb, JHMDB, data=JHMDB_DATA)
+register_benchmark(
+    "jhmdb", JHMDB, data=JHMDB_DATA, root="holding Rename_Images/, joint_positions/, splits/"
+)

@@ -6,7 +6,7 @@ Scoring: OPE with success AUC, precision@20 px and normalised precision (``NormP
 LaSOT paper's ranking score, the area under the normalised-precision curve over 0…0.5;
 ``NormPrecision@0.2``: the value the toolkit's threshold ranking and pytracking print), with the
 frame rules of the official MATLAB toolkit (``HengLan/LaSOT_Evaluation_Toolkit``,
-:func:`unibench.benchmarks.metrics.sot.toolkit_curves`): the toolkit's absent flags are the frames
+:func:`unibench.benchmarks.scorers.sot.toolkit_curves`): the toolkit's absent flags are the frames
 that are fully occluded or out of view; absent frames fail and the divisor is the whole sequence.
 ``--option protocol=pytracking`` (and ``exclude_invalid_frames=true``) gives pytracking's
 conventions instead.
@@ -17,10 +17,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from unibench.benchmarks.base import check_count, parse_options, register_benchmark
-from unibench.benchmarks.data.layout import DataLayout, Obtain, Variant
+from unibench.benchmarks.base import check_count, register_benchmark
+from unibench.benchmarks.data.folders import DataLayout, Obtain, Variant
 from unibench.benchmarks.formats.boxes import read_boxes
-from unibench.benchmarks.ope import ToolkitOPEBenchmark, ToolkitOptions
+from unibench.benchmarks.ope import ToolkitOPEBenchmark
 
 from unibench.datatypes import VideoSequence
 from unibench.errors import DataError
@@ -46,31 +46,25 @@ class LaSOT(ToolkitOPEBenchmark):
     def __init__(
         self, root, split: str | None = None, sequences=None, name: str = "lasot", options=None
     ):
-        self.options = options or self.options
-        self.root = Path(root)
-        self.split = split or "test"
-        self.name = name
-        if self.split not in ("test", "all"):
-            raise DataError(f"{name}: unknown split {self.split!r}; known splits: test, all")
-        if not self.root.is_dir():
-            raise DataError(f"LaSOT root {self.root} does not exist")
-        if sequences:
-            self._names = list(sequences)
-        elif self.split == "test":
+        self.options = self.scoring_options(options)
+        self.open_folder(root, split, name, "test", ("test", "all"))
+        self.select_sequences(sequences)
+
+    def discover_sequences(self) -> list[str]:
+        if self.split == "test":
             f = self.root / "testing_set.txt"
             if not f.is_file():
                 raise DataError(
                     f"{f} does not exist: the LaSOT test split lists its sequences "
                     f"there (or pass --split all)"
                 )
-            self._names = [x.strip() for x in read_text(f).splitlines() if x.strip()]
-        else:
-            self._names = sorted(
-                n
-                for c in list_dirs(self.root)
-                for n in list_dirs(self.root / c)
-                if (self.root / c / n / "groundtruth.txt").is_file()
-            )
+            return [x.strip() for x in read_text(f).splitlines() if x.strip()]
+        return sorted(
+            n
+            for c in list_dirs(self.root)
+            for n in list_dirs(self.root / c)
+            if (self.root / c / n / "groundtruth.txt").is_file()
+        )
 
     def _dir(self, name: str) -> Path:
         return self.root / name.rsplit("-", 1)[0] / name
@@ -90,12 +84,6 @@ class LaSOT(ToolkitOPEBenchmark):
         gt = self.ground_truth(name)
         check_count(d / "groundtruth.txt", len(gt), "boxes", frames)
         return self._box_sequence(name, frames, gt[0], f"{name}|{d.resolve()}")
-
-
-def _lasot(data_root, split, sequences, options=None):
-    if data_root is None:
-        raise DataError("lasot needs --data-root DIR (the folder holding the class folders)")
-    return LaSOT(data_root, split, sequences, options=parse_options(ToolkitOptions, options))
 
 
 _LASOT_TREE = """\
@@ -132,7 +120,7 @@ LASOT_DATA = DataLayout(
     unlisted="train (1120 videos) and all: no list pinned (the release's training_set.txt)",
     family="sot",
 )
-register_benchmark("lasot", _lasot, LaSOT, data=LASOT_DATA)
+register_benchmark("lasot", LaSOT, data=LASOT_DATA, root="the folder holding the class folders")
 
 
 class LaSOTExt(LaSOT):
@@ -156,12 +144,6 @@ class LaSOTExt(LaSOT):
         self.split = "test"
 
 
-def _lasot_ext(data_root, split, sequences, options=None):
-    if data_root is None:
-        raise DataError("lasot-ext needs --data-root DIR (the folder holding the class folders)")
-    return LaSOTExt(data_root, split, sequences, options=parse_options(ToolkitOptions, options))
-
-
 LASOT_EXT_DATA = DataLayout(
     tree=_LASOT_TREE.replace("(the 280 test sequences)", "(optional: the 150 extension sequences)"),
     variants=_LASOT_VARIANTS,
@@ -176,4 +158,6 @@ LASOT_EXT_DATA = DataLayout(
     manifests={"test": "lasot-ext-test.json", "all": "lasot-ext-test.json"},
     family="sot",
 )
-register_benchmark("lasot-ext", _lasot_ext, LaSOTExt, data=LASOT_EXT_DATA)
+register_benchmark(
+    "lasot-ext", LaSOTExt, data=LASOT_EXT_DATA, root="the folder holding the class folders"
+)

@@ -15,28 +15,26 @@ TrackEval (:mod:`mot_metrics`), which needs no frames on disk.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 from unibench.benchmarks.base import (
-    FileResults,
     GroundTruthFile,
-    check_produced,
+    SplitFolder,
+    TextResults,
     clip_meta,
     frame_clip,
     iter_progress,
-    known_splits,
     register_benchmark,
 )
-from unibench.benchmarks.data.layout import Archive, DataLayout, Obtain, Variant
+from unibench.benchmarks.data.folders import Archive, DataLayout, Obtain, Variant
 from unibench.benchmarks.formats.motchallenge import (
     mot_line,
     read_mot_rows,
     read_mot_txt,
     read_seqinfo,
 )
-from unibench.benchmarks.metrics import mot as mot_metrics
+from unibench.benchmarks.scorers import mot as mot_metrics
 
 from unibench.datatypes import MetricTable, Observations, TrackFramePrediction, VideoSequence
 from unibench.errors import DataError
@@ -45,7 +43,7 @@ from unibench.io import check_numbered, image_size, list_dirs, list_files
 logger = logging.getLogger(__name__)
 
 
-class MOTChallenge(GroundTruthFile, FileResults):
+class MOTChallenge(GroundTruthFile, SplitFolder, TextResults):
     toolkit = "TrackEval's MotChallenge2DBox (HOTA, CLEAR, Identity; MOT15 without distractor preprocessing)"
     checked_by = (
         "tests/benchmarks/test_mot15.py::test_mot15_against_trackeval_from_disk",
@@ -73,22 +71,11 @@ class MOTChallenge(GroundTruthFile, FileResults):
         self.name = name or benchmark.lower()
         self.truncate = truncate
         self.det_dir = Path(det_dir) if det_dir else None
-        self.dir = self.root / self.split
-        if not self.dir.is_dir():
-            raise DataError(
-                f"{self.dir} does not exist: expected <root>/{self.split}/<seq>/; known splits: "
-                f"{known_splits(self.root)}"
-            )
-        self._names = (
-            list(sequences)
-            if sequences
-            else [n for n in list_dirs(self.dir) if (self.dir / n / "seqinfo.ini").is_file()]
-        )
-        if not self._names:
-            raise DataError(f"{self.dir}: no sequence with a seqinfo.ini")
+        self.dir = self.split_folder(self.root, f"<root>/{self.split}/<seq>/")
+        self.select_sequences(sequences, self.dir, "a folder with a seqinfo.ini")
 
-    def sequence_names(self) -> list[str]:
-        return list(self._names)
+    def discover_sequences(self) -> list[str]:
+        return [n for n in list_dirs(self.dir) if (self.dir / n / "seqinfo.ini").is_file()]
 
     def _length(self, name: str) -> tuple[dict, int]:
         """``seqinfo.ini`` and its integer ``seqLength`` (one rule for run and eval)."""
@@ -148,19 +135,11 @@ class MOTChallenge(GroundTruthFile, FileResults):
             },
         )
 
-    result_suffix = ".txt"  # one result file per sequence
-
-    def write_predictions(
-        self, seq: VideoSequence, preds: Iterable[TrackFramePrediction], out: Path
-    ) -> int:
-        lines, n = [], 0
-        for p in preds:
-            n += 1
-            for i, b, s in zip(p.ids, p.boxes, p.scores, strict=True):
-                lines.append(mot_line(p.index + 1, int(i), b, f"{s:.4f},-1,-1,-1"))
-        check_produced(seq.name, n, len(seq.clip))
-        Path(out).write_text("".join(lines))
-        return n
+    def result_lines(self, seq: VideoSequence, p: TrackFramePrediction) -> list[str]:
+        return [
+            mot_line(p.index + 1, int(i), b, f"{s:.4f},-1,-1,-1")
+            for i, b, s in zip(p.ids, p.boxes, p.scores, strict=True)
+        ]
 
     def ground_truth_file(self, name: str) -> Path:
         return self.dir / name / "gt" / "gt.txt"
@@ -221,10 +200,6 @@ class MOTChallenge(GroundTruthFile, FileResults):
 
 def _factory(benchmark: str):
     def make(data_root, split, sequences, detections=None, truncate=False):
-        if data_root is None:
-            raise DataError(
-                f"{benchmark.lower()} needs --data-root DIR (the folder holding train/ and test/)"
-            )
         return MOTChallenge(
             data_root, split, sequences, det_dir=detections, benchmark=benchmark, truncate=truncate
         )
@@ -266,4 +241,7 @@ def _mot_data(benchmark: str) -> DataLayout:
 
 
 for _b in ("MOT15", "MOT16", "MOT17", "MOT20"):
-    register_benchmark(_b.lower(), _factory(_b), MOTChallenge, data=_mot_data(_b))
+    register_benchmark(
+        _b.lower(), _factory(_b), MOTChallenge, data=_mot_data(_b),
+        root="the folder holding train/ and test/",
+    )  # fmt: skip

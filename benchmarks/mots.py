@@ -26,26 +26,25 @@ KITTI-MOTS scores car and pedestrian separately and reports their mean as the su
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 from unibench.benchmarks.base import (
-    FileResults,
     GroundTruthFile,
-    check_produced,
+    SplitFolder,
+    TextResults,
     clip_meta,
     frame_clip,
     iter_progress,
-    known_splits,
     register_benchmark,
 )
-from unibench.benchmarks.data.layout import Archive, DataLayout, Manifest, Obtain, Variant
+from unibench.benchmarks.data.folders import Archive, DataLayout, Manifest, Obtain, Variant
 from unibench.benchmarks.formats.motchallenge import read_seqinfo
 from unibench.benchmarks.formats.mots import mots_line, read_mots_txt, row_rle
-from unibench.benchmarks.metrics import mot as mot_metrics
+from unibench.benchmarks.formats.rle import mask_observations
+from unibench.benchmarks.scorers import mot as mot_metrics
 
-from unibench.datatypes import MetricTable, Observations, TrackFramePrediction, VideoSequence
+from unibench.datatypes import MetricTable, TrackFramePrediction, VideoSequence
 from unibench.errors import DataError
 from unibench.io import check_numbered, image_size, list_dirs, list_files, read_text
 
@@ -108,7 +107,7 @@ def resolve_overlaps(masks: list[dict], scores: np.ndarray) -> list[dict | None]
     return out
 
 
-class MOTSBase(GroundTruthFile, FileResults):
+class MOTSBase(GroundTruthFile, TextResults):
     toolkit = "TrackEval's MOTSChallenge / KittiMOTS classes (HOTA, CLEAR with sMOTSA, Identity)"
     checked_by = (
         "tests/benchmarks/test_mots.py::test_smotsa_hand_case_with_switch_soft_tp_and_ignore_region",
@@ -127,13 +126,9 @@ class MOTSBase(GroundTruthFile, FileResults):
         self.split = split
         self.name = name
         self.det_dir = Path(detections) if detections else None
-        self._names = list(sequences) if sequences else self._all_sequences()
-        if not self._names:
-            raise DataError(f"{self.root}: no {name} sequence found for split {split!r}")
+        self.select_sequences(sequences)
 
     # ---------------------------------------------------------------- layout (subclasses)
-    def _all_sequences(self) -> list[str]:
-        raise NotImplementedError
 
     def frames(self, name: str) -> tuple[list[Path], dict]:
         raise NotImplementedError
@@ -157,67 +152,44 @@ class MOTSBase(GroundTruthFile, FileResults):
         return read_mots_txt(path)
 
     # ---------------------------------------------------------------- the benchmark contract
-    def sequence_names(self) -> list[str]:
-        return list(self._names)
-
     def load_sequence(self, name: str) -> VideoSequence:
-        from pycocotools import mask as mask_utils
 
         frames, info = self.frames(name)
         size = image_size(frames[0])
         path = self.det_file(name)
         rows = _by_frame(read_mots_txt(path, scores=True), len(frames), self.offset, path)
-        boxes, masks, classes = [], [], []
+        dets = []
         for t, rs in enumerate(rows):
-            rs = [r for r in rs if r[2] != IGNORE_CLASS]
-            ms = [row_rle(r) for r in rs]
-            for m in ms:
+            frame = [(row_rle(r), r[6], r[2]) for r in rs if r[2] != IGNORE_CLASS]
+            for m, _, _ in frame:
                 if tuple(m["size"]) != size:
                     raise DataError(
                         f"{path}: frame {t + self.offset}: mask size {tuple(m['size'])}, "
                         f"frame size {size}"
                     )
-            bb = mask_utils.toBbox(ms).reshape(-1, 4) if ms else np.zeros((0, 4))
-            boxes.append(np.c_[bb, [r[6] for r in rs]].reshape(-1, 5))
-            masks.append(ms)
-            classes.append(np.array([r[2] for r in rs], int))
+            dets.append(frame)
         clip = frame_clip(frames, size)
         return VideoSequence(
             name,
             clip,
-            Observations(tuple(boxes), masks=tuple(masks), classes=tuple(classes)),
+            mask_observations(dets),
             {
                 "frame_rate": float(info.get("framerate", 30)),
                 **clip_meta(self.name, name, frames=frames),
             },
         )
 
-    result_suffix = ".txt"  # one result file per sequence
-
-    def write_predictions(
-        self, seq: VideoSequence, preds: Iterable[TrackFramePrediction], out: Path
-    ) -> int:
-        lines, n = [], 0
-        for p in preds:
-            n += 1
-            if p.masks is None:
-                raise DataError(f"{seq.name}: the head gave no masks (MOTS needs mask outputs)")
-            cls = p.classes if p.classes is not None else np.full(len(p.ids), self.default_class)
-            for i, m, c in zip(p.ids, resolve_overlaps(p.masks, p.scores), cls, strict=True):
-                if m is None:
-                    continue
-                lines.append(
-                    mots_line(
-                        p.index + self.offset,
-                        int(c) * 1000 + int(i),
-                        int(c),
-                        m["size"],
-                        m["counts"],
-                    )
-                )
-        check_produced(seq.name, n, len(seq.clip))
-        Path(out).write_text("".join(lines))
-        return n
+    def result_lines(self, seq: VideoSequence, p: TrackFramePrediction) -> list[str]:
+        """One frame's masks; where they overlap, the higher-scored track keeps the pixels (the
+        format forbids overlaps) and a mask left empty is dropped."""
+        if p.masks is None:
+            raise DataError(f"{seq.name}: the head gave no masks (MOTS needs mask outputs)")
+        cls = p.classes if p.classes is not None else np.full(len(p.ids), self.default_class)
+        return [
+            mots_line(p.index + self.offset, int(c) * 1000 + int(i), int(c), m["size"], m["counts"])
+            for i, m, c in zip(p.ids, resolve_overlaps(p.masks, p.scores), cls, strict=True)
+            if m is not None
+        ]
 
     def _raw(self, name: str, pred_file: Path) -> dict:
         """TrackEval's raw MOTS data of one sequence, with its load-time checks."""
@@ -310,19 +282,15 @@ def _mots_names(m: dict[str, float]) -> dict[str, float]:
     return out
 
 
-class MOTS20(MOTSBase):
+class MOTS20(SplitFolder, MOTSBase):
     """MOTSChallenge / MOTS20 (pedestrians)."""
 
     def __init__(self, root, split=None, sequences=None, detections=None, name="mots20"):
-        self.dir = Path(root) / (split or "train")
-        if not self.dir.is_dir():
-            raise DataError(
-                f"{self.dir} does not exist: expected <root>/{split or 'train'}/<seq>/; known "
-                f"splits: {known_splits(Path(root))}"
-            )
-        super().__init__(root, split or "train", sequences, detections, name)
+        self.split = split or "train"
+        self.dir = self.split_folder(Path(root), f"<root>/{self.split}/<seq>/")
+        super().__init__(root, self.split, sequences, detections, name)
 
-    def _all_sequences(self) -> list[str]:
+    def discover_sequences(self) -> list[str]:
         return [n for n in list_dirs(self.dir) if (self.dir / n / "seqinfo.ini").is_file()]
 
     def _info(self, name: str) -> dict:
@@ -384,7 +352,7 @@ class KittiMOTS(MOTSBase):
             )
         super().__init__(root, split, sequences, detections, name)
 
-    def _all_sequences(self) -> list[str]:
+    def discover_sequences(self) -> list[str]:
         if self.split == "test":  # the folder is the split
             return list_dirs(self.img_root)
         return list(kitti_mots_split(self.split))  # subsets of training/: the official seqmaps
@@ -425,17 +393,9 @@ class KittiMOTS(MOTSBase):
         return self.root / "instances_txt" / f"{name}.txt"
 
 
-def _require_root(name: str, data_root):
-    if data_root is None:
-        raise DataError(f"{name} needs --data-root DIR")
-    return data_root
-
-
 register_benchmark(
     "mots20",
-    lambda data_root, split, sequences, detections=None: MOTS20(
-        _require_root("mots20", data_root), split, sequences, detections
-    ),
+    MOTS20,
     MOTS20,
     data=DataLayout(
         tree="""\
@@ -457,11 +417,8 @@ MOTS/
         manifests={"train": "mots20-train.json", "test": "mots20-test.json"},
         family="association",
     ),
+    root="the folder holding train/ and test/",
 )
-
-
-def _kitti_mots(data_root, split, sequences, detections=None):
-    return KittiMOTS(_require_root("kitti-mots", data_root), split, sequences, detections)
 
 
 KITTI_MOTS_DATA = DataLayout(
@@ -494,4 +451,7 @@ KITTI-MOTS/
     manifests={s: f"kitti-mots-{s}.json" for s in KITTI_MOTS_SPLIT_NAMES},
     family="association",
 )
-register_benchmark("kitti-mots", _kitti_mots, KittiMOTS, data=KITTI_MOTS_DATA)
+register_benchmark(
+    "kitti-mots", KittiMOTS, data=KITTI_MOTS_DATA,
+    root="holding instances_txt/ and KITTI tracking's training/, testing/",
+)  # fmt: skip

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from unibench.benchmarks.base import (
-    FileResults,
-    check_produced,
+    TextResults,
     clip_meta,
     frame_clip,
     iter_progress,
 )
-from unibench.benchmarks.formats.boxes import read_boxes, write_boxes
-from unibench.benchmarks.metrics import sot as sot_metrics
+from unibench.benchmarks.formats.boxes import box_line, read_boxes
+from unibench.benchmarks.scorers import sot as sot_metrics
 
 from unibench.datatypes import BoxFramePrediction, BoxInit, MetricTable, VideoSequence
 from unibench.errors import ConfigError, DataError
@@ -38,10 +36,11 @@ def invalid_boxes(pred: np.ndarray) -> np.ndarray:
         return ~np.isfinite(pred).all(1) | (pred[:, 2] <= 0) | (pred[:, 3] <= 0)
 
 
-class OPEBenchmark(FileResults):
+class OPEBenchmark(TextResults):
     """Base of OTB-style adapters: ``<out>/<seq>.txt`` results scored with OPE.
 
-    Subclasses provide ``ground_truth(name)``, ``load_sequence(name)``, ``_names`` and may override
+    Subclasses provide ``ground_truth(name)``, ``discover_sequences()``, ``load_sequence(name)``
+    and may override
     ``valid_frames(name, gt)`` (frames to score) and ``offset`` (1 for 1-based files).
     """
 
@@ -49,19 +48,12 @@ class OPEBenchmark(FileResults):
     offset = 0.0  # added to x, y when writing results (OTB files are 1-based)
     protocol = "OPE (got10k ExperimentOTB): 21 IoU thresholds, AUC = mean"
 
-    def sequence_names(self) -> list[str]:
-        return list(self._names)
+    produced = "boxes"
 
-    result_suffix = ".txt"  # one result file per sequence
-
-    def write_predictions(
-        self, seq: VideoSequence, preds: Iterable[BoxFramePrediction], out: Path
-    ) -> int:
+    def result_lines(self, seq: VideoSequence, b: BoxFramePrediction) -> list[str]:
+        """One box per line, 4 decimals, comma-separated (``offset`` added to x and y)."""
         o = self.offset
-        boxes = [(b.box[0] + o, b.box[1] + o, b.box[2], b.box[3]) for b in preds]
-        check_produced(seq.name, len(boxes), len(seq.clip), "boxes")
-        write_boxes(out, boxes)
-        return len(boxes)
+        return [box_line((b.box[0] + o, b.box[1] + o, b.box[2], b.box[3]))]
 
     def _box_sequence(self, name: str, frames: list[Path], box, key: str) -> VideoSequence:
         """A lazily loaded clip of ``frames`` started from ``box`` (0-based ``x, y, w, h``)."""

@@ -6,7 +6,7 @@ Two-target sequences (Jogging, Skating2) carry ``groundtruth_rect.1.txt`` / ``.2
 official ranges (David 300–770, Football1 1–74, Freeman3 1–460, Freeman4 1–283, Diving 1–215, as the
 got10k toolkit does); any other length mismatch is an error, never a silent truncation. Results are
 written as the toolkits read them: ``<out>/<Seq>.txt`` with one comma-separated box per frame
-(1-based). Scoring is the OPE protocol of :mod:`unibench.benchmarks.metrics.sot`; unlike got10k, a
+(1-based). Scoring is the OPE protocol of :mod:`unibench.benchmarks.scorers.sot`; unlike got10k, a
 result file whose length differs from the ground truth is an error rather than a warning.
 """
 
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 from unibench.benchmarks.base import check_count, clip_meta, frame_clip, register_benchmark
-from unibench.benchmarks.data.layout import Archive, DataLayout, Manifest, Obtain, Variant
+from unibench.benchmarks.data.folders import Archive, DataLayout, Manifest, Obtain, Variant
 from unibench.benchmarks.formats.boxes import read_boxes
 from unibench.benchmarks.ope import OPEBenchmark
 
@@ -52,16 +52,10 @@ class OTB(OPEBenchmark):
         sequences: Iterable[str] | None = None,
         name: str = "otb2015",
     ) -> None:
-        self.root = Path(root)
-        self.split = split or "all"
-        self.name = name
-        if self.split != "all":
-            raise DataError(f"{name}: unknown split {self.split!r}; known splits: all")
-        if not self.root.is_dir():
-            raise DataError(f"OTB root {self.root} does not exist")
-        self._names = list(sequences) if sequences else self._discover()
+        self.open_folder(root, split, name, "all", ("all",))
+        self.select_sequences(sequences)
 
-    def _discover(self) -> list[str]:
+    def discover_sequences(self) -> list[str]:
         names = []
         for d in (self.root / n for n in list_dirs(self.root)):
             gts = list_files(d, "groundtruth_rect*.txt")
@@ -115,12 +109,6 @@ class OTB(OPEBenchmark):
         )
 
 
-def _otb(data_root, split, sequences):
-    if data_root is None:
-        raise DataError("otb2015 needs --data-root DIR (the folder holding the sequence folders)")
-    return OTB(data_root, split, sequences)
-
-
 _OTB_SEQS = sorted({n.partition(".")[0] for n in Manifest.load("otb2015-all.json").sequences})
 OTB_DATA = DataLayout(
     tree="""\
@@ -146,4 +134,4 @@ OTB100/
     manifests={"all": "otb2015-all.json"},
     family="sot",
 )
-register_benchmark("otb2015", _otb, OTB, data=OTB_DATA)
+register_benchmark("otb2015", OTB, data=OTB_DATA, root="the folder holding the sequence folders")

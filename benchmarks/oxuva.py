@@ -33,20 +33,18 @@ import bisect
 import csv
 import io
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from unibench.benchmarks.base import (
-    FileResults,
-    check_produced,
+    TextResults,
     clip_meta,
     frame_clip,
     iter_progress,
-    parse_options,
     register_benchmark,
 )
-from unibench.benchmarks.data.layout import DataLayout, Obtain, Variant
+from unibench.benchmarks.data.folders import DataLayout, Obtain, Variant
 from unibench.benchmarks.formats.oxuva import oxuva_line
 
 from unibench.datatypes import BoxFramePrediction, BoxInit, MetricTable, VideoSequence
@@ -186,7 +184,7 @@ class Task:
         return f"{self.video}_{self.obj}"
 
 
-class OxUvA(FileResults):
+class OxUvA(TextResults):
     toolkit = "the OxUvA toolkit (long-term-tracking-benchmark): TPR, TNR, MaxGM"
     checked_by = (
         "tests/benchmarks/test_longterm.py::test_oxuva_hand_case_pooled_counts_previous_prediction_and_posthoc",
@@ -202,7 +200,7 @@ class OxUvA(FileResults):
         if self.split not in ("dev", "test"):
             raise DataError(f"oxuva: unknown split {self.split!r}; known splits: dev, test")
         self.name = name
-        self.options = options or OxUvAOptions()
+        self.options = self.scoring_options(options)
         path = self.root / "tasks" / f"{self.split}.csv"
         self.tasks_by_name: dict[str, Task] = {}
         for k, r in enumerate(_csv_rows(path, 8, "video,object,init_frame,last_frame,box"), 1):
@@ -214,15 +212,14 @@ class OxUvA(FileResults):
                 raise DataError(f"{path}:{k}: last_frame {t.last_frame} <= init_frame")
             safe_name(t.name, "task", str(path), DataError)
             self.tasks_by_name[t.name] = t
-        names = list(sequences) if sequences else sorted(self.tasks_by_name)
-        unknown = [n for n in names if n not in self.tasks_by_name]
+        unknown = [n for n in sequences or () if n not in self.tasks_by_name]
         if unknown:
             raise DataError(f"{path}: no task {', '.join(unknown)}")
-        self._names = names
+        self.select_sequences(sequences, path)
         self._labels: dict[str, dict[int, tuple[bool, tuple]]] | None = None
 
-    def sequence_names(self) -> list[str]:
-        return list(self._names)
+    def discover_sequences(self) -> list[str]:
+        return sorted(self.tasks_by_name)  # a sequence is a task, <video>_<object>
 
     def frames(self, task: Task) -> list[Path]:
         d = self.root / "images" / self.split / task.video
@@ -253,24 +250,14 @@ class OxUvA(FileResults):
 
     result_suffix = ".csv"  # one result file per sequence
 
-    def write_predictions(
-        self, seq: VideoSequence, preds: Iterable[BoxFramePrediction], out: Path
-    ) -> int:
+    def result_lines(self, seq: VideoSequence, p: BoxFramePrediction) -> list[str]:
+        if p.index == 0:
+            return []  # the given frame is not predicted
         t = self.tasks_by_name[seq.name]
-        h, w = seq.clip.size
         tau = self.options.presence_threshold
-        lines, n = [], 0
-        for p in preds:
-            n += 1
-            if p.index == 0:
-                continue  # the given frame is not predicted
-            present = tau is None or p.score >= tau
-            lines.append(
-                oxuva_line(t.video, t.obj, t.init_frame + p.index, present, p.score, p.box, (h, w))
-            )
-        check_produced(seq.name, n, len(seq.clip))
-        Path(out).write_text("".join(lines))
-        return n
+        present = tau is None or p.score >= tau
+        return [oxuva_line(t.video, t.obj, t.init_frame + p.index, present, p.score, p.box,
+                           seq.clip.size)]  # fmt: skip
 
     def labels(self) -> dict[str, dict[int, tuple[bool, tuple]]]:
         """Ground truth per task: frame → (present, box), the init frame left out."""
@@ -392,12 +379,6 @@ class OxUvA(FileResults):
         return Path(out_zip)
 
 
-def _oxuva(data_root, split, sequences, options=None):
-    if data_root is None:
-        raise DataError("oxuva needs --data-root DIR")
-    return OxUvA(data_root, split, sequences, options=parse_options(OxUvAOptions, options))
-
-
 OXUVA_DATA = DataLayout(
     tree="""\
 OxUvA/
@@ -424,4 +405,4 @@ OxUvA/
     manifests={"dev": "oxuva-dev.json", "test": "oxuva-test.json"},
     family="sot",
 )
-register_benchmark("oxuva", _oxuva, OxUvA, data=OXUVA_DATA)
+register_benchmark("oxuva", OxUvA, data=OXUVA_DATA, root="holding images/, tasks/ and annotations/")

@@ -25,17 +25,16 @@ from pathlib import Path
 import numpy as np
 from unibench.benchmarks.base import (
     FileResults,
+    SplitFolder,
     check_produced,
     clip_meta,
     frame_clip,
     iter_progress,
-    known_splits,
-    parse_options,
     register_benchmark,
 )
-from unibench.benchmarks.data.layout import DataLayout, Obtain, Variant
+from unibench.benchmarks.data.folders import DataLayout, Obtain, Variant
 from unibench.benchmarks.formats.jsonfiles import person_category, write_posetrack_video
-from unibench.benchmarks.metrics import posetrack as PM
+from unibench.benchmarks.scorers import posetrack as PM
 
 from unibench.datatypes import MetricTable, Observations, TrackFramePrediction, VideoSequence
 from unibench.errors import DataError
@@ -106,7 +105,7 @@ def pose_box(k: np.ndarray) -> np.ndarray:
     return np.array([x0, y0, max(x1 - x0, 1.0), max(y1 - y0, 1.0)])
 
 
-class PoseTrack18(FileResults):
+class PoseTrack18(SplitFolder, FileResults):
     toolkit = "poseval (PoseTrack MOTA, per joint)"
     checked_by = (
         "tests/benchmarks/test_posetrack_poseval.py::test_default_scoring_equals_poseval",
@@ -131,22 +130,13 @@ class PoseTrack18(FileResults):
         self.split = split or "val"
         self.name = name
         self.truncate = truncate
-        self.options = options or PM.PoseEvalOptions()
-        self.ann_dir = self.root / "annotations" / self.split
+        self.options = self.scoring_options(options)
         self.det_dir = Path(detections) if detections else self.root / "detections" / self.split
-        if not self.ann_dir.is_dir():
-            raise DataError(
-                f"{self.ann_dir} does not exist: expected annotations/<split>/*.json; known "
-                f"splits: {known_splits(self.root / 'annotations')}"
-            )
-        self._names = (
-            list(sequences) if sequences else [p.stem for p in list_files(self.ann_dir, "*.json")]
-        )
-        if not self._names:
-            raise DataError(f"{self.ann_dir}: no <video>.json annotation file")
+        self.ann_dir = self.split_folder(self.root / "annotations", "annotations/<split>/*.json")
+        self.select_sequences(sequences, self.ann_dir, "<video>.json annotation files")
 
-    def sequence_names(self) -> list[str]:
-        return list(self._names)
+    def discover_sequences(self) -> list[str]:
+        return [p.stem for p in list_files(self.ann_dir, "*.json")]
 
     def _annotation(self, name: str) -> tuple[Path, dict, list[dict]]:
         path = self.ann_dir / f"{name}.json"
@@ -347,15 +337,6 @@ class PoseTrack18(FileResults):
         )
 
 
-def _posetrack18(data_root, split, sequences, detections=None, options=None, truncate=False):
-    if data_root is None:
-        raise DataError("posetrack18 needs --data-root DIR (holding annotations/ and images/)")
-    return PoseTrack18(
-        data_root, split, sequences, detections,
-        options=parse_options(PM.PoseEvalOptions, options), truncate=truncate,
-    )  # fmt: skip
-
-
 POSETRACK18_DATA = DataLayout(
     tree="""\
 PoseTrack18/
@@ -386,4 +367,6 @@ PoseTrack18/
         ("detections/{split}/*.json", "the default observations: without them pass --detections"),
     ),
 )
-register_benchmark("posetrack18", _posetrack18, PoseTrack18, data=POSETRACK18_DATA)
+register_benchmark(
+    "posetrack18", PoseTrack18, data=POSETRACK18_DATA, root="holding annotations/ and images/"
+)

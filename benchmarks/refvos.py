@@ -76,12 +76,12 @@ from unibench.benchmarks.base import (
     clip_meta,
     frame_clip,
     iter_progress,
-    parse_options,
     register_benchmark,
 )
-from unibench.benchmarks.data.layout import DataLayout, Obtain, Variant
+from unibench.benchmarks.data.folders import DataLayout, Obtain, Variant
+from unibench.benchmarks.formats.jsonfiles import read_videos
 from unibench.benchmarks.formats.palette import read_label_map, write_binary_png, write_palette_png
-from unibench.benchmarks.metrics import vos as vos_metrics
+from unibench.benchmarks.scorers import vos as vos_metrics
 from unibench.benchmarks.youtubevos import YouTubeVOS
 
 from unibench.datatypes import (
@@ -249,34 +249,25 @@ class RefYouTubeVOS(RefVOSProtocol, YouTubeVOS):
     scorer_version = 1
 
     def __init__(self, root, split="valid", sequences=None, name="ref-youtube-vos", options=None):
-        super().__init__(root, split, sequences, name=name)
-        self.ref_options = options or RefVOSOptions()
-        self.expr_path = self.root / "meta_expressions" / split / "meta_expressions.json"
+        self.ref_options = self.scoring_options(options)
+        self.expr_path = Path(root) / "meta_expressions" / split / "meta_expressions.json"
         self.expressions = self._read_expressions(self.expr_path)
-        if not sequences:  # the videos that have expressions
-            self._names = [n for n in self._names if n in self.expressions]
+        super().__init__(root, split, sequences, name=name)
+
+    def discover_sequences(self) -> list[str]:
+        return [n for n in super().discover_sequences() if n in self.expressions]
 
     def _read_expressions(self, path: Path) -> dict[str, dict[str, dict]]:
-        doc = read_json(path, "Ref-YouTube-VOS meta_expressions.json")
-        try:
-            videos = doc["videos"]
-            out: dict[str, dict[str, dict]] = {}
-            for vid, v in videos.items():
-                exps = {}
-                for eid, e in v["expressions"].items():
-                    safe_name(str(eid), "expression id", str(path), DataError)
-                    obj = e.get("obj_id")
-                    exps[str(eid)] = {
-                        "exp": str(e["exp"]),
-                        "obj_id": None if obj is None else int(obj),
-                    }
-                out[vid] = exps
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise DataError(
-                f"{path}: expected {{'videos': {{video: {{'expressions': {{id: {{'exp', "
-                f"'obj_id'}}}}}}}}}} ({type(exc).__name__}: {exc})"
-            ) from None
-        return out
+        def video(_vid: str, v: dict) -> dict[str, dict]:
+            exps = {}
+            for eid, e in v["expressions"].items():
+                safe_name(str(eid), "expression id", str(path), DataError)
+                obj = e.get("obj_id")
+                exps[str(eid)] = {"exp": str(e["exp"]), "obj_id": None if obj is None else int(obj)}
+            return exps
+
+        shape = "{'videos': {video: {'expressions': {id: {'exp', 'obj_id'}}}}}"
+        return read_videos(path, "Ref-YouTube-VOS meta_expressions.json", video, shape)
 
     def referred(self, name: str, need_objects: bool = True) -> dict[str, dict]:
         """The expressions of a video, each checked to name an object of meta.json (scoring and
@@ -438,7 +429,7 @@ class RefDAVIS17(RefVOSProtocol, BenchmarkBase):
         self.root = Path(root)
         self.split = split or "val"
         self.name = name
-        self.ref_options = options or RefVOSOptions()
+        self.ref_options = self.scoring_options(options)
         davis = self.root / "DAVIS"
         self.images = davis / "JPEGImages" / "480p"
         self.annotations = davis / "Annotations_unsupervised" / "480p"
@@ -452,20 +443,18 @@ class RefDAVIS17(RefVOSProtocol, BenchmarkBase):
             raise DataError(f"missing {split_file}: expected the DAVIS-2017 split list")
         text_dir = self.root / "davis_text_annotations"
         self.sets = [read_davis_expressions(text_dir / f, enc) for f, enc in EXPRESSION_SETS]
-        names = [x.strip() for x in read_text(split_file).splitlines() if x.strip()]
-        for n in names:
-            safe_name(n, "sequence", str(split_file), DataError)
-        unknown = [n for n in (sequences or []) if n not in names]
+        self.split_file = split_file
+        unknown = [n for n in (sequences or []) if n not in self.discover_sequences()]
         if unknown:
             raise DataError(f"{split_file}: no sequence {', '.join(unknown)}")
-        self._names = list(sequences) if sequences else names
+        self.select_sequences(sequences, split_file)
         for n in self._names:
             for k, s in enumerate(self.sets):
                 if n not in s:
                     raise DataError(f"{text_dir / EXPRESSION_SETS[k][0]}: no expression for {n}")
 
-    def sequence_names(self) -> list[str]:
-        return list(self._names)
+    def discover_sequences(self) -> list[str]:
+        return [x.strip() for x in read_text(self.split_file).splitlines() if x.strip()]
 
     def _frames(self, name: str) -> list[Path]:
         frames = check_numbered(list_files(self.images / name, "*.jpg"))
@@ -580,21 +569,7 @@ class RefDAVIS17(RefVOSProtocol, BenchmarkBase):
 
 
 def _ref_youtube_vos(data_root, split, sequences, options=None):
-    if data_root is None:
-        raise DataError(
-            "ref-youtube-vos needs --data-root DIR (the folder holding meta_expressions)"
-        )
-    return RefYouTubeVOS(
-        data_root, split or "valid", sequences, options=parse_options(RefVOSOptions, options)
-    )
-
-
-def _ref_davis17(data_root, split, sequences, options=None):
-    if data_root is None:
-        raise DataError(
-            "ref-davis17 needs --data-root DIR (holding DAVIS/ and davis_text_annotations/)"
-        )
-    return RefDAVIS17(data_root, split, sequences, options=parse_options(RefVOSOptions, options))
+    return RefYouTubeVOS(data_root, split or "valid", sequences, options=options)
 
 
 REF_YTVOS_DATA = DataLayout(
@@ -658,5 +633,11 @@ Ref-DAVIS17/
     "videos); no list of its expressions per annotator was found",
     family="vos",
 )
-register_benchmark("ref-youtube-vos", _ref_youtube_vos, RefYouTubeVOS, data=REF_YTVOS_DATA)
-register_benchmark("ref-davis17", _ref_davis17, RefDAVIS17, data=REF_DAVIS17_DATA)
+register_benchmark(
+    "ref-youtube-vos", _ref_youtube_vos, RefYouTubeVOS, data=REF_YTVOS_DATA,
+    root="the folder holding meta_expressions/",
+)  # fmt: skip
+register_benchmark(
+    "ref-davis17", RefDAVIS17, data=REF_DAVIS17_DATA,
+    root="holding DAVIS/ and davis_text_annotations/",
+)  # fmt: skip

@@ -6,7 +6,7 @@ test videos as ``TNL2K_test_subset``): every sequence folder under ``--data-root
 
 Scoring: OPE with the frame rules of the official TNL2K MATLAB toolkit
 (``wangxiao5791509/TNL2K_evaluation_toolkit``, whose ``calc_seq_err_robust.m`` and
-``eval_tracker.m`` are LaSOT's; :func:`unibench.benchmarks.metrics.sot.toolkit_curves`): success AUC
+``eval_tracker.m`` are LaSOT's; :func:`unibench.benchmarks.scorers.sot.toolkit_curves`): success AUC
 over 21 IoU thresholds, precision@20 px and normalised precision. The toolkit's absent flags
 (``annos/absent/<seq>.txt``, shipped with the toolkit, not the dataset) are exactly the frames whose
 ground truth is ``0,0,0,0`` (checked on the 699 test sequences whose two files agree in length:
@@ -20,15 +20,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from unibench.benchmarks.base import check_count, parse_options, register_benchmark
-from unibench.benchmarks.data.layout import DataLayout, Obtain, Variant
+from unibench.benchmarks.base import check_count, register_benchmark
+from unibench.benchmarks.data.folders import DataLayout, Obtain, Variant
 from unibench.benchmarks.formats.boxes import read_boxes
-from unibench.benchmarks.ope import ToolkitOPEBenchmark, ToolkitOptions
+from unibench.benchmarks.ope import ToolkitOPEBenchmark
 
 from unibench.datatypes import VideoSequence
 from unibench.errors import DataError
 from unibench.io import check_numbered, list_dirs, list_files, read_text
-from unibench.paths import safe_name
 
 
 class TNL2K(ToolkitOPEBenchmark):
@@ -36,22 +35,17 @@ class TNL2K(ToolkitOPEBenchmark):
     pytracking_dataset = "tnl2k"
 
     def __init__(self, root, split=None, sequences=None, name="tnl2k", options=None):
-        self.options = options or self.options
-        self.root = Path(root)
-        self.split = split or "test"
-        self.name = name
-        if not self.root.is_dir():
-            raise DataError(f"TNL2K root {self.root} does not exist")
-        found = [n for n in list_dirs(self.root) if (self.root / n / "groundtruth.txt").is_file()]
-        if not found:
-            raise DataError(f"{self.root}: no sequence folder with a groundtruth.txt")
-        names = list(sequences) if sequences else found
-        unknown = [n for n in names if n not in found]
-        if unknown:
-            raise DataError(f"{self.root}: no sequence {', '.join(unknown)}")
-        for n in names:
-            safe_name(n, "sequence", str(self.root), DataError)
-        self._names = names
+        self.options = self.scoring_options(options)
+        self.open_folder(root, split, name, "test")  # the split is the folder given
+        if sequences:
+            found = self.discover_sequences()
+            unknown = [n for n in sequences if n not in found]
+            if unknown:
+                raise DataError(f"{self.root}: no sequence {', '.join(unknown)}")
+        self.select_sequences(sequences, self.root, "a folder with a groundtruth.txt")
+
+    def discover_sequences(self) -> list[str]:
+        return [n for n in list_dirs(self.root) if (self.root / n / "groundtruth.txt").is_file()]
 
     def _frames(self, name: str) -> list[Path]:
         d = self.root / name / "imgs"
@@ -91,12 +85,6 @@ class TNL2K(ToolkitOPEBenchmark):
         return seq
 
 
-def _tnl2k(data_root, split, sequences, options=None):
-    if data_root is None:
-        raise DataError("tnl2k needs --data-root DIR (the folder of the sequence folders)")
-    return TNL2K(data_root, split, sequences, options=parse_options(ToolkitOptions, options))
-
-
 TNL2K_DATA = DataLayout(
     tree="""\
 TNL2K_test_subset/
@@ -120,4 +108,4 @@ TNL2K_test_subset/
     manifests={"test": "tnl2k-test.json"},
     family="sot",
 )
-register_benchmark("tnl2k", _tnl2k, TNL2K, data=TNL2K_DATA)
+register_benchmark("tnl2k", TNL2K, data=TNL2K_DATA, root="the folder of the sequence folders")

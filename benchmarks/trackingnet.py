@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 from unibench.benchmarks.base import known_splits, register_benchmark
-from unibench.benchmarks.data.layout import DataLayout, Obtain, Variant
+from unibench.benchmarks.data.folders import DataLayout, Obtain, Variant
 from unibench.benchmarks.formats.boxes import read_boxes
 from unibench.benchmarks.ope import OPEBenchmark
 
@@ -38,11 +38,10 @@ class TrackingNet(OPEBenchmark):
                 f"{self.dir}: expected TrackingNet's frames/ and anno/ folders; known splits: "
                 f"{known_splits(self.root)}"
             )
-        self._names = (
-            list(sequences)
-            if sequences
-            else [p.stem for p in list_files(self.dir / "anno", "*.txt")]
-        )
+        self.select_sequences(sequences, self.dir / "anno", "<seq>.txt")
+
+    def discover_sequences(self) -> list[str]:
+        return [p.stem for p in list_files(self.dir / "anno", "*.txt")]
 
     def ground_truth(self, name: str) -> np.ndarray:
         return read_boxes(self.dir / "anno" / f"{name}.txt", ground_truth=True)
@@ -64,12 +63,6 @@ class TrackingNet(OPEBenchmark):
                 "'unibench package --benchmark trackingnet' for the evaluation server"
             )
         return super().evaluate(pred_dir, sequences, progress)
-
-
-def _tn(data_root, split, sequences):
-    if data_root is None:
-        raise DataError("trackingnet needs --data-root DIR (the folder holding TEST/, TRAIN_k/)")
-    return TrackingNet(data_root, split, sequences)
 
 
 TRACKINGNET_DATA = DataLayout(
@@ -105,4 +98,7 @@ TrackingNet/
     unlisted="TRAIN_0 … TRAIN_11: no list pinned (the devkit's csv_link/TRAIN_*.csv)",
     family="sot",
 )
-register_benchmark("trackingnet", _tn, TrackingNet, data=TRACKINGNET_DATA)
+register_benchmark(
+    "trackingnet", TrackingNet, data=TRACKINGNET_DATA,
+    root="the folder holding TEST/, TRAIN_k/",
+)  # fmt: skip

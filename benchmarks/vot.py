@@ -11,7 +11,7 @@ are scored like OTB (OPE on the converted boxes).
 
 The challenges' own experiments (reset-based and anchor-based EAO, accuracy and robustness; the
 long-term Pr / Re / F) are :class:`VOTChallenge` (``vot2016`` … ``vot2022``, ``vot20xx-lt``), scored
-by :mod:`unibench.benchmarks.metrics.vot`; the runner re-initialises the head
+by :mod:`unibench.benchmarks.scorers.vot`; the runner re-initialises the head
 (:mod:`unibench.app.pipeline.experiments`).
 """
 
@@ -28,12 +28,14 @@ from unibench.benchmarks.base import (
     clip_meta,
     frame_clip,
     iter_progress,
+    listed_or_scanned,
     register_benchmark,
 )
-from unibench.benchmarks.data.layout import DataLayout, Obtain, Variant
+from unibench.benchmarks.data.folders import DataLayout, Obtain, Variant
 from unibench.benchmarks.formats.boxes import polygon_to_box, read_regions
 from unibench.benchmarks.formats.regions import INIT, Region, format_region, parse_region
-from unibench.benchmarks.metrics.vot import (
+from unibench.benchmarks.ope import OPEBenchmark
+from unibench.benchmarks.scorers.vot import (
     STACKS,
     anchor_run,
     anchor_sequence,
@@ -48,7 +50,6 @@ from unibench.benchmarks.metrics.vot import (
     supervised_sequence,
     supervised_summary,
 )
-from unibench.benchmarks.ope import OPEBenchmark
 
 from unibench.datatypes import (
     AnchorExperiment,
@@ -64,10 +65,11 @@ from unibench.io import (
     atomic_write_text,
     check_numbered,
     image_size,
-    list_dirs,
     list_files,
     read_text,
 )
+
+VOT_SEQUENCE = "list.txt, or folders with a groundtruth.txt"
 
 
 class VOT(OPEBenchmark):
@@ -123,24 +125,12 @@ class VOT(OPEBenchmark):
     protocol = "OPE on VOT sequences (polygons → axis-aligned boxes); not VOT's EAO protocol"
 
     def __init__(self, root, split=None, sequences=None, name="vot", polygon: str = "bounds"):
-        self.root = Path(root)
-        self.split = split or "all"
-        self.name = name
         self.polygon = polygon
-        if self.split != "all":
-            raise DataError(f"{name}: unknown split {self.split!r}; known splits: all")
-        if not self.root.is_dir():
-            raise DataError(f"VOT root {self.root} does not exist")
-        if sequences:
-            self._names = list(sequences)
-        elif (self.root / "list.txt").is_file():
-            self._names = [
-                x.strip() for x in read_text(self.root / "list.txt").splitlines() if x.strip()
-            ]
-        else:
-            self._names = [
-                n for n in list_dirs(self.root) if (self.root / n / "groundtruth.txt").is_file()
-            ]
+        self.open_folder(root, split, name, "all", ("all",))
+        self.select_sequences(sequences, self.root, VOT_SEQUENCE)
+
+    def discover_sequences(self) -> list[str]:
+        return listed_or_scanned(self.root / "list.txt", self.root, "groundtruth.txt")
 
     def ground_truth(self, name: str) -> np.ndarray:
         return polygon_to_box(read_regions(self.root / name / "groundtruth.txt"), self.polygon)
@@ -169,12 +159,6 @@ class VOT(OPEBenchmark):
         frames = self.frames(name)
         gt = self.ground_truth(name)
         return self._box_sequence(name, frames, gt[0], f"{name}|{(self.root / name).resolve()}")
-
-
-def _vot(data_root, split, sequences):
-    if data_root is None:
-        raise DataError("vot needs --data-root DIR (the folder holding the sequence folders)")
-    return VOT(data_root, split, sequences)
 
 
 # ------------------------------------------------------------------ the VOT challenges' protocols
@@ -206,25 +190,12 @@ class VOTChallenge(BenchmarkBase):
     tasks = ("sot",)
 
     def __init__(self, root, split=None, sequences=None, name="vot2019", stack: str | None = None):
-        self.root = Path(root)
-        self.split = split or "all"
-        self.name = name
         self.stack = STACKS[stack or name]
-        if self.split != "all":
-            raise DataError(f"{name}: unknown split {self.split!r}; known splits: all")
-        if not self.root.is_dir():
-            raise DataError(f"{name} root {self.root} does not exist")
-        if sequences:
-            self._names = list(sequences)
-        elif (self.root / "list.txt").is_file():
-            text = read_text(self.root / "list.txt")
-            self._names = [x.strip() for x in text.splitlines() if x.strip()]
-        else:
-            self._names = [
-                n for n in list_dirs(self.root) if (self.root / n / "groundtruth.txt").is_file()
-            ]
-        if not self._names:
-            raise DataError(f"{self.root}: no sequence (no list.txt, no <seq>/groundtruth.txt)")
+        self.open_folder(root, split, name, "all", ("all",))
+        self.select_sequences(sequences, self.root, VOT_SEQUENCE)
+
+    def discover_sequences(self) -> list[str]:
+        return listed_or_scanned(self.root / "list.txt", self.root, "groundtruth.txt")
 
     @property
     def folder(self) -> str:
@@ -247,9 +218,6 @@ class VOTChallenge(BenchmarkBase):
         else:
             how = f"long-term (vot-toolkit: Pr/Re over {s.resolution} confidence thresholds, F max)"
         return f"{self.name} {how}; {s.reference}"
-
-    def sequence_names(self) -> list[str]:
-        return list(self._names)
 
     def frames(self, name: str) -> list[Path]:
         d = self.root / name
@@ -452,8 +420,6 @@ def init_boxes(gt: list[Region]) -> list[tuple[float, float, float, float]]:
 
 def _challenge(name: str):
     def make(data_root, split, sequences):
-        if data_root is None:
-            raise DataError(f"{name} needs --data-root DIR (the folder holding the sequences)")
         return VOTChallenge(data_root, split, sequences, name=name)
 
     return make
@@ -508,7 +474,13 @@ def _vot_data(stack: str, manifest: bool = True) -> DataLayout:
 
 for _name in STACKS:
     if not _name.startswith("synthetic"):
-        register_benchmark(_name, _challenge(_name), VOTChallenge, data=_vot_data(_name))
+        register_benchmark(
+            _name, _challenge(_name), VOTChallenge, data=_vot_data(_name),
+            root="the folder holding the sequences",
+        )  # fmt: skip
 
 
-register_benchmark("vot", _vot, VOT, data=_vot_data("vot2018", manifest=False))
+register_benchmark(
+    "vot", VOT, data=_vot_data("vot2018", manifest=False),
+    root="the folder holding the sequence folders",
+)  # fmt: skip

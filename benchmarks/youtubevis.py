@@ -28,7 +28,7 @@ detections (``vote``: ``score-weighted``, the category with the highest summed d
 ``majority``, the most frequent, as MaskTrack R-CNN's ``results2json_videoseg`` (``np.bincount``
 arg-max, ties to the smaller id); the score is the mean detection score in both, as there).
 ``unibench package --benchmark youtubevis-2019`` (or -2021, ovis) zips ``results.json`` for the
-CodaLab servers. Scoring: video AP/AR and TrackEval HOTA (:mod:`unibench.benchmarks.metrics.vis`).
+CodaLab servers. Scoring: video AP/AR and TrackEval HOTA (:mod:`unibench.benchmarks.scorers.vis`).
 """
 
 from __future__ import annotations
@@ -51,11 +51,12 @@ from unibench.benchmarks.base import (
     register_benchmark,
     unreadable,
 )
-from unibench.benchmarks.data.layout import DataLayout, Obtain, Variant
+from unibench.benchmarks.data.folders import DataLayout, Obtain, Variant
 from unibench.benchmarks.formats.jsonfiles import write_json
-from unibench.benchmarks.metrics import vis as vis_metrics
+from unibench.benchmarks.formats.rle import mask_observations
+from unibench.benchmarks.scorers import vis as vis_metrics
 
-from unibench.datatypes import MetricTable, Observations, TrackFramePrediction, VideoSequence
+from unibench.datatypes import MetricTable, TrackFramePrediction, VideoSequence
 from unibench.errors import ConfigError, DataError
 from unibench.io import atomic_zip, image_size, read_json, read_rgb
 from unibench.paths import safe_name
@@ -110,7 +111,7 @@ class VISBenchmark(FileResults):
         name: str = "youtubevis",
         options: VISOptions | None = None,
     ) -> None:
-        self.options = options or VISOptions()
+        self.options = self.scoring_options(options)
         self.json_path = Path(self.options.annotations or json_path)
         self.image_root = Path(image_root)
         self.root = self.image_root
@@ -152,16 +153,16 @@ class VISBenchmark(FileResults):
             raise DataError(f"{self.json_path}: duplicate video ids")
         self.has_gt = "annotations" in data
         self.gt = self._annotations(data) if self.has_gt else {}
-        names = list(sequences) if sequences else sorted(self.videos)
-        missing = [s for s in names if s not in self.videos]
+        missing = [s for s in sequences or () if s not in self.videos]
         if missing:
             raise DataError(
                 f"{self.json_path}: no video named {', '.join(missing)} (the json lists "
                 f"{len(self.videos)} videos)"
             )
-        if not names:
-            raise DataError(f"{self.json_path}: no video in split {split!r}")
-        self._names = names
+        self.select_sequences(sequences, self.json_path)
+
+    def discover_sequences(self) -> list[str]:
+        return sorted(self.videos)
 
     # ------------------------------------------------------------------------- the json
     def _categories(self, data: dict) -> dict[int, str]:
@@ -225,9 +226,6 @@ class VISBenchmark(FileResults):
         return rle
 
     # ------------------------------------------------------------------------- the contract
-    def sequence_names(self) -> list[str]:
-        return list(self._names)
-
     def frames(self, name: str) -> list[Path]:
         v = self.videos[name]
         paths = [self.image_root / f for f in v["file_names"]]
@@ -329,22 +327,13 @@ class VISBenchmark(FileResults):
         return unreadable(self.frames(name), read_rgb)
 
     def load_sequence(self, name: str) -> VideoSequence:
-        from pycocotools import mask as mask_utils
-
         frames, size = self._sized_frames(name)
         v = self.videos[name]
-        boxes, masks, classes = [], [], []
-        for dets in self.read_detections(name):
-            ms = [d[0] for d in dets]
-            bb = mask_utils.toBbox(ms).reshape(-1, 4) if ms else np.zeros((0, 4))
-            boxes.append(np.c_[bb, [d[1] for d in dets]].reshape(-1, 5))
-            masks.append(ms)
-            classes.append(np.array([d[2] for d in dets], int))
         clip = frame_clip(frames, size)
         return VideoSequence(
             name,
             clip,
-            Observations(tuple(boxes), masks=tuple(masks), classes=tuple(classes)),
+            mask_observations(self.read_detections(name)),
             {
                 "frame_rate": _stem_rate(v["file_names"]),
                 "video_id": v["id"],
@@ -498,12 +487,6 @@ def tracks_to_results(
 
 
 # ----------------------------------------------------------------------------- registration
-def _require_root(name: str, data_root) -> Path:
-    if data_root is None:
-        raise DataError(f"{name} needs --data-root DIR")
-    return Path(data_root)
-
-
 def _layout(name: str, root: Path, split: str) -> tuple[Path, Path]:
     """(json, image folder) of each dataset's official layout."""
     if name == "ovis":
@@ -515,9 +498,8 @@ def _layout(name: str, root: Path, split: str) -> tuple[Path, Path]:
 
 def _factory(name: str, default_split: str):
     def build(data_root, split, sequences, detections=None, options=None):
-        root = _require_root(name, data_root)
         split = split or default_split
-        json_path, images = _layout(name, root, split)
+        json_path, images = _layout(name, Path(data_root), split)
         opts = parse_options(VISOptions, options)
         if opts.annotations is None and not json_path.is_file():
             raise DataError(f"missing {json_path}: expected the {name} {split} json")
@@ -573,4 +555,7 @@ def _vis_data(name: str) -> DataLayout:
 
 
 for _name in ("youtubevis-2019", "youtubevis-2021", "ovis"):
-    register_benchmark(_name, _factory(_name, "valid"), VISBenchmark, data=_vis_data(_name))
+    register_benchmark(
+        _name, _factory(_name, "valid"), VISBenchmark, data=_vis_data(_name),
+        root="the folder holding the json and the frames",
+    )  # fmt: skip

@@ -33,19 +33,19 @@ from pathlib import Path
 
 import numpy as np
 from unibench.benchmarks.base import (
-    BenchmarkBase,
+    SplitFolder,
     check_produced,
     clip_meta,
     frame_clip,
     iter_progress,
-    known_splits,
     parse_options,
     register_benchmark,
     unreadable,
 )
-from unibench.benchmarks.data.layout import DataLayout, Obtain, Variant
+from unibench.benchmarks.data.folders import DataLayout, Obtain, Variant
+from unibench.benchmarks.formats.jsonfiles import read_videos
 from unibench.benchmarks.formats.palette import read_label_map, write_palette_png
-from unibench.benchmarks.metrics import vos as vos_metrics
+from unibench.benchmarks.scorers import vos as vos_metrics
 
 from unibench.datatypes import (
     FirstAppearance,
@@ -61,9 +61,7 @@ from unibench.io import (
     image_size,
     list_dirs,
     list_files,
-    read_json,
 )
-from unibench.paths import safe_name
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +72,7 @@ class YTVOSOptions:
     seen_categories: str | None = None  # comma-separated; default: train/meta.json's categories
 
 
-class YouTubeVOS(BenchmarkBase):
+class YouTubeVOS(SplitFolder):
     toolkit = "the YouTube-VOS evaluation server (valid: unibench package); on annotated splits the DAVIS J&F, seen and unseen"
     checked_by = (
         "tests/benchmarks/test_youtubevos.py::test_scoring_seen_unseen_and_overall_by_hand",
@@ -86,18 +84,14 @@ class YouTubeVOS(BenchmarkBase):
         self.root = Path(root)
         self.split = split
         self.name = name
-        self.options = options or YTVOSOptions()
-        self.dir = self.root / split
-        if not self.dir.is_dir():
-            raise DataError(
-                f"{self.dir} does not exist: expected <root>/<split>/JPEGImages; known splits: "
-                f"{known_splits(self.root)}"
-            )
+        # its own options, also under Ref-YouTube-VOS (whose Options are the referring ones)
+        self.options = parse_options(YTVOSOptions, options)
+        self.dir = self.split_folder(self.root, "<root>/<split>/JPEGImages")
         self.images = self.dir / "JPEGImages"
         self.annotations = self.dir / "Annotations"
         self.meta_path = self.dir / "meta.json"
         self.meta = self._read_meta(self.meta_path)
-        on_disk = list_dirs(self.images) if self.images.is_dir() else []
+        on_disk = list_dirs(self.images)
         if not on_disk:
             raise DataError(f"{self.images}: no video folders")
         missing = sorted(set(self.meta) - set(on_disk))
@@ -108,38 +102,29 @@ class YouTubeVOS(BenchmarkBase):
                 + (f"in meta.json only: {', '.join(missing[:5])}; " if missing else "")
                 + (f"on disk only: {', '.join(extra[:5])}" if extra else "")
             )
-        names = list(sequences) if sequences else on_disk
-        unknown = [n for n in names if n not in self.meta]
+        unknown = [n for n in sequences or () if n not in self.meta]
         if unknown:
             raise DataError(f"{self.name}: no video {', '.join(unknown)} in {self.meta_path}")
-        for n in names:
-            safe_name(n, "sequence", str(self.meta_path), DataError)
-        self._names = names
+        self.select_sequences(sequences, self.images, "video folders")
+
+    def discover_sequences(self) -> list[str]:
+        return list_dirs(self.images)
 
     @staticmethod
     def _read_meta(path: Path) -> dict[str, dict[int, dict]]:
-        data = read_json(path, "YouTube-VOS meta.json")
-        try:
-            out = {}
-            for seq, v in data["videos"].items():
-                objs = {}
-                for oid, o in v["objects"].items():
-                    frames = [str(f) for f in o["frames"]]
-                    if not frames:
-                        raise DataError(f"{path}: {seq} object {oid} lists no frames")
-                    objs[int(oid)] = {"category": o.get("category"), "frames": frames}
-                out[seq] = objs
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise DataError(
-                f"{path}: expected {{'videos': {{seq: {{'objects': {{id: {{'category', "
-                f"'frames'}}}}}}}}}} ({type(exc).__name__}: {exc})"
-            ) from None
-        return out
+        def video(seq: str, v: dict) -> dict[int, dict]:
+            objs = {}
+            for oid, o in v["objects"].items():
+                frames = [str(f) for f in o["frames"]]
+                if not frames:
+                    raise DataError(f"{path}: {seq} object {oid} lists no frames")
+                objs[int(oid)] = {"category": o.get("category"), "frames": frames}
+            return objs
+
+        shape = "{'videos': {seq: {'objects': {id: {'category', 'frames'}}}}}"
+        return read_videos(path, "YouTube-VOS meta.json", video, shape)
 
     # ------------------------------------------------------------------ frames and objects
-    def sequence_names(self) -> list[str]:
-        return list(self._names)
-
     def sampled_frames(self, name: str) -> list[Path]:
         d = self.images / name
         frames = list_files(d, "*.jpg")  # every 5th frame: gaps are the layout, not an error
@@ -340,15 +325,7 @@ def ytvos_summary(rows: list[dict]) -> dict[str, float]:
 
 def _factory(year: int):
     def make(data_root, split, sequences, options=None):
-        if data_root is None:
-            raise DataError(f"youtubevos-{year} needs --data-root DIR")
-        return YouTubeVOS(
-            data_root,
-            split or "valid",
-            sequences,
-            f"youtubevos-{year}",
-            parse_options(YTVOSOptions, options),
-        )
+        return YouTubeVOS(data_root, split or "valid", sequences, f"youtubevos-{year}", options)
 
     return make
 
@@ -390,5 +367,8 @@ YouTube-VOS/
     )
 
 
-register_benchmark("youtubevos-2018", _factory(2018), YouTubeVOS, data=_ytvos_data(2018))
-register_benchmark("youtubevos-2019", _factory(2019), YouTubeVOS, data=_ytvos_data(2019))
+for _year in (2018, 2019):
+    register_benchmark(
+        f"youtubevos-{_year}", _factory(_year), YouTubeVOS, data=_ytvos_data(_year),
+        root="the folder holding valid/ (and train/)",
+    )  # fmt: skip

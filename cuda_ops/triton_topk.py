@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 
 import torch
 
@@ -199,8 +200,6 @@ def topk_affinity_triton(
     With ``TRITON_INTERPRET=1`` in the environment the kernels run under Triton's CPU interpreter on
     CPU tensors, which is how CI checks them without a GPU.
     """
-    import os
-
     if query.dim() != 3 or memory.dim() != 4 or memory.shape[1:] != query.shape:
         raise ValueError(
             f"shape mismatch: query {tuple(query.shape)}, memory {tuple(memory.shape)}"

@@ -31,6 +31,7 @@ effect at most 0.006% of pixels, and none among copies of a frame, whose labels 
 from __future__ import annotations
 
 import math
+import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -281,8 +282,6 @@ class BoxFromMaskHead(Head):
     p: BoxFromMaskParams
 
     def track(self, seq: VideoSequence, extractor):
-        import time
-
         x, y, w, h = seq.init.box
         H, W = seq.clip.size
         mask = np.zeros((H, W), np.uint8)

@@ -1,7 +1,10 @@
 """Reports rendered from the result store (never re-running models) and the shipped paper tables."""
 
 from unibench.reports.compare import compare
-from unibench.reports.markdown import metric_table, results_table
+from unibench.reports.console import metric_table, results_table
+from unibench.reports.formats.html import html_page
+from unibench.reports.formats.latex import latex
+from unibench.reports.formats.markdown import markdown
 from unibench.reports.plots import (
     correlation_figure,
     correlations,
@@ -12,7 +15,6 @@ from unibench.reports.plots import (
     radar_figure,
     task_ranks,
 )
-from unibench.reports.render import html_page, latex, markdown
 from unibench.reports.table import Column, Row, columns, measured_rows, published_rows, ranks
 
 __all__ = [

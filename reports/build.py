@@ -3,32 +3,26 @@
 ``build_report`` reads the newest record of every cell, completes the model facts of records
 written before they carried them (``describe``: a callable given by the caller, normally
 :func:`unibench.appearance_models.describe_model`; the reports never import the model zoo), and
-writes the leaderboard (Markdown, HTML, LaTeX), ``tidy.csv``, the TrackEval-style folders, the radar,
-correlation and OPE figures; or, for ``what="correlation"`` / ``compare=``, that study alone. It
+writes every registered report format (:mod:`unibench.reports.formats`: the leaderboard as
+Markdown, HTML and LaTeX, ``tidy.csv``, the TrackEval-style folders) and the radar, correlation and
+OPE figures; or, for ``what="correlation"`` / ``compare=``, that study alone. It
 returns the files written and the lines the console prints; it prints nothing itself.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from unibench.reports import exports
 from unibench.reports.compare import compare
-from unibench.reports.markdown import results_table
-from unibench.reports.plots import (
-    correlation_figure,
-    correlations,
-    eao_figure,
-    ope_figure,
-    prre_figure,
-    radar,
-)
-from unibench.reports.render import html_page, latex, markdown
+from unibench.reports.console import results_table
+from unibench.reports.figures import safe_file, sot_figures
+from unibench.reports.formats import ReportInputs, formats
+from unibench.reports.formats.markdown import markdown
+from unibench.reports.plots import correlation_figure, correlations, radar
 from unibench.reports.table import measured_rows, published_rows
 from unibench.reports.tidy import tidy
 
@@ -45,10 +39,6 @@ class ReportOutput:
     written: list[Path] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)  # what the console shows, in order
     notes: list[str] = field(default_factory=list)  # what goes to stderr
-
-
-def safe_file(name: str) -> str:
-    return "".join(c if c.isalnum() or c in "._-+" else "_" for c in name)
 
 
 def with_model_info(records: list[ResultRecord], describe: Describe | None) -> list[ResultRecord]:
@@ -68,36 +58,6 @@ def load_records(
     store = ResultStore(store_dir)
     latest, superseded = store.latest_and_superseded() if store.files() else ({}, 0)
     return with_model_info(list(latest.values()), describe), superseded
-
-
-def sot_figures(records: list[ResultRecord], out: Path) -> list[Path]:
-    """The SOT plots per benchmark split, from each run's stored curves: OPE success and
-    precision (``ope_*``), VOT long-term precision/recall (``prre_*``, drawn beside them) and the
-    VOT EAO curve (``eao_*``); the one function of the report and the exports."""
-    groups: dict[tuple[str, str, str], dict] = {}
-    for r in records:
-        if r.task != "sot" or not r.predictions:
-            continue
-        f = Path(r.predictions).parent / "metrics.json"
-        try:
-            curves = json.loads(f.read_text()).get("curves")
-        except (OSError, ValueError):
-            curves = None
-        kind = next((k for k in ("success", "recall", "eao") if k in (curves or {})), None)
-        if kind is not None:
-            name = f"{r.model_name} [{r.tap}] {r.head}"
-            if r.whole_split is False:  # drawn dashed, after the whole-split curves
-                curves["subset"] = r.subset
-                name += f" [subset {curves['subset']}]"
-            groups.setdefault((kind, r.benchmark_label, r.split), {})[name] = curves
-    paths = []
-    draw = {"success": ("ope", ope_figure), "recall": ("prre", prre_figure),
-            "eao": ("eao", eao_figure)}  # fmt: skip
-    for (kind, bench, split), curves in sorted(groups.items()):
-        prefix, figure = draw[kind]
-        stem = f"{prefix}_{safe_file(bench)}_{safe_file(split)}"
-        paths += figure(curves, out / stem, f"{bench} / {split}")
-    return paths
 
 
 def build_report(
@@ -171,12 +131,9 @@ def build_report(
     if records:
         res.lines.append("")
         res.lines.append(markdown(tidy(records, published=False), "Measured"))
-    write("leaderboard.md", markdown(df, "UniBench leaderboard") + "\n")
-    write("leaderboard.html", html_page(df, records))
-    write("leaderboard.tex", latex(df) + "\n")
-    exports.tidy_csv(df, out / "tidy.csv")
-    res.written.append(out / "tidy.csv")
-    res.written += exports.trackeval_folders(records, out / "trackeval")
+    inputs = ReportInputs(records, df)
+    for fmt in formats("report"):  # every registered report format (reports/formats/)
+        res.written += fmt.write(inputs, out)
     for name, rr, title in (
         ("radar_measured", measured, "Rank per task: measured"),
         ("radar_published_table1", [r for r in published if r.backbone == "resnet50"],

@@ -18,6 +18,7 @@ Agg canvas, and every figure is saved as PNG, SVG and PDF (for LaTeX inclusion).
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -233,8 +234,6 @@ def permutation_p(x: list[float], y: list[float], method: str = "pearson") -> fl
     n! orderings of ``y`` whose coefficient is at least as far from 0 as the observed one. The
     asymptotic p-values scipy returns assume large n (its Spearman p is 0 for any perfect rank
     order, even of 4 points, where the exact value is 2/24 ≈ 0.083)."""
-    import itertools
-
     from scipy.stats import rankdata
 
     x, y = np.asarray(x, float), np.asarray(y, float)

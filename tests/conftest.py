@@ -180,7 +180,7 @@ def tiny_clip(_tiny_clip_files, monkeypatch):
 
     import yaml
     from unibench.appearance_models import MODELS
-    from unibench.appearance_models.base import PretrainedCfg
+    from unibench.appearance_models._base import PretrainedCfg
 
     from unibench.config import from_dict
 

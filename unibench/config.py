@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import types
 import typing
 from collections.abc import Mapping
@@ -257,8 +258,6 @@ def default_output_dir() -> Path:
     """The default result store: ``$UNIBENCH_OUTPUT``, else ``$XDG_DATA_HOME/unibench`` (default
     ``~/.local/share/unibench``): one place whatever the current folder, shared by ``run`` and
     ``report``."""
-    import os
-
     if os.environ.get("UNIBENCH_OUTPUT"):
         return Path(os.environ["UNIBENCH_OUTPUT"]).expanduser()
     data = os.environ.get("XDG_DATA_HOME") or os.path.join(

@@ -10,7 +10,7 @@ import json
 import math
 from collections.abc import Callable
 from concurrent.futures import Executor, Future
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -394,8 +394,6 @@ class ResultRecord:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data; undefined figures (NaN, ±inf) become ``null`` so the store is valid JSON."""
-        from dataclasses import asdict
-
         d = asdict(self)
         for k in ("metrics", "timing"):
             d[k] = {m: _json_number(v) for m, v in d[k].items()}

@@ -14,6 +14,7 @@ folders are evicted.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
 import math
@@ -83,8 +84,6 @@ class FeatureCache:
             return None
 
     def put(self, seq_key: str, t: int, feat: torch.Tensor) -> None:
-        import io
-
         buf = io.BytesIO()
         torch.save(feat.to(torch.float16).cpu().contiguous(), buf)
         atomic_write_bytes(self._path(seq_key, t), buf.getvalue())

@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import tempfile
+import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -122,8 +123,6 @@ def atomic_zip(out_zip: Path, pred_dir: Path) -> Iterator[Callable[[Path | bytes
     """Yield ``add(file, entry)`` writing into a temporary zip beside ``out_zip``, renamed over it
     only when the block succeeds: a failed package leaves an existing zip untouched. Entries must be
     files inside ``pred_dir`` (or ``bytes`` built from them) and relative names without ``..``."""
-    import zipfile
-
     out_zip = Path(out_zip)
     out_zip.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = _sibling_temp(out_zip)

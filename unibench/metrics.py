@@ -1,6 +1,6 @@
 """The metric registry: one home for what a figure is (unit, direction, official name, stored type).
 
-Each scorer module under ``unibench.benchmarks.metrics`` declares the fields it emits with
+Each scorer module under ``unibench.benchmarks.scorers`` declares the fields it emits with
 :func:`register_metric`, beside the code that computes them (TrackEval's habit of metrics that
 carry their own field lists); a task lists metric *names* only. Every path that writes, prints or
 exports a figure reads this registry: ``metrics.json`` and the store (:func:`typed`: counts are
@@ -8,8 +8,9 @@ integers in every file written), tables and plots (unit and direction), TrackEva
 ``--json`` and the report (the official name, which may depend on the task: MOT's ``FN`` is
 TrackEval's ``CLR_FN``, PoseTrack's is py-motmetrics' ``num_misses``).
 
-The built-in scorers register on the first lookup (``builtins`` of the registry), plugins through
-the ``unibench.plugins`` entry points; this module imports no plugin folder.
+The built-in scorers register on the first lookup (``builtins`` of the registry: the one import of
+an upper layer by name, declared with its reason in ``tests/unibench/test_layers.py::LAZY_EDGES``),
+plugins through the ``unibench.plugins`` entry points; this module imports no plugin folder.
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ class Metric:
 METRICS: Registry[Metric] = Registry(
     "metric",
     doc="Metric(name, unit, higher_is_better, official): registered by the scorer that emits it",
-    builtins=("unibench.benchmarks.metrics",),
+    builtins=("unibench.benchmarks.scorers",),
 )
 
 

@@ -3,7 +3,7 @@
 One check for every path: ``data check`` runs it whole; ``run`` and ``eval`` run its fast mode on the
 sequences they read before any model is built (:func:`check_or_raise`). What it looks at, in order:
 
-1. the layout: which declared :class:`~unibench.benchmarks.data.layout.Variant` the folder is (the
+1. the layout: which declared :class:`~unibench.benchmarks.data.folders.Variant` the folder is (the
    official one, or a known variant with what to do about it), else the official tree;
 2. the adapter builds (list files, split folders, metadata) — its error is the problem line;
 3. the split's sequences against the manifest (``manifests/<bench>-<split>.json``, naming its
@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from unibench.benchmarks.base import BENCHMARKS, build_benchmark, iter_progress
-from unibench.benchmarks.data.layout import DataLayout, Manifest
+from unibench.benchmarks.data.folders import DataLayout, Manifest
 
 from unibench.errors import ConfigError, DataError
 

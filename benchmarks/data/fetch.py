@@ -1,6 +1,6 @@
 """``unibench data fetch``: download a benchmark's openly published archives into its data root.
 
-Each :class:`~unibench.benchmarks.data.layout.Archive` is downloaded to
+Each :class:`~unibench.benchmarks.data.folders.Archive` is downloaded to
 ``<data root>/.unibench-downloads/<name>.part`` (an interrupted download resumes with an HTTP range
 request), checked against its declared size and SHA-256 (where none is published, the digest is
 computed, recorded beside the file and reported as unverified), renamed to ``<name>`` and unpacked
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from unibench.benchmarks.base import BENCHMARKS
-from unibench.benchmarks.data.layout import Archive, DataLayout
+from unibench.benchmarks.data.folders import Archive, DataLayout
 
 from unibench.errors import DataError
 from unibench.io import atomic_write_text

@@ -107,8 +107,13 @@ def read_regions(path: Path) -> np.ndarray:
     return read_boxes(path, width=width, ground_truth=True)
 
 
+def box_line(box: Iterable[float], sep: str = ",", decimals: int = 4) -> str:
+    """One box as a line, ``decimals`` digits after the point (the adapters' results: 4)."""
+    return sep.join(f"{v:.{decimals}f}" for v in box) + "\n"
+
+
 def write_boxes(
     path: Path, boxes: Iterable[Iterable[float]], sep: str = ",", decimals: int = 4
 ) -> None:
-    """One box per line, ``decimals`` digits after the point (the adapters' results: 4)."""
-    Path(path).write_text("".join(sep.join(f"{v:.{decimals}f}" for v in b) + "\n" for b in boxes))
+    """One box per line (:func:`box_line`)."""
+    Path(path).write_text("".join(box_line(b, sep, decimals) for b in boxes))

@@ -6,11 +6,28 @@ in one place for the adapters and the synthetic suite."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+from unibench.errors import DataError
+from unibench.io import read_json
 from unibench.keypoints import POSETRACK18_KEYPOINTS
+
+T = TypeVar("T")
+
+
+def read_videos(
+    path: Path, what: str, per_video: Callable[[str, dict], T], shape: str
+) -> dict[str, T]:
+    """A ``{"videos": {name: {...}}}`` document (YouTube-VOS' ``meta.json``, Ref-YouTube-VOS'
+    ``meta_expressions.json``): ``per_video(name, entry)`` for each video; a missing key or a
+    wrong type anywhere is one error naming the file and the ``shape`` expected."""
+    doc = read_json(path, what)
+    try:
+        return {str(name): per_video(str(name), v) for name, v in doc["videos"].items()}
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise DataError(f"{path}: expected {shape} ({type(exc).__name__}: {exc})") from None
 
 
 def write_json(path: Path, doc: Any) -> None:

@@ -5,7 +5,7 @@ A region is a rectangle ``x,y,w,h``, a polygon ``x1,y1,…`` (at least 3 points)
 ``(x0, y0)``), or a special code (a line with one number: 0 = unknown/absent, 1 = initialisation,
 2 = failure; a region with a NaN also reads as code 0). :func:`rasterise` draws a region into pixel
 bounds as the toolkit's raster code does (coordinates rounded half to even); the overlap built on
-it is the scorer's (:func:`unibench.benchmarks.metrics.vot.overlap`).
+it is the scorer's (:func:`unibench.benchmarks.scorers.vot.overlap`).
 """
 
 from __future__ import annotations

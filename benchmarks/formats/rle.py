@@ -7,6 +7,8 @@ from __future__ import annotations
 import numpy as np
 from pycocotools import mask as mask_utils
 
+from unibench.datatypes import Observations
+
 
 def encode_counts(mask: np.ndarray) -> str:
     """pycocotools' compressed RLE ``counts`` of a binary ``H × W`` mask, as text."""
@@ -32,3 +34,16 @@ def uncompressed_rle(mask: np.ndarray) -> dict:
     if flat.size and flat[0]:
         runs = [0, *runs]
     return {"counts": [int(r) for r in runs], "size": [int(mask.shape[0]), int(mask.shape[1])]}
+
+
+def mask_observations(frames: list[list[tuple[dict, float, int]]]):
+    """The observations of a sequence whose detections are masks (MOTS text, VIS json): per frame
+    a list of (compressed RLE, score, class); each detection's box is its mask's bounding box."""
+    boxes, masks, classes = [], [], []
+    for dets in frames:
+        ms = [d[0] for d in dets]
+        bb = mask_utils.toBbox(ms).reshape(-1, 4) if ms else np.zeros((0, 4))
+        boxes.append(np.c_[bb, [d[1] for d in dets]].reshape(-1, 5))
+        masks.append(ms)
+        classes.append(np.array([d[2] for d in dets], int))
+    return Observations(tuple(boxes), masks=tuple(masks), classes=tuple(classes))

@@ -6,6 +6,7 @@ and keypoints, so every task's ground truth comes from the same scene. Determini
 
 from __future__ import annotations
 
+import colorsys
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -68,8 +69,6 @@ def texture(rng: np.random.Generator, h: int, w: int, colors: np.ndarray) -> np.
 
 
 def _palette(rng: np.random.Generator, hue: float) -> np.ndarray:
-    import colorsys
-
     cols = []
     for dh, dv in ((0.0, 0.9), (0.06, 0.6), (-0.05, 0.35)):
         r, g, b = colorsys.hsv_to_rgb((hue + dh) % 1.0, rng.uniform(0.55, 0.95), dv)

@@ -13,12 +13,12 @@ from unibench.benchmarks.base import parse_options, register_benchmark
 from unibench.benchmarks.davis import Davis
 from unibench.benchmarks.got10k import GOT10k
 from unibench.benchmarks.jhmdb import JHMDB
-from unibench.benchmarks.metrics.posetrack import PoseEvalOptions
 from unibench.benchmarks.mot import MOTChallenge
 from unibench.benchmarks.mots import MOTS20
 from unibench.benchmarks.otb import OTB
 from unibench.benchmarks.posetrack import PoseTrack18
 from unibench.benchmarks.refvos import RefVOSOptions, RefYouTubeVOS
+from unibench.benchmarks.scorers.posetrack import PoseEvalOptions
 from unibench.benchmarks.synthetic.scene import default_scenes
 from unibench.benchmarks.synthetic.writers import WRITERS
 from unibench.benchmarks.vot import VOTChallenge

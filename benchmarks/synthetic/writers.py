@@ -7,6 +7,7 @@ read them. ``WRITERS``: format name -> writer.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -483,8 +484,6 @@ def write_youtubevos(scenes: list[Scene], root: Path, split: str = "train") -> N
     for v, sc in enumerate(scenes):
         name = f"ytv{v:02d}"
         if v == 0:  # a copy of the scene: the other writers keep theirs
-            from dataclasses import replace
-
             centers = sc.objects[-1].centers.copy()
             centers[:7] = -10_000.0  # far outside the frame: enters at frame 7
             sc = replace(sc, objects=[*sc.objects[:-1], replace(sc.objects[-1], centers=centers)])

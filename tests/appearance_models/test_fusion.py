@@ -1,5 +1,5 @@
 """The feature path as it runs: batch norms folded into the convolutions and channels-last weights
-(:mod:`unibench.appearance_models.fusion`), checked against the network as built."""
+(:mod:`unibench.appearance_models._fusion`), checked against the network as built."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 import torch
 import torch.nn as nn
 from unibench.appearance_models import FeatureExtractor, create_model
-from unibench.appearance_models.fusion import conv_bn_pairs, fuse_for_inference
+from unibench.appearance_models._fusion import conv_bn_pairs, fuse_for_inference
 
 from unibench.datatypes import Clip
 

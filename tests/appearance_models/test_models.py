@@ -13,7 +13,7 @@ from unibench.appearance_models import (
     get_cfg,
     read_state_dict,
 )
-from unibench.appearance_models.layouts import LAYOUTS
+from unibench.appearance_models._key_layouts import LAYOUTS
 
 from unibench.errors import CheckpointError, UniBenchError
 

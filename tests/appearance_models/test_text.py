@@ -10,7 +10,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 from unibench.appearance_models import create_model, get_cfg
-from unibench.appearance_models.base import TextTowerCfg
+from unibench.appearance_models._base import TextTowerCfg
 from unibench.appearance_models.text import (
     CLIPTextTower,
     Grounder,

@@ -11,8 +11,8 @@ import pytest
 import torch
 from safetensors.torch import save_file
 from unibench.appearance_models import build_random, create_model, get_cfg, list_models
+from unibench.appearance_models._weights import download, fetch, torch_hub_path
 from unibench.appearance_models.timm_adapter import TimmModel, parse_model_name, pickup_dir
-from unibench.appearance_models.weights import download, fetch, torch_hub_path
 
 from unibench.errors import CheckpointError, UniBenchError
 

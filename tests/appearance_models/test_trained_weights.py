@@ -28,8 +28,8 @@ from unibench.appearance_models import (
     load_card_file,
     load_weights,
 )
-from unibench.appearance_models.layouts import CONVERSIONS, conversion_for
-from unibench.appearance_models.weights import fetch_card, install_line, package_name
+from unibench.appearance_models._key_layouts import CONVERSIONS, conversion_for
+from unibench.appearance_models._weights import fetch_card, install_line, package_name
 
 from unibench.errors import CheckpointError
 

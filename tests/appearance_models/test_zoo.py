@@ -9,8 +9,8 @@ from unibench.appearance_models import (
     get_cfg,
     load_card_file,
 )
-from unibench.appearance_models.layouts import CONVERSIONS, LAYOUTS, detect
-from unibench.appearance_models.weights import cached_path, fetch, sha256_of
+from unibench.appearance_models._key_layouts import CONVERSIONS, LAYOUTS, detect
+from unibench.appearance_models._weights import cached_path, fetch, sha256_of
 
 from unibench.errors import CheckpointError, ConfigError
 
@@ -182,7 +182,7 @@ def test_detect_reports_the_family_layout():
         found, hits = detect({prefix + k: v for k, v in sd.items()}, model)
         assert found.name == layout and hits == len(sd)
     # every layout is reachable by detection: no two share all their prefixes
-    from unibench.appearance_models.layouts import LAYOUTS
+    from unibench.appearance_models._key_layouts import LAYOUTS
 
     prefix_sets = [frozenset(la.prefixes) for la in LAYOUTS.values()]
     assert len(set(prefix_sets)) == len(prefix_sets)

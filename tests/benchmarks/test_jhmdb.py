@@ -64,7 +64,7 @@ def test_official_layout_and_splits(tmp_path):
     seq = b.load_sequence("walk+v1")
     assert seq.init.keypoints[0].shape == (1, K, 3)
     assert np.allclose(seq.init.keypoints[0][0, :, :2], _pose(20, 10))  # pos_img − 1
-    with pytest.raises(DataError, match="no sequence in split train1"):
+    with pytest.raises(DataError, match="no jhmdb sequence in split 'train1'"):
         JHMDB(tmp_path, "train1")
     with pytest.raises(DataError, match="unknown split 'val'; known splits: train1, test1"):
         JHMDB(tmp_path, "val")

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 from unibench.benchmarks.formats.motchallenge import read_mot_txt
-from unibench.benchmarks.metrics import mot as M
 from unibench.benchmarks.mot import MOTChallenge
+from unibench.benchmarks.scorers import mot as M
 
 from unibench.errors import DataError
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from unibench.benchmarks.metrics import posetrack as PM
 from unibench.benchmarks.posetrack import PoseTrack18
+from unibench.benchmarks.scorers import posetrack as PM
 
 from unibench.errors import DataError
 from unibench.keypoints import POSETRACK18_KEYPOINTS

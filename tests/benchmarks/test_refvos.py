@@ -16,7 +16,7 @@ import yaml
 from PIL import Image
 from unibench.benchmarks import BENCHMARKS, synthetic
 from unibench.benchmarks.formats.palette import read_label_map, write_palette_png
-from unibench.benchmarks.metrics import vos as vos_metrics
+from unibench.benchmarks.scorers import vos as vos_metrics
 from unibench.benchmarks.synthetic.writers import write_davis2017
 from unibench.reports.render import sections
 

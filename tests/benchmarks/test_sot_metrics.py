@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from unibench.benchmarks.metrics import sot as M
+from unibench.benchmarks.scorers import sot as M
 
 
 def test_iou_hand_cases():

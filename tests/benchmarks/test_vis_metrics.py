@@ -11,7 +11,7 @@ from pycocotools import mask as mask_utils
 from pycocotools.coco import COCO
 from pycocotools.cocoeval import COCOeval
 from unibench.benchmarks.formats.rle import uncompressed_rle
-from unibench.benchmarks.metrics import vis as vm
+from unibench.benchmarks.scorers import vis as vm
 
 H, W = 8, 12
 COCO_AREA_RNG = [[0, 1e5**2], [0, 32**2], [32**2, 96**2], [96**2, 1e5**2]]

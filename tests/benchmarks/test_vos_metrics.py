@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 import pytest
-from unibench.benchmarks.metrics import vos as M
+from unibench.benchmarks.scorers import vos as M
 
 
 def test_jaccard_hand_cases():

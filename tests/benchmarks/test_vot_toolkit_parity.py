@@ -12,7 +12,7 @@ import os
 import numpy as np
 import pytest
 from unibench.benchmarks.formats import regions as R
-from unibench.benchmarks.metrics import vot as V
+from unibench.benchmarks.scorers import vot as V
 
 # The toolkit's raster functions are numba-compiled, once per combination of region types, on
 # first use: about 80 s in a fresh environment (CI) at numba's default optimisation level. The

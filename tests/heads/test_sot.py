@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from clips import clip_from_arrays
 from unibench.appearance_models import create_model
-from unibench.benchmarks.metrics.sot import rect_iou
+from unibench.benchmarks.scorers.sot import rect_iou
 from unibench.heads import HEADS
 from unibench.heads.sot import XCORR_PRESETS, DCFParams, RidgeParams, XCorrParams, crop
 from unibench.heads.vos import BoxFromMaskParams, PropagationParams, boxes_as_mask

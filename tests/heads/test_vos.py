@@ -5,7 +5,7 @@ import pytest
 import torch
 from clips import clip_from_arrays
 from unibench.appearance_models import create_model
-from unibench.benchmarks.metrics.vos import jaccard
+from unibench.benchmarks.scorers.vos import jaccard
 from unibench.heads import HEADS
 from unibench.heads.vos import PRESETS, PropagationParams
 

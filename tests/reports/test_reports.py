@@ -295,7 +295,7 @@ def test_html_drill_down_prints_counts_as_integers():
 
 
 def test_metric_table_counts_are_integers():
-    from unibench.reports.markdown import metric_table
+    from unibench.reports.console import metric_table
 
     from unibench.datatypes import MetricTable
 
@@ -530,7 +530,7 @@ def test_records_under_other_scoring_options_are_other_sections_on_every_path(tm
     and the results table name each by ``ResultRecord.benchmark_label``; no cell holds both."""
     from dataclasses import replace
 
-    from unibench.reports.markdown import results_table
+    from unibench.reports.console import results_table
     from unibench.reports.render import sections
     from unibench.reports.tidy import tidy
 

@@ -62,7 +62,7 @@ def inline_state(tmp_path_factory):
 def test_a_network_is_built_once_per_model_and_process(tmp_path, monkeypatch):
     """Planning and listing read the architecture's declared taps (no network built); the inline
     run builds each model once for all its cells (2 heads here), in the driver's cache."""
-    import unibench.appearance_models.base as base
+    import unibench.appearance_models._base as base
 
     built = []
     real = base.ArchSpec.__call__

@@ -8,7 +8,10 @@ that closes a circle is still a circle; hiding one that way is what this test re
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
+
+import tomllib
 
 REPO = Path(__file__).resolve().parents[2]
 FOLDERS = {  # installed name -> folder (pyproject's package-dir)
@@ -180,3 +183,65 @@ def test_imports_inside_functions_do_not_grow():
         f"{n} imports of project modules inside functions (ceiling {INNER_IMPORT_CEILING}): "
         "import at module level (the layering has no cycle to dodge)"
     )
+
+
+def test_the_installed_package_list_matches_the_folders_on_disk():
+    """pyproject.toml's ``packages`` and ``package-dir`` name every folder with an
+    ``__init__.py`` under the six code folders, and nothing else (a subpackage left out of the
+    list is missing from a wheel)."""
+    tool = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]
+    listed = set(tool["packages"])
+    on_disk = set()
+    for pkg, folder in FOLDERS.items():
+        for init in (REPO / folder).rglob("__init__.py"):
+            rel = init.parent.relative_to(REPO / folder).parts
+            on_disk.add(".".join([pkg, *rel]))
+    assert listed == on_disk, (sorted(listed - on_disk), sorted(on_disk - listed))
+    for name, path in tool["package-dir"].items():
+        assert (REPO / path / "__init__.py").is_file(), (name, path)
+        assert name in listed, name
+
+
+# the registries that import a module of another layer by name on first use (``builtins``): the
+# foundation's metric registry is filled by the scorers that declare the metrics; every such edge
+# is listed here, with its reason, and none other may exist
+LAZY_EDGES = {
+    ("unibench/metrics.py", "unibench.benchmarks.scorers"):
+        "each scorer declares the metrics it emits beside its code; the store, the tables and the "
+        "exports look a metric up by name, so the registry imports the scorers on first use",
+    ("reports/formats/base.py", "unibench.reports.formats"):
+        "the built-in report formats, one module each (same package)",
+    ("unibench/executors/base.py", "unibench.executors.inline"): "the built-in executors",
+    ("unibench/executors/base.py", "unibench.executors.process"): "the built-in executors",
+    ("unibench/executors/base.py", "unibench.executors.ray"): "the built-in executors",
+}  # fmt: skip
+
+
+def test_every_registry_import_by_name_is_declared():
+    found = set()
+    for path in MODULES.values():
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "Registry":
+                for kw in node.keywords:
+                    if kw.arg == "builtins":
+                        for elt in kw.value.elts:
+                            found.add((str(path.relative_to(REPO)), elt.value))
+    assert found == set(LAZY_EDGES), (sorted(found - set(LAZY_EDGES)), sorted(set(LAZY_EDGES) - found))
+
+
+def test_no_standard_library_import_hides_inside_a_function():
+    std = set(sys.stdlib_module_names)
+    hidden = []
+    for path in MODULES.values():
+        tree = ast.parse(path.read_text())
+        for f in ast.walk(tree):
+            if isinstance(f, ast.FunctionDef | ast.AsyncFunctionDef):
+                for n in ast.walk(f):
+                    mods = [a.name for a in n.names] if isinstance(n, ast.Import) else (
+                        [n.module] if isinstance(n, ast.ImportFrom) and n.module and not n.level
+                        else []
+                    )  # fmt: skip
+                    hidden += [f"{path.relative_to(REPO)}:{n.lineno} {m}" for m in mods
+                               if m.split(".")[0] in std]  # fmt: skip
+    assert not hidden, hidden

@@ -42,8 +42,9 @@ from unibench.appearance_models.any_module import AsCard, Tapped, card_of, mater
 from unibench.errors import ConfigError
 from unibench.executors import make_executor
 from unibench.reports.build import with_model_info
+from unibench.reports.formats import write_logger
+from unibench.reports.logged_runs import parse_log_to
 from unibench.reports.tidy import measured_frame
-from unibench.reports.trackers import export, parse_log_to
 
 __all__ = ["AsCard", "Tapped", "evaluate", "run_request"]
 
@@ -134,7 +135,7 @@ def evaluate(
     too); ``store``: the output folder whose store is read and
         appended (None: a temporary one); ``overrides``: ``key=value`` strings as on the CLI;
         ``log_to``: ``tensorboard:DIR`` or ``mlflow:URI``, one run per record written there as
-        ``unibench export`` writes it (:mod:`unibench.reports.trackers`)."""
+        ``unibench export`` writes it (:mod:`unibench.reports.logged_runs`)."""
     target = parse_log_to(log_to) if log_to else None  # a malformed target fails before compute
     tasks = [tasks] if isinstance(tasks, str) else list(tasks)
     benches = [benchmarks] if isinstance(benchmarks, str) else list(benchmarks or [None])
@@ -178,5 +179,5 @@ def evaluate(
         _, outs = run_request(reqs, executor=executor, workers=workers, progress=progress)
         records = with_model_info([o.record for o in outs if o is not None], describe_model)
         if target is not None:
-            export(target[0], records, target[1])
+            write_logger(target[0], records, target[1])
         return measured_frame(records)

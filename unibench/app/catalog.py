@@ -19,14 +19,15 @@ from pathlib import Path
 
 from unibench.app.cli import build_parser
 from unibench.appearance_models import MODELS
-from unibench.appearance_models.weights import weight_source
+from unibench.appearance_models._weights import weight_source
 from unibench.benchmarks import BENCHMARKS
-from unibench.benchmarks.data.layout import Manifest
+from unibench.benchmarks.data.folders import Manifest
 from unibench.benchmarks.quick import QUICK
 from unibench.errors import RegistryError
 from unibench.executors import EXECUTORS
 from unibench.heads import HEADS
 from unibench.metrics import METRICS
+from unibench.reports.formats import REPORT_FORMATS, formats
 from unibench.tasks import TASKS, task_order
 
 
@@ -155,6 +156,19 @@ def executors() -> str:
         )
         rows.append((_code(n), (doc or "–").split("\n\n")[0]))
     return _table(("executor", "what"), rows)
+
+
+def report_formats() -> str:
+    """The registered report formats: what ``unibench report`` writes and the experiment loggers
+    ``unibench export`` writes to (:mod:`unibench.reports.formats`)."""
+
+    rows = [
+        (_code(f.name), "report folder" if f.kind == "report" else "`unibench export`",
+         f.description, f"`unibench[{f.extra}]`" if f.extra else "–",
+         _code(REPORT_FORMATS.place(f.name).split(":")[0].rsplit("/reports/", 1)[-1]))
+        for f in [*formats("report"), *formats("logger")]
+    ]  # fmt: skip
+    return _table(("format", "written by", "what", "needs", "module (reports/)"), rows)
 
 
 def commands() -> str:
@@ -286,6 +300,7 @@ TABLES: dict[str, Callable[[], str]] = {
     "heads": heads,
     "models": models,
     "executors": executors,
+    "report-formats": report_formats,
     "commands": commands,
 }
 

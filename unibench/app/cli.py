@@ -11,6 +11,7 @@ import contextlib
 import logging
 import os
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
 from unibench import jsonout
@@ -26,9 +27,9 @@ from unibench.appearance_models import (
     load_env_cards,
     model_reference,
 )
-from unibench.appearance_models.layouts import layout_named
+from unibench.appearance_models._key_layouts import layout_named
+from unibench.appearance_models._weights import cached_path, fetch_card, verify, weight_source
 from unibench.appearance_models.timm_adapter import weight_file
-from unibench.appearance_models.weights import cached_path, fetch_card, verify, weight_source
 from unibench.benchmarks import BENCHMARKS
 from unibench.benchmarks.base import build_benchmark
 from unibench.benchmarks.quick import QUICK
@@ -39,11 +40,17 @@ from unibench.executors import executor_names, parse_shard
 from unibench.heads import HEADS
 from unibench.reports import metric_table, results_table
 from unibench.reports.build import build_report, load_records
-from unibench.reports.trackers import EXPORTERS, export
+from unibench.reports.formats import formats, write_logger
 from unibench.store import ResultStore, default_output_dir
 from unibench.tasks import TASKS, task_order
 
 logger = logging.getLogger("unibench")
+
+
+TRUNCATE_HELP = (
+    "a cut copy whose metadata describes the full sequences (MOTChallenge seqinfo.ini, PoseTrack "
+    "nframes): run and score the frames present (a subset)"
+)
 
 
 def _add_run(sub) -> None:
@@ -99,12 +106,7 @@ def _add_run(sub) -> None:
         help="run and score the first N frames of each sequence (a subset; DAVIS- and OTB-layout "
         "benchmarks)",
     )
-    p.add_argument(
-        "--truncate",
-        action="store_true",
-        help="a cut copy whose metadata describes the full sequences (MOTChallenge seqinfo.ini, "
-        "PoseTrack nframes): run and score the frames present (a subset)",
-    )
+    p.add_argument("--truncate", action="store_true", help=TRUNCATE_HELP)
     p.add_argument(
         "--detections",
         help="association tasks: folder of per-sequence detection files replacing the "
@@ -272,9 +274,20 @@ def _model_rows(pattern: str) -> list:
     return [MODELS.get(n) for n in list_models(pattern)]
 
 
-def _cmd_models(a) -> int:
-    from dataclasses import asdict
+def _add_models(sub) -> None:
+    p = sub.add_parser("models", help="the model zoo: list, show a card, fetch weights")
+    p.add_argument("action", choices=["list", "show", "fetch"])
+    p.add_argument("pattern", nargs="?", help="list: substring or glob; show/fetch: model name")
+    p.add_argument("--family", help="list: only this family (substring)")
+    p.add_argument(
+        "--source",
+        choices=["zoo", "timm", "hf-hub", "card-file", "card file"],  # "card file": old spelling
+        help="list: only cards from this source",
+    )
+    p.add_argument("--model-card", action="append", default=[], help="register a card file first")
 
+
+def _cmd_models(a) -> int:
     _load_cards(a.model_card)
     if a.action == "list":
         rows = _model_rows(a.pattern or "")
@@ -327,6 +340,11 @@ def _cmd_models(a) -> int:
     return 0
 
 
+def _add_list(sub) -> None:
+    p = sub.add_parser("list", help="list registered models, heads, benchmarks or tasks")
+    p.add_argument("what", choices=["models", "heads", "benchmarks", "tasks"])
+
+
 def _cmd_list(a) -> int:
     if a.what == "models":
         for n in MODELS.names():
@@ -361,6 +379,34 @@ def _cmd_list(a) -> int:
     return 0
 
 
+def _add_eval(sub) -> None:
+    p = sub.add_parser("eval", help="score predictions on disk (official format) without a model")
+    p.add_argument(
+        "--json", type=Path, help="also write summary, per-sequence rows and metric metadata"
+    )
+    p.add_argument("--task", required=True)
+    p.add_argument("--benchmark", required=True)
+    p.add_argument("--data-root", help="benchmark root (ground truth)")
+    p.add_argument(
+        "--predictions",
+        required=True,
+        help="result folder in the benchmark's official format (DAVIS <seq>/<frame>.png, "
+        "MOTChallenge/MOTS <seq>.txt, PoseTrack <seq>.json, …)",
+    )
+    p.add_argument("--split")
+    p.add_argument("--sequences", help="comma-separated subset")
+    p.add_argument("--frames", type=int, help="score the first N frames of each sequence")
+    p.add_argument("--truncate", action="store_true", help=TRUNCATE_HELP)
+    p.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="scoring option of the benchmark (posetrack18: strict_visibility=true, "
+        "count_empty_frames=true)",
+    )
+
+
 def _cmd_eval(a) -> int:
 
     seqs = [s for s in a.sequences.split(",") if s] if a.sequences else None
@@ -374,6 +420,38 @@ def _cmd_eval(a) -> int:
         e = jsonout.entry(a.task, a.benchmark, a.split, t, predictions=str(a.predictions))
         print(f"wrote {jsonout.write(a.json, [e]).resolve()}")
     return 0
+
+
+def _add_report(sub) -> None:
+    p = sub.add_parser(
+        "report", help="leaderboard, radar, correlation, comparison (from the store)"
+    )
+    p.add_argument("what", nargs="?", default="leaderboard", choices=["leaderboard", "correlation"])
+    p.add_argument(
+        "--store",
+        help="the result store's folder (as given to run --output; default $UNIBENCH_OUTPUT or "
+        "$XDG_DATA_HOME/unibench)",
+    )
+    p.add_argument("--output", help=argparse.SUPPRESS)  # deprecated alias of --store
+    p.add_argument(
+        "--out",
+        help="the report folder (md/html/tex/csv, PNG/SVG/PDF figures); default <store>/report",
+    )
+    p.add_argument("--model-card", action="append", default=[], help="register a card file first")
+    p.add_argument("--compare", help="one model against the others: deltas and ranks per column")
+    p.add_argument(
+        "--reduce",
+        default="mean",
+        choices=["mean", "best", "first"],
+        help="radar: how a task's several metrics become one rank",
+    )
+    p.add_argument(
+        "--source",
+        default="reference",
+        choices=["reference", "store"],
+        help="correlation: the shipped paper tables or your measured store",
+    )
+    p.add_argument("--no-published", action="store_true", help="leave the paper's rows out")
 
 
 def _cmd_report(a) -> int:
@@ -409,11 +487,29 @@ def _print_written(paths: list[Path]) -> None:
         print("\nwrote:\n" + "\n".join(f"  {p}" for p in paths))
 
 
+def _add_synth(sub) -> None:
+    p = sub.add_parser("synth", help="write the embedded synthetic suite in official formats")
+    p.add_argument("--out", required=True)
+    p.add_argument("--seed", type=int, default=0)
+
+
 def _cmd_synth(a) -> int:
 
     root = generate(Path(a.out), seed=a.seed)
     print(f"synthetic suite (seed {a.seed}) written under {root}")
     return 0
+
+
+def _add_package(sub) -> None:
+    p = sub.add_parser(
+        "package",
+        help="zip results for an evaluation server (GOT-10k, TrackingNet, LaSOT, YouTube-VIS, OVIS)",
+    )
+    p.add_argument("--benchmark", required=True)
+    p.add_argument("--data-root", required=True)
+    p.add_argument("--split", default="test")
+    p.add_argument("--predictions", required=True)
+    p.add_argument("--out", required=True, help="the .zip to write")
 
 
 def _cmd_package(a) -> int:
@@ -431,118 +527,24 @@ def _cmd_package(a) -> int:
     return 0
 
 
+def _add_bench(sub) -> None:
+    p = sub.add_parser("bench", help="performance benchmarks (numbers, not tests)")
+    p.add_argument("what", choices=["kernels", "sot", "association", "scale", "features", "vos"])
+    p.add_argument("args", nargs="*", help="key=value options of the benchmark")
+
+
 def _cmd_bench(a) -> int:
 
     return perf.main(a.what, a.args)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="unibench", description=__doc__.splitlines()[0])
-    ap.add_argument("-v", "--verbose", action="store_true", help="debug logging")
-    sub = ap.add_subparsers(dest="cmd", required=True)
-    _add_run(sub)
-    p = sub.add_parser("models", help="the model zoo: list, show a card, fetch weights")
-    p.add_argument("action", choices=["list", "show", "fetch"])
-    p.add_argument("pattern", nargs="?", help="list: substring or glob; show/fetch: model name")
-    p.add_argument("--family", help="list: only this family (substring)")
-    p.add_argument(
-        "--source",
-        choices=["zoo", "timm", "hf-hub", "card-file", "card file"],  # "card file": old spelling
-        help="list: only cards from this source",
-    )
-    p.add_argument("--model-card", action="append", default=[], help="register a card file first")
-    data.add_parser(sub)
-    p = sub.add_parser("list", help="list registered models, heads, benchmarks or tasks")
-    p.add_argument("what", choices=["models", "heads", "benchmarks", "tasks"])
-    p = sub.add_parser("eval", help="score predictions on disk (official format) without a model")
-    p.add_argument(
-        "--json", type=Path, help="also write summary, per-sequence rows and metric metadata"
-    )
-    p.add_argument("--task", required=True)
-    p.add_argument("--benchmark", required=True)
-    p.add_argument("--data-root", help="benchmark root (ground truth)")
-    p.add_argument(
-        "--predictions",
-        required=True,
-        help="result folder in the benchmark's official format (DAVIS <seq>/<frame>.png, "
-        "MOTChallenge/MOTS <seq>.txt, PoseTrack <seq>.json, …)",
-    )
-    p.add_argument("--split")
-    p.add_argument("--sequences", help="comma-separated subset")
-    p.add_argument("--frames", type=int, help="score the first N frames of each sequence")
-    p.add_argument(
-        "--truncate",
-        action="store_true",
-        help="a cut copy whose metadata describes the full sequences (MOTChallenge seqinfo.ini, "
-        "PoseTrack nframes): run and score the frames present (a subset)",
-    )
-    p.add_argument(
-        "--option",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="scoring option of the benchmark (posetrack18: strict_visibility=true, "
-        "count_empty_frames=true)",
-    )
-    p = sub.add_parser(
-        "report", help="leaderboard, radar, correlation, comparison (from the store)"
-    )
-    p.add_argument("what", nargs="?", default="leaderboard", choices=["leaderboard", "correlation"])
-    p.add_argument(
-        "--store",
-        help="the result store's folder (as given to run --output; default $UNIBENCH_OUTPUT or "
-        "$XDG_DATA_HOME/unibench)",
-    )
-    p.add_argument("--output", help=argparse.SUPPRESS)  # deprecated alias of --store
-    p.add_argument(
-        "--out",
-        help="the report folder (md/html/tex/csv, PNG/SVG/PDF figures); default <store>/report",
-    )
-    p.add_argument("--model-card", action="append", default=[], help="register a card file first")
-    p.add_argument("--compare", help="one model against the others: deltas and ranks per column")
-    p.add_argument(
-        "--reduce",
-        default="mean",
-        choices=["mean", "best", "first"],
-        help="radar: how a task's several metrics become one rank",
-    )
-    p.add_argument(
-        "--source",
-        default="reference",
-        choices=["reference", "store"],
-        help="correlation: the shipped paper tables or your measured store",
-    )
-    p.add_argument("--no-published", action="store_true", help="leave the paper's rows out")
-    p = sub.add_parser("synth", help="write the embedded synthetic suite in official formats")
-    p.add_argument("--out", required=True)
-    p.add_argument("--seed", type=int, default=0)
-    p = sub.add_parser(
-        "package",
-        help="zip results for an evaluation server (GOT-10k, TrackingNet, LaSOT, YouTube-VIS, OVIS)",
-    )
-    p.add_argument("--benchmark", required=True)
-    p.add_argument("--data-root", required=True)
-    p.add_argument("--split", default="test")
-    p.add_argument("--predictions", required=True)
-    p.add_argument("--out", required=True, help="the .zip to write")
+def _add_store(sub) -> None:
     p = sub.add_parser("store", help="check the result store: list (and move aside) bad lines")
     p.add_argument("action", choices=["check"])
     p.add_argument(
         "--output", help="the store folder (default $UNIBENCH_OUTPUT, else $XDG_DATA_HOME/unibench)"
     )
     p.add_argument("--fix", action="store_true", help="move bad lines to results.rejected.jsonl")
-    p = sub.add_parser("export", help="write every stored record as a run of TensorBoard or MLflow")
-    p.add_argument("to", choices=list(EXPORTERS))
-    p.add_argument("--store", help="the result store (default $UNIBENCH_OUTPUT, else the default)")
-    p.add_argument(
-        "--out",
-        help="TensorBoard: the log folder (default <store>/tensorboard); MLflow: the tracking URI "
-        "or folder (default <store>/mlruns)",
-    )
-    p = sub.add_parser("bench", help="performance benchmarks (numbers, not tests)")
-    p.add_argument("what", choices=["kernels", "sot", "association", "scale", "features", "vos"])
-    p.add_argument("args", nargs="*", help="key=value options of the benchmark")
-    return ap
 
 
 def _cmd_store(a) -> int:
@@ -561,16 +563,40 @@ def _cmd_store(a) -> int:
     return 1
 
 
+def _add_export(sub) -> None:
+    p = sub.add_parser("export", help="write every stored record as a run of TensorBoard or MLflow")
+    p.add_argument("to", choices=[f.name for f in formats("logger")])
+    p.add_argument("--store", help="the result store (default $UNIBENCH_OUTPUT, else the default)")
+    p.add_argument(
+        "--out",
+        help="TensorBoard: the log folder (default <store>/tensorboard); MLflow: the tracking URI "
+        "or folder (default <store>/mlruns)",
+    )
+
+
 def _cmd_export(a) -> int:
     store_dir = Path(a.store or default_output_dir()).expanduser().resolve()
     records, superseded = load_records(store_dir, describe_model)
     if not records:
         raise UniBenchError(f"{store_dir}: no records to export")
     target = a.out or str(store_dir / ("tensorboard" if a.to == "tensorboard" else "mlruns"))
-    written = export(a.to, records, target)
+    written = write_logger(a.to, records, target)
     print(f"exported {len(written)} run(s) to {a.to} at {target}"
           + (f" ({superseded} older version(s) of a cell left out)" if superseded else ""))  # fmt: skip
     return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="unibench", description=__doc__.splitlines()[0])
+    ap.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    _add_run(sub)
+    _add_models(sub)
+    data.add_parser(sub)
+    for add in (_add_list, _add_eval, _add_report, _add_synth, _add_package, _add_store,
+                _add_export, _add_bench):  # fmt: skip
+        add(sub)
+    return ap
 
 
 COMMANDS = {

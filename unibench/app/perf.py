@@ -39,7 +39,9 @@ import json
 import logging
 import multiprocessing as mp
 import statistics
+import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -329,9 +331,6 @@ def bench_vos(
     built, the propagation, decoding the labels (upsampling, arg-max), writing the palette PNG,
     and the whole frame (the head over the sequence with read-ahead decoding and the PNG
     writes: seconds per frame after the first)."""
-    import tempfile
-    from concurrent.futures import ThreadPoolExecutor
-
     import torch
 
     seq, what = _vos_sequence(data_root, sequence, frames)
@@ -410,8 +409,6 @@ def bench_association(models: list[str], tasks: list[str], similarities: list[st
     """The representation study on the embedded suites: each association task × model ×
     similarity, with motion on and off (λ = 1, no gate), through the task's default head
     configuration; scores and the head's seconds per frame (features included)."""
-    import tempfile
-
     rows = []
     for task in tasks:
         task_def = TASKS.get(task)
@@ -461,7 +458,6 @@ def bench_scale(
     efficiency against the one-thread inline run measured in the same call; Ray's
     per-unit scheduling overhead from ``noop`` tasks that do nothing (wall time / tasks on N
     workers, minus nothing: the tasks are empty)."""
-    import tempfile
 
     def cells(out):
         return [

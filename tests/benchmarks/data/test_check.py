@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 from unibench.benchmarks import BENCHMARKS
 from unibench.benchmarks.data.check import check_data
-from unibench.benchmarks.data.layout import Manifest
+from unibench.benchmarks.data.folders import Manifest
 
 from unibench.app.cli import main
 

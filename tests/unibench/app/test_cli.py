@@ -126,7 +126,7 @@ def test_override_changes_recorded_params(tmp_path, capsys):
         (["run", "--model", "pixels", "--benchmark", "davis2017"], "needs --data-root"),
         (
             ["run", "--model", "pixels", "--benchmark", "davis2017", "--data-root", "/nonexistent"],
-            "DAVIS root /nonexistent does not exist",
+            "davis2017 root /nonexistent does not exist",
         ),
         (["run", "--model", "pixels", "--task", "jhmdb"], "task 'jhmdb'"),
     ],

@@ -27,7 +27,7 @@ from collections.abc import Iterator
 import torch
 
 from unibench.benchmarks.formats.regions import INIT, UNKNOWN, Region
-from unibench.benchmarks.metrics.vot import overlap
+from unibench.benchmarks.scorers.vot import overlap
 from unibench.datatypes import (
     AnchorExperiment,
     Grounded,

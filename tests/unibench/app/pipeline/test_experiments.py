@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 from unibench.benchmarks.formats import regions as R
-from unibench.benchmarks.metrics import vot as V
+from unibench.benchmarks.scorers import vot as V
 
 from unibench.app.pipeline.experiments import (
     ground,

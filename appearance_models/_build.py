@@ -6,21 +6,22 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from unibench.appearance_models.base import (
+from unibench.appearance_models._base import (
     AppearanceModel,
     FeatureExtractor,
     PretrainedCfg,
     build_random,
 )
-from unibench.appearance_models.cards import UNTRAINED_FAMILIES, get_cfg
-from unibench.appearance_models.checkpoint import LoadReport, apply_state_dict, read_state_dict
-from unibench.appearance_models.layouts import (
+from unibench.appearance_models._cards import UNTRAINED_FAMILIES, get_cfg
+from unibench.appearance_models._checkpoint import LoadReport, apply_state_dict, read_state_dict
+from unibench.appearance_models._key_layouts import (
     CONVERSIONS,
     LAYOUTS,
     conversion_for,
     detect,
     layout_named,
 )
+from unibench.appearance_models._weights import fetch_card
 from unibench.appearance_models.timm_adapter import (
     TIMM_LAYOUT,
     TimmModel,
@@ -28,7 +29,6 @@ from unibench.appearance_models.timm_adapter import (
     untagged,
     weight_file,
 )
-from unibench.appearance_models.weights import fetch_card
 
 from unibench.errors import CheckpointError
 

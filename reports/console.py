@@ -1,4 +1,5 @@
-"""Markdown tables of stored results (reports read only result records)."""
+"""Console tables: a run's metric table and the results of several runs, as Markdown text (what the
+commands print)."""
 
 from __future__ import annotations
 

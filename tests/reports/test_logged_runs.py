@@ -8,13 +8,8 @@ import json
 import math
 
 import pytest
-from unibench.reports.trackers import (
-    identity_params,
-    mlflow_key,
-    parse_log_to,
-    run_name,
-    summary_metrics,
-)
+from unibench.reports.formats.mlflow import mlflow_key
+from unibench.reports.logged_runs import identity_params, parse_log_to, run_name, summary_metrics
 
 import unibench
 from unibench.app.cli import main
@@ -106,5 +101,7 @@ def test_evaluate_logs_where_asked(tmp_path):
     )
     (folder,) = out.iterdir()
     assert folder.name.endswith(df.run_id.iloc[0])
-    with pytest.raises(ConfigError, match="expected tensorboard:DIR or mlflow:URI"):
+    with pytest.raises(
+        ConfigError, match="expected LOGGER:TARGET with a logger among mlflow, tensorboard"
+    ):
         parse_log_to("wandb:project")

@@ -6,6 +6,6 @@ bookkeeping columns, CLEAR's counts that OxUvA also reports) are declared once i
 :mod:`.common`, with the official name each task's toolkit gives them.
 """
 
-from unibench.benchmarks.metrics import common, mot, pck, posetrack, sot, vis, vos, vot
+from unibench.benchmarks.scorers import common, mot, pck, posetrack, sot, vis, vos, vot
 
 __all__ = ["common", "mot", "pck", "posetrack", "sot", "vis", "vos", "vot"]

@@ -1,4 +1,4 @@
-"""Exports where users already look: the tidy table as CSV, and TrackEval-style result folders.
+"""TrackEval-style result folders (``trackeval/``), where tracking researchers already look.
 
 TrackEval writes, per benchmark split and tracker, ``<tracker>/<class>_summary.txt`` (one header
 line of metric names, one line of values) and ``<class>_detailed.csv`` (one row per sequence and a
@@ -16,14 +16,13 @@ import io
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from unibench.reports.formats.base import ReportInputs, register_format
 from unibench.reports.tidy import display, metric_meta, per_sequence_frame
 
 from unibench.io import atomic_write_text
 from unibench.paths import safe_name
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from unibench.datatypes import ResultRecord
 
 
@@ -48,11 +47,6 @@ def _cell(name: str, v) -> str:
     if isinstance(v, float):
         return f"{v:.6g}" if metric_meta(name).unit != "count" else str(int(round(v)))
     return str(v)
-
-
-def tidy_csv(df: pd.DataFrame, out: Path) -> Path:
-    atomic_write_text(out, df.to_csv(index=False))
-    return out
 
 
 def trackeval_folders(records: list[ResultRecord], out: Path) -> list[Path]:
@@ -84,3 +78,10 @@ def trackeval_folders(records: list[ResultRecord], out: Path) -> list[Path]:
             atomic_write_text(d / "detailed.csv", _csv_text(header, [*rows, combined]))
             written.append(d / "detailed.csv")
     return written
+
+
+@register_format(
+    "trackeval", "report", "trackeval/: TrackEval-style summary and detailed files per run"
+)
+def write_trackeval(inputs: ReportInputs, out: Path) -> list[Path]:
+    return trackeval_folders(inputs.records, Path(out) / "trackeval")

@@ -7,6 +7,7 @@ see raw pixels normalisation: :class:`FeatureExtractor` applies the card's mean/
 
 from __future__ import annotations
 
+import fnmatch
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
-from unibench.appearance_models.fusion import Fused, fuse_for_inference
+from unibench.appearance_models._fusion import Fused, fuse_for_inference
 
 from unibench.datatypes import FeatureMap, TapInfo
 from unibench.errors import ConfigError, UniBenchError
@@ -90,7 +91,7 @@ class PretrainedCfg:
     file: str | None = None
     sha256: str | None = None
     # an installed Python package that carries the weight file: a requirement (``dist==version``)
-    # and the file's path inside the distribution (see :mod:`~unibench.appearance_models.weights`)
+    # and the file's path inside the distribution (see :mod:`~unibench.appearance_models._weights`)
     package: str | None = None
     package_file: str | None = None
     mean: tuple[float, float, float] = IMAGENET_MEAN
@@ -213,8 +214,6 @@ def register_pretrained(cfg: PretrainedCfg) -> PretrainedCfg:
 def card_matches(cfg: PretrainedCfg, pattern: str) -> bool:
     """``pattern`` (a glob, or a substring) against the card's name, its architecture and tag, its
     reference name and its family, case-insensitively: ``dino*`` finds DINO and DINOv2 by tag."""
-    import fnmatch
-
     pat = (pattern if any(c in pattern for c in "*?[") else f"*{pattern}*").lower()
     arch, _, tag = cfg.name.partition(".")
     fields = (cfg.name, arch, tag, cfg.reference_name or "", cfg.family)
@@ -260,7 +259,7 @@ class FeatureExtractor:
         under bfloat16 autocast on a channels-last input (opt-in; part of the run identity; its
         measured effect is in docs/measured.md), features returned as float32. ``fuse``: run a
         copy of the network with its batch norms folded into the convolutions and its weights
-        channels-last (:mod:`~unibench.appearance_models.fusion`, checked on the first frame
+        channels-last (:mod:`~unibench.appearance_models._fusion`, checked on the first frame
         against the network as built); ``False`` runs the network as built (``model.fuse``)."""
         if precision not in PRECISIONS:
             raise UniBenchError(f"precision {precision!r}: expected one of {', '.join(PRECISIONS)}")

@@ -22,6 +22,7 @@ line of the package and the exact path where a manually downloaded file is picke
 
 from __future__ import annotations
 
+import importlib.metadata as md
 import logging
 import os
 import re
@@ -34,7 +35,7 @@ from unibench.errors import CheckpointError
 from unibench.io import sha256_of
 
 if TYPE_CHECKING:
-    from unibench.appearance_models.base import PretrainedCfg
+    from unibench.appearance_models._base import PretrainedCfg
 
 logger = logging.getLogger(__name__)
 
@@ -99,8 +100,6 @@ def install_line(requirement: str) -> str:
 def package_path(requirement: str, inner: str) -> Path | None:
     """``inner`` inside the installed distribution of ``requirement`` (None: not installed, or
     the distribution does not list that file)."""
-    import importlib.metadata as md
-
     try:
         dist = md.distribution(package_name(requirement))
     except md.PackageNotFoundError:

@@ -4,16 +4,17 @@ a report shows of a measured model, and card files (YAML/TOML, ``$UNIBENCH_MODEL
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from unibench.appearance_models.base import (
+from unibench.appearance_models._base import (
     MODELS,
     PretrainedCfg,
     register_pretrained,
 )
-from unibench.appearance_models.layouts import (
+from unibench.appearance_models._key_layouts import (
     CONVERSIONS,
     layout_named,
 )
@@ -89,8 +90,6 @@ def load_card_file(path: str | Path) -> PretrainedCfg:
 
 def load_env_cards() -> list[str]:
     """Register the cards of ``$UNIBENCH_MODEL_CARDS`` (files or folders, ':'-separated)."""
-    import os
-
     names = []
     for entry in filter(None, os.environ.get("UNIBENCH_MODEL_CARDS", "").split(os.pathsep)):
         p = Path(entry)

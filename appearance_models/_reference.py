@@ -10,13 +10,13 @@ from typing import Any
 
 import torch
 from safetensors import safe_open
-from unibench.appearance_models.base import (
+from unibench.appearance_models._base import (
     ARCHS,
     MODELS,
 )
-from unibench.appearance_models.cards import get_cfg
-from unibench.appearance_models.checkpoint import read_state_dict
-from unibench.appearance_models.layouts import (
+from unibench.appearance_models._cards import get_cfg
+from unibench.appearance_models._checkpoint import read_state_dict
+from unibench.appearance_models._key_layouts import (
     layout_named,
 )
 

@@ -36,6 +36,7 @@ import contextlib
 import copy
 import io
 import logging
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
@@ -231,8 +232,6 @@ def video_ap(
 def _prepare_without_masks(self) -> None:
     """COCOeval._prepare without its ``_toMask`` step (which reads one ``segmentation`` per
     annotation): the ignore flag and the per-(video, category) lists, as both codes build them."""
-    from collections import defaultdict
-
     p = self.params
     ids = {"imgIds": p.imgIds, "catIds": p.catIds} if p.useCats else {"imgIds": p.imgIds}
     gts = self.cocoGt.loadAnns(self.cocoGt.getAnnIds(**ids))
