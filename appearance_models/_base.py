@@ -103,6 +103,10 @@ class PretrainedCfg:
     license: str = ""
     imagenet_linear_top1: float | None = None
     top1_source: str = ""
+    # what ``imagenet_linear_top1`` measures: a linear probe on the frozen trunk (the SSL rows of
+    # the papers) or the supervised network's own accuracy; reports never pool the two unmarked.
+    # None: "supervised" for a card of the supervised family, else "linear-probe"
+    top1_kind: Literal["linear-probe", "supervised"] | None = None
     reference_name: str | None = None  # row name in the UniTrack tables / linear-probe CSV
     layout: str = "plain"  # checkpoint key layout (see layouts.LAYOUTS)
     # the evaluation protocol the card's authors used, per task: a named preset of the head that the
@@ -119,6 +123,16 @@ class PretrainedCfg:
     @property
     def has_weights(self) -> bool:
         return bool(self.url or self.file or self.package)
+
+    def __post_init__(self) -> None:
+        if self.top1_kind is None:
+            kind = "supervised" if self.family == "supervised" else "linear-probe"
+            object.__setattr__(self, "top1_kind", kind)
+        elif self.top1_kind not in ("linear-probe", "supervised"):
+            raise ConfigError(
+                f"card {self.name!r}: top1_kind {self.top1_kind!r}: expected linear-probe or "
+                "supervised"
+            )
 
     def identity(self) -> dict[str, Any]:
         """The fields that change the features a card produces (architecture and its arguments,

@@ -40,14 +40,15 @@ def describe_model(model: str, checkpoint: str | None = None) -> dict[str, Any]:
     ``key``, the canonical name that aligns a model across sources (a zoo card's ``<arch>
     <reference_name>``, the paper's row name; ``<arch> Random Init.`` for a bare architecture;
     the model with its checkpoint otherwise), ``backbone``, ``reference`` (the card's reference
-    name) and ``top1`` (the card's ImageNet linear-probe accuracy; none for a checkpoint)."""
+    name), ``top1`` (the card's ImageNet top-1; none for a checkpoint) and ``top1_kind`` (what
+    that figure is: ``linear-probe`` or ``supervised`` accuracy)."""
     try:
         card = get_cfg(model)
     except (UniBenchError, KeyError):
         card = None
     if card is None:
         key = model + (f" [{checkpoint}]" if checkpoint else "")
-        return {"key": key, "backbone": "", "reference": None, "top1": None}
+        return {"key": key, "backbone": "", "reference": None, "top1": None, "top1_kind": None}
     arch = model.split(".")[0] if card.arch == "timm" else card.arch
     ref = card.reference_name or None
     if checkpoint:
@@ -60,7 +61,8 @@ def describe_model(model: str, checkpoint: str | None = None) -> dict[str, Any]:
         key, top1 = f"{model} random init", None
     else:
         key, top1 = model, card.imagenet_linear_top1
-    return {"key": key, "backbone": arch, "reference": ref, "top1": top1}
+    kind = card.top1_kind if top1 is not None else None
+    return {"key": key, "backbone": arch, "reference": ref, "top1": top1, "top1_kind": kind}
 
 
 UNTRAINED_FAMILIES = ("random", "training-free")

@@ -45,10 +45,15 @@ def with_model_info(records: list[ResultRecord], describe: Describe | None) -> l
     """Records with ``model_info`` (from ``describe`` where a record predates the field)."""
     if describe is None:
         return records
-    return [
-        r if r.model_info else dataclasses.replace(r, model_info=describe(r.model, r.checkpoint))
-        for r in records
-    ]
+    out = []
+    for r in records:
+        if r.model_info and "top1_kind" in r.model_info:
+            out.append(r)
+        else:  # older records: the facts they lack (the kind of top-1 came later), theirs kept
+            out.append(dataclasses.replace(
+                r, model_info={**describe(r.model, r.checkpoint), **(r.model_info or {})}
+            ))  # fmt: skip
+    return out
 
 
 def load_records(
@@ -100,21 +105,24 @@ def build_report(
         else:
             missing = sorted({r.model for r in rows if r.top1 is None})
             if missing:
-                res.lines.append(f"(no linear-probe top-1, left out: {', '.join(missing)})")
+                res.lines.append(
+                    f"(no ImageNet top-1 on their card, left out: {', '.join(missing)})"
+                )
         corrs = correlations(rows)
         res.lines.append(
-            "| column | n | Pearson r [95% CI] | p | Spearman ρ [95% CI] | p |\n"
-            "|---|---|---|---|---|---|"
+            "| column | points | n | Pearson r [95% CI] | p | Spearman ρ [95% CI] | p |\n"
+            "|---|---|---|---|---|---|---|"
         )
         for c in corrs:
             res.lines.append(
-                f"| {c.column.label}{' (flipped)' if c.flipped else ''} | {len(c.models)} | "
+                f"| {c.column.label}{' (flipped)' if c.flipped else ''} | {c.points} | "
+                f"{len(c.models)} | "
                 f"{c.pearson:.3f} [{c.pearson_ci[0]:.2f}, {c.pearson_ci[1]:.2f}] | "
                 f"{c.pearson_p:.2g} | {c.spearman:.3f} [{c.spearman_ci[0]:.2f}, "
                 f"{c.spearman_ci[1]:.2f}] | {c.spearman_p:.2g} |"
             )
         if not corrs:
-            res.lines.append("(no column has 3 or more models with a linear-probe accuracy)")
+            res.lines.append("(no column has 3 or more models with an ImageNet top-1 of one kind)")
         else:
             res.written += correlation_figure(corrs, out / f"correlation_{source}")
         return res
@@ -146,14 +154,14 @@ def build_report(
     with_top1 = {r.model for r in measured if r.top1 is not None and r.subset is None}
     if len(with_top1) >= 3 and (mine := correlations(measured)):
         res.written += correlation_figure(
-            mine, out / "correlation", title="Tracking vs ImageNet linear probe: measured"
+            mine, out / "correlation", title="Tracking vs ImageNet top-1: measured"
         )
     elif ref := correlations([r for r in published if r.backbone == "resnet50"]):
         res.written += correlation_figure(
             ref,
             out / "correlation",
             title="Tracking vs ImageNet linear probe: published (UniTrack Table 1; fewer than "
-            "3 measured models with a top-1)",
+            "3 measured models with a top-1 of one kind)",
         )
     res.written += sot_figures(records, out)
     return res

@@ -184,6 +184,15 @@ class Correlation:
     pearson_ci: tuple[float, float] = (float("nan"), float("nan"))
     spearman_ci: tuple[float, float] = (float("nan"), float("nan"))
     flipped: bool = False
+    # the point set: what the top-1 measures (linear-probe | supervised) and the feature path
+    # (fp32, or bf16 rows apart): sets are never pooled
+    top1_kind: str = "linear-probe"
+    precision: str = "fp32"
+
+    @property
+    def points(self) -> str:
+        what = "supervised top-1" if self.top1_kind == "supervised" else "linear-probe top-1"
+        return what + ("" if self.precision == "fp32" else f", {self.precision}")
 
     @property
     def ylabel(self) -> str:
@@ -246,50 +255,43 @@ def permutation_p(x: list[float], y: list[float], method: str = "pearson") -> fl
 
 
 def correlations(rows: list[Row], draws: int = 2000) -> list[Correlation]:
-    """Per column: best-layer value vs ImageNet linear-probe top-1 over the rows that have both;
-    p-values by exact permutation where there are at most :data:`EXACT_P_UP_TO` points, scipy's
-    otherwise."""
+    """Per column and point set: best-layer value vs ImageNet top-1 over the rows that have both.
+    A point set holds the rows whose top-1 is of one kind (a linear probe of the frozen trunk, or
+    the supervised network's own accuracy: never pooled) on one feature path (the bf16 rows are a
+    set of their own, never beside their float32 rows); rows measured on part of a split are
+    left out. p-values by exact permutation where there are at most :data:`EXACT_P_UP_TO` points,
+    scipy's otherwise."""
     from scipy import stats
 
     out = []
     for c in columns(rows):
-        fp32 = {r.model for r in rows}
-        pts = [
-            (r.model, r.top1, b[1])
-            for r in rows
-            if r.top1 is not None
-            and r.subset is None
-            and (b := r.best(c)) is not None
-            # a model's bf16 row beside its float32 row would count the model twice
-            and not (r.model.endswith(PRECISION_MARK) and r.model[: -len(PRECISION_MARK)] in fp32)
-        ]  # subset rows are never set among whole-split figures
-        if len(pts) < 3:
-            continue
-        names, x, y = zip(*pts, strict=True)
-        x = list(map(float, x))
-        flip = not c.higher_better
-        y = [(-1.0 if flip else 1.0) * float(v) for v in y]
-        if len(set(x)) < 2 or len(set(y)) < 2:
-            continue
-        pr, sr = stats.pearsonr(x, y), stats.spearmanr(x, y)
-        if len(x) <= EXACT_P_UP_TO:
-            pr = (pr[0], permutation_p(x, y, "pearson"))
-            sr = (sr[0], permutation_p(x, y, "spearman"))
-        out.append(
-            Correlation(
-                c,
-                list(names),
-                x,
-                y,
-                float(pr[0]),
-                float(sr[0]),
-                float(pr[1]),
-                float(sr[1]),
-                bootstrap_ci(x, y, "pearson", draws),
-                bootstrap_ci(x, y, "spearman", draws),
-                flip,
-            )
-        )
+        sets: dict[tuple[str, str], list] = {}
+        for r in rows:
+            if r.top1 is None or r.subset is not None or (b := r.best(c)) is None:
+                continue
+            bf16 = r.model.endswith(PRECISION_MARK)
+            key = (r.top1_kind or "linear-probe", "bf16" if bf16 else "fp32")
+            sets.setdefault(key, []).append((r.model, r.top1, b[1]))
+        for (kind, precision), pts in sorted(sets.items()):
+            if len(pts) < 3:
+                continue
+            names, x, y = zip(*pts, strict=True)
+            x = list(map(float, x))
+            flip = not c.higher_better
+            y = [(-1.0 if flip else 1.0) * float(v) for v in y]
+            if len(set(x)) < 2 or len(set(y)) < 2:
+                continue
+            pr, sr = stats.pearsonr(x, y), stats.spearmanr(x, y)
+            if len(x) <= EXACT_P_UP_TO:
+                pr = (pr[0], permutation_p(x, y, "pearson"))
+                sr = (sr[0], permutation_p(x, y, "spearman"))
+            out.append(
+                Correlation(
+                    c, list(names), x, y, float(pr[0]), float(sr[0]), float(pr[1]), float(sr[1]),
+                    bootstrap_ci(x, y, "pearson", draws), bootstrap_ci(x, y, "spearman", draws),
+                    flip, kind, precision,
+                )
+            )  # fmt: skip
     return out
 
 
@@ -303,6 +305,7 @@ def place_labels(ax, xs, ys, labels, fontsize=6) -> None:
         FigureCanvasAgg(fig)
     renderer = fig.canvas.get_renderer()
     pts = ax.transData.transform(np.c_[xs, ys])
+    frame = ax.get_window_extent(renderer)  # labels stay inside the axes
     k = fig.dpi / 72.0  # offsets are in points, boxes in pixels
     taken = [(px - 3, py - 3, px + 3, py + 3) for px, py in pts]
     offsets = [(5, 4), (5, -10), (-5, 4), (-5, -10), (0, 10), (0, -14), (12, 0), (-12, 0)]
@@ -320,13 +323,18 @@ def place_labels(ax, xs, ys, labels, fontsize=6) -> None:
             t.remove()
             x0 = px + k * dx if dx >= 0 else px + k * dx - bb.width
             box = (x0, py + k * dy, x0 + bb.width, py + k * dy + bb.height)
-            if not any(
+            inside = (
+                frame.x0 <= box[0] and box[2] <= frame.x1 and frame.y0 <= box[1]
+                and box[3] <= frame.y1
+            )  # fmt: skip
+            if inside and not any(
                 box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in taken
             ):
                 placed = (dx, dy, box)
                 break
-        if placed is None:
-            dx, dy = offsets[0]
+        if placed is None:  # no free place inside: towards the axes' centre, overlaps allowed
+            dx = -8 if px > (frame.x0 + frame.x1) / 2 else 5
+            dy = -12 if py > (frame.y0 + frame.y1) / 2 else 4
             box = (px + k * dx, py + k * dy, px + k * dx + 1, py + k * dy + 1)
         else:
             dx, dy, box = placed
@@ -344,37 +352,57 @@ def place_labels(ax, xs, ys, labels, fontsize=6) -> None:
         )
 
 
-def correlation_figure(
-    corrs: list[Correlation], out: Path, title: str = "Tracking vs ImageNet linear probe"
-) -> list[Path]:
+TOP1_AXIS = {
+    "linear-probe": "ImageNet top-1 (%): linear probe of the frozen trunk",
+    "supervised": "ImageNet top-1 (%): the supervised network's own accuracy",
+}
+
+
+def correlation_figure(corrs: list[Correlation], out: Path, title: str = "") -> list[Path]:
+    """One panel per column; each point set (kind of top-1 × feature path) drawn with its own
+    marker, fit and coefficients, never pooled; the axis says what the top-1 is."""
     from matplotlib.figure import Figure
 
-    n = max(1, len(corrs))
+    panels: dict[Column, list[Correlation]] = {}
+    for c in corrs:
+        panels.setdefault(c.column, []).append(c)
+    kinds = {c.top1_kind for c in corrs}
+    title = title or "Tracking vs ImageNet top-1: " + (
+        TOP1_AXIS[next(iter(kinds))].split(": ", 1)[1] if len(kinds) == 1 else "by point set"
+    )
+    n = max(1, len(panels))
     ncol = min(3, n)
     nrow = math.ceil(n / ncol)
-    fig = Figure(figsize=(4.8 * ncol, 4.2 * nrow))
-    axes = []
-    for k, c in enumerate(corrs):
+    fig = Figure(figsize=(4.8 * ncol, 4.4 * nrow))
+    placed = []
+    markers = {("linear-probe", "fp32"): ("o", "C0"), ("supervised", "fp32"): ("s", "C1"),
+               ("linear-probe", "bf16"): ("^", "C2"), ("supervised", "bf16"): ("D", "C3")}  # fmt: skip
+    for k, (col, sets) in enumerate(panels.items()):
         ax = fig.add_subplot(nrow, ncol, k + 1)
-        ax.scatter(c.x, c.y, s=18, zorder=3)
-        a, b = np.polyfit(c.x, c.y, 1)
-        xs = np.linspace(min(c.x), max(c.x), 10)
-        ax.plot(xs, a * xs + b, color="grey", linewidth=1)
-        ax.set_xlabel("ImageNet linear-probe top-1 (%)", fontsize=8)
-        ax.set_ylabel(c.ylabel, fontsize=8)
-        ax.margins(0.15)
-        ax.set_title(
-            f"{c.column.task.upper()} {c.column.metric} ({c.column.head}, {c.column.benchmark})\n"
-            f"r = {c.pearson:.2f} [{c.pearson_ci[0]:.2f}, {c.pearson_ci[1]:.2f}], "
-            f"p = {c.pearson_p:.2g}; ρ = {c.spearman:.2f} "
-            f"[{c.spearman_ci[0]:.2f}, {c.spearman_ci[1]:.2f}], p = {c.spearman_p:.2g}; "
-            f"n = {len(c.x)}",
-            fontsize=8,
-        )
-        axes.append(ax)
-    fig.suptitle(f"{title} (brackets: bootstrap 95% interval)")
+        for c in sets:
+            marker, color = markers.get((c.top1_kind, c.precision), ("o", "C4"))
+            ax.scatter(c.x, c.y, s=20, zorder=3, marker=marker, color=color,
+                       label=f"{c.points}: r = {c.pearson:.2f} [{c.pearson_ci[0]:.2f}, "
+                       f"{c.pearson_ci[1]:.2f}], p = {c.pearson_p:.2g}; ρ = {c.spearman:.2f} "
+                       f"[{c.spearman_ci[0]:.2f}, {c.spearman_ci[1]:.2f}], p = {c.spearman_p:.2g}; "
+                       f"n = {len(c.x)}")  # fmt: skip
+            a, b = np.polyfit(c.x, c.y, 1)
+            xs = np.linspace(min(c.x), max(c.x), 10)
+            ax.plot(xs, a * xs + b, color=color, linewidth=1, alpha=0.6)
+            placed.append((ax, c))
+        set_kinds = {c.top1_kind for c in sets}
+        ax.set_xlabel(
+            TOP1_AXIS[next(iter(set_kinds))] if len(set_kinds) == 1
+            else "ImageNet top-1 (%): each set as its legend says (never pooled)",
+            fontsize=7,
+        )  # fmt: skip
+        ax.set_ylabel(sets[0].ylabel, fontsize=8)
+        ax.margins(0.18)
+        ax.set_title(f"{col.task.upper()} {col.metric} ({col.head}, {col.benchmark})", fontsize=8)
+        ax.legend(fontsize=5.5, loc="upper center", bbox_to_anchor=(0.5, -0.16), frameon=False)
+    fig.suptitle(f"{title} (brackets: bootstrap 95% interval)", fontsize=9)
     fig.tight_layout()
-    for ax, c in zip(axes, corrs, strict=True):  # after the layout: pixel positions are final
+    for ax, c in placed:  # after the layout: pixel positions are final
         place_labels(ax, c.x, c.y, [m.split()[-1] for m in c.models])
     return save(fig, out)
 

@@ -32,6 +32,7 @@ class Row:
     source: str
     backbone: str = ""
     top1: float | None = None
+    top1_kind: str | None = None  # linear-probe | supervised (what top1 measures)
     cells: dict[Column, dict[str, float]] = field(default_factory=dict)
     records: list[ResultRecord] = field(default_factory=list)
     subset: str | None = None  # "3/30 seq": measured on part of the split; never ranked
@@ -70,6 +71,7 @@ def rows_from_frame(df, leaderboard_only: bool = True) -> list[Row]:
                 source=rec.source,
                 backbone=rec.backbone or "",
                 top1=None if rec.top1 is None or rec.top1 != rec.top1 else float(rec.top1),
+                top1_kind=rec.top1_kind if isinstance(rec.top1_kind, str) else None,
                 subset=subset,
             ),
         )

@@ -49,6 +49,7 @@ COLUMNS = [
     "run_id",
     "created",
     "top1",
+    "top1_kind",
     "backbone",
 ]
 
@@ -95,7 +96,7 @@ def is_synthetic(benchmark: str) -> bool:
 
 
 def model_key(rec: ResultRecord) -> tuple[str, str, float | None]:
-    """(canonical key, backbone, linear-probe top-1) of a measured record, from what the record
+    """(canonical key, backbone, ImageNet top-1) of a measured record, from what the record
     carries (``model_info``, written at run time from the model card; older records get it from
     :func:`unibench.reports.build.with_model_info`). A record without it keys by its name."""
     info = rec.model_info or {}
@@ -150,6 +151,9 @@ def measured_frame(records: list[ResultRecord]) -> pd.DataFrame:
                     "run_id": rec.run_id,
                     "created": rec.created,
                     "top1": top1,
+                    "top1_kind": (rec.model_info or {}).get("top1_kind")
+                    if top1 is not None
+                    else None,
                     "backbone": backbone,
                 }
             )
@@ -191,6 +195,7 @@ def published_frame(tables: tuple[str, ...] = ("1", "2")) -> pd.DataFrame:
                     "run_id": None,
                     "created": None,
                     "top1": probe.get(r["model"]) if r["backbone"] == "resnet50" else None,
+                    "top1_kind": "linear-probe",  # the paper's Fig. 6 and its probe table
                     "backbone": r["backbone"],
                 }
             )

@@ -66,12 +66,34 @@ def test_correlation_hand_computed():
     assert reports.correlations(rows[:2]) == []  # fewer than 3 models: no coefficient
 
 
-def test_a_bf16_row_beside_its_float32_row_is_not_a_second_point():
+def test_bf16_rows_and_supervised_top1_are_point_sets_of_their_own():
+    """A bf16 row is never a second point beside its float32 row, nor pooled with float32 rows:
+    the bf16 rows are a set of their own; so are the rows whose top-1 is the supervised
+    network's accuracy, apart from linear probes of frozen trunks."""
     rows = [_row(f"m{i}", {"layer3": 10.0 * i}, top1=60.0 + i) for i in range(4)]
-    rows.append(_row("m1 (bf16)", {"layer3": 11.0}, top1=61.0))
-    rows.append(_row("solo (bf16)", {"layer3": 50.0}, top1=70.0))  # no float32 row: it counts
-    (c,) = reports.correlations(rows)
-    assert c.models == ["m0", "m1", "m2", "m3", "solo (bf16)"]
+    rows += [_row(f"m{i} (bf16)", {"layer3": 10.0 * i + 1}, top1=60.0 + i) for i in range(3)]
+    rows.append(_row("solo (bf16)", {"layer3": 50.0}, top1=70.0))
+    sup = [_row(f"s{i}", {"layer3": 5.0 * i * i}, top1=70.0 + i) for i in range(3)]
+    for r in sup:
+        r.top1_kind = "supervised"
+    by = {(c.top1_kind, c.precision): c for c in reports.correlations(rows + sup)}
+    assert set(by) == {("linear-probe", "fp32"), ("linear-probe", "bf16"), ("supervised", "fp32")}
+    assert by[("linear-probe", "fp32")].models == ["m0", "m1", "m2", "m3"]
+    assert by[("linear-probe", "bf16")].models == ["m0 (bf16)", "m1 (bf16)", "m2 (bf16)",
+                                                  "solo (bf16)"]  # fmt: skip
+    assert by[("supervised", "fp32")].models == ["s0", "s1", "s2"]
+    assert by[("supervised", "fp32")].points == "supervised top-1"
+    assert by[("linear-probe", "bf16")].points == "linear-probe top-1, bf16"
+
+
+def test_the_correlation_figure_names_what_the_top1_is_and_keeps_labels_inside(tmp_path):
+    rows = [_row(f"model-with-a-long-name-{i}", {"layer3": 10.0 * i}, top1=60.0 + i)
+            for i in range(5)]  # fmt: skip
+    for r in rows:
+        r.top1_kind = "supervised"
+    written = reports.correlation_figure(reports.correlations(rows), tmp_path / "c")
+    svg = next(p for p in written if p.suffix == ".svg").read_text()
+    assert "supervised network" in svg and "linear probe" not in svg
 
 
 def test_published_rows_are_the_paper_tables():
