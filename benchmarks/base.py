@@ -30,11 +30,13 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, ClassVar
 
+import numpy as np
+from scipy.optimize import linear_sum_assignment
 from tqdm import tqdm
 from unibench.benchmarks.data.folders import DataLayout
 
 from unibench.config import from_dict
-from unibench.datatypes import Clip, MetricTable, VideoSequence
+from unibench.datatypes import Clip, FrameView, MetricTable, SequenceView, VideoSequence
 from unibench.errors import ConfigError, DataError, RegistryError
 from unibench.io import frames_fingerprint, image_size, list_dirs, read_rgb, read_text
 from unibench.metrics import undeclared
@@ -149,6 +151,12 @@ class BenchmarkBase(abc.ABC):
         """Where sequence ``name``'s results go: a folder by default (one file per frame, as
         DAVIS); :class:`FileResults` makes it one file."""
         return Path(pred_dir) / name
+
+    def view(self, pred_dir: Path, name: str) -> SequenceView:
+        """A run's predictions of sequence ``name``, read back from ``pred_dir`` through this
+        adapter's own reader, with the ground truth where the split has it: what ``unibench
+        show`` draws. Adapters of every task implement it; the default says none does here."""
+        raise DataError(f"{self.name}: unibench show draws no view of this benchmark")
 
     def experiment_for(self, seq: VideoSequence) -> Any:
         """The experiment a protocol runs on ``seq`` in place of one pass (VOT's reset-based
@@ -519,3 +527,46 @@ def build_benchmark(
     for n in bench.sequence_names():
         safe_name(n, "sequence", f"benchmark {bench.name} at {bench.root}", DataError)
     return bench
+
+
+def _xywh_iou(a: tuple, b: tuple) -> float:
+    ax, ay, aw, ah = a
+    bx, by, bw, bh = b
+    iw = max(0.0, min(ax + aw, bx + bw) - max(ax, bx))
+    ih = max(0.0, min(ay + ah, by + bh) - max(ay, by))
+    inter = iw * ih
+    union = aw * ah + bw * bh - inter
+    return inter / union if union > 0 else 0.0
+
+
+def with_identity_switches(frames: list[FrameView], threshold: float = 0.5) -> list[FrameView]:
+    """Each frame's predictions matched to its ground truth (boxes, IoU >= ``threshold``, the
+    Hungarian assignment, as CLEAR's matching); a ground-truth identity matched to another
+    track than the last that tracked it is an identity switch, added to the frame's events and
+    to that track's label; the frame's score is the share of ground truth matched (recall)."""
+    last: dict[int, int] = {}
+    out = []
+    for f in frames:
+        gts = [g for g in f.gt_objects if g.box is not None]
+        prs = [p for p in f.objects if p.box is not None]
+        events = list(f.events)
+        switched: set[int] = set()
+        matched = 0
+        if gts and prs:
+            cost = np.array([[1 - _xywh_iou(g.box, p.box) for p in prs] for g in gts])
+            for gi, pi in zip(*linear_sum_assignment(cost), strict=True):
+                if cost[gi, pi] > 1 - threshold:
+                    continue
+                matched += 1
+                g, p = gts[gi].ident, prs[pi].ident
+                if g in last and last[g] != p:
+                    events.append(f"ID switch: {last[g]} → {p}")
+                    switched.add(p)
+                last[g] = p
+        objects = tuple(
+            dataclasses.replace(o, text=o.text + " switch") if o.ident in switched else o
+            for o in f.objects
+        )
+        score = matched / len(gts) if gts else f.score
+        out.append(dataclasses.replace(f, objects=objects, events=tuple(events), score=score))
+    return out

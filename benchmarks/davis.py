@@ -34,7 +34,14 @@ from unibench.benchmarks.data.folders import Archive, DataLayout, Obtain, Varian
 from unibench.benchmarks.formats.palette import read_label_map, write_palette_png
 from unibench.benchmarks.scorers import vos as vos_metrics
 
-from unibench.datatypes import MaskInit, MetricTable, VideoSequence, VOSFramePrediction
+from unibench.datatypes import (
+    FrameView,
+    MaskInit,
+    MetricTable,
+    SequenceView,
+    VideoSequence,
+    VOSFramePrediction,
+)
 from unibench.errors import DataError
 from unibench.io import check_numbered, image_size, list_dirs, list_files, read_text
 
@@ -270,6 +277,30 @@ class Davis(BenchmarkBase):
                     f"frame defines objects {list(ids)} (and 255 = void)"
                 )
         return stems, np.stack(masks), ids
+
+    def view(self, pred_dir: Path, name: str) -> SequenceView:
+        """The run's PNGs of ``name`` over its frames, the annotation beside each frame that has
+        one, and J per frame (the mean over the sequence's objects)."""
+        stems = [f.stem for f in self._frame_paths(name)]
+        gt_files = self._masks(name)
+        ids: tuple[int, ...] = ()
+        views = []
+        for s in stems:
+            f = Path(pred_dir) / name / f"{s}.png"
+            if not f.is_file():
+                raise DataError(f"missing prediction {f}: expected one PNG per frame {s}")
+            pred = read_label_map(f, self._binarize())
+            gt = read_label_map(gt_files[s], self._binarize()) if s in gt_files else None
+            if gt is not None and not ids:
+                ids = tuple(range(1, int(gt.max()) + 1))
+            j = (
+                float(np.mean([vos_metrics.jaccard(gt == k, pred == k) for k in ids]))
+                if gt is not None and ids
+                else None
+            )
+            views.append(FrameView(labels=pred, gt_labels=gt, score=j))
+        scored = [v.score for v in views[1:-1] if v.score is not None]
+        return SequenceView(name, tuple(views), "J", float(np.mean(scored)) if scored else None)
 
     def evaluate(
         self, pred_dir: Path, sequences: Iterable[str] | None = None, progress: bool = False

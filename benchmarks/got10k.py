@@ -33,7 +33,15 @@ from unibench.benchmarks.formats.boxes import read_boxes, read_labels, write_box
 from unibench.benchmarks.ope import check_result_boxes, invalid_boxes
 from unibench.benchmarks.scorers import sot as sot_metrics
 
-from unibench.datatypes import BoxFramePrediction, BoxInit, MetricTable, VideoSequence
+from unibench.datatypes import (
+    BoxFramePrediction,
+    BoxInit,
+    Drawn,
+    FrameView,
+    MetricTable,
+    SequenceView,
+    VideoSequence,
+)
 from unibench.errors import DataError
 from unibench.io import (
     atomic_zip,
@@ -117,6 +125,35 @@ class GOT10k(SplitFolder):
         write_boxes(Path(out) / f"{seq.name}_001.txt", [p.box for p in ps])
         (Path(out) / f"{seq.name}_time.txt").write_text("".join(f"{p.seconds:.6f}\n" for p in ps))
         return len(ps)
+
+    def view(self, pred_dir: Path, name: str) -> SequenceView:
+        """The first run's boxes (``<seq>_001.txt``) over the frames, the ground truth thin where
+        the split has it (test: the first frame only), IoU per frame, absent targets marked."""
+        d = self.dir / name
+        pred = read_boxes(Path(pred_dir) / name / f"{name}_001.txt", allow_nan=True)
+        gt = read_boxes(d / "groundtruth.txt", ground_truth=True)
+        absence = (
+            read_labels(d / "absence.label", len(gt))
+            if (d / "absence.label").is_file()
+            else np.zeros(len(gt), int)
+        )
+        bad = invalid_boxes(pred)
+        frames = []
+        for t, box in enumerate(pred):
+            g = gt[t] if t < len(gt) and absence[t] == 0 else None
+            iou = (
+                float(sot_metrics.rect_iou(box[None], g[None])[0])
+                if g is not None and not bad[t]
+                else None
+            )
+            frames.append(FrameView(
+                objects=(Drawn(1, None if bad[t] else tuple(map(float, box)),
+                               text=f"IoU {iou:.2f}" if iou is not None else ""),),
+                gt_objects=(Drawn(0, tuple(map(float, g))),) if g is not None else (),
+                score=iou, events=("target absent",) if t < len(gt) and absence[t] else (),
+            ))  # fmt: skip
+        scored = [v.score for v in frames[1:] if v.score is not None]
+        return SequenceView(name, tuple(frames), "IoU", float(np.mean(scored)) if scored else None)
 
     def evaluate(self, pred_dir: Path, sequences=None, progress: bool = False) -> MetricTable:
         if self.split == "test":

@@ -41,7 +41,15 @@ from unibench.benchmarks.base import (
 )
 from unibench.benchmarks.data.folders import Archive, DataLayout, Obtain, Variant
 
-from unibench.datatypes import MetricTable, Observations, TrackFramePrediction, VideoSequence
+from unibench.datatypes import (
+    Drawn,
+    FrameView,
+    MetricTable,
+    Observations,
+    SequenceView,
+    TrackFramePrediction,
+    VideoSequence,
+)
 from unibench.errors import DataError
 from unibench.io import check_numbered, list_files, read_text
 from unibench.paths import safe_name
@@ -54,6 +62,17 @@ JHMDB_JOINTS: tuple[str, ...] = (
     "right_ankle", "left_ankle",
 )  # fmt: skip
 K = len(JHMDB_JOINTS)
+# the skeleton drawn over JHMDB's 15 joints (``unibench show``)
+JHMDB_SKELETON: tuple[tuple[int, int], ...] = tuple(
+    (JHMDB_JOINTS.index(a), JHMDB_JOINTS.index(b))
+    for a, b in (
+        ("face", "neck"), ("neck", "belly"), ("neck", "right_shoulder"), ("neck", "left_shoulder"),
+        ("right_shoulder", "right_elbow"), ("right_elbow", "right_wrist"),
+        ("left_shoulder", "left_elbow"), ("left_elbow", "left_wrist"), ("belly", "right_hip"),
+        ("belly", "left_hip"), ("right_hip", "right_knee"), ("right_knee", "right_ankle"),
+        ("left_hip", "left_knee"), ("left_knee", "left_ankle"),
+    )
+)  # fmt: skip
 THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5)
 SPLITS = tuple(f"{kind}{k}" for k in (1, 2, 3) for kind in ("train", "test"))
 
@@ -210,6 +229,29 @@ class JHMDB(TextResults):
                 raise DataError(f"{f}:{n}: frame {t:g} or joint {j:g} out of range")
             out[int(t), int(j)] = (x, y)
         return out
+
+    def view(self, pred_dir: Path, name: str) -> SequenceView:
+        """The propagated joints over the frames against the ground truth's (thin); a frame's
+        score is its PCK@0.2 (the share of its scored joints within 0.2 × its normaliser)."""
+        gt = self.ground_truth(name)
+        pred = self.read_predictions(pred_dir, name, len(gt))
+        frames = []
+        for t in range(len(gt)):
+            ok = np.isfinite(pred[t, :, 0]) & (pred[t, :, 0] >= 0)
+            g = gt[t][ok]
+            norm = 0.6 * float(np.linalg.norm(g.max(0) - g.min(0))) if ok.sum() else 0.0
+            d = np.linalg.norm(pred[t][ok] - g, axis=1)
+            score = float(np.mean(d <= 0.2 * norm)) if t > 0 and norm > 0 else None
+            pts = np.c_[pred[t], ok.astype(float)]
+            frames.append(FrameView(
+                objects=(Drawn(1, None, points=pts),),
+                gt_objects=(Drawn(0, None, points=np.c_[gt[t], np.ones(K)]),),
+                score=score,
+            ))  # fmt: skip
+        scored = [v.score for v in frames if v.score is not None]
+        return SequenceView(name, tuple(frames), "PCK@0.2",
+                            float(np.mean(scored)) if scored else None,
+                            skeleton=JHMDB_SKELETON)  # fmt: skip
 
     def evaluate(self, pred_dir: Path, sequences=None, progress: bool = False) -> MetricTable:
         data = {}

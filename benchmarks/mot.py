@@ -26,6 +26,7 @@ from unibench.benchmarks.base import (
     frame_clip,
     iter_progress,
     register_benchmark,
+    with_identity_switches,
 )
 from unibench.benchmarks.data.folders import Archive, DataLayout, Obtain, Variant
 from unibench.benchmarks.formats.motchallenge import (
@@ -36,7 +37,15 @@ from unibench.benchmarks.formats.motchallenge import (
 )
 from unibench.benchmarks.scorers import mot as mot_metrics
 
-from unibench.datatypes import MetricTable, Observations, TrackFramePrediction, VideoSequence
+from unibench.datatypes import (
+    Drawn,
+    FrameView,
+    MetricTable,
+    Observations,
+    SequenceView,
+    TrackFramePrediction,
+    VideoSequence,
+)
 from unibench.errors import DataError
 from unibench.io import check_numbered, image_size, list_dirs, list_files
 
@@ -160,6 +169,33 @@ class MOTChallenge(GroundTruthFile, SplitFolder, TextResults):
         if self.truncate:
             length = min(length, int(gt[:, 0].max()) if len(gt) else 0)
         return gt[:, :9], length
+
+    def view(self, pred_dir: Path, name: str) -> SequenceView:
+        """The run's tracks over the frames (one colour per identity, short trails), the ground
+        truth's boxes thin (the rows TrackEval scores: confidence 1; MOT16/17/20 pedestrians),
+        identity switches against it marked, the share of ground truth tracked per frame."""
+        gt, n = self._gt_and_length(name)
+        res, _ = read_mot_rows(self.result_path(pred_dir, name), 7, strict=False)
+        keep = gt[:, 6] != 0
+        if self.benchmark != "MOT15":
+            keep &= gt[:, 7] == 1
+        gt = gt[keep]
+
+        def boxes(rows: np.ndarray, t: int, label: bool) -> tuple[Drawn, ...]:
+            at = rows[rows[:, 0] == t + 1]
+            return tuple(
+                Drawn(int(r[1]), (r[2] - 1, r[3] - 1, r[4], r[5]), text=str(int(r[1])) if label else "")
+                for r in at
+            )  # fmt: skip
+
+        frames = [
+            FrameView(objects=boxes(res, t, True), gt_objects=boxes(gt, t, False)) for t in range(n)
+        ]
+        frames = with_identity_switches(frames)
+        scored = [f.score for f in frames if f.score is not None]
+        return SequenceView(
+            name, tuple(frames), "recall", float(np.mean(scored)) if scored else None, trail=True
+        )
 
     def evaluate(self, pred_dir: Path, sequences=None, progress: bool = False) -> MetricTable:
         data, invalid = {}, {}

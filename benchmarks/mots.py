@@ -37,6 +37,7 @@ from unibench.benchmarks.base import (
     frame_clip,
     iter_progress,
     register_benchmark,
+    with_identity_switches,
 )
 from unibench.benchmarks.data.folders import Archive, DataLayout, Manifest, Obtain, Variant
 from unibench.benchmarks.formats.motchallenge import read_seqinfo
@@ -44,7 +45,14 @@ from unibench.benchmarks.formats.mots import mots_line, read_mots_txt, row_rle
 from unibench.benchmarks.formats.rle import mask_observations
 from unibench.benchmarks.scorers import mot as mot_metrics
 
-from unibench.datatypes import MetricTable, TrackFramePrediction, VideoSequence
+from unibench.datatypes import (
+    Drawn,
+    FrameView,
+    MetricTable,
+    SequenceView,
+    TrackFramePrediction,
+    VideoSequence,
+)
 from unibench.errors import DataError
 from unibench.io import check_numbered, image_size, list_dirs, list_files, read_text
 
@@ -190,6 +198,39 @@ class MOTSBase(GroundTruthFile, TextResults):
             for i, m, c in zip(p.ids, resolve_overlaps(p.masks, p.scores), cls, strict=True)
             if m is not None
         ]
+
+    def view(self, pred_dir: Path, name: str) -> SequenceView:
+        """The run's masks over the frames (one colour per track), the ground truth's boxes thin
+        where the split has it, identity switches marked, the share of ground truth tracked."""
+        from pycocotools import mask as mask_utils
+
+        n = self.n_frames(name)
+        path = self.result_path(pred_dir, name)
+        res = _by_frame(read_mots_txt(path), n, self.offset, path)
+        gf = self.gt_file(name)
+        gt = _by_frame(self.ground_truth_rows(name), n, self.offset, gf) if gf.is_file() else None
+        names = {v: k for k, v in self.classes.items()}
+
+        def drawn(rows, masks: bool) -> tuple[Drawn, ...]:
+            out = []
+            for r in rows:
+                if r[2] == IGNORE_CLASS:
+                    continue
+                rle = row_rle(r)
+                box = tuple(float(v) for v in mask_utils.toBbox(rle))
+                m = mask_utils.decode(rle).astype(bool) if masks else None
+                out.append(Drawn(int(r[1]), box, m, text=f"{names.get(r[2], r[2])} {r[1] % 1000}"))
+            return tuple(out)
+
+        frames = [
+            FrameView(objects=drawn(res[t], True), gt_objects=drawn(gt[t], False) if gt else ())
+            for t in range(n)
+        ]
+        frames = with_identity_switches(frames)
+        scored = [f.score for f in frames if f.score is not None]
+        return SequenceView(
+            name, tuple(frames), "recall", float(np.mean(scored)) if scored else None, trail=True
+        )
 
     def _raw(self, name: str, pred_file: Path) -> dict:
         """TrackEval's raw MOTS data of one sequence, with its load-time checks."""

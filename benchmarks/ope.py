@@ -15,7 +15,15 @@ from unibench.benchmarks.base import (
 from unibench.benchmarks.formats.boxes import box_line, read_boxes
 from unibench.benchmarks.scorers import sot as sot_metrics
 
-from unibench.datatypes import BoxFramePrediction, BoxInit, MetricTable, VideoSequence
+from unibench.datatypes import (
+    BoxFramePrediction,
+    BoxInit,
+    Drawn,
+    FrameView,
+    MetricTable,
+    SequenceView,
+    VideoSequence,
+)
 from unibench.errors import ConfigError, DataError
 from unibench.io import atomic_zip
 from unibench.paths import safe_name
@@ -28,6 +36,11 @@ def check_result_boxes(path: Path, frames: int) -> np.ndarray:
     if len(boxes) != frames:
         raise DataError(f"{path}: {len(boxes)} boxes for the {frames} frames of the sequence")
     return boxes
+
+
+def _zero_based(box, offset: float) -> tuple[float, float, float, float]:
+    x, y, w, h = (float(v) for v in box)
+    return x - offset, y - offset, w, h
 
 
 def invalid_boxes(pred: np.ndarray) -> np.ndarray:
@@ -83,6 +96,35 @@ class OPEBenchmark(TextResults):
 
     def valid_frames(self, name: str, gt: np.ndarray) -> np.ndarray | None:
         return None
+
+    def absent_frames(self, name: str, gt: np.ndarray) -> np.ndarray:
+        """Frames whose target is absent by the benchmark's own flags (none here)."""
+        return np.zeros(len(gt), bool)
+
+    def view(self, pred_dir: Path, name: str) -> SequenceView:
+        """The run's boxes over the frames with the ground truth thin and white, IoU per frame;
+        an absent target (the benchmark's flags) and a box the tracker did not give (not finite
+        or without area) are the frame's events."""
+        gt = self.ground_truth(name)
+        pred = self.read_trajectory(pred_dir, name, gt, raw=True)
+        o = self.offset  # boxes drawn 0-based
+        absent = self.absent_frames(name, gt)
+        bad = invalid_boxes(pred)
+        ious = sot_metrics.rect_iou(pred, gt)
+        frames = []
+        for t in range(len(gt)):
+            gbox = None if absent[t] or not np.isfinite(gt[t]).all() else _zero_based(gt[t], o)
+            iou = None if gbox is None or bad[t] else float(ious[t])
+            events = ("target absent",) if absent[t] else ()
+            events += ("no box",) if bad[t] and t > 0 else ()
+            pbox = None if bad[t] else _zero_based(pred[t], o)
+            frames.append(FrameView(
+                objects=(Drawn(1, pbox, text=f"IoU {iou:.2f}" if iou is not None else ""),),
+                gt_objects=(Drawn(0, gbox),) if gbox is not None else (),
+                score=iou, events=events,
+            ))  # fmt: skip
+        scored = [f.score for f in frames[1:] if f.score is not None]
+        return SequenceView(name, tuple(frames), "IoU", float(np.mean(scored)) if scored else None)
 
     def sequence_curves(self, name: str, pred: np.ndarray, gt: np.ndarray):
         """Success, precision and normalised-precision curves of one sequence from the boxes as
@@ -193,6 +235,9 @@ class ToolkitOPEBenchmark(OPEBenchmark):
 
     def absent(self, name: str, gt: np.ndarray) -> np.ndarray:
         raise NotImplementedError
+
+    def absent_frames(self, name: str, gt: np.ndarray) -> np.ndarray:
+        return self.absent(name, gt)
 
     def pytracking_visible(self, name: str, gt: np.ndarray) -> np.ndarray | None:
         return ~self.absent(name, gt)

@@ -37,6 +37,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from unibench.benchmarks.base import (
     TextResults,
     clip_meta,
@@ -47,7 +48,15 @@ from unibench.benchmarks.base import (
 from unibench.benchmarks.data.folders import DataLayout, Obtain, Variant
 from unibench.benchmarks.formats.oxuva import oxuva_line
 
-from unibench.datatypes import BoxFramePrediction, BoxInit, MetricTable, VideoSequence
+from unibench.datatypes import (
+    BoxFramePrediction,
+    BoxInit,
+    Drawn,
+    FrameView,
+    MetricTable,
+    SequenceView,
+    VideoSequence,
+)
 from unibench.errors import ConfigError, DataError
 from unibench.io import atomic_zip, image_size, read_text
 from unibench.paths import safe_name
@@ -258,6 +267,37 @@ class OxUvA(TextResults):
         present = tau is None or p.score >= tau
         return [oxuva_line(t.video, t.obj, t.init_frame + p.index, present, p.score, p.box,
                            seq.clip.size)]  # fmt: skip
+
+    def view(self, pred_dir: Path, name: str) -> SequenceView:
+        """The task's predictions over its frames (a frame without a line takes the previous
+        prediction, as the toolkit scores), the sparse labels thin where the split has them;
+        frames predicted absent and absent targets are events; IoU at the labelled frames."""
+        t = self.tasks_by_name[name]
+        h, w = image_size(self.frames(t)[0])
+        preds = self.read_predictions(self.result_path(pred_dir, name))
+        labels = self.labels().get(name, {}) if self.split != "test" else {}
+
+        def pixels(b):  # xmin, xmax, ymin, ymax in [0, 1] -> x, y, w, h
+            return b[0] * w, b[2] * h, (b[1] - b[0]) * w, (b[3] - b[2]) * h
+
+        x0, x1, y0, y1 = t.box
+        last = (True, 1.0, (x0, x1, y0, y1))
+        frames = []
+        for f in range(t.init_frame, t.last_frame + 1):
+            last = preds.get(f, last)
+            present, score, box = last
+            ev = () if present else ("predicted absent",)
+            g = labels.get(f)
+            gbox = pixels(g[1]) if g is not None and g[0] else None
+            ev += ("target absent",) if g is not None and not g[0] else ()
+            iou = iou_clip(g[1], box) if g is not None and g[0] and present else None
+            frames.append(FrameView(
+                objects=(Drawn(1, pixels(box), text=f"{score:.2f}"),) if present else (),
+                gt_objects=(Drawn(0, gbox),) if gbox is not None else (),
+                score=iou, events=ev,
+            ))  # fmt: skip
+        scored = [v.score for v in frames if v.score is not None]
+        return SequenceView(name, tuple(frames), "IoU", float(np.mean(scored)) if scored else None)
 
     def labels(self) -> dict[str, dict[int, tuple[bool, tuple]]]:
         """Ground truth per task: frame → (present, box), the init frame left out."""

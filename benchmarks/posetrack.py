@@ -36,10 +36,18 @@ from unibench.benchmarks.data.folders import DataLayout, Obtain, Variant
 from unibench.benchmarks.formats.jsonfiles import person_category, write_posetrack_video
 from unibench.benchmarks.scorers import posetrack as PM
 
-from unibench.datatypes import MetricTable, Observations, TrackFramePrediction, VideoSequence
+from unibench.datatypes import (
+    Drawn,
+    FrameView,
+    MetricTable,
+    Observations,
+    SequenceView,
+    TrackFramePrediction,
+    VideoSequence,
+)
 from unibench.errors import DataError
 from unibench.io import image_size, list_files, read_json
-from unibench.keypoints import POSETRACK18_KEYPOINTS
+from unibench.keypoints import POSE_SKELETON, POSETRACK18_KEYPOINTS
 from unibench.paths import inside
 
 logger = logging.getLogger(__name__)
@@ -247,6 +255,22 @@ class PoseTrack18(SplitFolder, FileResults):
         order = seq.meta.get("file_order") or ids  # the ground truth's order: poseval pairs by it
         write_posetrack_video(out, [by_id[i] for i in order], anns, [person_category()])
         return n
+
+    def view(self, pred_dir: Path, name: str) -> SequenceView:
+        """The run's poses over the frames (skeletons, one colour per track), the ground truth's
+        thin on the labelled frames; the share of ground-truth persons predicted per labelled
+        frame is the frame's score."""
+        frames = []
+        for f in self.frames_for_scoring(name, self.result_path(pred_dir, name)):
+            objs = tuple(Drawn(p.track_id, None, points=p.keypoints, text=str(p.track_id))
+                         for p in f.pred)  # fmt: skip
+            gts = tuple(Drawn(p.track_id, None, points=p.keypoints) for p in f.gt)
+            score = min(1.0, len(f.pred) / len(f.gt)) if f.gt and f.labeled else None
+            frames.append(FrameView(objects=objs, gt_objects=gts, score=score))
+        scored = [v.score for v in frames if v.score is not None]
+        return SequenceView(name, tuple(frames), "persons found",
+                            float(np.mean(scored)) if scored else None,
+                            skeleton=POSE_SKELETON)  # fmt: skip
 
     def frames_for_scoring(self, name: str, pred_file: Path) -> list[PM.PoseFrame]:
         """Ground truth and prediction paired as poseval pairs them: by position in each file's

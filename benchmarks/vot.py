@@ -33,8 +33,16 @@ from unibench.benchmarks.base import (
 )
 from unibench.benchmarks.data.folders import DataLayout, Obtain, Variant
 from unibench.benchmarks.formats.boxes import polygon_to_box, read_regions
-from unibench.benchmarks.formats.regions import INIT, Region, format_region, parse_region
+from unibench.benchmarks.formats.regions import (
+    FAILURE,
+    INIT,
+    Region,
+    format_region,
+    parse_region,
+    region_bounds,
+)
 from unibench.benchmarks.ope import OPEBenchmark
+from unibench.benchmarks.scorers.sot import rect_iou as sot_rect_iou
 from unibench.benchmarks.scorers.vot import (
     STACKS,
     anchor_run,
@@ -54,10 +62,13 @@ from unibench.benchmarks.scorers.vot import (
 from unibench.datatypes import (
     AnchorExperiment,
     BoxInit,
+    Drawn,
+    FrameView,
     MetricTable,
     ProtocolRun,
     ResetExperiment,
     RunFrame,
+    SequenceView,
     VideoSequence,
 )
 from unibench.errors import DataError
@@ -332,6 +343,44 @@ class VOTChallenge(BenchmarkBase):
             raise DataError(f"{f}: {len(vals)} values for {n} frames")
         return vals
 
+    def view(self, pred_dir: Path, name: str) -> SequenceView:
+        """The run that starts at frame 0 (the reset-based run ``_001``, the long-term run, or
+        the forward run from anchor 0) over the frames: its regions' boxes, the ground truth's
+        thin; re-initialisations and failures (reset-based), frames predicted absent (an empty
+        region; long-term) as the frames' events; IoU of the bounding boxes per frame."""
+        _, gt, _bounds = self._checked(name)
+        d = self.result_path(pred_dir, name)
+        f = d / f"{name}_001.txt"
+        if not f.is_file():
+            f = d / f"{name}_{0:08d}.txt"
+        traj = self._trajectory(f, len(gt))
+        frames = []
+        for r, g in zip(traj, gt, strict=True):
+            events: tuple[str, ...] = ()
+            box = None
+            if r.is_special(INIT):
+                events = ("initialised",)
+            elif r.is_special(FAILURE):
+                events = ("failure",)
+            elif r.is_special() or r.is_empty():
+                events = ("predicted absent",) if self.stack.experiment == "longterm" else ()
+            else:
+                box = _bounds_box(r)
+            gbox = None if g.is_special() or g.is_empty() else _bounds_box(g)
+            iou = (
+                float(sot_rect_iou(np.array([box]), np.array([gbox]))[0])
+                if box is not None and gbox is not None
+                else None
+            )
+            frames.append(FrameView(
+                objects=(Drawn(1, box, text=f"IoU {iou:.2f}" if iou is not None else ""),)
+                if box is not None else (),
+                gt_objects=(Drawn(0, gbox),) if gbox is not None else (),
+                score=iou, events=events,
+            ))  # fmt: skip
+        scored = [v.score for v in frames if v.score is not None]
+        return SequenceView(name, tuple(frames), "IoU", float(np.mean(scored)) if scored else None)
+
     def evaluate(self, pred_dir: Path, sequences=None, progress: bool = False) -> MetricTable:
         names = list(sequences or self._names)
         s = self.stack
@@ -394,6 +443,12 @@ class VOTChallenge(BenchmarkBase):
             curves = {k: v for k, v in summ["curves"].items() if k != "thresholds"}
             curves["thresholds"] = [t if math.isfinite(t) else None for t in thresholds]
         return MetricTable(cols, rows, summary, protocol=self.protocol, curves=curves)
+
+
+def _bounds_box(r: Region) -> tuple[float, float, float, float]:
+    """A region's bounding box, ``x, y, w, h``."""
+    left, top, right, bottom = region_bounds(r)
+    return float(left), float(top), float(right - left + 1), float(bottom - top + 1)
 
 
 def init_boxes(gt: list[Region]) -> list[tuple[float, float, float, float]]:

@@ -50,13 +50,21 @@ from unibench.benchmarks.base import (
     parse_options,
     register_benchmark,
     unreadable,
+    with_identity_switches,
 )
 from unibench.benchmarks.data.folders import DataLayout, Obtain, Variant
 from unibench.benchmarks.formats.jsonfiles import write_json
 from unibench.benchmarks.formats.rle import mask_observations
 from unibench.benchmarks.scorers import vis as vis_metrics
 
-from unibench.datatypes import MetricTable, TrackFramePrediction, VideoSequence
+from unibench.datatypes import (
+    Drawn,
+    FrameView,
+    MetricTable,
+    SequenceView,
+    TrackFramePrediction,
+    VideoSequence,
+)
 from unibench.errors import ConfigError, DataError
 from unibench.io import atomic_zip, image_size, read_json, read_rgb
 from unibench.paths import safe_name
@@ -376,6 +384,43 @@ class VISBenchmark(FileResults):
                     f"and {len(v['file_names'])} segmentations"
                 )
         return entries
+
+    def view(self, pred_dir: Path, name: str) -> SequenceView:
+        """The run's video-level instances over the frames (one colour per instance, class and
+        score in its label), the ground-truth instances' boxes thin where the json has them,
+        identity switches marked, the share of ground truth tracked per frame."""
+        from pycocotools import mask as mask_utils
+
+        v = self.videos[name]
+        entries = self.read_results(pred_dir, name)
+        n = len(v["file_names"])
+
+        def at(seg, t: int, where: str):
+            rle = self._rle(seg, v, where) if seg is not None else None
+            if rle is None or not mask_utils.area(rle):
+                return None
+            return rle
+
+        frames = []
+        for t in range(n):
+            objs, gts = [], []
+            for k, e in enumerate(entries):
+                rle = at(e["segmentations"][t], t, f"entry {k}, frame {t}")
+                if rle is not None:
+                    cat = self.categories[int(e["category_id"])]
+                    objs.append(Drawn(k + 1, tuple(map(float, mask_utils.toBbox(rle))),
+                                      mask_utils.decode(rle).astype(bool),
+                                      text=f"{cat} {float(e['score']):.2f}"))  # fmt: skip
+            for k, tr in enumerate(self.gt.get(v["id"], [])):
+                seg = tr.segmentations[t] if t < len(tr.segmentations) else None
+                if seg is not None and mask_utils.area(seg):
+                    gts.append(Drawn(k + 1, tuple(map(float, mask_utils.toBbox(seg)))))
+            frames.append(FrameView(objects=tuple(objs), gt_objects=tuple(gts)))
+        frames = with_identity_switches(frames)
+        scored = [f.score for f in frames if f.score is not None]
+        return SequenceView(
+            name, tuple(frames), "recall", float(np.mean(scored)) if scored else None, trail=True
+        )
 
     def evaluate(self, pred_dir: Path, sequences=None, progress: bool = False) -> MetricTable:
         names = list(sequences or self._names)

@@ -49,8 +49,10 @@ from unibench.benchmarks.scorers import vos as vos_metrics
 
 from unibench.datatypes import (
     FirstAppearance,
+    FrameView,
     MaskInit,
     MetricTable,
+    SequenceView,
     VideoSequence,
     VOSFramePrediction,
 )
@@ -209,6 +211,32 @@ class YouTubeVOS(SplitFolder):
         return super().decode_all(name) + unreadable(masks, read_label_map)
 
     # ------------------------------------------------------------------ results
+    def view(self, pred_dir: Path, name: str) -> SequenceView:
+        """The run's PNGs of the sampled frames over them, the annotation beside each frame that
+        has one (every sampled frame of train; the first appearances of valid), J per annotated
+        frame over the objects it holds."""
+        views = []
+        sampled = self.sampled_frames(name)
+        for f in sampled:
+            p = Path(pred_dir) / name / f"{f.stem}.png"
+            if not p.is_file():
+                raise DataError(f"missing prediction {p}: expected one PNG per sampled frame")
+            pred = read_label_map(p)
+            a = self.annotations / name / f"{f.stem}.png"
+            gt = read_label_map(a) if a.is_file() else None
+            ids = [int(k) for k in np.unique(gt) if k] if gt is not None else []
+            j = (
+                float(np.mean([vos_metrics.jaccard(gt == k, pred == k) for k in ids]))
+                if ids
+                else None
+            )
+            views.append(FrameView(labels=pred, gt_labels=gt, score=j))
+        scored = [v.score for v in views[1:] if v.score is not None]
+        return SequenceView(
+            name, tuple(views), "J", float(np.mean(scored)) if scored else None,
+            frame_names=tuple(f.stem for f in sampled),
+        )  # fmt: skip
+
     def write_predictions(
         self, seq: VideoSequence, preds: Iterable[VOSFramePrediction], out_dir: Path
     ) -> int:

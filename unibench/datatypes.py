@@ -277,6 +277,48 @@ class TrackFramePrediction:
     keypoints: np.ndarray | None = None  # per track, K×3 x, y, score (PoseTrack)
 
 
+@dataclass(frozen=True)
+class Drawn:
+    """One thing drawn on a frame by ``unibench show``: an identity (the colour), and its box
+    (``x, y, w, h``), mask (``H×W`` bool) or points (``K×3``: x, y, visibility > 0), and a label."""
+
+    ident: int
+    box: tuple[float, float, float, float] | None = None
+    mask: np.ndarray | None = None
+    points: np.ndarray | None = None
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class FrameView:
+    """What one frame of a run shows: the prediction (a label map for VOS, else objects), the
+    ground truth where the split has it, the frame's score (J, IoU, …) and its events (a
+    failure, a re-initialisation, an absent target, an identity switch)."""
+
+    labels: np.ndarray | None = None
+    gt_labels: np.ndarray | None = None
+    objects: tuple[Drawn, ...] = ()
+    gt_objects: tuple[Drawn, ...] = ()
+    score: float | None = None
+    events: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SequenceView:
+    """A run's predictions of one sequence as ``unibench show`` draws them (read back from the
+    official-format files through the benchmark's reader): one :class:`FrameView` per frame,
+    what the per-frame score is, the sequence's score (the worst sequences are the lowest) and,
+    for poses, the skeleton's edges."""
+
+    name: str
+    frames: tuple[FrameView, ...]
+    score_name: str = ""
+    score: float | None = None
+    skeleton: tuple[tuple[int, int], ...] = ()
+    trail: bool = False  # tracks: draw each identity's recent centres
+    frame_names: tuple[str, ...] = ()  # where the view covers some of the clip's frames only
+
+
 @dataclass
 class MetricTable:
     """Per-sequence (or per-object) rows plus the benchmark-level summary."""

@@ -47,3 +47,12 @@ POSE_SEGMENTS: tuple[tuple[int, int], ...] = tuple(
         ("nose", "head_bottom"),
     )
 )
+
+# the skeleton drawn over a PoseTrack18 pose (``unibench show``): the limbs and head segments, the
+# trunk's four sides, and the neck (head bottom to each shoulder)
+POSE_SKELETON: tuple[tuple[int, int], ...] = (
+    *POSE_SEGMENTS,
+    *((POSE_TRUNK[i], POSE_TRUNK[(i + 1) % 4]) for i in range(4)),
+    (_K["head_bottom"], _K["left_shoulder"]),
+    (_K["head_bottom"], _K["right_shoulder"]),
+)

@@ -15,7 +15,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from unibench import jsonout
-from unibench.app import data, perf, pipeline
+from unibench.app import data, perf, pipeline, show
 from unibench.app.api import run_request
 from unibench.appearance_models import (
     MODELS,
@@ -593,6 +593,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run(sub)
     _add_models(sub)
     data.add_parser(sub)
+    show.add_parser(sub)
     for add in (_add_list, _add_eval, _add_report, _add_synth, _add_package, _add_store,
                 _add_export, _add_bench):  # fmt: skip
         add(sub)
@@ -611,6 +612,7 @@ COMMANDS = {
     "synth": _cmd_synth,
     "bench": _cmd_bench,
     "data": data.run,
+    "show": show.run,
 }
 
 

@@ -1,0 +1,225 @@
+"""Drawing a run's predictions over its frames (``unibench show``, the report's contact sheets):
+masks as a palette overlay with contours, boxes, tracks with one colour per identity and short
+trails, skeletons, a banner of text, a strip of per-frame scores, frames side by side and contact
+sheets. Pure numpy and Pillow (no OpenCV, no display): a frame is an ``H×W×3`` uint8 array.
+
+Colours: label ``k`` of a VOS map takes DAVIS's palette colour ``k`` (the colours of the official
+PNGs), a track identity a colour from a fixed, well-separated cycle, so an identity keeps its colour
+across frames, sequences and runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+from unibench.benchmarks.formats.palette import PALETTE
+
+from unibench.datatypes import Drawn, FrameView, SequenceView
+
+_DAVIS = np.array(PALETTE[: 256 * 3], np.uint8).reshape(-1, 3)
+# tab20's colours, reordered so neighbours differ (identities 1, 2, 3… stay apart)
+_CYCLE = np.array(
+    [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
+     (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207),
+     (174, 199, 232), (255, 187, 120), (152, 223, 138), (255, 152, 150), (197, 176, 213),
+     (196, 156, 148), (247, 182, 210), (199, 199, 199), (219, 219, 141), (158, 218, 229)],
+    np.uint8,
+)  # fmt: skip
+GT_COLOUR = (255, 255, 255)
+FAIL_COLOUR = (230, 30, 30)
+
+
+def label_colour(k: int) -> tuple[int, int, int]:
+    """DAVIS's palette colour of label ``k`` (the official PNGs' colours)."""
+    return tuple(int(v) for v in _DAVIS[int(k) % 256])
+
+
+def ident_colour(ident: int) -> tuple[int, int, int]:
+    """A track identity's colour (fixed per identity)."""
+    return tuple(int(v) for v in _CYCLE[(int(ident) * 7) % len(_CYCLE)])
+
+
+def _font(size: int = 12) -> ImageFont.ImageFont:
+    try:
+        return ImageFont.load_default(size=size)
+    except TypeError:  # Pillow < 10.1: the bitmap font only
+        return ImageFont.load_default()
+
+
+def contours(mask: np.ndarray) -> np.ndarray:
+    """The boundary pixels of a boolean mask (a pixel of the mask with a 4-neighbour outside)."""
+    m = np.asarray(mask, bool)
+    inner = m.copy()
+    inner[1:, :] &= m[:-1, :]
+    inner[:-1, :] &= m[1:, :]
+    inner[:, 1:] &= m[:, :-1]
+    inner[:, :-1] &= m[:, 1:]
+    return m & ~inner
+
+
+def overlay_labels(img: np.ndarray, labels: np.ndarray, alpha: float = 0.45) -> np.ndarray:
+    """A VOS label map over the frame: each object tinted with its palette colour, its contour
+    drawn solid; background (0) untouched."""
+    out = img.astype(np.float32)
+    lab = np.asarray(labels)
+    fg = lab > 0
+    if fg.any():
+        col = _DAVIS[lab.astype(np.int64) % 256].astype(np.float32)
+        out[fg] = (1 - alpha) * out[fg] + alpha * col[fg]
+        for k in np.unique(lab[fg]):
+            out[contours(lab == k)] = _DAVIS[int(k) % 256]
+    return out.clip(0, 255).astype(np.uint8)
+
+
+def draw_objects(
+    img: np.ndarray,
+    objects: Sequence[Drawn],
+    *,
+    gt: bool = False,
+    skeleton: Sequence[tuple[int, int]] = (),
+    trails: dict[int, list[tuple[float, float]]] | None = None,
+) -> np.ndarray:
+    """Boxes, masks and points of ``objects`` over the frame, each in its identity's colour
+    (ground truth: white, thin, no fill); ``trails``: recent centres per identity, drawn as a
+    fading line."""
+    out = img.copy()
+    for o in objects:
+        if o.mask is not None and not gt:
+            m = np.asarray(o.mask, bool)
+            c = np.array(ident_colour(o.ident), np.float32)
+            out[m] = (0.55 * out[m] + 0.45 * c).astype(np.uint8)
+            out[contours(m)] = c.astype(np.uint8)
+    pil = Image.fromarray(out)
+    d = ImageDraw.Draw(pil)
+    font = _font(11)
+    for ident, pts in (trails or {}).items():
+        if len(pts) > 1:
+            d.line([tuple(map(float, p)) for p in pts], fill=ident_colour(ident), width=2)
+    for o in objects:
+        col = GT_COLOUR if gt else ident_colour(o.ident)
+        if o.box is not None and all(np.isfinite(o.box)):
+            x, y, w, h = o.box
+            d.rectangle([x, y, x + w, y + h], outline=col, width=1 if gt else 2)
+        if o.points is not None:
+            p = np.asarray(o.points, float)
+            seen = p[:, 2] > 0 if p.shape[1] > 2 else np.ones(len(p), bool)
+            for a, b in skeleton:
+                if a < len(p) and b < len(p) and seen[a] and seen[b]:
+                    d.line([tuple(p[a, :2]), tuple(p[b, :2])], fill=col, width=1 if gt else 2)
+            r = 2 if gt else 3
+            for (x, y), ok in zip(p[:, :2], seen, strict=True):
+                if ok and np.isfinite(x) and np.isfinite(y):
+                    d.ellipse([x - r, y - r, x + r, y + r], outline=col, fill=None if gt else col)
+        if o.text and not gt:
+            anchor = _anchor(o)
+            if anchor is not None:
+                tb = d.textbbox(anchor, o.text, font=font)
+                d.rectangle(tb, fill=col)
+                d.text(anchor, o.text, fill=(0, 0, 0), font=font)
+    return np.asarray(pil)
+
+
+def _anchor(o: Drawn) -> tuple[float, float] | None:
+    """Where an object's label goes: its box's top-left, else its mask's or points' top-left."""
+    if o.box is not None and all(np.isfinite(o.box)):
+        return float(o.box[0]), max(0.0, float(o.box[1]) - 12)
+    if o.mask is not None and np.asarray(o.mask).any():
+        ys, xs = np.nonzero(o.mask)
+        return float(xs.min()), max(0.0, float(ys.min()) - 12)
+    if o.points is not None and len(o.points):
+        p = np.asarray(o.points, float)
+        ok = np.isfinite(p[:, 0])
+        if ok.any():
+            return float(p[ok, 0].min()), max(0.0, float(p[ok, 1].min()) - 12)
+    return None
+
+
+def banner(
+    img: np.ndarray, lines: Sequence[str], colour=(0, 0, 0), alert: bool = False,
+    bottom: bool = False,
+) -> np.ndarray:  # fmt: skip
+    """Text lines on a strip at the top (``bottom``: the foot) of the frame, red where
+    ``alert``."""
+    pil = Image.fromarray(img)
+    d = ImageDraw.Draw(pil)
+    font = _font(13)
+    y = 2
+    if bottom:
+        y = img.shape[0] - 2 - sum(d.textbbox((0, 0), ln, font=font)[3] + 3 for ln in lines)
+    for line in lines:
+        tb = d.textbbox((4, y), line, font=font)
+        d.rectangle((tb[0] - 2, tb[1] - 1, tb[2] + 2, tb[3] + 1),
+                    fill=FAIL_COLOUR if alert else colour)  # fmt: skip
+        d.text((4, y), line, fill=(255, 255, 255), font=font)
+        y = tb[3] + 3
+    return np.asarray(pil)
+
+
+def score_strip(
+    scores: Sequence[float | None], t: int, width: int, height: int = 34, events=()
+) -> np.ndarray:
+    """Per-frame scores as a bar strip (0…1 bottom to top), frame ``t`` marked; frames with an
+    event (failure, switch) marked red at the top."""
+    img = np.full((height, width, 3), 32, np.uint8)
+    n = max(1, len(scores))
+    xs = np.linspace(0, width, n + 1).astype(int)
+    for i, v in enumerate(scores):
+        if v is None or not np.isfinite(v):
+            continue
+        h = int(round(min(max(v, 0.0), 1.0) * (height - 6)))
+        img[height - 1 - h : height - 1, xs[i] : max(xs[i] + 1, xs[i + 1])] = (80, 170, 90)
+    for i, ev in enumerate(events):
+        if ev:
+            img[0:4, xs[i] : max(xs[i] + 1, xs[i + 1])] = FAIL_COLOUR
+    img[:, xs[min(t, n - 1)] : max(xs[min(t, n - 1)] + 1, xs[min(t, n - 1) + 1])] = (255, 255, 255)
+    return img
+
+
+def hstack(images: Sequence[np.ndarray], gap: int = 4) -> np.ndarray:
+    """Frames side by side (heights padded to the tallest), ``gap`` pixels apart."""
+    h = max(i.shape[0] for i in images)
+    padded = [np.pad(i, ((0, h - i.shape[0]), (0, 0), (0, 0))) for i in images]
+    sep = np.zeros((h, gap, 3), np.uint8)
+    out = [padded[0]]
+    for i in padded[1:]:
+        out += [sep, i]
+    return np.concatenate(out, 1)
+
+
+def vstack(images: Sequence[np.ndarray]) -> np.ndarray:
+    w = max(i.shape[1] for i in images)
+    return np.concatenate([np.pad(i, ((0, 0), (0, w - i.shape[1]), (0, 0))) for i in images], 0)
+
+
+def render_frame(
+    img: np.ndarray,
+    view: FrameView,
+    seq: SequenceView,
+    trails: dict[int, list[tuple[float, float]]] | None = None,
+    gt_beside: bool = True,
+) -> np.ndarray:
+    """One frame of a run drawn: the prediction over the frame, and (VOS, where the split has
+    it) the ground truth beside it; boxes, tracks and poses over the ground truth drawn thin."""
+    if view.labels is not None:
+        pred = overlay_labels(img, view.labels)
+        if gt_beside and view.gt_labels is not None:
+            gt = banner(overlay_labels(img, view.gt_labels), ["ground truth"])
+            return hstack([pred, gt])
+        return pred
+    out = draw_objects(img, view.gt_objects, gt=True, skeleton=seq.skeleton)
+    return draw_objects(out, view.objects, skeleton=seq.skeleton, trails=trails)
+
+
+def contact_sheet(
+    tiles: Sequence[np.ndarray], captions: Sequence[str], columns: int = 4, width: int = 320
+) -> np.ndarray:
+    """Tiles (frames already drawn) resized to ``width`` and laid out in a grid, each captioned."""
+    small = []
+    for tile, cap in zip(tiles, captions, strict=True):
+        h = max(1, round(tile.shape[0] * width / tile.shape[1]))
+        im = np.asarray(Image.fromarray(tile).resize((width, h), Image.BILINEAR))
+        small.append(banner(im, [cap], bottom=True))
+    rows = [hstack(small[i : i + columns]) for i in range(0, len(small), columns)]
+    return vstack(rows) if rows else np.zeros((10, width, 3), np.uint8)

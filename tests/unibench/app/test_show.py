@@ -1,0 +1,153 @@
+"""``unibench show``: a run's predictions drawn over its frames, read back through the benchmark's
+own reader; every task's overlay on the embedded suite, a video decoded back, two models side by
+side, the worst sequences, and each bad input one line with nothing written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from unibench.reports import draw
+from unibench.reports.video import read_video
+
+from unibench.app.cli import main
+
+TASKS = ("vos", "sot", "mot", "mots", "posetrack", "poseprop", "vis")
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory) -> dict[str, Path]:
+    """One run folder per task: pixels on the task's embedded suite (and random ResNet-18 on
+    VOS, the second model of the comparison)."""
+    out = tmp_path_factory.mktemp("show")
+    folders = {}
+    for task in TASKS:
+        assert main(["run", "--model", "pixels", "--task", task, "--output", str(out),
+                     "--no-progress"]) == 0  # fmt: skip
+    assert main(["run", "--model", "resnet18", "--task", "vos", "--output", str(out),
+                 "--no-progress"]) == 0  # fmt: skip
+    for cfg in (out / "runs").rglob("config.yaml"):
+        raw = yaml.safe_load(cfg.read_text())
+        key = raw["config"]["task"] + ("" if raw["config"]["model"]["name"] == "pixels" else "-r18")
+        folders[key] = cfg.parent
+    return folders
+
+
+def _first(run: Path) -> str:
+    return yaml.safe_load((run / "config.yaml").read_text())["identity"]["sequences"][0]
+
+
+@pytest.mark.parametrize("task", TASKS)
+def test_every_task_draws_its_overlay(runs, task, tmp_path, capsys):
+    run = runs[task]
+    name = _first(run)
+    out, sheet = tmp_path / f"{task}.gif", tmp_path / f"{task}.png"
+    assert main(["show", str(run), "--sequence", name, "--out", str(out), "--sheet",
+                 str(sheet)]) == 0, capsys.readouterr().err  # fmt: skip
+    frames = read_video(out)
+    assert len(frames) >= 3 and sheet.stat().st_size > 1000
+    assert all(f.shape == frames[0].shape for f in frames)
+    # the banner names the model and the sequence: the top rows are not the raw frame
+    assert frames[0][:12].std() > 10
+
+
+def test_a_video_decodes_back_with_the_masks_colour(runs, tmp_path, capsys):
+    pytest.importorskip("av", reason="extra [video]: .mp4 through PyAV")
+    run = runs["vos"]
+    name = _first(run)
+    out = tmp_path / "v.mp4"
+    assert main(["show", str(run), "--sequence", name, "--out", str(out), "--fps", "8"]) == 0
+    frames = read_video(out)
+    pred = sorted((run / "predictions" / name).glob("*.png"))
+    assert len(frames) == len(pred)
+    from PIL import Image
+
+    lab = np.asarray(Image.open(pred[3]))
+    h, w = lab.shape
+    assert frames[3].shape[0] >= h and frames[3].shape[1] >= 2 * w  # prediction | ground truth
+    inside = (lab == 1) & ~draw.contours(lab == 1)
+    ys, xs = np.nonzero(inside)
+    far = ys > 40  # below the banner
+    tint = frames[3][ys[far], xs[far]].astype(float).mean(0)
+    # object 1's palette colour is (128, 0, 0): its pixels lean red
+    assert tint[0] > tint[1] + 20 and tint[0] > tint[2] + 20, tint
+
+
+def test_two_models_side_by_side(runs, tmp_path, capsys):
+    name = _first(runs["vos"])
+    one, two = tmp_path / "one.webp", tmp_path / "two.webp"
+    assert main(["show", str(runs["vos"]), "--sequence", name, "--out", str(one)]) == 0
+    assert main(["show", str(runs["vos"]), "--sequence", name, "--out", str(two),
+                 "--compare", str(runs["vos-r18"])]) == 0  # fmt: skip
+    a, b = read_video(one), read_video(two)
+    assert len(a) == len(b) and b[0].shape[1] > 1.5 * a[0].shape[1]
+
+
+def test_compare_refuses_runs_of_another_benchmark(runs, tmp_path, capsys):
+    rc = main(["show", str(runs["vos"]), "--sequence", _first(runs["vos"]), "--out",
+               str(tmp_path / "x.gif"), "--compare", str(runs["sot"])])  # fmt: skip
+    err = capsys.readouterr().err
+    assert rc == 2 and "differs from" in err and "benchmark (synthetic-otb vs synthetic-davis)" in err
+    assert not (tmp_path / "x.gif").exists()
+
+
+def test_worst_writes_one_file_per_sequence_lowest_first(runs, tmp_path, capsys):
+    out = tmp_path / "worst"
+    assert main(["show", str(runs["vos"]), "--worst", "2", "--out", str(out), "--format", "gif",
+                 "--sheet"]) == 0  # fmt: skip
+    files = sorted(p.name for p in out.iterdir())
+    assert len([f for f in files if f.endswith(".gif")]) == 2
+    assert len([f for f in files if f.endswith(".png")]) == 2
+
+
+@pytest.mark.parametrize(
+    "args, said",
+    [
+        (["--sequence", "nope"], "sequence 'nope' is not in the run"),
+        (["--sequence", "synth-00", "--out", "{tmp}/x.avi"], "expected a file ending in"),
+        (["--sequence", "synth-00"], "nothing to write"),
+    ],
+)
+def test_bad_input_is_one_line_and_writes_nothing(runs, tmp_path, capsys, args, said):
+    args = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    if "--out" not in args and said != "nothing to write":
+        args += ["--out", str(tmp_path / "x.gif")]
+    rc = main(["show", str(runs["vos"]), *args])
+    err = capsys.readouterr().err
+    assert rc == 2 and said in err and err.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_not_a_run_no_predictions_existing_output_missing_frame(runs, tmp_path, capsys):
+    rc = main(["show", str(tmp_path), "--sequence", "a", "--out", str(tmp_path / "x.gif")])
+    assert rc == 2 and "not a run folder" in capsys.readouterr().err
+    # an existing output: refused, then replaced with --overwrite (that file only)
+    out = tmp_path / "x.gif"
+    out.write_bytes(b"mine")
+    name = _first(runs["vos"])
+    rc = main(["show", str(runs["vos"]), "--sequence", name, "--out", str(out)])
+    assert rc == 2 and "exists: pass --overwrite" in capsys.readouterr().err
+    assert out.read_bytes() == b"mine"
+    assert main(["show", str(runs["vos"]), "--sequence", name, "--out", str(out),
+                 "--overwrite"]) == 0  # fmt: skip
+    assert out.read_bytes()[:3] == b"GIF"
+    # a frame missing from the data root: named, nothing written
+    import shutil
+
+    data = tmp_path / "data"
+    raw = yaml.safe_load((runs["vos"] / "config.yaml").read_text())["config"]["benchmark"]
+    src = Path(raw["data_root"]) if raw.get("data_root") else None
+    if src is None:
+        from unibench.benchmarks.synthetic import ensure_suite
+
+        src = ensure_suite() / "davis2017"
+    shutil.copytree(src, data)
+    frame = sorted((data / "JPEGImages" / "480p" / name).glob("*.jpg"))[5]
+    frame.unlink()
+    target = tmp_path / "y.gif"
+    rc = main(["show", str(runs["vos"]), "--sequence", name, "--out", str(target),
+               "--data-root", str(data)])  # fmt: skip
+    err = capsys.readouterr().err
+    assert rc == 2 and frame.name[:-4] in err and not target.exists()
