@@ -106,8 +106,17 @@ def staging_dir(final: Path) -> Iterator[Path]:
         if not owned(tmp):
             raise UniBenchError(f"refusing to remove {tmp}: it was not created by unibench")
         shutil.rmtree(tmp)
-    tmp.mkdir()
-    (tmp / MARKER).write_text("created by unibench; replaced by it on --force\n")
+    # a folder of a unique name is marked, then renamed: a kill between the mkdir and the
+    # marker leaves an empty uniquely named folder (removed next time), never an unmarked .partial
+    for left in final.parent.glob(f".{final.name}.*.staging"):
+        if owned(left):
+            shutil.rmtree(left)
+        elif left.is_dir() and not any(left.iterdir()):
+            left.rmdir()
+    staging = final.parent / f".{final.name}.{os.getpid()}-{os.urandom(4).hex()}.staging"
+    staging.mkdir()  # the umask's mode, as the folder it becomes
+    (staging / MARKER).write_text("created by unibench; replaced by it on --force\n")
+    os.rename(staging, tmp)
     try:
         yield tmp
     except BaseException:
