@@ -147,6 +147,12 @@ class BenchmarkBase(abc.ABC):
             return None
         return parse_options(cls, options)
 
+    def analysis_inputs(self) -> dict[str, str]:
+        """Files outside the data root that an analysis reads (the toolkits' attribute files),
+        by content: part of the run identity, so an edited file is never served stale. None by
+        default."""
+        return {}
+
     def result_path(self, pred_dir: Path, name: str) -> Path:
         """Where sequence ``name``'s results go: a folder by default (one file per frame, as
         DAVIS); :class:`FileResults` makes it one file."""

@@ -318,9 +318,10 @@ class BDD100K(SplitFolder, FileResults):
                 except TrackEvalException as exc:
                     raise DataError(f"{pred_file}: {exc}") from None
                 has_gt[c] |= per_class[c][name]["num_gt_dets"] > 0
-        summaries, rows = {}, []
+        summaries, rows, curves = {}, [], {}
         for c in CLASSES:
-            s, per = mot_metrics.evaluate(per_class[c])
+            curves[c] = {}
+            s, per = mot_metrics.evaluate(per_class[c], curves[c])
             summaries[c] = s
             rows += [{"sequence": n, "class": c, **m} for n, m in per.items() if has_gt[c]]
         scored = [c for c in CLASSES if has_gt[c]]
@@ -343,6 +344,7 @@ class BDD100K(SplitFolder, FileResults):
             protocol="TrackEval BDD100K preprocessing (distractors, crowd); per class, "
             f"mean over the classes with ground truth ({', '.join(scored)})"
             + ("; masks by mask IoU" if self.masks else ""),
+            curves=mot_metrics.class_mean_curves({c: curves[c] for c in scored}),
         )
 
 

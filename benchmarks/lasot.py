@@ -9,7 +9,9 @@ frame rules of the official MATLAB toolkit (``HengLan/LaSOT_Evaluation_Toolkit``
 :func:`unibench.benchmarks.scorers.sot.toolkit_curves`): the toolkit's absent flags are the frames
 that are fully occluded or out of view; absent frames fail and the divisor is the whole sequence.
 ``--option protocol=pytracking`` (and ``exclude_invalid_frames=true``) gives pytracking's
-conventions instead.
+conventions instead. ``--option attributes=DIR`` (the toolkit's ``annos/att`` folder: one line of 14
+comma-separated 0/1 per sequence) adds the success AUC per attribute, each the mean curve of the
+sequences carrying it, as the toolkit's per-attribute plots.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import numpy as np
 from unibench.benchmarks.base import check_count, register_benchmark
 from unibench.benchmarks.data.folders import DataLayout, Obtain, Variant
 from unibench.benchmarks.formats.boxes import read_boxes
-from unibench.benchmarks.ope import ToolkitOPEBenchmark
+from unibench.benchmarks.ope import Attribute, ToolkitOPEBenchmark
 
 from unibench.datatypes import VideoSequence
 from unibench.errors import DataError
@@ -42,6 +44,15 @@ def _flags(path: Path, n: int) -> np.ndarray:
 
 class LaSOT(ToolkitOPEBenchmark):
     toolkit_name = "LaSOT_Evaluation_Toolkit"
+    # run_tracker_performance_evaluation.m's att_fig_name / att_name, its files' column order
+    attributes = tuple(Attribute(c, n) for c, n in (
+        ("IV", "Illumination Variation"), ("POC", "Partial Occlusion"), ("DEF", "Deformation"),
+        ("MB", "Motion Blur"), ("CM", "Camera Motion"), ("ROT", "Rotation"),
+        ("BC", "Background Clutter"), ("VC", "Viewpoint Change"), ("SV", "Scale Variation"),
+        ("FOC", "Full Occlusion"), ("FM", "Fast Motion"), ("OV", "Out-of-View"),
+        ("LR", "Low Resolution"), ("ARC", "Aspect Ratio Change"),
+    ))  # fmt: skip
+    attribute_files = "LaSOT_Evaluation_Toolkit/annos/att/<sequence>.txt, 14 comma-separated 0/1"
 
     def __init__(
         self, root, split: str | None = None, sequences=None, name: str = "lasot", options=None

@@ -211,7 +211,8 @@ class MOTChallenge(GroundTruthFile, SplitFolder, TextResults):
                     f"beyond seqLength {n}"
                 )
             data[name] = mot_metrics.sequence_data(name, gt, res, n, self.benchmark)
-        summary, per = mot_metrics.evaluate(data)
+        curves: dict = {}
+        summary, per = mot_metrics.evaluate(data, curves)
         cols = ["sequence", "HOTA", "IDF1", "MOTA", "IDs", "DetA", "AssA", "FP", "FN"]
         rows = [
             {"sequence": n, **{k: v for k, v in m.items() if k in cols}} for n, m in per.items()
@@ -231,6 +232,7 @@ class MOTChallenge(GroundTruthFile, SplitFolder, TextResults):
                 if self.benchmark == "MOT15"
                 else "preprocessing"
             ),
+            curves=curves,
         )
 
 

@@ -291,9 +291,10 @@ class MOTSBase(GroundTruthFile, TextResults):
                     per_class[c][name] = ds.get_preprocessed_seq_data(raw, c)
                 except TrackEvalException as exc:
                     raise DataError(f"{pred_file}: {exc}") from None
-        summaries, rows = {}, []
+        summaries, rows, by_class = {}, [], {}
         for c, data in per_class.items():
-            summary, per = mot_metrics.evaluate(data)
+            by_class[c] = {}
+            summary, per = mot_metrics.evaluate(data, by_class[c])
             summaries[c] = _mots_names(summary)
             for n, m in per.items():
                 rows.append({"sequence": n, "class": c, **_mots_names(m)})
@@ -312,6 +313,7 @@ class MOTSBase(GroundTruthFile, TextResults):
             summary,
             protocol=f"TrackEval HOTA/CLEAR/Identity on mask IoU, {self.trackeval_dataset} "
             "preprocessing (ignore class 10); sMOTSA = CLEAR sMOTA",
+            curves=mot_metrics.class_mean_curves(by_class),
         )
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 from unibench.benchmarks.base import (
@@ -25,8 +28,19 @@ from unibench.datatypes import (
     VideoSequence,
 )
 from unibench.errors import ConfigError, DataError
-from unibench.io import atomic_zip
+from unibench.io import atomic_zip, read_text
 from unibench.paths import safe_name
+
+Attribute = sot_metrics.Attribute
+
+
+@dataclass(frozen=True)
+class AttributeOptions:
+    """``benchmark.options`` of OTB: ``attributes``, the folder of its toolkit's per-sequence
+    attribute files (``tracker_benchmark_v1.0/anno/att``; the dataset ships none): with it,
+    ``eval`` and ``run`` add the success AUC per attribute."""
+
+    attributes: str = ""
 
 
 def check_result_boxes(path: Path, frames: int) -> np.ndarray:
@@ -60,6 +74,10 @@ class OPEBenchmark(TextResults):
     tasks = ("sot",)
     offset = 0.0  # added to x, y when writing results (OTB files are 1-based)
     protocol = "OPE (got10k ExperimentOTB): 21 IoU thresholds, AUC = mean"
+    # the attributes its toolkit annotates per sequence, in the order of its files' columns
+    attributes: ClassVar[tuple[Attribute, ...]] = ()
+    attribute_files: ClassVar[str] = ""  # where the toolkit keeps them, said in errors
+    options = None
 
     produced = "boxes"
 
@@ -126,6 +144,60 @@ class OPEBenchmark(TextResults):
         scored = [f.score for f in frames[1:] if f.score is not None]
         return SequenceView(name, tuple(frames), "IoU", float(np.mean(scored)) if scored else None)
 
+    # ---------------------------------------------------------------- attributes
+    def attribute_folder(self) -> Path | None:
+        """The toolkit's attribute folder given as ``benchmark.options.attributes`` (None: no
+        per-attribute analysis)."""
+        folder = getattr(self.options, "attributes", "") if self.options is not None else ""
+        if not folder:
+            return None
+        path = Path(folder).expanduser()
+        if not path.is_dir():
+            raise ConfigError(
+                f"benchmark.options.attributes: {path} is not a folder (expected "
+                f"{self.attribute_files})"
+            )
+        return path
+
+    def analysis_inputs(self) -> dict[str, str]:
+        """The attribute files of the selected sequences by content (sha256 of the attributes
+        each sequence carries, in sequence order), where the attribute folder is given; a
+        missing or malformed file is an error here, before any frame is computed."""
+        folder = self.attribute_folder() if self.attributes else None
+        if folder is None:
+            return {}
+        h = hashlib.sha256()
+        for n in self._names:  # each file checked here, before any frame is computed
+            h.update(f"{n}\0{sorted(self.sequence_attributes(folder, n))}\0".encode())
+        return {"attributes": h.hexdigest()[:16]}
+
+    def attribute_file(self, folder: Path, name: str) -> Path:
+        """Sequence ``name``'s attribute file in the toolkit's folder (``<name>.txt``)."""
+        return folder / f"{name}.txt"
+
+    def sequence_attributes(self, folder: Path, name: str) -> frozenset[str]:
+        """The codes of the attributes sequence ``name`` carries, read from its toolkit file:
+        one value per attribute, in :attr:`attributes`' order, separated by commas, spaces or
+        lines (MATLAB's ``dlmread`` / ``load``); a value > 0 sets it (the toolkits' test)."""
+        safe_name(name, "sequence", str(folder), DataError)
+        f = self.attribute_file(folder, name)
+        if not f.is_file():
+            raise DataError(
+                f"missing {f}: the attribute file of sequence {name!r} ({len(self.attributes)} "
+                f"values; {self.attribute_files})"
+            )
+        tokens = [t for t in re.split(r"[,\s]+", read_text(f)) if t]
+        try:
+            vals = [float(t) for t in tokens]
+        except ValueError:
+            raise DataError(f"{f}: expected {len(self.attributes)} numbers") from None
+        if len(vals) != len(self.attributes):
+            raise DataError(
+                f"{f}: {len(vals)} values for the {len(self.attributes)} attributes of "
+                f"{self.name} ({', '.join(a.code for a in self.attributes)})"
+            )
+        return frozenset(a.code for a, v in zip(self.attributes, vals, strict=True) if v > 0)
+
     def sequence_curves(self, name: str, pred: np.ndarray, gt: np.ndarray):
         """Success, precision and normalised-precision curves of one sequence from the boxes as
         written (got10k's ExperimentOTB rule here; LaSOT and TNL2K follow their toolkits)."""
@@ -137,7 +209,11 @@ class OPEBenchmark(TextResults):
 
     def evaluate(self, pred_dir: Path, sequences=None, progress: bool = False) -> MetricTable:
         rows, curves = [], []
-        for name in iter_progress(list(sequences or self._names), "evaluate", progress):
+        names = list(sequences or self._names)
+        att_folder = self.attribute_folder() if self.attributes else None
+        # every file read before any scoring: a missing one is named, nothing half-scored
+        flags = [self.sequence_attributes(att_folder, n) for n in names] if att_folder else []
+        for name in iter_progress(names, "evaluate", progress):
             gt = self.ground_truth(name)
             pred = self.read_trajectory(pred_dir, name, gt, raw=True)
             invalid = int(invalid_boxes(pred[1:]).sum())  # frame 0 is the given box
@@ -172,7 +248,21 @@ class OPEBenchmark(TextResults):
                 "pixel_thresholds": [float(t) for t in sot_metrics.CE_THRESHOLDS],
                 "precision": [float(v) for v in mean(1)],
             }
-        return MetricTable(cols, rows, summary, protocol=self.protocol, curves=mean_curves)
+        protocol = self.protocol
+        if flags:
+            codes = [a.code for a in self.attributes]
+            for r, f in zip(rows, flags, strict=True):
+                r["attributes"] = " ".join(c for c in codes if c in f)
+            cols.append("attributes")
+            mean_curves["attributes"] = sot_metrics.attribute_summary(
+                curves, flags, self.attributes, self.drop_empty_curves
+            )
+            protocol += (
+                f"; per attribute ({len(self.attributes)}, the toolkit's files): the mean curve "
+                f"of the sequences carrying it, attributes on fewer than "
+                f"{sot_metrics.MIN_ATTRIBUTE_SEQUENCES} sequences not scored"
+            )
+        return MetricTable(cols, rows, summary, protocol=protocol, curves=mean_curves)
 
     def package(self, pred_dir: Path, out_zip: Path) -> Path:
         """Zip ``<seq>.txt`` of every sequence (the TrackingNet / LaSOT server format)."""
@@ -198,10 +288,12 @@ class ToolkitOptions:
     ``protocol=toolkit`` (default): the benchmark's own MATLAB toolkit
     (:func:`sot_metrics.toolkit_curves`); ``protocol=pytracking``: pytracking's
     ``extract_results`` (:func:`sot_metrics.pytracking_curves`), with its
-    ``exclude_invalid_frames`` switch."""
+    ``exclude_invalid_frames`` switch. ``attributes``: the toolkit's ``annos/att`` folder (the
+    datasets ship none): with it, the success AUC per attribute is added."""
 
     protocol: str = "toolkit"
     exclude_invalid_frames: bool = False
+    attributes: str = ""  # the toolkit's annos/att folder: success AUC per attribute
 
     def __post_init__(self) -> None:
         if self.protocol not in PROTOCOLS:

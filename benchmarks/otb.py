@@ -8,6 +8,8 @@ got10k toolkit does); any other length mismatch is an error, never a silent trun
 written as the toolkits read them: ``<out>/<Seq>.txt`` with one comma-separated box per frame
 (1-based). Scoring is the OPE protocol of :mod:`unibench.benchmarks.scorers.sot`; unlike got10k, a
 result file whose length differs from the ground truth is an error rather than a warning.
+``--option attributes=DIR`` (the OTB toolkit's ``anno/att`` folder, one file of 11 values per
+sequence; the dataset ships none) adds the success AUC per attribute.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import numpy as np
 from unibench.benchmarks.base import check_count, clip_meta, frame_clip, register_benchmark
 from unibench.benchmarks.data.folders import Archive, DataLayout, Manifest, Obtain, Variant
 from unibench.benchmarks.formats.boxes import read_boxes
-from unibench.benchmarks.ope import OPEBenchmark
+from unibench.benchmarks.ope import Attribute, AttributeOptions, OPEBenchmark
 
 from unibench.datatypes import BoxInit, VideoSequence
 from unibench.errors import DataError
@@ -37,6 +39,18 @@ RANGES = {
 
 
 class OTB(OPEBenchmark):
+    Options = AttributeOptions
+    # the OTB toolkit's attName (perfPlot.m), its anno/att files' column order
+    attributes = tuple(Attribute(c, n) for c, n in (
+        ("IV", "Illumination Variation"), ("OPR", "Out-of-Plane Rotation"),
+        ("SV", "Scale Variation"), ("OCC", "Occlusion"), ("DEF", "Deformation"),
+        ("MB", "Motion Blur"), ("FM", "Fast Motion"), ("IPR", "In-Plane Rotation"),
+        ("OV", "Out-of-View"), ("BC", "Background Clutter"), ("LR", "Low Resolution"),
+    ))  # fmt: skip
+    attribute_files = (
+        "tracker_benchmark_v1.0/anno/att/<Seq>.txt (Jogging-1 for Jogging.1), 11 values"
+    )
+
     toolkit = "the OTB one-pass evaluation (success AUC over 21 thresholds, precision at 20 px), as the got10k toolkit's ExperimentOTB"
     checked_by = (
         "tests/benchmarks/test_sot_metrics.py::test_ope_hand_case",
@@ -51,7 +65,9 @@ class OTB(OPEBenchmark):
         split: str | None = None,
         sequences: Iterable[str] | None = None,
         name: str = "otb2015",
+        options=None,
     ) -> None:
+        self.options = self.scoring_options(options)
         self.open_folder(root, split, name, "all", ("all",))
         self.select_sequences(sequences)
 
@@ -69,6 +85,9 @@ class OTB(OPEBenchmark):
         if not names:
             raise DataError(f"{self.root}: no OTB sequence (<Seq>/img/ + groundtruth_rect.txt)")
         return names
+
+    def attribute_file(self, folder: Path, name: str) -> Path:
+        return folder / f"{name.replace('.', '-')}.txt"  # the toolkit's Jogging-1
 
     def _paths(self, name: str) -> tuple[Path, Path]:
         base, _, idx = name.partition(".")

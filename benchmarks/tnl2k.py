@@ -12,7 +12,9 @@ over 21 IoU thresholds, precision@20 px and normalised precision. The toolkit's 
 ground truth is ``0,0,0,0`` (checked on the 699 test sequences whose two files agree in length:
 65,253 absent frames, every one all-zero, no all-zero frame not absent), so they are derived from
 the ground truth here. ``--option protocol=pytracking`` gives pytracking's conventions (dataset
-``tnl2k``: no ``target_visible``).
+``tnl2k``: no ``target_visible``). ``--option attributes=DIR`` (the toolkit's ``annos/att`` folder,
+from ``annos/annos.tar.gz``: ``<seq>_attribute.txt``, 17 lines of 0/1) adds the success AUC per
+attribute, as the toolkit's per-attribute plots.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import numpy as np
 from unibench.benchmarks.base import check_count, register_benchmark
 from unibench.benchmarks.data.folders import DataLayout, Obtain, Variant
 from unibench.benchmarks.formats.boxes import read_boxes
-from unibench.benchmarks.ope import ToolkitOPEBenchmark
+from unibench.benchmarks.ope import Attribute, ToolkitOPEBenchmark
 
 from unibench.datatypes import VideoSequence
 from unibench.errors import DataError
@@ -33,6 +35,19 @@ from unibench.io import check_numbered, list_dirs, list_files, read_text
 class TNL2K(ToolkitOPEBenchmark):
     toolkit_name = "TNL2K_evaluation_toolkit"
     pytracking_dataset = "tnl2k"
+    # Evaluate_TNL2K_dataset.m's att_fig_name / att_name, its files' line order
+    attributes = tuple(Attribute(c, n) for c, n in (
+        ("CM", "Camera Motion"), ("ROT", "Rotation"), ("DEF", "Deformation"),
+        ("FOC", "Full Occlusion"), ("IV", "Illumination Variation"), ("OV", "Out-of-View"),
+        ("POC", "Partial Occlusion"), ("VC", "Viewpoint Change"), ("SV", "Scale Variation"),
+        ("BC", "Background Clutter"), ("MB", "Motion Blur"), ("ARC", "Aspect Ratio Change"),
+        ("LR", "Low Resolution"), ("FM", "Fast Motion"), ("AS", "Adversarial Samples"),
+        ("TC", "Thermal Crossover"), ("MS", "Modality Switch"),
+    ))  # fmt: skip
+    attribute_files = "TNL2K_evaluation_toolkit/annos/att/<sequence>_attribute.txt, 17 lines of 0/1"
+
+    def attribute_file(self, folder: Path, name: str) -> Path:
+        return folder / f"{name}_attribute.txt"
 
     def __init__(self, root, split=None, sequences=None, name="tnl2k", options=None):
         self.options = self.scoring_options(options)

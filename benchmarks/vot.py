@@ -57,6 +57,8 @@ from unibench.benchmarks.scorers.vot import (
     supervised_segments,
     supervised_sequence,
     supervised_summary,
+    supervised_tag_summary,
+    supervised_tagged,
 )
 
 from unibench.datatypes import (
@@ -265,6 +267,37 @@ class VOTChallenge(BenchmarkBase):
             name, clip, BoxInit(tuple(box)), clip_meta(self.name, key, frames=frames)
         )
 
+    def frame_tags(self, name: str, n: int) -> dict[str, np.ndarray]:
+        """The per-frame tags of a sequence (``*.tag`` and ``*.label`` files in its folder: one
+        line per frame, ``1`` sets it), as the toolkit reads them: a short file is padded with
+        unset frames; a file longer than the sequence is an error naming it."""
+        d = self.root / name
+        out = {}
+        for f in list_files(d, "*.tag", "*.label"):
+            lines = read_text(f).splitlines()
+            while lines and not lines[-1].strip():
+                lines.pop()
+            if len(lines) > n:
+                raise DataError(f"{f}: {len(lines)} lines for the {n} frames of {name!r}")
+            flags = np.zeros(n, bool)
+            flags[: len(lines)] = [ln.strip() == "1" for ln in lines]
+            out[f.stem] = flags
+        return out
+
+    def _tag_summary(self, names, trajectories, gts, bounds) -> list[dict]:
+        """Accuracy and failures per tag (reset-based stacks): every sequence's tags read, each
+        tag summarised over the sequences (:func:`supervised_tag_summary`)."""
+        tags = [self.frame_tags(n, len(g)) for n, g in zip(names, gts, strict=True)]
+        known = sorted({t for ts in tags for t in ts})
+        out = []
+        for tag in known:
+            per = [
+                supervised_tagged([tr], g, b, ts[tag], self.stack.burnin) if tag in ts else None
+                for tr, g, b, ts in zip(trajectories, gts, bounds, tags, strict=True)
+            ]
+            out.append({"code": tag, "name": tag.replace("_", " "), **supervised_tag_summary(per)})
+        return out
+
     def anchors(self, name: str, n: int) -> tuple[list[int], list[int]]:
         f = self.root / name / "anchor.value"
         if not f.is_file():
@@ -385,12 +418,15 @@ class VOTChallenge(BenchmarkBase):
         names = list(sequences or self._names)
         s = self.stack
         rows: list[dict] = []
+        protocol = self.protocol
         if s.experiment == "supervised":
-            per, segments = [], []
+            per, segments, kept = [], [], ([], [], [])
             for name in iter_progress(names, "evaluate", progress):
                 _, gt, bounds = self._checked(name)
                 f = self.result_path(pred_dir, name) / f"{name}_001.txt"
                 traj = self._trajectory(f, len(gt))
+                for k, v in enumerate((traj, gt, bounds)):
+                    kept[k].append(v)
                 r = supervised_sequence([traj], gt, bounds, s.burnin)
                 per.append(r)
                 segments += supervised_segments(traj, gt, bounds)
@@ -402,6 +438,14 @@ class VOTChallenge(BenchmarkBase):
                        "Failures": summ["Failures"]}  # fmt: skip
             cols = ["sequence", "Accuracy", "Failures", "frames"]
             curves = {"eao": [float(v) for v in curve], "eao_interval": [s.low, s.high]}
+            tags = self._tag_summary(names, *kept)
+            if tags:
+                curves["attributes"] = tags
+                protocol += (
+                    "; per tag (the sequences' *.tag files): accuracy as vot-toolkit's "
+                    "SequenceAccuracy(filter_tag) averaged by sequence length, failures on the "
+                    "tagged frames summed (the legacy toolkit's per-label robustness)"
+                )
         elif s.experiment == "multistart":
             per = []
             for name in iter_progress(names, "evaluate", progress):
@@ -442,7 +486,7 @@ class VOTChallenge(BenchmarkBase):
             cols = ["sequence", "Pr", "Re", "F-score", "frames"]
             curves = {k: v for k, v in summ["curves"].items() if k != "thresholds"}
             curves["thresholds"] = [t if math.isfinite(t) else None for t in thresholds]
-        return MetricTable(cols, rows, summary, protocol=self.protocol, curves=curves)
+        return MetricTable(cols, rows, summary, protocol=protocol, curves=curves)
 
 
 def _bounds_box(r: Region) -> tuple[float, float, float, float]:

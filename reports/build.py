@@ -3,9 +3,11 @@
 ``build_report`` reads the newest record of every cell, completes the model facts of records
 written before they carried them (``describe``: a callable given by the caller, normally
 :func:`unibench.appearance_models.describe_model`; the reports never import the model zoo), and
-writes every registered report format (:mod:`unibench.reports.formats`: the leaderboard as
-Markdown, HTML and LaTeX, ``tidy.csv``, the TrackEval-style folders) and the radar, correlation and
-OPE figures; or, for ``what="correlation"`` / ``compare=``, that study alone. It
+draws the figures (the radar and correlation; per benchmark section the SOT curves, per-sequence
+J&F bars, HOTA/DetA/AssA against α, PCK curves: :mod:`unibench.reports.figures`) and writes every
+registered report format (:mod:`unibench.reports.formats`: the leaderboard as Markdown, HTML with
+the figures and the rendered worst sequences in their sections, LaTeX, ``tidy.csv``, the
+TrackEval-style folders); or, for ``what="correlation"`` / ``compare=``, that study alone. It
 returns the files written and the lines the console prints; it prints nothing itself.
 """
 
@@ -19,7 +21,7 @@ from typing import Any
 
 from unibench.reports.compare import compare
 from unibench.reports.console import results_table
-from unibench.reports.figures import safe_file, sot_figures
+from unibench.reports.figures import ReportFigure, read_clips, safe_file, section_figures
 from unibench.reports.formats import ReportInputs, formats
 from unibench.reports.formats.markdown import markdown
 from unibench.reports.plots import correlation_figure, correlations, radar
@@ -139,29 +141,35 @@ def build_report(
     if records:
         res.lines.append("")
         res.lines.append(markdown(tidy(records, published=False), "Measured"))
-    inputs = ReportInputs(records, df)
-    for fmt in formats("report"):  # every registered report format (reports/formats/)
-        res.written += fmt.write(inputs, out)
+    figures: list[ReportFigure] = []
     for name, rr, title in (
         ("radar_measured", measured, "Rank per task: measured"),
         ("radar_published_table1", [r for r in published if r.backbone == "resnet50"],
          "Rank per task: published (UniTrack Table 1)"),
     ):  # fmt: skip
         if sum(r.subset is None for r in rr) >= 2:  # only whole-split rows are ranked
-            res.written += radar(rr, out / name, reduce=reduce, title=title)
+            n = len({r.model for r in rr if r.subset is None})
+            figures.append(ReportFigure(tuple(radar(rr, out / name, reduce=reduce, title=title)),
+                                        f"{title}: radar of the rank of {n} models in each task "
+                                        f"({reduce} over a task's metrics; outer is better)"))  # fmt: skip
     # one correlation figure: from the store where 3 or more measured models have a top-1,
     # else from the published table; its title says which
     with_top1 = {r.model for r in measured if r.top1 is not None and r.subset is None}
-    if len(with_top1) >= 3 and (mine := correlations(measured)):
-        res.written += correlation_figure(
-            mine, out / "correlation", title="Tracking vs ImageNet top-1: measured"
-        )
-    elif ref := correlations([r for r in published if r.backbone == "resnet50"]):
-        res.written += correlation_figure(
-            ref,
-            out / "correlation",
-            title="Tracking vs ImageNet linear probe: published (UniTrack Table 1; fewer than "
-            "3 measured models with a top-1 of one kind)",
-        )
-    res.written += sot_figures(records, out)
+    corr_title = None
+    if len(with_top1) >= 3 and (corrs := correlations(measured)):
+        corr_title = "Tracking vs ImageNet top-1: measured"
+    elif corrs := correlations([r for r in published if r.backbone == "resnet50"]):
+        corr_title = ("Tracking vs ImageNet linear probe: published (UniTrack Table 1; fewer "
+                      "than 3 measured models with a top-1 of one kind)")  # fmt: skip
+    if corr_title:
+        files = correlation_figure(corrs, out / "correlation", title=corr_title)
+        figures.append(ReportFigure(tuple(files), f"{corr_title}: each tracking column against "
+                                    f"the top-1, {len(corrs)} panel(s) with Pearson and Spearman "
+                                    "coefficients"))  # fmt: skip
+    figures += section_figures(records, out)
+    for f in figures:
+        res.written += list(f.files)
+    inputs = ReportInputs(records, df, figures=figures, clips=read_clips(out, records))
+    for fmt in formats("report"):  # every registered report format (reports/formats/)
+        res.written += fmt.write(inputs, out)
     return res

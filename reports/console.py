@@ -58,7 +58,27 @@ def metric_table(t: MetricTable, title: str = "") -> str:
             summary[i] = _fmt(t.summary[c], c in PERCENT_METRICS, c)
     rows.append(summary)
     head = f"### {title}\n\n" if title else ""
-    return head + table(cols, rows)
+    return head + table(cols, rows) + attribute_table(t)
+
+
+def attribute_table(t: MetricTable) -> str:
+    """The per-attribute scores a table carries (``curves["attributes"]``: OPE success AUC and
+    precision per attribute, VOT accuracy and failures per tag), as text after the table; empty
+    where it has none. An attribute on too few sequences is listed without a score."""
+    atts = (t.curves or {}).get("attributes") or []
+    if not atts:
+        return ""
+    vot = any("Accuracy" in a or "frames" in a for a in atts)
+    metrics = ("Accuracy", "Failures") if vot else ("AUC", "Precision")
+    count = "tagged frames" if vot else "sequences"
+    cols = ["attribute", "name", count, *metrics]
+    rows = []
+    for a in atts:
+        n = a.get("frames" if vot else "sequences", 0)
+        rows.append([markdown_escape(a["code"]), markdown_escape(a.get("name", a["code"])), n,
+                     *(_fmt(a[m], m in PERCENT_METRICS, m) if a.get(m) is not None else "–"
+                       for m in metrics)])  # fmt: skip
+    return "\n\nper attribute:\n\n" + table(cols, rows)
 
 
 def results_table(records: Sequence[ResultRecord], metrics: Sequence[str] | None = None) -> str:

@@ -62,15 +62,24 @@ def contours(mask: np.ndarray) -> np.ndarray:
 def overlay_labels(img: np.ndarray, labels: np.ndarray, alpha: float = 0.45) -> np.ndarray:
     """A VOS label map over the frame: each object tinted with its palette colour, its contour
     drawn solid; background (0) untouched."""
-    out = img.astype(np.float32)
+    out = np.array(img, np.uint8, copy=True)
     lab = np.asarray(labels)
-    fg = lab > 0
-    if fg.any():
-        col = _DAVIS[lab.astype(np.int64) % 256].astype(np.float32)
-        out[fg] = (1 - alpha) * out[fg] + alpha * col[fg]
-        for k in np.unique(lab[fg]):
-            out[contours(lab == k)] = _DAVIS[int(k) % 256]
-    return out.clip(0, 255).astype(np.uint8)
+    rows, cols = np.flatnonzero(lab.any(1)), np.flatnonzero(lab.any(0))
+    if not len(rows):
+        return out
+    # only the objects' bounding box, grown by a pixel so that contours at its edge see the
+    # background beyond it (the same pixels as over the whole frame)
+    y0, y1 = max(rows[0] - 1, 0), min(rows[-1] + 2, lab.shape[0])
+    x0, x1 = max(cols[0] - 1, 0), min(cols[-1] + 2, lab.shape[1])
+    crop, lc = out[y0:y1, x0:x1], lab[y0:y1, x0:x1]
+    fg = lc > 0
+    a = int(round(alpha * 256))
+    col = _DAVIS[(lc[fg].astype(np.int64) % 256)].astype(np.uint16)
+    crop[fg] = ((crop[fg].astype(np.uint16) * (256 - a) + col * a + 128) >> 8).astype(np.uint8)
+    present = np.flatnonzero(np.bincount(lc[fg].astype(np.int64).ravel()))
+    for k in present:
+        crop[contours(lc == k)] = _DAVIS[int(k) % 256]
+    return out
 
 
 def draw_objects(

@@ -29,7 +29,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from unibench.reports.figures import safe_file, sot_figures
+from unibench.reports.figures import safe_file, section_figures
 from unibench.reports.formats.base import formats
 from unibench.reports.tidy import display, metric_meta
 
@@ -84,9 +84,10 @@ def summary_metrics(rec: ResultRecord) -> dict[str, float | int]:
 
 
 def record_figures(rec: ResultRecord, folder: Path) -> list[Path]:
-    """The report's figures of one record, written under ``folder`` (PNG and vector files)."""
+    """The report's figures of one record (its section's: SOT curves, J&F per sequence, HOTA
+    against α, PCK), written under ``folder`` (PNG and vector files)."""
     folder.mkdir(parents=True, exist_ok=True)
-    return sot_figures([rec], folder)
+    return [p for f in section_figures([rec], folder) for p in f.files]
 
 
 def parse_log_to(spec: str) -> tuple[str, str]:

@@ -62,7 +62,7 @@ def save(fig, out: Path) -> list[Path]:
 
     FigureCanvasAgg(fig)
     out.parent.mkdir(parents=True, exist_ok=True)
-    paths = [out.with_suffix(s) for s in FORMATS]
+    paths = [out.with_name(out.name + s) for s in FORMATS]  # stems may hold dots
     for p in paths:
         fig.savefig(p, dpi=150, bbox_inches="tight")
     return paths
@@ -502,5 +502,111 @@ def eao_figure(curves: dict[str, dict], out: Path, title: str) -> list[Path]:
     ax.legend(fontsize=7, loc="upper right")
     ax.set_ylim(0, 1)
     fig.suptitle(title)
+    fig.tight_layout()
+    return save(fig, out)
+
+
+def sequence_bars(per: dict[str, dict[str, float]], out: Path, title: str) -> list[Path]:
+    """Per-sequence bars of one VOS benchmark (J&F-Mean, 0–100; ``per``: run label → sequence →
+    value, the label carrying the run's summary): the sequences sorted by the first run's score,
+    lowest first (where it fails is where one looks), the runs side by side; a run missing a
+    sequence leaves its bar out."""
+    from matplotlib.figure import Figure
+
+    runs = list(per)
+    first = per[runs[0]]
+    seqs = sorted({s for v in per.values() for s in v}, key=lambda s: (first.get(s, 1e9), s))
+    width = 0.8 / len(runs)
+    fig = Figure(figsize=(min(max(5.0, 0.32 * len(seqs) * max(1, len(runs)) ** 0.5 + 1.5), 18), 4))
+    ax = fig.add_subplot(1, 1, 1)
+    x = np.arange(len(seqs))
+    for i, name in enumerate(runs):
+        vals = np.array([per[name].get(s, np.nan) for s in seqs], float)
+        ax.bar(x + (i - (len(runs) - 1) / 2) * width, np.nan_to_num(vals), width, label=name)
+    ax.set_xticks(x)
+    ax.set_xticklabels(seqs, rotation=60, ha="right", fontsize=7)
+    ax.set_ylabel("J&F-Mean")
+    ax.set_ylim(0, 100)
+    ax.set_xlim(-0.6, len(seqs) - 0.4)
+    ax.legend(fontsize=7, loc="upper left")
+    ax.set_title(title, fontsize=9)
+    fig.tight_layout()
+    return save(fig, out)
+
+
+def alpha_figure(curves: dict[str, dict], out: Path, title: str) -> list[Path]:
+    """HOTA, DetA and AssA (display units, 0–100) against the localisation threshold α, one
+    panel each, one line per run, the α-averaged value in the legend (TrackEval's plots)."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(12, 3.8))
+    for i, key in enumerate(("HOTA", "DetA", "AssA")):
+        ax = fig.add_subplot(1, 3, i + 1)
+        items = sorted(curves.items(), key=lambda kv: -float(np.mean(kv[1][key])))
+        for name, c in items:
+            ax.plot(c["alpha"], c[key], label=f"{name} [{float(np.mean(c[key])):.1f}]")
+        ax.set_xlabel("localisation threshold α")
+        ax.set_ylabel(key)
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 100)
+        ax.set_title(f"{key} against α (mean over α)", fontsize=9)
+        ax.legend(fontsize=6.5, loc="lower left")
+    fig.suptitle(title)
+    fig.tight_layout()
+    return save(fig, out)
+
+
+def pck_figure(pck: dict[str, dict[float, float]], out: Path, title: str) -> list[Path]:
+    """PCK (display units, 0–100) against the distance threshold (a fraction of the person's
+    box), one line per run."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(5.2, 4))
+    ax = fig.add_subplot(1, 1, 1)
+    items = sorted(pck.items(), key=lambda kv: -float(np.mean(list(kv[1].values()))))
+    for name, v in items:
+        ts = sorted(v)
+        ax.plot(ts, [v[t] for t in ts], marker="o", label=name)
+    ax.set_xlabel("distance threshold (fraction of the box size)")
+    ax.set_ylabel("PCK (%)")
+    ax.set_ylim(0, 100)
+    ax.set_title(title, fontsize=9)
+    ax.legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    return save(fig, out)
+
+
+def attribute_figure(
+    values: dict[str, dict[str, float]],
+    labels: list[tuple[str, str, int]],
+    out: Path,
+    title: str,
+    metric: str,
+    second: tuple[str, dict[str, dict[str, float]]] | None = None,
+) -> list[Path]:
+    """A score per attribute, one bar per run (``values``: run → attribute code → value;
+    ``labels``: each attribute's code, name and sequence or frame count, the x axis' order),
+    as the toolkits' per-attribute plots summarise them; ``second`` adds a panel (VOT: the
+    failures per tag)."""
+    from matplotlib.figure import Figure
+
+    runs = list(values)
+    panels = [(metric, values)] + ([second] if second else [])
+    fig = Figure(figsize=(min(max(6.0, 0.55 * len(labels) * max(1, len(runs)) ** 0.5 + 2), 16),
+                          3.6 * len(panels)))  # fmt: skip
+    x = np.arange(len(labels))
+    width = 0.8 / max(1, len(runs))
+    for p, (name, vals) in enumerate(panels):
+        ax = fig.add_subplot(len(panels), 1, p + 1)
+        for i, run in enumerate(runs):
+            ys = [vals[run].get(code, np.nan) for code, _, _ in labels]
+            ax.bar(x + (i - (len(runs) - 1) / 2) * width, np.nan_to_num(ys), width, label=run)
+        ax.set_xticks(x)
+        ax.set_xticklabels([f"{code}\n({n})" for code, _, n in labels], fontsize=7)
+        ax.set_ylabel(name)
+        ax.set_xlim(-0.6, len(labels) - 0.4)
+        if p == 0:
+            ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    fig.suptitle(title, fontsize=9)
     fig.tight_layout()
     return save(fig, out)

@@ -97,11 +97,17 @@ def write_video(path: Path | str, frames: Iterable[np.ndarray], fps: float = 12.
     return path
 
 
+IMAGE_FORMATS = {".png": ("PNG", {"optimize": True}), ".jpg": ("JPEG", {"quality": 82}),
+                 ".jpeg": ("JPEG", {"quality": 82}), ".webp": ("WEBP", {"quality": 80})}  # fmt: skip
+
+
 def write_image(path: Path | str, frame: np.ndarray) -> Path:
-    """One still image (a contact sheet), written atomically."""
+    """One still image (a contact sheet), written atomically: PNG (lossless, for papers), or
+    JPEG / WebP by the suffix (the report's thumbnails: a tenth of the size)."""
     path = Path(path)
+    fmt, kw = IMAGE_FORMATS.get(path.suffix.lower(), IMAGE_FORMATS[".png"])
     with _atomic(path) as tmp:
-        Image.fromarray(np.ascontiguousarray(frame)).save(tmp, format="PNG", optimize=True)
+        Image.fromarray(np.ascontiguousarray(frame)).save(tmp, format=fmt, **kw)
     return path
 
 

@@ -352,6 +352,11 @@ def _json_number(v: Any) -> Any:
 PRECISION_MARK = " (bf16)"
 
 
+# benchmark options that add an analysis (per-attribute figures) and change no other figure: in
+# the run identity (their files' folder), not in the benchmark's label or leaderboard cell
+ANALYSIS_OPTIONS = frozenset({"attributes"})
+
+
 @dataclass
 class ResultRecord:
     """One stored evaluation: who ran what on which data, with which numbers."""
@@ -421,16 +426,23 @@ class ResultRecord:
         return label if self.frames is None else f"{label}, {self.frames} frames"
 
     @property
+    def scored_options(self) -> dict[str, Any]:
+        """The scoring options that change the figures of the summary: the run's options less
+        the analysis-only ones (:data:`ANALYSIS_OPTIONS`)."""
+        return {k: v for k, v in self.benchmark_options.items() if k not in ANALYSIS_OPTIONS}
+
+    @property
     def benchmark_label(self) -> str:
         """The benchmark as every table, section, plot and console line names it: its name and
         the scoring options the run set (``ref-davis17 [protocol=zero-shot-grounding]``). A record
         under other options measured something else: another column and section, never the same
-        cell as the default protocol's record."""
-        if not self.benchmark_options:
+        cell as the default protocol's record. Analysis-only options (the attribute files) are
+        not part of it: they add figures and change none."""
+        if not self.scored_options:
             return self.benchmark
         opts = ", ".join(
             f"{k}={v if isinstance(v, str) else json.dumps(v)}"
-            for k, v in sorted(self.benchmark_options.items())
+            for k, v in sorted(self.scored_options.items())
         )
         return f"{self.benchmark} [{opts}]"
 

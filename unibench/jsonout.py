@@ -56,6 +56,8 @@ def entry(task: str, benchmark: str, split: str, table: MetricTable, **extra: An
         "columns": list(table.columns),
         "per_sequence": [{k: num(k, v) for k, v in r.items()} for r in table.rows],
         "metrics": meta,
+        # the per-attribute analysis, where the benchmark's attribute files were given
+        **({"attributes": table.curves["attributes"]} if "attributes" in table.curves else {}),
     }
 
 

@@ -207,7 +207,7 @@ class ResultStore:
             r.benchmark,
             r.split,
             r.checkpoint,
-            json.dumps(r.benchmark_options, sort_keys=True),
+            json.dumps(r.scored_options, sort_keys=True),
             r.precision,
             # a subset run never replaces the whole split's record
             None if r.whole_split is not False else (tuple(r.sequences), r.frames, r.truncated),

@@ -106,8 +106,27 @@ def sequence_data(
     return _dataset(benchmark, preprocess).get_preprocessed_seq_data(raw, "pedestrian")
 
 
-def evaluate(seqs: dict[str, dict]) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
-    """HOTA, CLEAR and Identity per sequence and combined (TrackEval's combine_sequences)."""
+ALPHAS = np.arange(0.05, 0.99, 0.05)  # HOTA's localisation thresholds (TrackEval's)
+
+
+def class_mean_curves(by_class: dict[str, dict]) -> dict:
+    """HOTA, DetA and AssA against α averaged over the classes (as the summaries are), from
+    the ``curves`` each class's :func:`evaluate` filled; empty where none was."""
+    curves = [c for c in by_class.values() if c]
+    if not curves:
+        return {}
+    out = {"alpha": curves[0]["alpha"]}
+    for k in ("HOTA", "DetA", "AssA"):
+        out[k] = [float(v) for v in np.mean([c[k] for c in curves], axis=0)]
+    return out
+
+
+def evaluate(
+    seqs: dict[str, dict], curves: dict | None = None
+) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
+    """HOTA, CLEAR and Identity per sequence and combined (TrackEval's combine_sequences);
+    ``curves`` (a dict) receives the combined HOTA, DetA and AssA at each localisation threshold
+    α (``alpha``), the curves TrackEval plots."""
     from trackeval.metrics import CLEAR, HOTA, Identity
 
     metrics = [HOTA(), CLEAR({"PRINT_CONFIG": False}), Identity({"PRINT_CONFIG": False})]
@@ -117,6 +136,11 @@ def evaluate(seqs: dict[str, dict]) -> tuple[dict[str, float], dict[str, dict[st
     combined = {
         m.get_name(): m.combine_sequences({n: per[n][m.get_name()] for n in per}) for m in metrics
     }
+
+    if curves is not None:
+        h = combined["HOTA"]
+        curves.update({"alpha": [round(float(a), 2) for a in ALPHAS],
+                       **{k: [float(v) for v in h[k]] for k in ("HOTA", "DetA", "AssA")}})  # fmt: skip
 
     def flat(res: dict) -> dict[str, float]:
         h, c, i = res["HOTA"], res["CLEAR"], res["Identity"]

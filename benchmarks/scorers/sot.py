@@ -28,6 +28,8 @@ replace the first box.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from unibench.metrics import register_metric
@@ -274,3 +276,40 @@ def got10k_summary(ious: np.ndarray) -> dict[str, float]:
         "SR0.75": float(np.mean(ious > 0.75)) if len(ious) else float("nan"),
         "frames": float(len(ious)),
     }
+
+
+# ------------------------------------------------------------------ per-attribute analysis
+@dataclass(frozen=True)
+class Attribute:
+    """One attribute a benchmark annotates: its short code (as its toolkit's figure names) and
+    its name (as its toolkit's plot titles)."""
+
+    code: str
+    name: str
+
+
+MIN_ATTRIBUTE_SEQUENCES = 2  # the toolkits draw no plot of an attribute with fewer sequences
+
+
+def attribute_summary(
+    curves: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
+    flags: list[frozenset[str]],
+    attributes: tuple[Attribute, ...],
+    drop_empty: bool = False,
+) -> list[dict]:
+    """Success AUC and precision@20 px per attribute: the curves of the sequences carrying it
+    averaged as the overall plot averages them (``drop_empty``: the LaSOT/TNL2K toolkits' rule),
+    the scores read off that mean curve. An attribute on fewer than
+    :data:`MIN_ATTRIBUTE_SEQUENCES` sequences is listed with its count and no score (the
+    OTB/LaSOT/TNL2K toolkits skip it: ``if length(idx_seq_set) < 2, continue``)."""
+    out = []
+    for a in attributes:
+        idx = [i for i, f in enumerate(flags) if a.code in f]
+        entry: dict = {"code": a.code, "name": a.name, "sequences": len(idx)}
+        if len(idx) >= MIN_ATTRIBUTE_SEQUENCES:
+            sub = [curves[i] for i in idx]
+            succ, prec = mean_curve(sub, 0, drop_empty), mean_curve(sub, 1, drop_empty)
+            entry.update(AUC=float(succ.mean()), Precision=float(prec[20]),
+                         success=[float(v) for v in succ])  # fmt: skip
+        out.append(entry)
+    return out

@@ -111,6 +111,27 @@ class SupervisedSequence:
     length: int
 
 
+def kept_overlaps(
+    traj: Sequence[Region],
+    gt: Sequence[Region],
+    bounds: tuple[int, int] | None,
+    burnin: int = 10,
+    ignore_unknown: bool = True,
+) -> np.ndarray:
+    """The overlaps accuracy averages (``gather_overlaps``): not within ``burnin`` frames of an
+    initialisation, not a failure, not unknown."""
+    ov = np.array(overlaps(traj, gt, bounds))
+    keep = np.ones(len(ov), bool)
+    for i, r in enumerate(traj):
+        if r.is_special(UNKNOWN) and ignore_unknown:
+            keep[i] = False
+        elif r.is_special(INIT):
+            keep[i : i + burnin] = False
+        elif r.is_special(FAILURE):
+            keep[i] = False
+    return ov[keep]
+
+
 def supervised_sequence(
     runs: Sequence[Sequence[Region]],
     gt: Sequence[Region],
@@ -121,18 +142,67 @@ def supervised_sequence(
     """Accuracy and failures of one sequence's trajectories (repetitions averaged)."""
     acc, fails = 0.0, 0.0
     for traj in runs:
-        ov = np.array(overlaps(traj, gt, bounds))
-        keep = np.ones(len(ov), bool)
-        for i, r in enumerate(traj):
-            if r.is_special(UNKNOWN) and ignore_unknown:
-                keep[i] = False
-            elif r.is_special(INIT):
-                keep[i : i + burnin] = False
-            elif r.is_special(FAILURE):
-                keep[i] = False
-        acc += float(ov[keep].mean()) if keep.any() else 0.0
+        ov = kept_overlaps(traj, gt, bounds, burnin, ignore_unknown)
+        acc += float(ov.mean()) if len(ov) else 0.0
         fails += sum(1 for r in traj if r.is_special(FAILURE))
     return SupervisedSequence(acc / len(runs), fails / len(runs), len(gt))
+
+
+@dataclass(frozen=True)
+class TaggedSequence:
+    """One sequence's figures on the frames carrying one tag (repetitions averaged)."""
+
+    accuracy: float
+    failures: float
+    frames: int  # frames carrying the tag
+    length: int  # the sequence's length (the accuracy's weight)
+
+
+def supervised_tagged(
+    runs: Sequence[Sequence[Region]],
+    gt: Sequence[Region],
+    bounds: tuple[int, int] | None,
+    tagged: np.ndarray,
+    burnin: int = 10,
+) -> TaggedSequence | None:
+    """Accuracy and failures of a sequence on its frames that carry a tag; None where none does
+    (the toolkit's MissingResultsException: the sequence is left out).
+
+    Accuracy is vot-toolkit 0.9.0's ``SequenceAccuracy(filter_tag=…)``: the trajectory and the
+    ground truth cut to the tagged frames first, then the burn-in and exclusions applied to the
+    cut lists, the mean of what is kept (0 where nothing is). Failures are the legacy MATLAB
+    toolkit's per-label count (``process_results_labels.m``: failure codes on tagged frames;
+    vot-toolkit 0.9.0 has no per-tag failure analysis)."""
+    idx = np.nonzero(np.asarray(tagged, bool))[0]
+    if not len(idx):
+        return None
+    acc = fails = 0.0
+    g = [gt[i] for i in idx]
+    for traj in runs:
+        t = [traj[i] for i in idx]
+        ov = kept_overlaps(t, g, bounds, burnin)
+        acc += float(ov.mean()) if len(ov) else 0.0
+        fails += sum(1 for r in t if r.is_special(FAILURE))
+    return TaggedSequence(acc / len(runs), fails / len(runs), len(idx), len(gt))
+
+
+def supervised_tag_summary(seqs: Sequence[TaggedSequence | None]) -> dict[str, float]:
+    """One tag over the sequences: accuracy weighted by sequence length over those with tagged
+    frames (vot-toolkit's ``AverageAccuracy``, weighted), failures summed (the legacy toolkit's
+    per-label robustness), the tagged frames and the failure rate per tagged frame."""
+    have = [s for s in seqs if s is not None]
+    if not have:
+        return {"frames": 0, "sequences": 0}
+    w = sum(s.length for s in have)
+    frames = sum(s.frames for s in have)
+    fails = sum(s.failures for s in have)
+    return {
+        "Accuracy": sum(s.accuracy * s.length for s in have) / w,
+        "Failures": fails,
+        "failure rate": fails / frames,
+        "frames": frames,
+        "sequences": len(have),
+    }
 
 
 def supervised_summary(seqs: Sequence[SupervisedSequence], sensitivity: float = 30.0) -> dict:

@@ -81,9 +81,8 @@ def _synthetic_davis(data_root, split, sequences):
     return Davis(root, year=2017, split=split or "val", sequences=sequences, name="synthetic-davis")
 
 
-def _synthetic_otb(data_root, split, sequences):
-
-    return OTB(_root(data_root, "otb"), split, sequences, name="synthetic-otb")
+def _synthetic_otb(data_root, split, sequences, options=None):
+    return OTB(_root(data_root, "otb"), split, sequences, name="synthetic-otb", options=options)
 
 
 def _synthetic_got10k(data_root, split, sequences):

@@ -21,6 +21,7 @@ from unibench.registry import Registry
 
 if TYPE_CHECKING:
     import pandas as pd
+    from unibench.reports.figures import ReportFigure, SequenceClips
 
     from unibench.datatypes import ResultRecord
 
@@ -29,12 +30,15 @@ Kind = Literal["report", "logger"]
 
 @dataclass
 class ReportInputs:
-    """What a format writes from: the records shown (the newest of each cell) and the tidy
-    frame of the leaderboard (measured rows, and the paper's unless left out)."""
+    """What a format writes from: the records shown (the newest of each cell), the tidy frame
+    of the leaderboard (measured rows, and the paper's unless left out), the figures drawn into
+    the report folder (each keyed to its section, or to the whole report) and, per run id, the
+    rendered worst sequences found in the folder (``report --videos``)."""
 
     records: list[ResultRecord]
     frame: pd.DataFrame | None = None
-    extras: dict[str, Any] = field(default_factory=dict)
+    figures: list[ReportFigure] = field(default_factory=list)
+    clips: dict[str, list[SequenceClips]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

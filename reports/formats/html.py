@@ -1,21 +1,27 @@
 """The leaderboard as one self-contained HTML page (``leaderboard.html``): pandas Styler tables,
 sortable, sticky header and first column, shaded by rank, each run's per-sequence results opened
-from its row."""
+from its row; each benchmark section shows its figures (SVG with alt text) and, where
+``report --videos`` rendered them, the contact sheets of each run's worst sequences linking to
+their videos; the radar and correlation follow the measured sections. Everything is referenced
+by a path relative to the report folder: the page opens from ``file://`` with no network."""
 
 from __future__ import annotations
 
 import html
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 from unibench.reports.formats.base import ReportInputs, register_format
 from unibench.reports.render import LEGEND, PUBLISHED_TITLE, SectionRow, _frame, sections
-from unibench.reports.tidy import fmt, per_sequence_frame
+from unibench.reports.tidy import display, fmt, per_sequence_frame
 
 from unibench.io import atomic_write_text
 
 if TYPE_CHECKING:
     import pandas as pd
+    from unibench.reports.figures import AttributeTable, ReportFigure, SequenceClips
 
     from unibench.datatypes import ResultRecord
 
@@ -48,15 +54,83 @@ table.lb td:first-child,table.lb th:first-child{position:sticky;left:0;z-index:1
 text-align:left}
 table.lb thead th:first-child{z-index:3;background:#eee}
 a.drill{font-size:11px;margin-left:.4em}
+figure{margin:.5em 0 1.5em}figure img{max-width:100%;height:auto;border:1px solid #ddd}
+figcaption{font-size:12px;color:#444;max-width:60em}
+.clips{display:flex;flex-wrap:wrap;gap:12px;margin-bottom:1.5em}
+.clips figure{margin:0;width:320px}.clips img{width:320px}
+table.attributes{margin-bottom:1.5em}
 """
+
+
+def _href(path: Path, base: Path) -> str:
+    """``path`` as a link relative to the page's folder (never absolute: the folder moves)."""
+    return quote(Path(os.path.relpath(path, base)).as_posix())
+
+
+def _figures(figs: list[ReportFigure], base: Path) -> str:
+    e = html.escape
+    out = []
+    for f in figs:
+        src = f.svg or next((p for p in f.files if p.suffix == ".png"), None)
+        if src is None:
+            continue
+        png = next((p for p in f.files if p.suffix == ".png"), src)
+        out.append(
+            f'<figure><a href="{_href(png, base)}"><img src="{_href(src, base)}" '
+            f'alt="{e(f.alt)}"></a><figcaption>{e(f.alt)}</figcaption></figure>'
+        )
+        if f.table is not None:
+            out.append(_attribute_table(f.table))
+    return "".join(out)
+
+
+def _attribute_table(t: AttributeTable) -> str:
+    """The numbers of a per-attribute figure: one row per run, one column per attribute (its
+    count in the header's title), the second figure (VOT: failures) below the first."""
+    e = html.escape
+    head = "".join(f'<th title="{e(name)}: {n} {e(t.count)}">{e(code)} ({n})</th>'
+                   for code, name, n in t.labels)  # fmt: skip
+    rows = []
+    for metric, values in ((t.metric, t.values), (t.second, t.second_values)):
+        for run, vals in values.items() if metric else ():
+            cells = "".join(
+                f"<td>{e(fmt(metric, display(metric, vals[c])) if c in vals else '–')}</td>"
+                for c, _, _ in t.labels
+            )
+            rows.append(f"<tr><td>{e(run)}</td><td>{e(metric)}</td>{cells}</tr>")
+    return (f'<table class="attributes"><thead><tr><th>run</th><th>figure</th>{head}</tr>'
+            f"</thead><tbody>{''.join(rows)}</tbody></table>")  # fmt: skip
+
+
+def _clips(records: list[ResultRecord], clips: dict[str, list[SequenceClips]], base: Path) -> str:
+    e = html.escape
+    out = []
+    for r in records:
+        for c in clips.get(r.run_id, []):
+            what = f"{r.model_name} [{r.tap}] · {r.head}: {c.sequence} ({c.score})"
+            out.append(
+                f'<figure><a href="{_href(c.video, base)}"><img loading="lazy" '
+                f'src="{_href(c.sheet, base)}" alt="{e("contact sheet of " + what)}"></a>'
+                f"<figcaption>{e(what)} · ▶ video</figcaption></figure>"
+            )
+    if not out:
+        return ""
+    return ('<h3>Worst sequences of each run (contact sheets; click for the video)</h3>'
+            f'<div class="clips">{"".join(out)}</div>')  # fmt: skip
 
 
 def html_page(
     df: pd.DataFrame,
     records: list[ResultRecord] | None = None,
     title: str = "UniBench leaderboard",
+    figures: list[ReportFigure] | None = None,
+    clips: dict[str, list[SequenceClips]] | None = None,
+    base: Path = Path("."),
 ) -> str:
+    """The page; figure and clip files are linked relative to ``base`` (the page's folder)."""
     e = html.escape
+    figures, clips = figures or [], clips or {}
+    placed: set[int] = set()
     by_id = {r.run_id: r for r in records or []}
     drill_ids: dict[str, str] = {}
     for n, rid in enumerate(sorted(by_id)):
@@ -98,6 +172,14 @@ def html_page(
             f'<h2 class="{cls}">{e(sec.title)}</h2>\n<div class="wrap">'
             f"{st.to_html(escape=False)}</div>"
         )
+        if sec.measured:  # the section's figures and its runs' worst sequences
+            mine = [i for i, f in enumerate(figures)
+                    if f.task == sec.task and f.benchmark == sec.benchmark]  # fmt: skip
+            placed.update(mine)
+            block += _figures([figures[i] for i in mine], base)
+            block += _clips([r for r in by_id.values()
+                             if r.task == sec.task and r.benchmark_label == sec.benchmark],
+                            clips, base)  # fmt: skip
         (blocks if sec.measured else published_blocks).append(block)
     drill = []
     for rid in sorted(by_id):
@@ -123,6 +205,8 @@ def html_page(
         if published_blocks
         else ""
     )
+    rest = [f for i, f in enumerate(figures) if i not in placed]  # radar, correlation, …
+    overview = f"<h2>Across benchmarks</h2>{_figures(rest, base)}" if rest else ""
     return f"""<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>{e(title)}</title>
 <style>{_CSS}</style>
@@ -130,7 +214,7 @@ def html_page(
 <h1>{e(title)}</h1>
 <p>{e(LEGEND)}; shading: rank in the column (greener = better). Click a header to sort (best first
 on the first click); "▸ sequences" opens that run's per-sequence results.</p>
-{"".join(blocks) or "<p>(no measured results)</p>"}{folded}
+{"".join(blocks) or "<p>(no measured results)</p>"}{overview}{folded}
 <h2>Per-sequence results</h2>{"".join(drill) or "<p>(none)</p>"}
 </body></html>
 """
@@ -138,5 +222,7 @@ on the first click); "▸ sequences" opens that run's per-sequence results.</p>
 
 @register_format("html", "report", "leaderboard.html: one self-contained, sortable page")
 def write_html(inputs: ReportInputs, out: Path) -> list[Path]:
-    atomic_write_text(Path(out) / "leaderboard.html", html_page(inputs.frame, inputs.records))
+    page = html_page(inputs.frame, inputs.records, figures=inputs.figures, clips=inputs.clips,
+                     base=Path(out))  # fmt: skip
+    atomic_write_text(Path(out) / "leaderboard.html", page)
     return [Path(out) / "leaderboard.html"]

@@ -163,3 +163,23 @@ def test_cut_copies_run_and_score_on_every_path_as_a_marked_subset(realdata, tmp
                  str(pred), "--json", str(js)]) == 0  # fmt: skip
     (entry,) = json.loads(js.read_text())["results"]
     assert entry["summary"]["HOTA"] == pytest.approx(rec.metrics["HOTA"])
+
+
+def test_alpha_curves_hand_case():
+    """HOTA against α: a box shifted by 2 of 10 px has IoU 8·10/(12·10) = 2/3, so it matches
+    at α ≤ 0.65 and misses above (TrackEval: a match needs IoU ≥ α); HOTA is the mean over the
+    19 thresholds, the figure the summary carries; the class mean averages each α."""
+    gt = _gt([(1, 1, 0, 1), (2, 1, 0, 1)])
+    res = np.array([[1, 5, 2, 0, 10, 10, 1], [2, 5, 2, 0, 10, 10, 1]], float)
+    curves: dict = {}
+    s, _ = M.evaluate({"s": M.sequence_data("s", gt, res, 2)}, curves)
+    assert curves["alpha"][0] == 0.05 and curves["alpha"][-1] == 0.95 and len(curves["alpha"]) == 19
+    hit = np.array(curves["alpha"]) <= 2 / 3
+    assert np.allclose(np.array(curves["DetA"])[hit], 1.0)
+    assert np.allclose(np.array(curves["DetA"])[~hit], 0.0)
+    assert s["HOTA"] == pytest.approx(np.mean(curves["HOTA"]))
+    assert s["HOTA"] == pytest.approx(hit.sum() / 19)
+    other = {"alpha": curves["alpha"], **{k: [1.0] * 19 for k in ("HOTA", "DetA", "AssA")}}
+    mean = M.class_mean_curves({"a": curves, "b": other, "c": {}})
+    assert mean["DetA"][-1] == pytest.approx(0.5) and mean["DetA"][0] == pytest.approx(1.0)
+    assert M.class_mean_curves({"a": {}}) == {}

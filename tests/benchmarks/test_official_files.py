@@ -240,6 +240,33 @@ def test_tnl2k_reads_every_real_test_sequence(tmp_path):
     assert (agree, differ, absent_frames) == (699, 1, 65253)
 
 
+def test_tnl2k_attribute_files_through_the_reader(tmp_path):
+    """The toolkit's 700 attribute files (``annos/att/<seq>_attribute.txt`` from
+    ``annos/annos.tar.gz``, as published) read through the adapter's reader: each sequence's
+    attributes are the lines set to 1 in the toolkit's order (Evaluate_TNL2K_dataset.m's
+    att_name), counted per attribute as an independent parse of the archive counts them."""
+    from unibench.benchmarks.tnl2k import TNL2K as Adapter
+
+    tnl = _src(TNL2K)
+    annos = _tnl2k_annos(tnl)
+    with tarfile.open(fileobj=io.BytesIO(tnl.read("annos/annos.tar.gz"))) as t:
+        t.extractall(tmp_path, members=[m for m in t.getmembers() if "/att/" in m.name],
+                     filter="data")  # fmt: skip
+    (folder,) = {p.parent for p in tmp_path.rglob("*_attribute.txt")}
+    bench = Adapter.__new__(Adapter)  # the reader needs no frames
+    counts = collections.Counter()
+    want = collections.Counter()
+    for name, (_, _, att) in annos.items():
+        got = bench.sequence_attributes(folder, name)
+        counts.update(got)
+        want.update(a.code for a, v in zip(Adapter.attributes, att, strict=True) if v == "1")
+    assert len(annos) == 700 and counts == want
+    # every attribute is on at least the two sequences the toolkit needs for its plot
+    assert min(counts.values()) >= 2 and set(counts) == {a.code for a in Adapter.attributes}
+    # pinned from the archive at 1a96f6eb: the adversarial samples and the modality switches
+    assert (counts["AS"], counts["MS"], counts["TC"], counts["BC"]) == (100, 21, 24, 420)
+
+
 # ------------------------------------------------------------------ OxUvA: the real dev annotations
 def _oxuva_tree(tmp_path: Path, tasks_with_frames: list[str] = ()) -> Path:
     ox = _src(OXUVA)

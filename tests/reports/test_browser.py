@@ -1,8 +1,11 @@
-"""The HTML leaderboard in a real browser: Debian's chromium, driven by selenium (headless).
+"""The HTML leaderboard in a real browser: Debian's chromium, driven by selenium (headless): the
+sortable tables, and the whole report folder of real runs opened from ``file://`` (every image and
+SVG loaded, no request leaving the folder, no console error).
 
 Skips with the reason where chromium, its driver or selenium is missing (the README's test set-up
 installs them)."""
 
+import json
 import shutil
 import sys
 from pathlib import Path
@@ -28,6 +31,7 @@ def _driver(tmp_path):
     for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1400,900"):
         opts.add_argument(a)
     opts.add_argument(f"--user-data-dir={tmp_path / 'profile'}")
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     return webdriver.Chrome(service=Service(driver), options=opts)
 
 
@@ -87,5 +91,59 @@ def test_sort_and_drill_down_in_chromium(tmp_path):
         shot = tmp_path / "leaderboard.png"  # the screenshot, in the test's folder
         d.save_screenshot(str(shot))
         assert shot.stat().st_size > 10_000
+    finally:
+        d.quit()
+
+
+def test_the_report_folder_opens_offline_in_chromium(tmp_path):
+    """A report of two embedded runs (VOS and MOT, with their worst sequence rendered where
+    the [video] extra is installed) opened from file://: every figure and thumbnail loads, every
+    request stays inside the folder, the console has no error, the tables still sort."""
+    from selenium.webdriver.common.by import By
+
+    from unibench.app.cli import main
+
+    store, rep = tmp_path / "store", tmp_path / "report"
+    for task in ("vos", "mot"):
+        assert main(["run", "--model", "pixels", "--task", task, "--output", str(store),
+                     "--no-progress"]) == 0  # fmt: skip
+    try:
+        import av  # noqa: F401
+
+        videos = ["--videos", "1"]
+    except ImportError:
+        videos = []
+    assert main(["report", "--store", str(store), "--out", str(rep), *videos]) == 0
+    d = _driver(tmp_path)
+    try:
+        d.get_log("performance")  # drained: the browser's own start-up pages
+        page = (rep / "leaderboard.html").as_uri()
+        d.get(page)
+        d.execute_script("document.querySelectorAll('img').forEach(i => i.loading = 'eager')")
+        d.execute_script("window.scrollTo(0, document.body.scrollHeight)")
+        imgs = d.find_elements(By.TAG_NAME, "img")
+        n_svg = sum(i.get_attribute("src").endswith(".svg") for i in imgs)
+        assert n_svg >= 4  # OPE-free report: radar, correlation, J&F bars, HOTA vs alpha
+        if videos:
+            assert sum(i.get_attribute("src").endswith(".jpg") for i in imgs) == 2
+        loaded = d.execute_script(
+            "return [...document.images].map(i => [i.getAttribute('src'), i.complete && "
+            "i.naturalWidth > 0, i.alt.length])"
+        )
+        assert all(ok and alt for _, ok, alt in loaded), loaded
+        # every request the page made (DevTools' network log): inside the report folder
+        sent = [
+            m["params"]
+            for e in d.get_log("performance")
+            if (m := json.loads(e["message"])["message"])["method"] == "Network.requestWillBeSent"
+        ]
+        urls = [p["request"]["url"] for p in sent if p.get("documentURL") == page]
+        base = rep.as_uri()
+        assert len(urls) >= 1 + n_svg and all(u.startswith(base + "/") for u in urls), urls
+        errors = [e for e in d.get_log("browser") if e["level"] == "SEVERE"]
+        assert not errors, errors
+        th = d.find_element(By.CSS_SELECTOR, "table.lb thead tr:last-child th:nth-child(3)")
+        th.click()  # sorting still works with figures between the tables
+        assert th.get_attribute("data-dir") in ("asc", "desc")
     finally:
         d.quit()

@@ -55,11 +55,11 @@ def test_tensorboard_round_trips_every_figure_and_parameter(store, tmp_path, cap
         assert json.loads(text.tensor_proto.string_val[0].decode()) == identity_params(rec)
         assert (tmp_path / run_name(rec) / "per_sequence.csv").is_file()
         images = acc.Tags()["images"]
-        if rec.task == "sot":  # the OPE success and precision plots of the record
-            pngs = sorted((tmp_path / run_name(rec) / "figures").glob("*.png"))
-            assert pngs and images == [f"figures/{p.stem}" for p in pngs]
-        else:
-            assert images == []
+        # the record's figures as the report draws them: OPE success and precision plots for
+        # SOT, J&F per sequence for VOS
+        pngs = sorted((tmp_path / run_name(rec) / "figures").glob("*.png"))
+        assert pngs and images == [f"figures/{p.stem}" for p in pngs]
+        assert all(p.stem.startswith("ope_" if rec.task == "sot" else "sequences_") for p in pngs)
 
 
 def test_mlflow_round_trips_every_figure_and_parameter(store, tmp_path, capsys):
@@ -85,12 +85,9 @@ def test_mlflow_round_trips_every_figure_and_parameter(store, tmp_path, capsys):
                 assert value == pytest.approx(float(figures[keys[key]]), rel=1e-12)
             assert run.data.params == identity_params(rec)
             arts = {a.path for a in client.list_artifacts(run.info.run_id)}
-            assert arts == (
-                {"figures", "per_sequence.csv"} if rec.task == "sot" else {"per_sequence.csv"}
-            )
-            if rec.task == "sot":
-                figs = [a.path for a in client.list_artifacts(run.info.run_id, "figures")]
-                assert any(f.endswith(".png") for f in figs)
+            assert arts == {"figures", "per_sequence.csv"}  # SOT curves, VOS J&F per sequence
+            figs = [a.path for a in client.list_artifacts(run.info.run_id, "figures")]
+            assert any(f.endswith(".png") for f in figs)
     assert mlflow_key("J&F-Mean (davis2017-evaluation)") == "J_F-Mean _davis2017-evaluation_"
 
 

@@ -227,7 +227,10 @@ def test_every_registry_import_by_name_is_declared():
                     if kw.arg == "builtins":
                         for elt in kw.value.elts:
                             found.add((str(path.relative_to(REPO)), elt.value))
-    assert found == set(LAZY_EDGES), (sorted(found - set(LAZY_EDGES)), sorted(set(LAZY_EDGES) - found))
+    assert found == set(LAZY_EDGES), (
+        sorted(found - set(LAZY_EDGES)),
+        sorted(set(LAZY_EDGES) - found),
+    )
 
 
 def test_no_standard_library_import_hides_inside_a_function():

@@ -35,7 +35,7 @@ from unibench.benchmarks.base import build_benchmark
 from unibench.benchmarks.quick import QUICK
 from unibench.benchmarks.synthetic import generate
 from unibench.config import overrides_to_dict
-from unibench.errors import UniBenchError
+from unibench.errors import ConfigError, UniBenchError
 from unibench.executors import executor_names, parse_shard
 from unibench.heads import HEADS
 from unibench.reports import metric_table, results_table
@@ -452,6 +452,17 @@ def _add_report(sub) -> None:
         help="correlation: the shipped paper tables or your measured store",
     )
     p.add_argument("--no-published", action="store_true", help="leave the paper's rows out")
+    p.add_argument(
+        "--videos",
+        nargs="?",
+        type=int,
+        const=3,
+        default=None,
+        metavar="K",
+        help="render each run's K worst sequences (default 3) as contact sheets and videos "
+        "shown in the HTML page (needs the [video] extra; runs already rendered are kept)",
+    )
+    p.add_argument("--data-root", help="with --videos: the benchmarks' folder, if it moved")
 
 
 def _cmd_report(a) -> int:
@@ -464,6 +475,14 @@ def _cmd_report(a) -> int:
     _load_cards(a.model_card)
     store_dir = Path(a.store or a.output or default_output_dir()).expanduser().resolve()
     out = Path(a.out).expanduser().resolve() if a.out else store_dir / "report"
+    if a.videos is not None:
+        if a.videos < 1 or a.what != "leaderboard":
+            raise ConfigError("--videos K: K >= 1, with the leaderboard report")
+        records, _ = load_records(store_dir, describe_model)
+        made, notes = show.report_clips(records, out, a.videos, data_root=a.data_root)
+        for note in notes:
+            print(note, file=sys.stderr)
+        _print_written(made)
     res = build_report(
         store_dir,
         out,
@@ -529,7 +548,9 @@ def _cmd_package(a) -> int:
 
 def _add_bench(sub) -> None:
     p = sub.add_parser("bench", help="performance benchmarks (numbers, not tests)")
-    p.add_argument("what", choices=["kernels", "sot", "association", "scale", "features", "vos"])
+    p.add_argument(
+        "what", choices=["kernels", "sot", "association", "scale", "features", "vos", "render"]
+    )
     p.add_argument("args", nargs="*", help="key=value options of the benchmark")
 
 

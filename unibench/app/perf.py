@@ -48,10 +48,11 @@ import numpy as np
 
 from unibench.app import pipeline
 from unibench.app.pipeline import resolve_config
+from unibench.app.show import Run, render
 from unibench.appearance_models import FeatureExtractor, create_model
 from unibench.benchmarks import BENCHMARKS
 from unibench.benchmarks.base import build_benchmark, score
-from unibench.benchmarks.formats.palette import write_palette_png
+from unibench.benchmarks.formats.palette import read_label_map, write_palette_png
 from unibench.cuda_ops import l2_normalize, propagate, propagate_reference, rsm, rsm_direct
 from unibench.datatypes import Clip, MaskInit, VideoSequence
 from unibench.executors.inline import InlineExecutor
@@ -59,6 +60,8 @@ from unibench.executors.process import ProcessExecutor
 from unibench.executors.ray import RayExecutor
 from unibench.heads import HEADS
 from unibench.heads.vos import MaskPropagationHead, one_hot
+from unibench.reports import draw
+from unibench.reports.video import read_video, write_video
 from unibench.tasks import TASKS
 
 logger = logging.getLogger(__name__)
@@ -405,6 +408,116 @@ def _vos_stages(model: str, seq, params, pool, tmp: Path, repeats: int) -> dict[
     return med
 
 
+def _render_sequence(data_root: str | None, sequence: str | None, frames: int, tmp: Path):
+    """The DAVIS-2016-layout sequence ``bench render`` draws, with a run's predictions beside it:
+    ``sequence`` of the folder ``data_root`` (default parkour, 100 frames) cut to ``frames``, or a
+    synthetic 480 × 854 sequence written in the layout; the predictions are the annotations moved
+    8 px right (so contours and J differ from the ground truth). Returns the benchmark, the
+    sequence's name, the predictions folder and a description."""
+    if data_root:
+        bench = build_benchmark("davis2016", data_root, None, [sequence or "parkour"])
+        name = bench.sequence_names()[0]
+    else:
+        name, root = "synthetic-480p", tmp / "davis"
+        seq, _ = _vos_sequence(None, None, frames)
+        img, ann = root / "JPEGImages" / "480p" / name, root / "Annotations" / "480p" / name
+        img.mkdir(parents=True)
+        ann.mkdir(parents=True)
+        from PIL import Image
+
+        for t in range(frames):
+            Image.fromarray(seq.clip.frame(t)).save(img / f"{t:05d}.jpg", quality=90)
+            m = np.zeros((480, 854), np.uint8)
+            m[180:300, 100 + 6 * t : 260 + 6 * t] = 1
+            write_palette_png(ann / f"{t:05d}.png", m)
+        for split in ("val", "trainval"):
+            d = root / "ImageSets" / "480p"
+            d.mkdir(parents=True, exist_ok=True)
+            (d / f"{split}.txt").write_text("".join(
+                f"/JPEGImages/480p/{name}/{t:05d}.jpg /Annotations/480p/{name}/{t:05d}.png\n"
+                for t in range(frames)))  # fmt: skip
+        bench = build_benchmark("davis2016", str(root), None, [name])
+    seq = bench.load_sequence(name)
+    n = min(frames, len(seq.clip))
+    preds = tmp / "predictions"
+    (preds / name).mkdir(parents=True)
+    masks = bench._masks(name)  # the annotation of every frame (DAVIS-2016 labels them all)
+    for s in list(seq.clip.frame_names)[:n]:
+        write_palette_png(preds / name / f"{s}.png", np.roll(read_label_map(masks[s]), 8, axis=1))
+    return bench, name, n, preds, f"davis2016 {name} ({n} frames)" if data_root else (
+        f"synthetic 480x854 ({n} frames, DAVIS-2016 layout)")  # fmt: skip
+
+
+def bench_render(data_root: str | None, sequence: str | None, frames: int, repeats: int,
+                 fps: float = 12.0) -> list[dict]:  # fmt: skip
+    """What ``unibench show`` costs over what any video of the sequence costs, in one process:
+    the render (predictions read back through the benchmark's reader, drawn over the frames with
+    the ground truth beside, banner and J strip, encoded as H.264) against two baselines timed
+    beside it: decoding the frames and encoding them as they are (854 × 480), and decoding them
+    and encoding a canvas of the rendered video's size (the frame twice, no drawing: the same
+    encoder work). Also the size of a 480p minute at the render's settings."""
+    tmp = Path(tempfile.mkdtemp(prefix="unibench-bench-render-"))
+    bench, name, n, preds, what = _render_sequence(data_root, sequence, frames, tmp)
+    (tmp / "run").mkdir()
+    (tmp / "run" / "predictions").symlink_to(preds)
+    cfg = {"task": "vos", "benchmark": {"name": "davis2016"},
+           "model": {"name": "annotations moved 8 px"}, "head": {"name": "bench"}}  # fmt: skip
+    run = Run(tmp / "run", cfg, {"tap": "-"}, [], bench)
+    seq = bench.load_sequence(name)
+    shape: list[tuple[int, int]] = []
+
+    def rendered() -> None:
+        out = tmp / "render.mp4"
+        out.unlink(missing_ok=True)
+        render([run], name, out, None, None, fps)
+
+    def plain() -> None:
+        write_video(tmp / "plain.mp4", (seq.clip.frame(t) for t in range(n)), fps)
+
+    def canvas() -> None:
+        def frames():
+            for t in range(n):
+                f = seq.clip.frame(t)
+                yield (
+                    np.zeros((*shape[0], 3), np.uint8)
+                    if not shape
+                    else _fit(draw.hstack([f, f], gap=6), shape[0])
+                )
+
+        write_video(tmp / "canvas.mp4", frames(), fps)
+
+    rendered()
+    shape.append(read_video(tmp / "render.mp4")[0].shape[:2])
+    rows = []
+    med = {"decode + encode (frames as they are)": _timed(plain, repeats),
+           "decode + encode (canvas of the render's size)": _timed(canvas, repeats),
+           "render (show: read back, draw, encode)": _timed(rendered, repeats)}  # fmt: skip
+    base = med["decode + encode (canvas of the render's size)"]
+    plain_s = med["decode + encode (frames as they are)"]
+    print(f"{what}; {fps:g} fps; H.264 (libx264 veryfast, crf 28); median of {repeats}")
+    for k, v in med.items():
+        rows.append({"stage": k, "seconds": v, "s_per_frame": v / n, "vs_canvas": v / base,
+                     "vs_plain": v / plain_s, "frames": n, "sequence": what})  # fmt: skip
+        print(f"{k:46s} {v:7.2f} s  {1000 * v / n:6.1f} ms/frame  {v / base:5.2f}x canvas  "
+              f"{v / plain_s:5.2f}x plain", flush=True)  # fmt: skip
+    size = (tmp / "render.mp4").stat().st_size
+    minute = size / (n / fps) * 60
+    h, w = shape[0]
+    print(f"render.mp4: {size / 1e6:.2f} MB for {n} frames of {w}x{h} at {fps:g} fps: "
+          f"{minute / 1e6:.1f} MB per minute")  # fmt: skip
+    rows.append({"stage": "size", "bytes": size, "mb_per_minute": minute / 1e6, "width": w,
+                 "height": h, "fps": fps, "frames": n, "sequence": what})  # fmt: skip
+    return rows
+
+
+def _fit(img: np.ndarray, hw: tuple[int, int]) -> np.ndarray:
+    """``img`` padded or cut to ``hw`` (the canvas baseline's frames at the render's size)."""
+    out = np.zeros((*hw, 3), np.uint8)
+    h, w = min(hw[0], img.shape[0]), min(hw[1], img.shape[1])
+    out[:h, :w] = img[:h, :w]
+    return out
+
+
 def bench_association(models: list[str], tasks: list[str], similarities: list[str]) -> list[dict]:
     """The representation study on the embedded suites: each association task × model ×
     similarity, with motion on and off (λ = 1, no gate), through the task's default head
@@ -580,6 +693,11 @@ def main(what: str, args: list[str]) -> int:
             opts.get("models", "mobilenet_v2.tv_in1k").split(","), opts.get("data"),
             opts.get("sequence"), int(opts.get("frames", "20")), repeats,
             opts.get("preset", "unitrack"),
+        )  # fmt: skip
+    if what == "render":
+        rows = bench_render(
+            opts.get("data"), opts.get("sequence"), int(opts.get("frames", "100")),
+            int(opts.get("repeats", "1")), float(opts.get("fps", "12")),
         )  # fmt: skip
     if what == "scale":
         rows = bench_scale(

@@ -31,8 +31,8 @@ from unibench.datatypes import SequenceView
 from unibench.errors import ConfigError, DataError, UniBenchError
 from unibench.io import read_json
 from unibench.metrics import metric_meta
-from unibench.reports import draw
-from unibench.reports.video import VIDEO_SUFFIXES, write_image, write_video
+from unibench.reports import draw, figures
+from unibench.reports.video import VIDEO_SUFFIXES, require_av, write_image, write_video
 from unibench.tasks import TASKS
 
 TRAIL = 12  # frames of a track's recent centres drawn behind it
@@ -199,9 +199,9 @@ def _target(out: Path, overwrite: bool) -> Path:
 
 
 def render(runs: list[Run], name: str, out: Path, sheet: Path | None, every: int | None,
-           fps: float) -> list[Path]:  # fmt: skip
-    """Write sequence ``name`` of ``runs`` as a video (by ``out``'s suffix) and a contact sheet;
-    returns the files written."""
+           fps: float, tile: int | None = None) -> list[Path]:  # fmt: skip
+    """Write sequence ``name`` of ``runs`` as a video (by ``out``'s suffix) and a contact sheet
+    (tiles ``tile`` pixels wide; default 360, 560 side by side); returns the files written."""
     written = []
     tiles: list[np.ndarray] = []
     captions: list[str] = []
@@ -221,8 +221,8 @@ def render(runs: list[Run], name: str, out: Path, sheet: Path | None, every: int
         for _ in frames():
             pass
     if sheet is not None:
-        written.append(write_image(sheet, draw.contact_sheet(tiles, captions, columns=4,
-                                                             width=360 if len(runs) == 1 else 560)))  # fmt: skip
+        width = tile or (360 if len(runs) == 1 else 560)
+        written.append(write_image(sheet, draw.contact_sheet(tiles, captions, 4, width)))
     return written
 
 
@@ -242,6 +242,46 @@ def worst(runs: list[Run], k: int) -> list[str]:
         return s if higher else -s
 
     return sorted(names, key=key)[:k]
+
+
+def report_clips(records: list, out: Path, k: int = 3, fps: float = 12.0,
+                 data_root: str | None = None) -> tuple[list[Path], list[str]]:  # fmt: skip
+    """``report --videos``: the ``k`` worst sequences of each record's run rendered into the
+    report folder (``videos/<run id>/<sequence>.mp4`` and ``.png``, with the index the page
+    reads); a run already rendered is kept (its id changes with its numbers). Returns the files
+    written and a note per run that could not be drawn (no run folder, no predictions, frames
+    absent), naming why; nothing is skipped silently."""
+    written: list[Path] = []
+    notes: list[str] = []
+    require_av()  # the one video format every browser plays: said before any work
+    for r in records:
+        if figures.read_clips(out, [r]):
+            continue
+        if not r.predictions:
+            notes.append(f"run {r.run_id}: stored no predictions; no video")
+            continue
+        try:
+            run = read_run(Path(r.predictions).parent, data_root)
+            ran = run.identity.get("sequences", [])
+            if any(run.sequence_score(n) is not None for n in ran):
+                names = worst([run], k)
+            else:  # VIS' AP is defined over the split only
+                names = ran[:k]
+                notes.append(f"run {r.run_id} ({r.model_name}, {r.benchmark_label}): no "
+                             f"per-sequence {run.metric}: its first {len(names)} sequence(s) "
+                             "drawn instead of its worst")  # fmt: skip
+            clips = []
+            folder = figures.clips_folder(out, r.run_id)
+            for name in names:
+                _has_predictions(run, name)
+                stem = figures.safe_file(name)
+                video, sheet = folder / f"{stem}.mp4", folder / f"{stem}.jpg"
+                written += render([run], name, video, sheet, None, fps, tile=200)
+                clips.append(figures.SequenceClips(name, sheet, video, _fmt(run, name)))
+            written.append(figures.write_clips_index(out, r.run_id, clips))
+        except UniBenchError as exc:
+            notes.append(f"run {r.run_id} ({r.model_name}, {r.benchmark_label}): no video: {exc}")
+    return written, notes
 
 
 def add_parser(sub) -> None:
@@ -300,10 +340,7 @@ def run(a: argparse.Namespace) -> int:
                 _target(f, a.overwrite)
     written = []
     for name, out, sheet in targets:
-        try:
-            written += render(runs, name, out, sheet, a.every, a.fps)
-        except UniBenchError:
-            raise
+        written += render(runs, name, out, sheet, a.every, a.fps)
     for f in written:
         print(f"wrote {f}")
     return 0

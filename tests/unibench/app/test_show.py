@@ -4,7 +4,10 @@ side, the worst sequences, and each bad input one line with nothing written."""
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
+from urllib.parse import unquote
 
 import numpy as np
 import pytest
@@ -18,10 +21,15 @@ TASKS = ("vos", "sot", "mot", "mots", "posetrack", "poseprop", "vis")
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory) -> dict[str, Path]:
+def store(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("show")
+
+
+@pytest.fixture(scope="module")
+def runs(store) -> dict[str, Path]:
     """One run folder per task: pixels on the task's embedded suite (and random ResNet-18 on
-    VOS, the second model of the comparison)."""
-    out = tmp_path_factory.mktemp("show")
+    VOS, the second model of the comparison), in the result store ``store``."""
+    out = store
     folders = {}
     for task in TASKS:
         assert main(["run", "--model", "pixels", "--task", task, "--output", str(out),
@@ -89,7 +97,9 @@ def test_compare_refuses_runs_of_another_benchmark(runs, tmp_path, capsys):
     rc = main(["show", str(runs["vos"]), "--sequence", _first(runs["vos"]), "--out",
                str(tmp_path / "x.gif"), "--compare", str(runs["sot"])])  # fmt: skip
     err = capsys.readouterr().err
-    assert rc == 2 and "differs from" in err and "benchmark (synthetic-otb vs synthetic-davis)" in err
+    assert (
+        rc == 2 and "differs from" in err and "benchmark (synthetic-otb vs synthetic-davis)" in err
+    )
     assert not (tmp_path / "x.gif").exists()
 
 
@@ -151,3 +161,44 @@ def test_not_a_run_no_predictions_existing_output_missing_frame(runs, tmp_path, 
                "--data-root", str(data)])  # fmt: skip
     err = capsys.readouterr().err
     assert rc == 2 and frame.name[:-4] in err and not target.exists()
+
+
+def test_report_videos_and_figures_in_their_sections(runs, store, tmp_path, capsys):
+    """``report --videos K``: each run's K worst sequences rendered into the report folder and
+    shown in their benchmark's section beside its figures, every link relative and present;
+    a second report keeps what was rendered."""
+    pytest.importorskip("av", reason="extra [video]: .mp4 through PyAV")
+    rep = tmp_path / "report"
+    assert main(["report", "--store", str(store), "--out", str(rep), "--videos", "2",
+                 "--no-published"]) == 0, capsys.readouterr().err  # fmt: skip
+    page = (rep / "leaderboard.html").read_text()
+    srcs = re.findall(r'(?:src|href)="([^"#][^"]*)"', page)
+    assert srcs and all(not s.startswith(("/", "http", "file:")) for s in srcs)
+    assert all((rep / unquote(s)).is_file() for s in srcs), [
+        s for s in srcs if not (rep / unquote(s)).is_file()
+    ]
+    assert all(alt.strip() for alt in re.findall(r'<img[^>]* alt="([^"]*)"', page))
+    assert len(re.findall(r"<img", page)) == len(re.findall(r'<img[^>]* alt="', page))
+    sections = re.split(r"<h2", page)
+    vos = next(s for s in sections if "synthetic-davis" in s.split(">")[1])
+    assert "sequences_synthetic-davis_val.svg" in vos and ".mp4" in vos
+    mot = next(s for s in sections if "synthetic-mot " in s.split("</h2>")[0] + " ")
+    assert "hota_synthetic-mot_train.svg" in mot
+    indexes = list((rep / "videos").glob("*/index.json"))
+    assert len(indexes) == len(runs)  # one per run of the store, its worst two
+    for index in indexes:  # the run's two worst (all, where it ran fewer)
+        run = next(f for f in runs.values() if f.name.endswith("-" + index.parent.name))
+        ran = yaml.safe_load((run / "config.yaml").read_text())["identity"]["sequences"]
+        assert len(json.loads(index.read_text())) == min(2, len(ran))
+    video = next((rep / "videos").glob("*/*.mp4"))
+    assert len(read_video(video)) >= 3
+    stamp = {p: p.stat().st_mtime_ns for p in (rep / "videos").rglob("*.mp4")}
+    assert main(["report", "--store", str(store), "--out", str(rep), "--videos",
+                 "--no-published"]) == 0  # fmt: skip
+    assert {p: p.stat().st_mtime_ns for p in (rep / "videos").rglob("*.mp4")} == stamp
+
+
+def test_report_videos_bad_k(store, tmp_path, capsys):
+    assert main(["report", "--store", str(store), "--out", str(tmp_path / "r"),
+                 "--videos", "0"]) == 2  # fmt: skip
+    assert "--videos" in capsys.readouterr().err and not (tmp_path / "r").exists()

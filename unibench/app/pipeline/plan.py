@@ -106,6 +106,9 @@ def plan(resolved: C.ResolvedConfig, cache: WorkerCache) -> tuple[str, dict, Any
     ident["weights"] = weights_id(cache, cfg, card, arch.probe)
     ident["card"] = C.to_dict(card.identity())
     ident["behaviour"] = behaviour(cfg.head.name, arch.version, bench)
+    analysis = bench.analysis_inputs()  # files an analysis reads beside the data (attributes)
+    if analysis:
+        ident["analysis_inputs"] = analysis
     if cfg.model.precision != "fp32":  # fp32 ids stay as they were before the option existed
         ident["precision"] = cfg.model.precision
     if not cfg.model.fuse:  # the network as built: its own numbers (at the rounding level)
