@@ -41,6 +41,12 @@ def ident_colour(ident: int) -> tuple[int, int, int]:
     return tuple(int(v) for v in _CYCLE[(int(ident) * 7) % len(_CYCLE)])
 
 
+def _scale(img: np.ndarray) -> float:
+    """How much larger than a 480p frame ``img`` is: line widths and text grow with it, so a
+    1080p MOT frame reads like a DAVIS one once both are shown at the same size."""
+    return max(1.0, max(img.shape[:2]) / 854)
+
+
 def _font(size: int = 12) -> ImageFont.ImageFont:
     try:
         return ImageFont.load_default(size=size)
@@ -102,27 +108,30 @@ def draw_objects(
             out[contours(m)] = c.astype(np.uint8)
     pil = Image.fromarray(out)
     d = ImageDraw.Draw(pil)
-    font = _font(11)
+    s = _scale(img)
+    font = _font(round(11 * s))
+    thin, thick = max(1, round(s)), max(2, round(2 * s))
     for ident, pts in (trails or {}).items():
         if len(pts) > 1:
-            d.line([tuple(map(float, p)) for p in pts], fill=ident_colour(ident), width=2)
+            d.line([tuple(map(float, p)) for p in pts], fill=ident_colour(ident), width=thick)
     for o in objects:
         col = GT_COLOUR if gt else ident_colour(o.ident)
         if o.box is not None and all(np.isfinite(o.box)):
             x, y, w, h = o.box
-            d.rectangle([x, y, x + w, y + h], outline=col, width=1 if gt else 2)
+            d.rectangle([x, y, x + w, y + h], outline=col, width=thin if gt else thick)
         if o.points is not None:
             p = np.asarray(o.points, float)
             seen = p[:, 2] > 0 if p.shape[1] > 2 else np.ones(len(p), bool)
             for a, b in skeleton:
                 if a < len(p) and b < len(p) and seen[a] and seen[b]:
-                    d.line([tuple(p[a, :2]), tuple(p[b, :2])], fill=col, width=1 if gt else 2)
-            r = 2 if gt else 3
+                    d.line([tuple(p[a, :2]), tuple(p[b, :2])], fill=col,
+                           width=thin if gt else thick)  # fmt: skip
+            r = round((2 if gt else 3) * s)
             for (x, y), ok in zip(p[:, :2], seen, strict=True):
                 if ok and np.isfinite(x) and np.isfinite(y):
                     d.ellipse([x - r, y - r, x + r, y + r], outline=col, fill=None if gt else col)
         if o.text and not gt:
-            anchor = _anchor(o)
+            anchor = _anchor(o, round(12 * s))
             if anchor is not None:
                 tb = d.textbbox(anchor, o.text, font=font)
                 d.rectangle(tb, fill=col)
@@ -130,18 +139,18 @@ def draw_objects(
     return np.asarray(pil)
 
 
-def _anchor(o: Drawn) -> tuple[float, float] | None:
+def _anchor(o: Drawn, lift: int = 12) -> tuple[float, float] | None:
     """Where an object's label goes: its box's top-left, else its mask's or points' top-left."""
     if o.box is not None and all(np.isfinite(o.box)):
-        return float(o.box[0]), max(0.0, float(o.box[1]) - 12)
+        return float(o.box[0]), max(0.0, float(o.box[1]) - lift)
     if o.mask is not None and np.asarray(o.mask).any():
         ys, xs = np.nonzero(o.mask)
-        return float(xs.min()), max(0.0, float(ys.min()) - 12)
+        return float(xs.min()), max(0.0, float(ys.min()) - lift)
     if o.points is not None and len(o.points):
         p = np.asarray(o.points, float)
         ok = np.isfinite(p[:, 0])
         if ok.any():
-            return float(p[ok, 0].min()), max(0.0, float(p[ok, 1].min()) - 12)
+            return float(p[ok, 0].min()), max(0.0, float(p[ok, 1].min()) - lift)
     return None
 
 
@@ -151,19 +160,29 @@ def banner(
 ) -> np.ndarray:  # fmt: skip
     """Text lines on a strip at the top (``bottom``: the foot) of the frame, red where
     ``alert``."""
-    pil = Image.fromarray(img)
-    d = ImageDraw.Draw(pil)
-    font = _font(13)
+    font = _font(round(13 * _scale(img)))
+    boxes = [font.getbbox(ln) for ln in lines]
     y = 2
     if bottom:
-        y = img.shape[0] - 2 - sum(d.textbbox((0, 0), ln, font=font)[3] + 3 for ln in lines)
+        y = img.shape[0] - 2 - sum(b[3] + 3 for b in boxes)
+    # only the band the lines cover goes through PIL (a full frame's round trip per banner was
+    # a tenth of a render's time)
+    y0 = max(0, min(y, y + min((b[1] for b in boxes), default=0)) - 2)
+    y1 = min(img.shape[0], y + sum(b[3] + 3 for b in boxes) + 2)
+    if y1 <= y0:
+        return img.copy()
+    pil = Image.fromarray(np.ascontiguousarray(img[y0:y1]))
+    d = ImageDraw.Draw(pil)
+    y -= y0
     for line in lines:
         tb = d.textbbox((4, y), line, font=font)
         d.rectangle((tb[0] - 2, tb[1] - 1, tb[2] + 2, tb[3] + 1),
                     fill=FAIL_COLOUR if alert else colour)  # fmt: skip
         d.text((4, y), line, fill=(255, 255, 255), font=font)
         y = tb[3] + 3
-    return np.asarray(pil)
+    out = img.copy()
+    out[y0:y1] = np.asarray(pil)
+    return out
 
 
 def score_strip(

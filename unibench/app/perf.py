@@ -61,7 +61,7 @@ from unibench.executors.ray import RayExecutor
 from unibench.heads import HEADS
 from unibench.heads.vos import MaskPropagationHead, one_hot
 from unibench.reports import draw
-from unibench.reports.video import read_video, write_video
+from unibench.reports.video import DEFAULT_CRF, read_video, write_video
 from unibench.tasks import TASKS
 
 logger = logging.getLogger(__name__)
@@ -494,7 +494,7 @@ def bench_render(data_root: str | None, sequence: str | None, frames: int, repea
            "render (show: read back, draw, encode)": _timed(rendered, repeats)}  # fmt: skip
     base = med["decode + encode (canvas of the render's size)"]
     plain_s = med["decode + encode (frames as they are)"]
-    print(f"{what}; {fps:g} fps; H.264 (libx264 veryfast, crf 28); median of {repeats}")
+    print(f"{what}; {fps:g} fps; H.264 (libx264 veryfast, crf {DEFAULT_CRF}); median of {repeats}")
     for k, v in med.items():
         rows.append({"stage": k, "seconds": v, "s_per_frame": v / n, "vs_canvas": v / base,
                      "vs_plain": v / plain_s, "frames": n, "sequence": what})  # fmt: skip

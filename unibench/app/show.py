@@ -32,7 +32,14 @@ from unibench.errors import ConfigError, DataError, UniBenchError
 from unibench.io import read_json
 from unibench.metrics import metric_meta
 from unibench.reports import draw, figures
-from unibench.reports.video import VIDEO_SUFFIXES, require_av, write_image, write_video
+from unibench.reports.video import (
+    DEFAULT_CRF,
+    IMAGE_FORMATS,
+    VIDEO_SUFFIXES,
+    require_av,
+    write_image,
+    write_video,
+)
 from unibench.tasks import TASKS
 
 TRAIL = 12  # frames of a track's recent centres drawn behind it
@@ -199,9 +206,9 @@ def _target(out: Path, overwrite: bool) -> Path:
 
 
 def render(runs: list[Run], name: str, out: Path, sheet: Path | None, every: int | None,
-           fps: float, tile: int | None = None) -> list[Path]:  # fmt: skip
+           fps: float, tile: int | None = None, crf: int = DEFAULT_CRF) -> list[Path]:  # fmt: skip
     """Write sequence ``name`` of ``runs`` as a video (by ``out``'s suffix) and a contact sheet
-    (tiles ``tile`` pixels wide; default 360, 560 side by side); returns the files written."""
+    (tiles ``tile`` pixels wide; default: about 200 px high); returns the files written."""
     written = []
     tiles: list[np.ndarray] = []
     captions: list[str] = []
@@ -216,13 +223,17 @@ def render(runs: list[Run], name: str, out: Path, sheet: Path | None, every: int
             yield f
 
     if out is not None:
-        written.append(write_video(out, frames(), fps))
+        written.append(write_video(out, frames(), fps, crf))
     else:
         for _ in frames():
             pass
-    if sheet is not None:
-        width = tile or (360 if len(runs) == 1 else 560)
-        written.append(write_image(sheet, draw.contact_sheet(tiles, captions, 4, width)))
+    if sheet is not None:  # frame 0 is always a tile
+        # tiles about 200 px high whatever the number of panels side by side, as many columns
+        # (at most 4) as fit a sheet about 1800 px wide: a comparison stays readable
+        h0, w0 = tiles[0].shape[:2]
+        width = tile or min(w0, max(160, round(w0 * 200 / h0)))
+        columns = max(1, min(4, round(1800 / width)))
+        written.append(write_image(sheet, draw.contact_sheet(tiles, captions, columns, width)))
     return written
 
 
@@ -298,19 +309,25 @@ def add_parser(sub) -> None:
     p.add_argument("--out", type=Path, help="the video (.mp4, .webp, .gif); with --worst: a folder")
     p.add_argument("--format", default="mp4", choices=[s[1:] for s in VIDEO_SUFFIXES],
                    help="with --worst: the videos' format")  # fmt: skip
-    p.add_argument("--sheet", nargs="?", const=True, default=None, metavar="PNG",
-                   help="also a contact sheet (every k-th frame, labelled); with --worst: a flag")  # fmt: skip
+    p.add_argument("--sheet", nargs="?", const=True, default=None, metavar="IMAGE",
+                   help="also a contact sheet (every k-th frame, labelled; .png, .jpg or "
+                        ".webp); with --worst: a flag")  # fmt: skip
     p.add_argument("--every", type=int, help="the contact sheet's step (default: 12 tiles)")
     p.add_argument("--compare", nargs="+", type=Path, default=[], metavar="RUN",
                    help="other runs of the same benchmark, split and sequence, side by side")  # fmt: skip
     p.add_argument("--data-root", help="the benchmark's folder (default: the one the run used)")
     p.add_argument("--fps", type=float, default=12.0)
+    p.add_argument("--crf", type=int, default=DEFAULT_CRF, metavar="0-51",
+                   help=f"H.264 quality of an .mp4: lower is better and larger (default "
+                        f"{DEFAULT_CRF}: about 5 MB per 480p minute)")  # fmt: skip
     p.add_argument("--overwrite", action="store_true", help="replace an existing output file")
 
 
 def run(a: argparse.Namespace) -> int:
     if a.out is None and a.sheet is None:
         raise ConfigError("nothing to write: give --out FILE (a video) and/or --sheet PNG")
+    if not 0 <= a.crf <= 51:
+        raise ConfigError(f"--crf {a.crf}: expected H.264's range 0 to 51 (lower: better, larger)")
     runs = [read_run(a.run, a.data_root)] + [read_run(r, a.data_root) for r in a.compare]
     if a.worst is not None:
         if a.worst < 1:
@@ -326,10 +343,12 @@ def run(a: argparse.Namespace) -> int:
                 f"--out {a.out}: expected a file ending in {', '.join(VIDEO_SUFFIXES)}"
             )
         if a.sheet is True:
-            raise ConfigError("--sheet: name the PNG to write")
+            raise ConfigError("--sheet: name the image to write (.png, .jpg or .webp)")
         sheet = Path(a.sheet) if a.sheet else None
-        if sheet is not None and sheet.suffix.lower() != ".png":
-            raise ConfigError(f"--sheet {sheet}: expected a .png file")
+        if sheet is not None and sheet.suffix.lower() not in IMAGE_FORMATS:
+            raise ConfigError(
+                f"--sheet {sheet}: expected a file ending in {', '.join(IMAGE_FORMATS)}"
+            )
         targets = [(a.sequence, a.out, sheet)]
     for name, out, sheet in targets:  # every check before anything is written
         for r in runs:
@@ -340,7 +359,7 @@ def run(a: argparse.Namespace) -> int:
                 _target(f, a.overwrite)
     written = []
     for name, out, sheet in targets:
-        written += render(runs, name, out, sheet, a.every, a.fps)
+        written += render(runs, name, out, sheet, a.every, a.fps, crf=a.crf)
     for f in written:
         print(f"wrote {f}")
     return 0

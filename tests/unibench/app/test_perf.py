@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from unibench.app.cli import main
 
 
@@ -36,3 +38,27 @@ def test_bench_vos_times_every_stage_against_both_baselines(capsys):
     assert by["bare forward (eager, as built)"]["vs_forward"] == 1.0
     assert by["propagation"]["vs_gemm"] > 0 and all(r["s_per_frame"] > 0 for r in rows)
     assert "x the bare GEMM" in capsys.readouterr().out
+
+
+def test_bench_render_times_show_against_decode_and_encode(capsys):
+    """``unibench bench render``: show's render of a synthetic 480p DAVIS-2016 sequence against
+    decoding and encoding the same frames (as they are, and at the render's size) in the same
+    process, and the size of a minute of the rendered video."""
+    from unibench.app.perf import bench_render
+
+    pytest.importorskip("av")
+    rows = bench_render(None, None, frames=4, repeats=1)
+    by = {r["stage"]: r for r in rows}
+    assert list(by) == [
+        "decode + encode (frames as they are)", "decode + encode (canvas of the render's size)",
+        "render (show: read back, draw, encode)", "size",
+    ]  # fmt: skip
+    assert by["decode + encode (canvas of the render's size)"]["vs_canvas"] == 1.0
+    assert by["decode + encode (frames as they are)"]["vs_plain"] == 1.0
+    assert by["render (show: read back, draw, encode)"]["vs_canvas"] > 0
+    size = by["size"]
+    assert size["width"] > 854 and size["height"] >= 480  # the prediction beside the ground truth
+    assert size["bytes"] > 0 and size["mb_per_minute"] == pytest.approx(
+        size["bytes"] / (4 / 12) * 60 / 1e6
+    )
+    assert "MB per minute" in capsys.readouterr().out

@@ -103,6 +103,44 @@ def test_compare_refuses_runs_of_another_benchmark(runs, tmp_path, capsys):
     assert not (tmp_path / "x.gif").exists()
 
 
+def test_sheet_by_suffix_and_the_quality_knob(runs, tmp_path, capsys):
+    """A contact sheet is written as its suffix says (.jpg for pages, .png for papers), its tiles
+    about 200 px high whatever the number of panels; --crf trades an .mp4's size for quality."""
+    pytest.importorskip("av", reason="extra [video]: .mp4 through PyAV")
+    from PIL import Image
+
+    name = _first(runs["vos"])
+    sizes = {}
+    for crf in (18, 40):
+        out, sheet = tmp_path / f"v{crf}.mp4", tmp_path / f"s{crf}.jpg"
+        assert (
+            main(
+                [
+                    "show",
+                    str(runs["vos"]),
+                    "--sequence",
+                    name,
+                    "--out",
+                    str(out),
+                    "--sheet",
+                    str(sheet),
+                    "--crf",
+                    str(crf),
+                    "--compare",
+                    str(runs["vos-r18"]),
+                ]
+            )
+            == 0
+        )
+        sizes[crf] = out.stat().st_size
+        with Image.open(sheet) as im:
+            assert im.format == "JPEG"
+    assert sizes[18] > sizes[40]
+    frame = read_video(tmp_path / "v18.mp4")[0]
+    with Image.open(tmp_path / "s18.jpg") as im:  # 3 panels (2 runs + ground truth) side by side
+        assert im.width < 4 * frame.shape[1] and im.height >= 200
+
+
 def test_worst_writes_one_file_per_sequence_lowest_first(runs, tmp_path, capsys):
     out = tmp_path / "worst"
     assert main(["show", str(runs["vos"]), "--worst", "2", "--out", str(out), "--format", "gif",
@@ -118,6 +156,8 @@ def test_worst_writes_one_file_per_sequence_lowest_first(runs, tmp_path, capsys)
         (["--sequence", "nope"], "sequence 'nope' is not in the run"),
         (["--sequence", "synth-00", "--out", "{tmp}/x.avi"], "expected a file ending in"),
         (["--sequence", "synth-00"], "nothing to write"),
+        (["--sequence", "synth-00", "--sheet", "{tmp}/s.txt"], "--sheet"),
+        (["--sequence", "synth-00", "--out", "{tmp}/x.mp4", "--crf", "60"], "--crf"),
     ],
 )
 def test_bad_input_is_one_line_and_writes_nothing(runs, tmp_path, capsys, args, said):
