@@ -85,10 +85,12 @@ from unibench.benchmarks.scorers import vos as vos_metrics
 from unibench.benchmarks.youtubevos import YouTubeVOS
 
 from unibench.datatypes import (
+    FrameView,
     Grounded,
     GroundingExperiment,
     MaskInit,
     MetricTable,
+    SequenceView,
     VideoSequence,
     VOSFramePrediction,
 )
@@ -331,6 +333,45 @@ class RefYouTubeVOS(RefVOSProtocol, YouTubeVOS):
         return [
             f"{name}/{eid}/{f.stem}.png" for eid in self.expressions.get(name, {}) for f in frames
         ]
+
+    def view(self, pred_dir: Path, name: str) -> SequenceView:
+        """Each expression's masks over the sampled frames, coloured by the expression's rank
+        (the legend gives its text; two expressions of one object share its pixels, the later
+        drawn on top), the referred objects' annotations beside them in the same colours where
+        the split has them, and J per frame: the mean over the expressions whose object has
+        appeared."""
+        pred_dir = Path(pred_dir)
+        sampled = self.sampled_frames(name)
+        stems = [f.stem for f in sampled]
+        exps = self.referred(name, need_objects=False)
+        order = sorted(exps, key=lambda e: (len(e), e))  # '0', '1', …, '10'
+        first = self.first_appearances(name, stems) if name in self.meta else {}
+        views = []
+        for t, s in enumerate(stems):
+            labels, gt_labels, js = None, None, []
+            a = self.annotations / name / f"{s}.png"
+            gt = read_label_map(a) if a.is_file() else None
+            for k, eid in enumerate(order, 1):
+                p = pred_dir / name / eid / f"{s}.png"
+                if not p.is_file():
+                    raise DataError(f"missing prediction {p}: one mask per expression and frame")
+                pm = read_label_map(p) > 0
+                labels = np.zeros(pm.shape, np.uint8) if labels is None else labels
+                labels[pm] = k
+                oid = exps[eid]["obj_id"]
+                if gt is not None and oid is not None:
+                    gt_labels = np.zeros(gt.shape, np.uint8) if gt_labels is None else gt_labels
+                    gt_labels[gt == oid] = k
+                    if t > first.get(oid, len(stems)):
+                        js.append(vos_metrics.jaccard(gt == oid, pm))
+            views.append(FrameView(labels=labels, gt_labels=gt_labels,
+                                   score=float(np.mean(js)) if js else None))  # fmt: skip
+        scored = [v.score for v in views if v.score is not None]
+        return SequenceView(
+            name, tuple(views), "J", float(np.mean(scored)) if scored else None,
+            frame_names=tuple(stems),
+            legend=tuple((k, f"{eid}: {exps[eid]['exp']}") for k, eid in enumerate(order, 1)),
+        )  # fmt: skip
 
     def evaluate(self, pred_dir: Path, sequences=None, progress: bool = False) -> MetricTable:
         pred_dir = Path(pred_dir)

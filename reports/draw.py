@@ -185,6 +185,27 @@ def banner(
     return out
 
 
+def legend(img: np.ndarray, items: Sequence[tuple[int, str]]) -> np.ndarray:
+    """``(label, text)`` lines at the foot of the frame, each behind a swatch of the label's
+    palette colour (R-VOS: which colour is which expression)."""
+    if not items:
+        return img
+    pil = Image.fromarray(img)
+    d = ImageDraw.Draw(pil)
+    s = _scale(img)
+    font = _font(round(12 * s))
+    sw = round(10 * s)
+    y = img.shape[0] - 2
+    for k, text in reversed(items):
+        h = font.getbbox(text)[3] + 4
+        y -= h
+        tb = d.textbbox((sw + 8, y), text, font=font)
+        d.rectangle((2, tb[1] - 2, tb[2] + 3, tb[3] + 2), fill=(0, 0, 0))
+        d.rectangle((4, tb[1], 4 + sw, tb[1] + sw), fill=label_colour(k))
+        d.text((sw + 8, y), text, fill=(255, 255, 255), font=font)
+    return np.asarray(pil)
+
+
 def score_strip(
     scores: Sequence[float | None], t: int, width: int, height: int = 34, events=()
 ) -> np.ndarray:
@@ -231,7 +252,7 @@ def render_frame(
     """One frame of a run drawn: the prediction over the frame, and (VOS, where the split has
     it) the ground truth beside it; boxes, tracks and poses over the ground truth drawn thin."""
     if view.labels is not None:
-        pred = overlay_labels(img, view.labels)
+        pred = legend(overlay_labels(img, view.labels), seq.legend)
         if gt_beside and view.gt_labels is not None:
             gt = banner(overlay_labels(img, view.gt_labels), ["ground truth"])
             return hstack([pred, gt])

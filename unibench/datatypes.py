@@ -317,6 +317,8 @@ class SequenceView:
     skeleton: tuple[tuple[int, int], ...] = ()
     trail: bool = False  # tracks: draw each identity's recent centres
     frame_names: tuple[str, ...] = ()  # where the view covers some of the clip's frames only
+    # label index -> what it stands for (R-VOS: each expression's text), drawn as a legend
+    legend: tuple[tuple[int, str], ...] = ()
 
 
 @dataclass

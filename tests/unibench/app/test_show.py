@@ -242,3 +242,38 @@ def test_report_videos_bad_k(store, tmp_path, capsys):
     assert main(["report", "--store", str(store), "--out", str(tmp_path / "r"),
                  "--videos", "0"]) == 2  # fmt: skip
     assert "--videos" in capsys.readouterr().err and not (tmp_path / "r").exists()
+
+
+def test_rvos_expressions_drawn_with_their_legend(tmp_path, capsys):
+    """Ref-YouTube-VOS: each expression's masks (one binary PNG per expression and frame) in
+    the colour of its rank, the referred objects' annotations beside them in the same colours,
+    the legend naming each colour's expression, J per frame after the object's first frame."""
+    from unibench.benchmarks import BENCHMARKS
+
+    import unibench
+    from unibench.store import ResultStore
+
+    unibench.evaluate("pixels", benchmarks="synthetic-ref-youtube-vos", sequences=["ytv00"],
+                      store=tmp_path / "s")  # fmt: skip
+    (rec,) = ResultStore(tmp_path / "s").records()
+    bench = BENCHMARKS.get("synthetic-ref-youtube-vos")(None, None, ["ytv00"])
+    view = bench.view(Path(rec.predictions), "ytv00")
+    exps = bench.referred("ytv00")
+    assert [k for k, _ in view.legend] == list(range(1, len(exps) + 1))
+    assert view.legend[0][1] == f"0: {exps['0']['exp']}"
+    assert view.frames[0].score is None and all(f.score > 0.5 for f in view.frames[1:])
+    last = view.frames[-1]
+    # the annotation beside: expressions 0 and 1 name object 1, 2 and 3 object 2 (the later wins)
+    assert set(np.unique(last.gt_labels)) == {0, 2, 4}
+    assert set(np.unique(last.labels)) <= {0, 1, 2, 3, 4} and (last.labels > 0).any()
+    run = Path(rec.predictions).parent
+    out = tmp_path / "r.gif"
+    assert main(["show", str(run), "--sequence", "ytv00", "--out", str(out)]) == 0
+    assert len(read_video(out)) == len(view.frames)
+    # the legend's swatches at the foot of the prediction panel: the palette colours 1..4 (drawn
+    # losslessly here: a GIF's palette and H.264 both move colours)
+    frame = draw.render_frame(np.zeros((*last.labels.shape, 3), np.uint8), last, view)
+    h = frame.shape[0]
+    swatches = frame[h - 120 :, 4:12].reshape(-1, 3).astype(int)
+    for k in range(1, len(exps) + 1):
+        assert (np.abs(swatches - np.array(draw.label_colour(k))).sum(1) == 0).any(), k
