@@ -44,7 +44,7 @@ def ident_colour(ident: int) -> tuple[int, int, int]:
 def _scale(img: np.ndarray) -> float:
     """How much larger than a 480p frame ``img`` is: line widths and text grow with it, so a
     1080p MOT frame reads like a DAVIS one once both are shown at the same size."""
-    return max(1.0, max(img.shape[:2]) / 854)
+    return max(1.0, min(img.shape[:2]) / 480)  # the short side: panels side by side stay at 1
 
 
 def _font(size: int = 12) -> ImageFont.ImageFont:
