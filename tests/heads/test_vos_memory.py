@@ -49,8 +49,12 @@ def run(frames):
 
 with torch.inference_mode():
     run(4)  # one-time costs (weights, allocator pools) paid before the measurement
-    with open("/proc/self/clear_refs", "w") as f:
-        f.write("5")
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        print("no-reset")  # a sandbox that forbids resetting the high-water mark
+        sys.exit(0)
     base = status("VmRSS")
     kept = run(n)
 print(status("VmHWM") - base, kept)
@@ -61,6 +65,8 @@ def _peak_kb(frames: int) -> tuple[int, int]:
     r = subprocess.run([sys.executable, "-c", CHILD, str(frames)], capture_output=True, text=True,
                        timeout=600)  # fmt: skip
     assert r.returncode == 0, r.stderr
+    if r.stdout.strip() == "no-reset":
+        pytest.skip("/proc/self/clear_refs cannot be written here: the peak cannot be reset")
     peak, kept = r.stdout.split()
     return int(peak), int(kept)
 
