@@ -18,9 +18,9 @@ Two implementations share that specification:
   (``impl='reference'``) and, with ``stable=False``, as the reference codes' baseline in
   ``unibench bench kernels``.
 * :func:`topk_affinity` (``impl='chunked'``, the CPU path of :func:`topk` and :func:`propagate`)
-  processes query rows in blocks sized from a memory budget, reusing one score buffer, and builds
-  the radius mask per block from coordinates (one ``block × h·w`` window, shared by all restricted
-  frames), never ``s_q × s_m``.
+  searches the unrestricted frames in blocks of query rows (one reused score buffer) and the
+  restricted frames on small 2-D query tiles against the window their radius reaches, then merges
+  the two candidate lists; never ``s_q × s_m``.
 """
 
 from __future__ import annotations
@@ -182,58 +182,69 @@ def topk_reference(
     return order.values[:, :kk], order.indices[:, :kk]
 
 
-def _tiles(grid: tuple[int, int], target: int, windowed: bool) -> list[torch.Tensor]:
-    """Query blocks of about ``target`` cells: 2-D tiles when a radius window is used (smaller
-    windows), consecutive raster rows otherwise."""
-    h, w = grid
-    if not windowed:
-        n = h * w
-        return [torch.arange(s, min(s + target, n)) for s in range(0, n, target)]
-    th = max(1, min(h, round(math.sqrt(target * h / w))))
-    tw = max(1, min(w, -(-target // th)))
-    out = []
-    for y0 in range(0, h, th):
-        for x0 in range(0, w, tw):
-            ys = torch.arange(y0, min(y0 + th, h))
-            xs = torch.arange(x0, min(x0 + tw, w))
-            out.append((ys[:, None] * w + xs[None, :]).flatten())
-    return out
+def _split(n: int, target: int) -> list[tuple[int, int]]:
+    """``n`` cells in ``ceil(n / target)`` runs whose lengths differ by at most one."""
+    parts = -(-n // max(1, target))
+    bounds = [i * n // parts for i in range(parts + 1)]
+    return list(zip(bounds[:-1], bounds[1:], strict=True))
 
 
 @dataclass(frozen=True)
-class _Geometry:
-    tiles: tuple[torch.Tensor, ...]
-    windows: tuple[tuple[torch.Tensor, torch.Tensor], ...]  # (window cells, outside mask) per tile
-    max_win: int
+class _TileRow:
+    """One row of query tiles, batched: ``queries`` ``T×B`` (cells, padded with cell 0),
+    ``valid`` ``T×B`` (the real ones), ``cells`` ``T×L`` (the memory window each tile's radius can
+    reach, row-major, padded with cell 0 to a multiple of the group size and to the row's widest
+    window) and ``bias`` ``T×B×L``: ``-inf`` for the pairs beyond the radius or in the padding,
+    0 elsewhere (added to the scores: far cheaper than a broadcast ``masked_fill``)."""
+
+    queries: torch.Tensor
+    valid: torch.Tensor
+    cells: torch.Tensor
+    bias: torch.Tensor
 
 
-@functools.lru_cache(maxsize=16)
+@functools.lru_cache(maxsize=4)
 def _geometry(
-    h: int, w: int, target: int, rho: int, radius: float, shape: str, windowed: bool
-) -> _Geometry:
-    """Query tiles and, per tile, the memory window its radius can reach with the exact mask.
-
-    Pure function of the grid and the radius, cached: the VOS head asks for the same one every
-    frame."""
-    tiles = tuple(_tiles((h, w), target, windowed))
-    if not windowed:
-        return _Geometry(tiles, (), h * w)
-    ys_all, xs_all = torch.arange(h), torch.arange(w)
-    windows = []
-    for qidx in tiles:
-        ty, tx = qidx // w, qidx % w
-        r0, r1 = max(0, int(ty.min()) - rho), min(h, int(ty.max()) + rho + 1)
-        c0, c1 = max(0, int(tx.min()) - rho), min(w, int(tx.max()) + rho + 1)
-        wy = ys_all[r0:r1].repeat_interleave(c1 - c0)
-        wx = xs_all[c0:c1].repeat(r1 - r0)
-        dy = (ty[:, None] - wy[None, :]).float()
-        dx = (tx[:, None] - wx[None, :]).float()
-        if shape == "circle":
-            outside = (dy * dy + dx * dx) >= radius * radius
-        else:
-            outside = (dy.abs() > radius) | (dx.abs() > radius)
-        windows.append((wy * w + wx, outside))
-    return _Geometry(tiles, tuple(windows), max(len(c) for c, _ in windows))
+    h: int, w: int, target: int, rho: int, radius: float, shape: str, group: int
+) -> tuple[_TileRow, ...]:
+    """2-D query tiles of about ``target`` cells (a small tile reaches a window not much larger
+    than the radius's own area), in rows of tiles batched together. Pure function of the grid
+    and the radius, cached: the VOS head asks for the same one every frame."""
+    th = max(1, min(h, round(math.sqrt(target * h / w))))
+    tw = max(1, min(w, -(-target // th)))
+    rows = []
+    for y0, y1 in _split(h, th):
+        qs, ws, outs = [], [], []
+        for x0, x1 in _split(w, tw):
+            ty = torch.arange(y0, y1).repeat_interleave(x1 - x0)
+            tx = torch.arange(x0, x1).repeat(y1 - y0)
+            r0, r1 = max(0, y0 - rho), min(h, y1 + rho)
+            c0, c1 = max(0, x0 - rho), min(w, x1 + rho)
+            wy = torch.arange(r0, r1).repeat_interleave(c1 - c0)
+            wx = torch.arange(c0, c1).repeat(r1 - r0)
+            dy = (ty[:, None] - wy[None, :]).float()
+            dx = (tx[:, None] - wx[None, :]).float()
+            if shape == "circle":
+                outside = (dy * dy + dx * dx) >= radius * radius
+            else:
+                outside = (dy.abs() > radius) | (dx.abs() > radius)
+            qs.append(ty * w + tx)
+            ws.append(wy * w + wx)
+            outs.append(outside)
+        B = max(len(q) for q in qs)
+        L = -(-max(len(c) for c in ws) // group) * group
+        T = len(qs)
+        queries = torch.zeros(T, B, dtype=torch.long)
+        valid = torch.zeros(T, B, dtype=torch.bool)
+        cells = torch.zeros(T, L, dtype=torch.long)
+        bias = torch.full((T, B, L), float("-inf"))
+        for t, (q, c, o) in enumerate(zip(qs, ws, outs, strict=True)):
+            queries[t, : len(q)] = q
+            valid[t, : len(q)] = True
+            cells[t, : len(c)] = c
+            bias[t, : len(q), : len(c)] = torch.where(o, float("-inf"), 0.0)
+        rows.append(_TileRow(queries, valid, cells, bias))
+    return tuple(rows)
 
 
 def _reach(radius: float, shape: Shape) -> int:
@@ -241,6 +252,42 @@ def _reach(radius: float, shape: Shape) -> int:
     if shape == "circle":
         return max(0, math.ceil(radius) - 1)
     return int(math.floor(radius))
+
+
+def _grouped_topk(scores: torch.Tensor, k: int, group: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Exact top-k of each row of ``B×N`` scores (``N`` a multiple of ``group``), ties towards
+    the lower column: the maximum of each group of ``group`` columns, the k best groups (stable),
+    then an exact top-k among their members. Every true top-k entry lies in a selected group, and
+    because the selected groups are visited in ascending column order, ties resolve like a stable
+    sort. Returns values and columns (``B×k'``)."""
+    B, N = scores.shape
+    gmax = scores.view(B, N // group, group).amax(-1)
+    kg = min(k, N // group)
+    _, gsel = _stable_topk(gmax, kg)
+    gsel, _ = gsel.sort(1)
+    cols = (gsel[:, :, None] * group + torch.arange(group, device=scores.device)).view(B, -1)
+    vals, j = _stable_topk(scores.gather(1, cols), min(k, kg * group))
+    return vals, cols.gather(1, j)
+
+
+# rows of a block of the global pass: a buffer of 512 × 6420 scores (13 MB) runs the GEMM at the
+# bare GEMM's rate on 2 cores; the whole 6420 × 6420 at once runs at half of it (page faults, cache)
+_GLOBAL_ROWS = 512
+# the most the working set of one batch of query tiles of the restricted pass (windows and scores)
+# holds: a row of 8 tiles of 96 cells against 5 frames' windows at radius 12 fits (a 60 × 107 grid,
+# 480p at stride 8); against 20 frames (the crw preset) the tiles go one at a time
+_TILE_BYTES = 32 * 2**20
+
+
+def _merge_topk(parts, k: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Top-k of several candidate lists, each ordered (value desc, index asc), the earlier lists
+    holding the lower memory indices: a stable sort by value keeps ties towards the lower index."""
+    if len(parts) == 1:
+        return parts[0]
+    vals = torch.cat([v for v, _ in parts], 1)
+    idx = torch.cat([i for _, i in parts], 1)
+    vals, order = torch.sort(vals, dim=1, descending=True, stable=True)
+    return vals[:, :k].contiguous(), idx.gather(1, order[:, :k])
 
 
 def topk_affinity(
@@ -252,7 +299,7 @@ def topk_affinity(
     restrict_first: bool = False,
     shape: Shape = "circle",
     budget_bytes: int = 384 * 2**20,
-    target_block: int = 540,
+    target_block: int = 96,
     group: int = 32,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Exact top-k memory cells per query cell, bounded memory (the CPU path).
@@ -260,19 +307,27 @@ def topk_affinity(
     Args:
         query: ``C×h×w`` (L2-normalised) features of the query frame.
         memory: ``F×C×h×w`` features of the memory frames (frame 0 = long-term).
+        budget_bytes: the most the score buffer of the unrestricted frames (blocks of query rows
+            are sized from it) and a batch of tiles' windows and scores may hold (at least 16 rows
+            and one tile).
+        target_block: cells of a query tile for the restricted frames.
     Returns:
         ``(values, indices)``, each ``s_q × min(k, s_m)``: scores divided by ``temperature`` in
         descending order (ties: lower memory index first) and frame-major memory indices;
         ineligible slots hold ``-inf`` with index ``-1``.
 
-    Design: query blocks of ≈``target_block`` cells (2-D tiles when a radius applies). Per block,
-    one GEMM per memory frame writes scores into one reused buffer; a restricted frame is computed
-    only on the window of rows/columns its radius can reach from the tile, then masked exactly.
-    Top-k is grouped: the maximum of each group of ``group`` columns, the k best groups (stable),
-    and an exact top-k among their members: every true top-k entry lies in a selected group, and
-    because columns are laid out in ascending memory index, ties resolve like the reference.
-    Extra memory is the score buffer (``block × columns``) within ``budget_bytes``, plus per-frame
-    window copies, never ``s_q × s_m``.
+    Design: two passes whose candidates are merged. The unrestricted frames (frame 0 unless
+    ``restrict_first``; every frame without a radius) are searched globally in large blocks of
+    query rows: one GEMM per block into one reused buffer. The restricted frames are searched on
+    2-D query tiles of ≈``target_block`` cells: the window of memory cells the tile's radius can
+    reach is gathered once for all restricted frames, one batched GEMM scores it, the exact
+    radius mask is added (0 or ``-inf``). Small tiles keep the window near the radius's own area (a
+    7 × 14 tile at radius 12 reaches 29 × 36 cells, 2.3× the circle's 452; a 540-cell tile 4.6×);
+    the tiles of a row are batched so that small tiles cost no more calls. Each pass takes
+    the grouped top-k (:func:`_grouped_topk`); the unrestricted frames always hold the lower
+    memory indices, so a stable merge resolves ties like the reference. Extra memory: the score
+    buffer (at most ``_GLOBAL_ROWS`` rows) and one batch of tiles (at most ``_TILE_BYTES``),
+    never ``s_q × s_m``.
     """
     if query.dim() != 3 or memory.dim() != 4 or memory.shape[1:] != query.shape:
         raise ValueError(
@@ -282,76 +337,79 @@ def topk_affinity(
     Fm = memory.shape[0]
     hw = h * w
     dev = query.device
-    q2 = query.reshape(C, hw).float()
-    m3 = memory.reshape(Fm, C, hw).float()
-    restricted = set(_restricted_frames(Fm, radius, restrict_first))
+    # cell-major layouts (cell × C): views where the caller's tensors are stored channels-last
+    # (the VOS head's memory is), one copy otherwise
+    qc = query.permute(1, 2, 0).reshape(hw, C).float()
+    mc = memory.permute(0, 2, 3, 1).reshape(Fm, hw, C).float()
+    restricted = _restricted_frames(Fm, radius, restrict_first)
+    nf = Fm - len(restricted)  # the unrestricted frames are 0 .. nf-1
     kk = min(k, Fm * hw)
     G = group
-    rho = _reach(radius, shape) if restricted else 0
-
-    def lpad(n: int) -> int:
-        return -(-n // G) * G
-
-    # block size from the budget: the score buffer dominates
-    max_win = min(h, 2 * rho + h) * min(w, 2 * rho + w) if restricted else hw
-    per_row = sum(lpad(hw if f not in restricted else max_win) for f in range(Fm)) * 4
-    target = max(16, min(target_block, budget_bytes // max(per_row, 1)))
-    geo = _geometry(h, w, target, rho, float(radius or 0.0), shape, bool(restricted))
-    max_win = geo.max_win
-    bmax = max(len(t) for t in geo.tiles)
-    seg_cap = [lpad(max_win if f in restricted else hw) for f in range(Fm)]
-    storage = torch.empty(bmax * sum(seg_cap), device=dev)
-    wtmp = torch.empty(C, max_win, device=dev) if restricted else None
-
-    out_v = torch.full((hw, kk), float("-inf"), device=dev)
-    out_i = torch.full((hw, kk), -1, dtype=torch.long, device=dev)
-    for ti, qidx in enumerate(geo.tiles):
-        qidx = qidx.to(dev)
-        B = len(qidx)
-        qb = q2[:, qidx].t()  # B×C (transposed view of a small copy)
-        if restricted:
-            widx, outside = geo.windows[ti][0].to(dev), geo.windows[ti][1].to(dev)
-            nwin = len(widx)
-        segs, gmax, colmaps, offs = [], [], [], 0
-        for f in range(Fm):
-            n = nwin if f in restricted else hw
-            lp = lpad(n)
-            seg = storage[offs : offs + B * lp].view(B, lp)
-            if f in restricted:
-                mw = torch.index_select(m3[f], 1, widx, out=wtmp[:, :n])
-                torch.mm(qb, mw, out=seg[:, :n])
-                seg[:, :n].masked_fill_(outside, float("-inf"))
-                colmaps.append(widx + f * hw)
-            else:
-                torch.mm(qb, m3[f], out=seg[:, :n])
-                colmaps.append(torch.arange(f * hw, (f + 1) * hw, device=dev))
-            if lp > n:
-                seg[:, n:].fill_(float("-inf"))
-                colmaps.append(torch.full((lp - n,), -1, dtype=torch.long, device=dev))
-            gmax.append(seg.view(B, lp // G, G).amax(-1))
-            segs.append((offs, lp))
-            offs += B * lp
-        gmax_all = torch.cat(gmax, 1)  # B×NG
-        colmap = torch.cat(colmaps)  # virtual column → memory index (-1 = pad)
-        ng = gmax_all.shape[1]
-        kg = min(kk, ng)
-        _, gsel = _stable_topk(gmax_all, kg)
-        gsel, _ = gsel.sort(1)  # ascending group = ascending memory index
-        # flat positions of the selected groups' members in the storage
-        seg_off = torch.cat([torch.full((lp // G,), o, dtype=torch.long) for o, lp in segs]).to(dev)
-        seg_ld = torch.cat([torch.full((lp // G,), lp, dtype=torch.long) for _, lp in segs]).to(dev)
-        seg_start = torch.cat([torch.arange(0, lp, G, dtype=torch.long) for _, lp in segs]).to(dev)
-        rows = torch.arange(B, device=dev)[:, None]
-        base = seg_off[gsel] + rows * seg_ld[gsel] + seg_start[gsel]  # B×kg
-        pos = (base[:, :, None] + torch.arange(G, device=dev)).reshape(B, kg * G)
-        cand = storage[pos]
-        vcol = (gsel * G)[:, :, None] + torch.arange(G, device=dev)
-        vals, j = _stable_topk(cand, min(kk, kg * G))
-        gidx = colmap[vcol.reshape(B, -1).gather(1, j)]
-        gidx = gidx.masked_fill(~torch.isfinite(vals), -1)
-        out_v[qidx, : vals.shape[1]] = vals / temperature
-        out_i[qidx, : vals.shape[1]] = gidx
-    return out_v, out_i
+    parts = []
+    if nf:
+        mg = mc[:nf].reshape(nf * hw, C).t()  # C × (nf·hw), frame-major
+        ncols = nf * hw
+        lp = -(-ncols // G) * G
+        rows = max(16, min(hw, _GLOBAL_ROWS, budget_bytes // (4 * lp)))
+        buf = torch.empty(min(rows, hw) * lp, device=dev)
+        kg = min(kk, ncols)
+        gv = torch.empty(hw, kg, device=dev)
+        gi = torch.empty(hw, kg, dtype=torch.long, device=dev)
+        for s in range(0, hw, rows):
+            B = min(rows, hw - s)
+            S = buf[: B * lp].view(B, lp)
+            torch.mm(qc[s : s + B], mg, out=S[:, :ncols])
+            if lp > ncols:
+                S[:, ncols:].fill_(float("-inf"))
+            v, col = _grouped_topk(S, kg, G)
+            gv[s : s + B] = v
+            gi[s : s + B] = col
+        parts.append((gv, gi.masked_fill_(~torch.isfinite(gv), -1)))
+    if restricted:
+        Fr = len(restricted)
+        # restricted memory as (frame, cell) rows of C features: a tile's windows are one gather
+        mr = mc[nf:].reshape(Fr * hw, C)
+        kr = min(kk, Fr * hw)
+        rv = torch.full((hw, kr), float("-inf"), device=dev)
+        ri = torch.full((hw, kr), -1, dtype=torch.long, device=dev)
+        frame_off = torch.arange(Fr, device=dev)[:, None] * hw
+        geo = _geometry(h, w, target_block, _reach(radius, shape), float(radius), shape, G)
+        # batches of tiles whose windows and scores fit _TILE_BYTES (at least one tile), in two
+        # buffers reused by every batch
+        B0, L0 = max(r.queries.shape[1] for r in geo), max(r.cells.shape[1] for r in geo)
+        per_tile = Fr * L0 * (C + B0) * 4
+        tpb = max(
+            1, min(max(len(r.queries) for r in geo), min(_TILE_BYTES, budget_bytes) // per_tile)
+        )
+        wbuf = torch.empty(tpb * Fr * L0 * C, device=dev)
+        sbuf = torch.empty(tpb * B0 * Fr * L0, device=dev)
+        batches = [
+            (r, slice(t, t + tpb)) for r in geo for t in range(0, len(r.queries), tpb)
+        ]  # fmt: skip
+        for row, part in batches:
+            queries, valid = row.queries[part].to(dev), row.valid[part].to(dev)
+            cells, bias = row.cells[part].to(dev), row.bias[part].to(dev)
+            T, B = queries.shape
+            L = cells.shape[1]
+            gidx = (frame_off[None] + cells[:, None, :]).reshape(-1)  # T·Fr·L
+            win = torch.index_select(mr, 0, gidx, out=wbuf[: T * Fr * L * C].view(-1, C))
+            win = win.view(T, Fr * L, C)
+            qt = torch.index_select(qc, 0, queries.reshape(-1)).view(T, B, C)
+            S = sbuf[: T * B * Fr * L].view(T, B, Fr * L)
+            torch.bmm(qt, win.transpose(1, 2), out=S)  # frame-major columns
+            S.view(T, B, Fr, L).add_(bias[:, :, None, :])  # the radius: -inf outside it
+            v, col = _grouped_topk(S.view(T * B, Fr * L), kr, G)
+            n = v.shape[1]
+            tile = torch.arange(T, device=dev).repeat_interleave(B)[:, None]
+            idx = (nf + col // L) * hw + cells[tile, col % L]
+            idx.masked_fill_(~torch.isfinite(v), -1)
+            keep = valid.reshape(-1)
+            out = queries.reshape(-1)[keep]
+            rv[out, :n] = v[keep]
+            ri[out, :n] = idx[keep]
+        parts.append((rv, ri))
+    vals, idx = _merge_topk(parts, kk)
+    return vals / temperature, idx
 
 
 Impl = Literal["auto", "reference", "chunked", "triton"]
@@ -381,7 +439,7 @@ def topk(
     shape: Shape = "circle",
     impl: Impl = "auto",
     budget_bytes: int = 384 * 2**20,
-    target_block: int = 540,
+    target_block: int = 96,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Dispatching top-k affinity: CUDA → Triton kernel, CPU → chunked path (blocks of query
     rows sized from ``budget_bytes``, at least ``target_block``); ``impl='reference'`` or
@@ -410,7 +468,7 @@ def propagate(
     shape: Shape = "circle",
     impl: Impl = "auto",
     budget_bytes: int = 384 * 2**20,
-    target_block: int = 540,
+    target_block: int = 96,
 ) -> torch.Tensor:
     """Propagated labels ``L×h×w``; same dispatch as :func:`topk`."""
     if _choose(query, impl) == "reference":

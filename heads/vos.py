@@ -107,18 +107,18 @@ def propagate_sequence(
     in (YouTube-VOS); that frame then joins the long-term memory beside frame 0, after it (so only
     frame 0 is the unrestricted entry of ``restrict_first=False``), and its labels go on into the
     short-term window. Without arrivals the memory is exactly frame 0 plus the window."""
-    feat0 = l2_normalize(extractor.features(seq, 0, p.input_height).data)
-    grid = tuple(feat0.shape[-2:])
+    feat0 = cell_major(l2_normalize(extractor.features(seq, 0, p.input_height).data))
+    grid = tuple(feat0.shape[:2])
     lab0 = labels0(grid).to(feat0)
     recent = initial_window(feat0, lab0, p)
     long_term: list[tuple[torch.Tensor, torch.Tensor]] = [(feat0, lab0)]
     for t in range(1, len(seq.clip)):
-        q = l2_normalize(extractor.features(seq, t, p.input_height).data)
-        if tuple(q.shape[-2:]) != grid:
-            raise ValueError(f"{seq.name}: frame {t} feature grid {tuple(q.shape[-2:])} != {grid}")
+        q = cell_major(l2_normalize(extractor.features(seq, t, p.input_height).data))
+        if tuple(q.shape[:2]) != grid:
+            raise ValueError(f"{seq.name}: frame {t} feature grid {tuple(q.shape[:2])} != {grid}")
         soft = propagate(
-            q,
-            torch.stack([f for f, _ in long_term] + [f for f, _ in recent]),
+            q.permute(2, 0, 1),
+            torch.stack([f for f, _ in long_term] + [f for f, _ in recent]).permute(0, 3, 1, 2),
             torch.stack([lb for _, lb in long_term] + [lb for _, lb in recent]),
             p.topk,
             p.temperature,
@@ -134,6 +134,12 @@ def propagate_sequence(
         if p.n_recent > 0:
             recent.append((q, soft))
         yield t, soft
+
+
+def cell_major(feat: torch.Tensor) -> torch.Tensor:
+    """``C×h×w`` features stored as ``h×w×C`` (each cell's features contiguous): the layout the
+    propagation's GEMMs and window gathers read, made once per frame rather than per use."""
+    return feat.permute(1, 2, 0).contiguous()
 
 
 def initial_window(

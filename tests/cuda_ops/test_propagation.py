@@ -116,7 +116,36 @@ def test_topk_affinity_k_at_least_memory(k):
     assert torch.equal(gi, ri)
 
 
-def test_tiles_cover_the_grid_once():
-    for grid, windowed in (((60, 107), True), ((60, 107), False), ((5, 3), True)):
-        cells = torch.cat(P._tiles(grid, 540, windowed))
-        assert torch.equal(cells.sort().values, torch.arange(grid[0] * grid[1]))
+@pytest.mark.parametrize(
+    "grid,target,radius", [((60, 107), 96, 12.0), ((5, 3), 4, 2.5), ((9, 11), 1, 1.0)]
+)
+def test_tiles_cover_the_grid_once_and_windows_hold_the_radius(grid, target, radius):
+    h, w = grid
+    rows = P._geometry(h, w, target, P._reach(radius, "circle"), radius, "circle", 32)
+    seen = torch.cat([r.queries[r.valid] for r in rows])
+    assert torch.equal(seen.sort().values, torch.arange(h * w))
+    for r in rows:
+        assert r.cells.shape[1] % 32 == 0
+        for t in range(len(r.queries)):
+            for q in r.queries[t][r.valid[t]].tolist():
+                b = r.queries[t].tolist().index(q)
+                inside = r.cells[t][r.bias[t, b] == 0]
+                qy, qx = divmod(q, w)
+                want = [
+                    y * w + x
+                    for y in range(h)
+                    for x in range(w)
+                    if (y - qy) ** 2 + (x - qx) ** 2 < radius**2
+                ]
+                assert sorted(inside.tolist()) == want
+
+
+def test_identical_memory_frames_tie_towards_the_lower_frame():
+    """The VOS head pads the memory with copies at a sequence's start: every restricted score
+    ties with frame 0's and with each other; the reference keeps the lowest memory index."""
+    q, m, _ = _inputs(C=8, h=20, w=23, F=1)
+    m = m.expand(6, -1, -1, -1).contiguous()
+    rv, ri = P.topk_reference(q, m, 10, 0.05, 12.0, False)
+    gv, gi = P.topk_affinity(q, m, 10, 0.05, 12.0, False)
+    torch.testing.assert_close(gv, rv, atol=1e-5, rtol=1e-5)
+    assert torch.equal(gi, ri)

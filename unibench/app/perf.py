@@ -59,7 +59,7 @@ from unibench.executors.inline import InlineExecutor
 from unibench.executors.process import ProcessExecutor
 from unibench.executors.ray import RayExecutor
 from unibench.heads import HEADS
-from unibench.heads.vos import MaskPropagationHead, one_hot
+from unibench.heads.vos import MaskPropagationHead, cell_major, one_hot
 from unibench.reports import draw
 from unibench.reports.video import DEFAULT_CRF, read_video, write_video
 from unibench.tasks import TASKS
@@ -281,15 +281,18 @@ def bench_features(models: list[str], repeats: int, height: int = 480, width: in
     return rows
 
 
-def _timed(fn, repeats: int) -> float:
-    """Median seconds of ``fn`` over ``repeats`` calls after one warm-up."""
-    fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+def _timed_rounds(fns: dict, repeats: int) -> dict[str, float]:
+    """Median seconds of each of ``fns`` over ``repeats`` rounds after one warm-up round; every
+    round calls each once in turn, so a machine whose speed drifts (a shared host) shifts all of
+    them alike and their ratios hold."""
+    times: dict[str, list[float]] = {k: [] for k in fns}
+    for r in range(repeats + 1):
+        for k, fn in fns.items():
+            t0 = time.perf_counter()
+            fn()
+            if r:
+                times[k].append(time.perf_counter() - t0)
+    return {k: statistics.median(v) for k, v in times.items()}
 
 
 def _vos_sequence(data_root: str | None, sequence: str | None, frames: int):
@@ -340,7 +343,10 @@ def bench_vos(
     params = MaskPropagationHead.Params(**MaskPropagationHead.presets[preset].values)
     rows = []
     tmp = Path(tempfile.mkdtemp(prefix="unibench-bench-vos-"))
-    print(f"{what}; preset {preset}; {torch.get_num_threads()} threads; median of {repeats}")
+    print(
+        f"{what}; preset {preset}; {torch.get_num_threads()} threads; "
+        f"median of {repeats} rounds, each stage once per round"
+    )
     with ThreadPoolExecutor(1) as pool:
         for model in models:
             med = _vos_stages(model, seq, params, pool, tmp, repeats)
@@ -367,10 +373,11 @@ def _vos_stages(model: str, seq, params, pool, tmp: Path, repeats: int) -> dict[
     x = built.preprocess(img)
     net, tap = built.model, built.tap
     n = len(seq.clip)
-    feats = [l2_normalize(fused(seq.clip.frame(min(t, n - 1))).data)
+    # the head's layout: features stored cell-major, the memory stacked so
+    feats = [cell_major(l2_normalize(fused(seq.clip.frame(min(t, n - 1))).data))
              for t in range(params.n_recent + 1)]  # fmt: skip
-    q = feats[-1]
-    mem = torch.stack(feats[:1] + feats[: params.n_recent])  # frame 0 + the padded window
+    q = feats[-1].permute(2, 0, 1)
+    mem = torch.stack(feats[:1] + feats[: params.n_recent]).permute(0, 3, 1, 2)  # frame 0 + window
     ids = np.array((0, *seq.init.object_ids), dtype=np.uint8)
     head = MaskPropagationHead(params)
     lab = head._labels_to_grid(one_hot(seq.init.mask, seq.init.object_ids), tuple(q.shape[-2:]))
@@ -402,9 +409,10 @@ def _vos_stages(model: str, seq, params, pool, tmp: Path, repeats: int) -> dict[
         "decode labels": lambda: head._decode(soft, seq.clip.size, ids),
         "write PNG": lambda: write_palette_png(tmp / "x.png", labels),
     }
+    stages["whole frame (head + writes)"] = whole
     with torch.inference_mode():
-        med = {k: _timed(fn, repeats) for k, fn in stages.items()}
-        med["whole frame (head + writes)"] = _timed(whole, max(1, repeats // 2)) / (n - 1)
+        med = _timed_rounds(stages, repeats)
+    med["whole frame (head + writes)"] /= n - 1
     return med
 
 
@@ -489,9 +497,9 @@ def bench_render(data_root: str | None, sequence: str | None, frames: int, repea
     rendered()
     shape.append(read_video(tmp / "render.mp4")[0].shape[:2])
     rows = []
-    med = {"decode + encode (frames as they are)": _timed(plain, repeats),
-           "decode + encode (canvas of the render's size)": _timed(canvas, repeats),
-           "render (show: read back, draw, encode)": _timed(rendered, repeats)}  # fmt: skip
+    med = _timed_rounds({"decode + encode (frames as they are)": plain,
+                         "decode + encode (canvas of the render's size)": canvas,
+                         "render (show: read back, draw, encode)": rendered}, repeats)  # fmt: skip
     base = med["decode + encode (canvas of the render's size)"]
     plain_s = med["decode + encode (frames as they are)"]
     print(f"{what}; {fps:g} fps; H.264 (libx264 veryfast, crf {DEFAULT_CRF}); median of {repeats}")

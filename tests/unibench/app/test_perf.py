@@ -62,3 +62,14 @@ def test_bench_render_times_show_against_decode_and_encode(capsys):
         size["bytes"] / (4 / 12) * 60 / 1e6
     )
     assert "MB per minute" in capsys.readouterr().out
+
+
+def test_rounds_interleave_the_stages_and_drop_the_warm_up():
+    """Every round calls each stage once in turn (a host whose speed drifts moves them alike);
+    the first round is a warm-up, not counted."""
+    from unibench.app.perf import _timed_rounds
+
+    calls: list[str] = []
+    med = _timed_rounds({"a": lambda: calls.append("a"), "b": lambda: calls.append("b")}, 3)
+    assert calls == ["a", "b"] * 4
+    assert set(med) == {"a", "b"} and all(v >= 0 for v in med.values())
