@@ -37,12 +37,21 @@ from unibench.benchmarks.base import (
     frame_clip,
     iter_progress,
     register_benchmark,
+    with_identity_switches,
 )
 from unibench.benchmarks.data.folders import DataLayout, Obtain, Variant
 from unibench.benchmarks.mots import resolve_overlaps
 from unibench.benchmarks.scorers import mot as mot_metrics
 
-from unibench.datatypes import MetricTable, Observations, TrackFramePrediction, VideoSequence
+from unibench.datatypes import (
+    Drawn,
+    FrameView,
+    MetricTable,
+    Observations,
+    SequenceView,
+    TrackFramePrediction,
+    VideoSequence,
+)
 from unibench.errors import DataError
 from unibench.io import image_size, list_files, read_json
 from unibench.paths import inside
@@ -236,6 +245,63 @@ class BDD100K(SplitFolder, FileResults):
         check_produced(seq.name, len(frames), len(seq.clip))
         Path(out).write_text(json.dumps(frames))
         return len(frames)
+
+    # ------------------------------------------------------------------------ looking
+    def view(self, pred_dir: Path, name: str) -> SequenceView:
+        """The run's tracks over the frames (one colour per track, short trails; MOTS: their
+        masks), labelled with class, id and score; the ground truth's scored-class boxes thin
+        (distractor classes and crowd regions left out, as TrackEval's preprocessing leaves
+        them); identity switches against the ground truth marked and the share of it tracked
+        per frame (boxes matched at IoU 0.5 whatever their class: a view, not the per-class
+        score)."""
+        from pycocotools import mask as mask_utils
+
+        gpath = self.label_dir / f"{name}.json"
+        gt = load_frames(gpath)
+        pred_file = self.result_path(pred_dir, name)
+        res = {f["name"]: f for f in load_frames(pred_file)}
+        unknown = set(res) - {f["name"] for f in gt}
+        if unknown:
+            raise DataError(f"{pred_file}: frames not in the sequence: {sorted(unknown)[:3]}")
+        gt_ids: dict[str, int] = {}
+
+        def drawn(labels: list[dict], where: str, truth: bool) -> tuple[Drawn, ...]:
+            out = []
+            for n, lab in enumerate(labels):
+                cat = lab.get("category")
+                if cat not in CLASS_ID:
+                    raise DataError(f"{where}, label {n}: category {cat!r}")
+                if truth and (cat in DISTRACTORS or _crowd(lab)):
+                    continue
+                xyxy, rle = self._label(lab, f"{where}, label {n}")
+                box = (float(xyxy[0]), float(xyxy[1]), float(xyxy[2] - xyxy[0]),
+                       float(xyxy[3] - xyxy[1]))  # fmt: skip
+                if truth:
+                    ident = gt_ids.setdefault(str(lab.get("id")), len(gt_ids))
+                    out.append(Drawn(ident, box))
+                    continue
+                try:
+                    ident = int(lab["id"])
+                except (KeyError, ValueError, TypeError):
+                    raise DataError(f"{where}, label {n}: expected an integer track 'id'") from None
+                score = f" {float(lab['score']):.2f}" if "score" in lab else ""
+                mask = mask_utils.decode(rle).astype(bool) if rle is not None else None
+                out.append(Drawn(ident, box, mask, text=f"{cat} {ident}{score}"))
+            return tuple(out)
+
+        frames = [
+            FrameView(
+                objects=drawn((res.get(f["name"]) or {}).get("labels") or [],
+                              f"{pred_file}: frame {f['name']}", False),
+                gt_objects=drawn(f.get("labels") or [], f"{gpath}: frame {f['name']}", True),
+            )
+            for f in gt
+        ]  # fmt: skip
+        frames = with_identity_switches(frames)
+        scored = [f.score for f in frames if f.score is not None]
+        return SequenceView(
+            name, tuple(frames), "recall", float(np.mean(scored)) if scored else None, trail=True
+        )
 
     # ------------------------------------------------------------------------ scoring
     def _raw(self, name: str, pred_file: Path) -> dict:

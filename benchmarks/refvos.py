@@ -562,6 +562,65 @@ class RefDAVIS17(RefVOSProtocol, BenchmarkBase):
             self.write_selection(seq, grounded, out_dir)
         return n
 
+    def _set_predictions(
+        self, pred_dir: Path, name: str, stems: list[str], k: int, size: tuple[int, ...]
+    ) -> np.ndarray:
+        """Set ``k``'s palette maps of sequence ``name``, one per frame, each of ``size``."""
+        preds = []
+        for s in stems:
+            f = pred_dir / name / f"anno_{k}" / f"{s}.png"
+            if not f.is_file():
+                raise DataError(f"missing prediction {f}: one PNG per frame and set")
+            pm = read_label_map(f)
+            if pm.shape != size:
+                raise DataError(f"{f}: size {pm.shape} != annotation {size}")
+            preds.append(pm)
+        return np.stack(preds)
+
+    def view(self, pred_dir: Path, name: str) -> SequenceView:
+        """The first annotator's set (``anno_0``): its palette maps (each referred object's mask
+        in the colour of its id), the unsupervised annotations of the referred objects beside
+        them, the legend giving each object's expression in that set; J per frame is the mean
+        over the four sets and their objects, each set's predicted ids paired with the
+        annotated objects by the Hungarian assignment on mean J over the sequence (the
+        evaluation pairs on (J+F)/2; the two agree whenever the masks carry the referred ids,
+        as UniBench writes them), void pixels left out, every frame scored as the evaluation
+        scores them."""
+        from scipy.optimize import linear_sum_assignment
+
+        pred_dir = Path(pred_dir)
+        stems = [f.stem for f in self._frames(name)]
+        gt = np.stack(
+            [read_label_map(self.annotations / name / f"{s}.png", keep_void=True) for s in stems]
+        )
+        void = gt == 255
+        labels = np.where(void, 0, gt)
+        n_gt = int(labels[0].max())
+        per_set = []
+        for k in range(len(self.sets)):
+            pred = self._set_predictions(pred_dir, name, stems, k, gt.shape[1:])
+            n_res = max(n_gt, int(pred.max()))
+            j = np.array([[[vos_metrics.jaccard(labels[t] == g, pred[t] == r, void[t])
+                            for t in range(len(stems))] for g in range(1, n_gt + 1)]
+                          for r in range(1, n_res + 1)])  # fmt: skip
+            rs, gs = linear_sum_assignment(-j.mean(2)) if n_gt else ((), ())
+            per_set.append(j[rs, gs].mean(0) if n_gt else np.full(len(stems), np.nan))
+            if k == 0:
+                shown = pred
+        referred = sorted(self.sets[0][name])
+        gt_shown = np.where(np.isin(labels, referred), labels, 0).astype(np.uint8)
+        score = np.nanmean(np.stack(per_set), 0)
+        frames = tuple(
+            FrameView(labels=shown[t].astype(np.uint8), gt_labels=gt_shown[t],
+                      score=None if np.isnan(score[t]) else float(score[t]))
+            for t in range(len(stems))
+        )  # fmt: skip
+        scored = [f.score for f in frames if f.score is not None]
+        return SequenceView(
+            name, frames, "J (4 sets)", float(np.mean(scored)) if scored else None,
+            legend=tuple((oid, f"{oid}: {self.sets[0][name][oid]}") for oid in referred),
+        )  # fmt: skip
+
     def evaluate(self, pred_dir: Path, sequences=None, progress: bool = False) -> MetricTable:
         pred_dir = Path(pred_dir)
         rows, picks = [], []
@@ -578,16 +637,8 @@ class RefDAVIS17(RefVOSProtocol, BenchmarkBase):
                 ]
             )
             for k in range(len(self.sets)):
-                preds = []
-                for s in stems:
-                    f = pred_dir / name / f"anno_{k}" / f"{s}.png"
-                    if not f.is_file():
-                        raise DataError(f"missing prediction {f}: one PNG per frame and set")
-                    pm = read_label_map(f)
-                    if pm.shape != gt.shape[1:]:
-                        raise DataError(f"{f}: size {pm.shape} != annotation {gt.shape[1:]}")
-                    preds.append(pm)
-                for r in vos_metrics.evaluate_unsupervised(gt, np.stack(preds)):
+                preds = self._set_predictions(pred_dir, name, stems, k, gt.shape[1:])
+                for r in vos_metrics.evaluate_unsupervised(gt, preds):
                     rows.append({"set": f"anno_{k}", "sequence": name, **r})
         per_set = [rvos_summary([r for r in rows if r["set"] == f"anno_{k}"]) for k in range(4)]
         summary = {m: float(np.mean([s[m] for s in per_set])) for m in RVOS} if rows else {}

@@ -7,7 +7,9 @@ import pytest
 from PIL import Image
 from pycocotools import mask as mask_utils
 from unibench.benchmarks.bdd100k import BDD100K
+from unibench.reports.video import read_video
 
+from unibench.app.cli import main
 from unibench.errors import DataError
 
 H, W = 60, 100
@@ -130,3 +132,48 @@ def test_oracle_detections_track_perfectly_end_to_end(tmp_path):
     assert s["HOTA"] > 0.5 and s["IDs"] == 0
     written = json.loads((tmp_path / "out" / "v1.json").read_text())
     assert {lab["category"] for f in written for lab in f["labels"]} == {"car", "pedestrian"}
+    # through the command line: a run, then unibench show over its predictions
+    store = tmp_path / "store"
+    assert main(["run", "--model", "pixels", "--task", "mot", "--benchmark", "bdd100k-mot", "--data-root",
+                 str(tmp_path), "--detections", str(dets), "--output", str(store),
+                 "--no-progress"]) == 0  # fmt: skip
+    (run,) = [c.parent for c in (store / "runs").rglob("config.yaml")]
+    out = tmp_path / "show.gif"
+    assert main(["show", str(run), "--sequence", "v1", "--out", str(out)]) == 0
+    assert len(read_video(out)) == 4
+
+
+@pytest.mark.parametrize("make, masks", [(box, False), (rle_label, True)])
+def test_view_draws_tracks_over_the_scored_ground_truth(tmp_path, make, masks):
+    """``unibench show``'s view: the run's tracks (MOTS: their masks) labelled with class, id and
+    score; the ground truth's scored classes only (no distractor, no crowd); an identity switch
+    marked; the share of ground truth tracked per frame."""
+    gt = [
+        [make("a1", "car", 0, 20), make("a2", "pedestrian", 30, 40),
+         make("a3", "other vehicle", 50, 60), make("a4", "pedestrian", 70, 90, crowd=True)]
+    ] * 3  # fmt: skip
+    frames = layout(tmp_path, gt, masks=masks, images=False)
+    pred = [
+        [make(1, "car", 0, 20, score=0.9), make(2, "pedestrian", 30, 40, score=0.8)],
+        [make(1, "car", 0, 20, score=0.9), make(7, "pedestrian", 30, 40, score=0.7)],
+        [make(1, "car", 0, 20, score=0.9)],
+    ]
+    view = BDD100K(tmp_path, masks=masks).view(write(tmp_path, frames, pred), "v1")
+    assert view.trail and view.score_name == "recall" and len(view.frames) == 3
+    f0, f1, f2 = view.frames
+    assert [o.text for o in f0.objects] == ["car 1 0.90", "pedestrian 2 0.80"]
+    assert len(f0.gt_objects) == 2  # the distractor and the crowd region are not drawn
+    assert f0.gt_objects[0].box == (0.0, 0.0, 20.0, 20.0)
+    assert f1.events == ("ID switch: 2 → 7",) and f1.objects[1].text.endswith("switch")
+    assert [f.score for f in view.frames] == [1.0, 1.0, 0.5]
+    assert view.score == pytest.approx(2.5 / 3)
+    if masks:
+        m = f0.objects[0].mask
+        assert m.shape == (H, W) and m[:20, :20].all() and not m[:, 20:].any()
+    else:
+        assert all(o.mask is None for o in f0.objects)
+    bad = write(tmp_path, frames, [[{**make(1, "car", 0, 5), "id": "x"}]] + pred[1:])
+    with pytest.raises(
+        DataError, match=r"v1.json: frame v1-0000001.jpg, label 0: expected an integer"
+    ):
+        BDD100K(tmp_path, masks=masks).view(bad, "v1")

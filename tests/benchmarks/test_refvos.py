@@ -19,8 +19,10 @@ from unibench.benchmarks.formats.palette import read_label_map, write_palette_pn
 from unibench.benchmarks.scorers import vos as vos_metrics
 from unibench.benchmarks.synthetic.writers import write_davis2017
 from unibench.reports.render import sections
+from unibench.reports.video import read_video
 
 import unibench
+from unibench.app.cli import main
 from unibench.datatypes import Grounded, VOSFramePrediction
 from unibench.errors import ConfigError, DataError
 from unibench.store import ResultStore
@@ -132,6 +134,10 @@ def test_ref_davis17_runs_and_averages_the_four_expression_sets(tmp_path):
     assert rec.metrics["J (R-VOS)"] == pytest.approx(np.mean([s[1] for s in per_set]))
     assert "oracle-first-frame" in rec.protocol and "not with R-VOS papers" in rec.protocol
     assert set(df[df.metric == "J&F (R-VOS)"].value) == {100 * rec.metrics["J&F (R-VOS)"]}
+    # unibench show draws the run (set anno_0, J over the four sets): one frame per clip frame
+    out = tmp_path / "show.gif"
+    assert main(["show", str(pred.parent), "--sequence", "synth-01", "--out", str(out)]) == 0
+    assert len(read_video(out)) == 8
     # ids swapped in a set's results: the Hungarian matching of the unsupervised task finds them
     bench = BENCHMARKS.get("ref-davis17")(root, None, ["synth-00"])
     swapped = tmp_path / "swapped"
@@ -143,6 +149,37 @@ def test_ref_davis17_runs_and_averages_the_four_expression_sets(tmp_path):
             write_palette_png(swapped / "synth-00" / f"anno_{k}" / f.name, np.choose(m, [0, 2, 1]))
     table = bench.evaluate(swapped)
     assert table.summary["J&F (R-VOS)"] == pytest.approx(1.0)
+
+
+def test_ref_davis17_view_draws_the_first_set_and_scores_all_four(tmp_path):
+    """``unibench show``'s view of Ref-DAVIS17: set anno_0's masks with each object's expression
+    in the legend, the referred objects' annotations beside them, J per frame the mean over the
+    four sets with each set's ids paired with the objects as the unsupervised task pairs them."""
+    root = ref_davis_root(tmp_path)
+    bench = BENCHMARKS.get("ref-davis17")(root, None, ["synth-00"])
+    gt_dir = root / "DAVIS" / "Annotations_unsupervised" / "480p" / "synth-00"
+    pred = tmp_path / "pred"
+    for k in range(4):  # set 0: the annotations; set 1: ids swapped; sets 2, 3: object 2 lost
+        (pred / "synth-00" / f"anno_{k}").mkdir(parents=True)
+        for f in sorted(gt_dir.iterdir()):
+            m = read_label_map(f)
+            m = np.where(m == 255, 0, m)
+            m = np.choose(m, [0, 2, 1]) if k == 1 else np.where(m == 2, 0, m) if k >= 2 else m
+            write_palette_png(pred / "synth-00" / f"anno_{k}" / f.name, m.astype(np.uint8))
+    view = bench.view(pred, "synth-00")
+    assert [k for k, _ in view.legend] == [1, 2]
+    assert view.legend[0][1] == "1: the object 1, set 0 caf\u00e9"
+    first = view.frames[0]
+    gt0 = read_label_map(sorted(gt_dir.iterdir())[0])
+    assert np.array_equal(first.labels, np.where(gt0 == 255, 0, gt0))
+    assert np.array_equal(first.gt_labels, np.where(gt0 == 255, 0, gt0))
+    # sets 0 and 1 score 1 (the swap is paired back), sets 2 and 3 half of the objects
+    want = (1 + 1 + 0.5 + 0.5) / 4
+    assert all(f.score == pytest.approx(want) for f in view.frames)
+    assert view.score_name == "J (4 sets)" and view.score == pytest.approx(want)
+    (pred / "synth-00" / "anno_3" / "00003.png").unlink()
+    with pytest.raises(DataError, match=r"missing prediction .*anno_3.00003.png"):
+        bench.view(pred, "synth-00")
 
 
 def test_ref_davis17_errors_name_the_file(tmp_path):

@@ -277,3 +277,12 @@ def test_rvos_expressions_drawn_with_their_legend(tmp_path, capsys):
     swatches = frame[h - 120 :, 4:12].reshape(-1, 3).astype(int)
     for k in range(1, len(exps) + 1):
         assert (np.abs(swatches - np.array(draw.label_colour(k))).sum(1) == 0).any(), k
+
+
+def test_every_registered_benchmark_is_drawn():
+    """docs/looking.md says every registered benchmark is drawn: each adapter has its own view."""
+    from unibench.benchmarks import BENCHMARKS
+    from unibench.benchmarks.base import BenchmarkBase
+
+    undrawn = [n for n, spec in BENCHMARKS.items() if spec.adapter.view is BenchmarkBase.view]
+    assert not undrawn, undrawn
