@@ -13,11 +13,14 @@ in the UniTrack tables), a bare ``resnet18``/``resnet50`` is ``<arch> Random Ini
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import TYPE_CHECKING
 
+from unibench.heads import HEADS
 from unibench.reports.published import PAPER_COLUMNS, _csv, linear_probe
 
+from unibench.errors import RegistryError
 from unibench.metrics import Metric
 from unibench.metrics import metric_meta as _metric_meta
 from unibench.tasks import TASKS
@@ -115,13 +118,34 @@ def _frame(out: list[dict]) -> pd.DataFrame:
     return df
 
 
+@functools.cache
+def _default_preset(head: str) -> str | None:
+    """The preset a head runs without one named (None: the head has no presets or is unknown)."""
+    try:
+        return getattr(HEADS.get(head).Params(), "preset", None)
+    except (RegistryError, TypeError):
+        return None
+
+
+def head_variant(rec: ResultRecord) -> str:
+    """The column a record fills: its head, ``+box-init`` where each first box seeds the mask,
+    and ``[preset]`` where the run used another preset than the head's default. A protocol is a
+    column of its own, so no column's value (nor a model's best, nor a correlation's point) is
+    ever taken across protocols."""
+    v = rec.head + ("+box-init" if rec.head_params.get("init_from_box") else "")
+    preset, default = rec.head_params.get("preset"), _default_preset(rec.head)
+    if preset is not None and default is not None and preset != default:
+        v += f"[{preset}]"
+    return v
+
+
 def measured_frame(records: list[ResultRecord]) -> pd.DataFrame:
 
     out = []
     for rec in records:
         key, backbone, top1 = model_key(rec)
         subset = rec.subset
-        variant = rec.head + ("+box-init" if rec.head_params.get("init_from_box") else "")
+        variant = head_variant(rec)
         task = TASKS.get(rec.task) if rec.task in TASKS else None
         order = list(task.metrics) if task else sorted(rec.metrics)
         for metric in [*order, *sorted(set(rec.metrics) - set(order))]:
