@@ -351,7 +351,7 @@ def topk_affinity(
         ncols = nf * hw
         lp = -(-ncols // G) * G
         rows = max(16, min(hw, _GLOBAL_ROWS, budget_bytes // (4 * lp)))
-        buf = torch.empty(min(rows, hw) * lp, device=dev)
+        buf = torch.empty(rows * lp, device=dev)
         kg = min(kk, ncols)
         gv = torch.empty(hw, kg, device=dev)
         gi = torch.empty(hw, kg, dtype=torch.long, device=dev)

@@ -8,6 +8,7 @@ import json
 import pytest
 
 from unibench.app.cli import main
+from unibench.app.perf import _timed_rounds
 
 
 def test_features_bench_reports_each_path_against_fp32(tmp_path, capsys):
@@ -67,8 +68,6 @@ def test_bench_render_times_show_against_decode_and_encode(capsys):
 def test_rounds_interleave_the_stages_and_drop_the_warm_up():
     """Every round calls each stage once in turn (a host whose speed drifts moves them alike);
     the first round is a warm-up, not counted."""
-    from unibench.app.perf import _timed_rounds
-
     calls: list[str] = []
     med = _timed_rounds({"a": lambda: calls.append("a"), "b": lambda: calls.append("b")}, 3)
     assert calls == ["a", "b"] * 4
