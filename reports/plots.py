@@ -361,6 +361,11 @@ TOP1_AXIS = {
 def correlation_figure(corrs: list[Correlation], out: Path, title: str = "") -> list[Path]:
     """One panel per column; each point set (kind of top-1 × feature path) drawn with its own
     marker, fit and coefficients, never pooled; the axis says what the top-1 is."""
+    return save(correlation_axes(corrs, title), out)
+
+
+def correlation_axes(corrs: list[Correlation], title: str = ""):
+    """The figure :func:`correlation_figure` saves (labels placed)."""
     from matplotlib.figure import Figure
 
     panels: dict[Column, list[Correlation]] = {}
@@ -402,9 +407,17 @@ def correlation_figure(corrs: list[Correlation], out: Path, title: str = "") -> 
         ax.legend(fontsize=5.5, loc="upper center", bbox_to_anchor=(0.5, -0.16), frameon=False)
     fig.suptitle(f"{title} (brackets: bootstrap 95% interval)", fontsize=9)
     fig.tight_layout()
-    for ax, c in placed:  # after the layout: pixel positions are final
-        place_labels(ax, c.x, c.y, [m.split()[-1] for m in c.models])
-    return save(fig, out)
+    # after the layout (pixel positions are final), every point set of a panel in one call: a
+    # label never lands on another set's label where two sets' points nearly coincide
+    by_ax: dict[int, tuple] = {}
+    for ax, c in placed:
+        _, xs, ys, labels = by_ax.setdefault(id(ax), (ax, [], [], []))
+        xs += list(c.x)
+        ys += list(c.y)
+        labels += [m.split()[-1] for m in c.models]
+    for ax, xs, ys, labels in by_ax.values():
+        place_labels(ax, xs, ys, labels)
+    return fig
 
 
 def ope_figure(curves: dict[str, dict], out: Path, title: str) -> list[Path]:
