@@ -1,7 +1,8 @@
 """Dense-correspondence operators: top-k affinity, label propagation, RSM.
 
-CPU: exact, bounded-memory chunked path (:func:`topk_affinity`); CUDA: fused Triton kernel
-(:mod:`unibench.cuda_ops.triton_topk`); both checked against the reference implementations.
+CPU: a fused C++ kernel built on first use (:mod:`unibench.cuda_ops.cpu_topk`), or where it
+cannot be built the exact, bounded-memory chunked path (:func:`topk_affinity`); CUDA: fused Triton
+kernel (:mod:`unibench.cuda_ops.triton_topk`); all checked against the reference implementation.
 """
 
 from unibench.cuda_ops.propagation import (

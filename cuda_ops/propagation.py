@@ -17,10 +17,14 @@ Two implementations share that specification:
   ``s_q × s_m`` score matrix and a dense mask; it is the specification, used for debugging
   (``impl='reference'``) and, with ``stable=False``, as the reference codes' baseline in
   ``unibench bench kernels``.
-* :func:`topk_affinity` (``impl='chunked'``, the CPU path of :func:`topk` and :func:`propagate`)
-  searches the unrestricted frames in blocks of query rows (one reused score buffer) and the
-  restricted frames on small 2-D query tiles against the window their radius reaches, then merges
-  the two candidate lists; never ``s_q × s_m``.
+* :func:`topk_affinity` (``impl='chunked'``, the CPU path of :func:`topk` and :func:`propagate`
+  where the fused kernel is absent) searches the unrestricted frames in blocks of query rows (one
+  reused score buffer) and the restricted frames on small 2-D query tiles against the window
+  their radius reaches, then merges the two candidate lists; never ``s_q × s_m``.
+* :func:`~unibench.cuda_ops.cpu_topk.topk_fused` (``impl='fused'``, the CPU default where it
+  builds) keeps the top-k at the dot products: strips of 16 query cells scored in registers
+  against exactly the rows and columns each frame's radius reaches, each score checked against
+  the running k-th value as it is made; no score buffer at all.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from typing import Literal
 
 import torch
 import torch.nn.functional as F
+import unibench.cuda_ops.cpu_topk as cpu_topk
 import unibench.cuda_ops.triton_topk as triton_topk
 from unibench.cuda_ops.triton_topk import topk_affinity_triton
 
@@ -412,7 +417,7 @@ def topk_affinity(
     return vals / temperature, idx
 
 
-Impl = Literal["auto", "reference", "chunked", "triton"]
+Impl = Literal["auto", "reference", "chunked", "fused", "triton"]
 
 
 def resolve_impl(device: str, impl: str = "auto") -> str:
@@ -424,8 +429,9 @@ def _choose(query: torch.Tensor, impl: str, device: str | None = None) -> str:
     if impl == "reference" or os.environ.get("UNIBENCH_FORCE_REFERENCE") == "1":
         return "reference"
     if impl == "auto":
-        cuda = query.is_cuda if device is None else device == "cuda"
-        return "triton" if cuda and triton_topk.available() else "chunked"
+        if query.is_cuda if device is None else device == "cuda":
+            return "triton" if triton_topk.available() else "chunked"
+        return "fused" if cpu_topk.available() else "chunked"
     return impl
 
 
@@ -441,14 +447,28 @@ def topk(
     budget_bytes: int = 384 * 2**20,
     target_block: int = 96,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Dispatching top-k affinity: CUDA → Triton kernel, CPU → chunked path (blocks of query
-    rows sized from ``budget_bytes``, at least ``target_block``); ``impl='reference'`` or
-    ``UNIBENCH_FORCE_REFERENCE=1`` forces the specification (debugging)."""
+    """Dispatching top-k affinity: CUDA → Triton kernel; CPU → the fused kernel
+    (:mod:`~unibench.cuda_ops.cpu_topk`, where it builds) or the chunked PyTorch path (blocks of
+    query rows sized from ``budget_bytes``, tiles of ``target_block`` cells); ``impl='reference'``
+    or ``UNIBENCH_FORCE_REFERENCE=1`` forces the specification (debugging)."""
     if temperature <= 0 or not math.isfinite(temperature):
         raise ValueError(f"temperature must be > 0, got {temperature}")
     which = _choose(query, impl)
     if which == "reference":
         return topk_reference(query, memory, k, temperature, radius, restrict_first, shape)
+    if which == "fused":
+        if query.dim() != 3 or memory.dim() != 4 or memory.shape[1:] != query.shape:
+            raise ValueError(
+                f"shape mismatch: query {tuple(query.shape)} (C×h×w), memory "
+                f"{tuple(memory.shape)} (F×C×h×w)"
+            )
+        Fm = memory.shape[0]
+        restricted = set(_restricted_frames(Fm, radius, restrict_first))
+        kk = min(k, Fm * query.shape[1] * query.shape[2])
+        vals, idx = cpu_topk.topk_fused(
+            query, memory, kk, [f in restricted for f in range(Fm)], radius, shape
+        )
+        return vals / temperature, idx
     if which == "triton":
         return topk_affinity_triton(query, memory, k, temperature, radius, restrict_first, shape)
     return topk_affinity(

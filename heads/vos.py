@@ -61,7 +61,7 @@ class PropagationSpec:
     first_in_window: bool = False  # the window runs over real frames from 0 (VFS)
     input_height: int | None = None  # None = native resolution (480p on DAVIS)
     memory_budget_mb: int = 384
-    impl: Literal["auto", "reference", "chunked", "triton"] = "auto"
+    impl: Literal["auto", "reference", "chunked", "fused", "triton"] = "auto"
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.temperature) and self.temperature > 0):

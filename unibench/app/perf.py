@@ -53,7 +53,15 @@ from unibench.appearance_models import FeatureExtractor, create_model
 from unibench.benchmarks import BENCHMARKS
 from unibench.benchmarks.base import build_benchmark, score
 from unibench.benchmarks.formats.palette import read_label_map, write_palette_png
-from unibench.cuda_ops import l2_normalize, propagate, propagate_reference, rsm, rsm_direct
+from unibench.cuda_ops import (
+    cpu_topk,
+    l2_normalize,
+    propagate,
+    propagate_reference,
+    resolve_impl,
+    rsm,
+    rsm_direct,
+)
 from unibench.datatypes import Clip, MaskInit, VideoSequence
 from unibench.executors.inline import InlineExecutor
 from unibench.executors.process import ProcessExecutor
@@ -343,9 +351,11 @@ def bench_vos(
     params = MaskPropagationHead.Params(**MaskPropagationHead.presets[preset].values)
     rows = []
     tmp = Path(tempfile.mkdtemp(prefix="unibench-bench-vos-"))
+    impl = resolve_impl("cpu")
     print(
         f"{what}; preset {preset}; {torch.get_num_threads()} threads; "
-        f"median of {repeats} rounds, each stage once per round"
+        f"median of {repeats} rounds, each stage once per round; propagation: {impl}"
+        + (f" ({cpu_topk.kernel()} kernel)" if impl == "fused" else "")
     )
     with ThreadPoolExecutor(1) as pool:
         for model in models:
@@ -353,10 +363,10 @@ def bench_vos(
             fwd, gemm = med["bare forward (eager, as built)"], med["bare GEMM (query x memory)"]
             for k, v in med.items():
                 r = {"model": model, "stage": k, "s_per_frame": v, "vs_forward": v / fwd,
-                     "vs_gemm": v / gemm if k == "propagation" else None,
+                     "vs_gemm": v / gemm if k.startswith("propagation") else None,
                      "threads": torch.get_num_threads(), "sequence": what}  # fmt: skip
                 rows.append(r)
-                extra = f"  {v / gemm:5.2f}x the bare GEMM" if k == "propagation" else ""
+                extra = f"  {v / gemm:5.2f}x the bare GEMM" if k.startswith("propagation") else ""
                 print(f"{model:28s} {k:32s} {v:8.4f} s  {v / fwd:5.2f}x the bare forward{extra}",
                       flush=True)  # fmt: skip
     return rows
@@ -387,9 +397,9 @@ def _vos_stages(model: str, seq, params, pool, tmp: Path, repeats: int) -> dict[
     buf = torch.empty(qf.shape[0], mf.shape[1])
     p = params
 
-    def prop():
+    def prop(impl="auto"):
         return propagate(q, mem, labs, p.topk, p.temperature, p.radius, p.restrict_first,
-                         p.radius_shape)  # fmt: skip
+                         p.radius_shape, impl=impl)  # fmt: skip
 
     soft = prop()
     labels = head._decode(soft, seq.clip.size, ids)
@@ -409,6 +419,8 @@ def _vos_stages(model: str, seq, params, pool, tmp: Path, repeats: int) -> dict[
         "decode labels": lambda: head._decode(soft, seq.clip.size, ids),
         "write PNG": lambda: write_palette_png(tmp / "x.png", labels),
     }
+    if resolve_impl("cpu") == "fused":  # the PyTorch path it replaces, in the same rounds
+        stages["propagation (PyTorch path)"] = lambda: prop("chunked")
     stages["whole frame (head + writes)"] = whole
     with torch.inference_mode():
         med = _timed_rounds(stages, repeats)

@@ -26,19 +26,25 @@ def test_bench_vos_times_every_stage_against_both_baselines(capsys):
     """``unibench bench vos`` (numbers for the record, never a time limit): every stage of a VOS
     frame, each as a ratio to the bare forward measured in the same run, the propagation also to
     the bare GEMM of its shapes."""
+    from unibench.cuda_ops import cpu_topk
+
     from unibench.app.perf import bench_vos
 
     rows = bench_vos(["pixels"], None, None, frames=4, repeats=1)
     stages = [r["stage"] for r in rows]
+    # where the fused kernel runs, the PyTorch path it replaces is timed in the same rounds
+    both = ["propagation (PyTorch path)"] if cpu_topk.available() else []
     assert stages == [
         "bare forward (eager, as built)", "bare GEMM (query x memory)", "read frame (decode)",
         "features, as built", "features, as run (fused)", "propagation", "decode labels",
-        "write PNG", "whole frame (head + writes)",
+        "write PNG", *both, "whole frame (head + writes)",
     ]  # fmt: skip
     by = {r["stage"]: r for r in rows}
     assert by["bare forward (eager, as built)"]["vs_forward"] == 1.0
     assert by["propagation"]["vs_gemm"] > 0 and all(r["s_per_frame"] > 0 for r in rows)
-    assert "x the bare GEMM" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "x the bare GEMM" in out
+    assert ("propagation: fused (" if both else "propagation: chunked") in out
 
 
 def test_bench_render_times_show_against_decode_and_encode(capsys):
