@@ -99,7 +99,11 @@ def test_subset_run_is_recorded_as_such_and_never_ranked(sandbox, capsys):
     assert rc == 0
     rec = ResultStore(sandbox.out).records()[-1]
     assert rec.sequences == ["synth-01"] and rec.split_size == 3 and rec.whole_split is False
-    assert rec.execution["device"] == "cpu" and rec.execution["impl"] in ("fused", "chunked", "reference")
+    assert rec.execution["device"] == "cpu" and rec.execution["impl"] in (
+        "fused",
+        "chunked",
+        "reference",
+    )
     rc, _, _ = sandbox.cli(capsys, *_davis(sandbox))
     assert rc == 0
     latest = list(ResultStore(sandbox.out).latest().values())
