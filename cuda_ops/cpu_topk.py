@@ -35,7 +35,15 @@ def _module():
         log.info("fused CPU top-k: %s is not x86-64; the PyTorch path runs", platform.machine())
         return None
     try:
-        from torch.utils.cpp_extension import load
+        # importing the builder warns "No CUDA runtime is found" on every CPU-only machine (it
+        # looks for a CUDA toolkit this CPU build does not use): kept out of the console
+        builder_log = logging.getLogger("torch.utils.cpp_extension")
+        level = builder_log.level
+        builder_log.setLevel(logging.ERROR)
+        try:
+            from torch.utils.cpp_extension import load
+        finally:
+            builder_log.setLevel(level)
 
         digest = hashlib.sha256(SOURCE.read_bytes()).hexdigest()[:12]
         mod = load(
