@@ -252,11 +252,8 @@ def _geometry(
     return tuple(rows)
 
 
-def _reach(radius: float, shape: Shape) -> int:
-    """Largest integer offset that can satisfy the radius test."""
-    if shape == "circle":
-        return max(0, math.ceil(radius) - 1)
-    return int(math.floor(radius))
+# the largest integer offset that can satisfy the radius test (one rule for both CPU paths)
+_reach = cpu_topk.reach
 
 
 def _grouped_topk(scores: torch.Tensor, k: int, group: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -282,6 +279,13 @@ _GLOBAL_ROWS = 512
 # holds: a row of 8 tiles of 96 cells against 5 frames' windows at radius 12 fits (a 60 × 107 grid,
 # 480p at stride 8); against 20 frames (the crw preset) the tiles go one at a time
 _TILE_BYTES = 32 * 2**20
+
+
+def _check_features(query: torch.Tensor, memory: torch.Tensor) -> None:
+    if query.dim() != 3 or memory.dim() != 4 or memory.shape[1:] != query.shape:
+        raise ValueError(
+            f"shape mismatch: query {tuple(query.shape)} (C×h×w), memory {tuple(memory.shape)} (F×C×h×w)"
+        )
 
 
 def _merge_topk(parts, k: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -334,10 +338,7 @@ def topk_affinity(
     buffer (at most ``_GLOBAL_ROWS`` rows) and one batch of tiles (at most ``_TILE_BYTES``),
     never ``s_q × s_m``.
     """
-    if query.dim() != 3 or memory.dim() != 4 or memory.shape[1:] != query.shape:
-        raise ValueError(
-            f"shape mismatch: query {tuple(query.shape)} (C×h×w), memory {tuple(memory.shape)} (F×C×h×w)"
-        )
+    _check_features(query, memory)
     C, h, w = query.shape
     Fm = memory.shape[0]
     hw = h * w
@@ -457,11 +458,7 @@ def topk(
     if which == "reference":
         return topk_reference(query, memory, k, temperature, radius, restrict_first, shape)
     if which == "fused":
-        if query.dim() != 3 or memory.dim() != 4 or memory.shape[1:] != query.shape:
-            raise ValueError(
-                f"shape mismatch: query {tuple(query.shape)} (C×h×w), memory "
-                f"{tuple(memory.shape)} (F×C×h×w)"
-            )
+        _check_features(query, memory)
         Fm = memory.shape[0]
         restricted = set(_restricted_frames(Fm, radius, restrict_first))
         kk = min(k, Fm * query.shape[1] * query.shape[2])
