@@ -9,8 +9,11 @@ import time
 from pathlib import Path
 
 import pytest
+from unibench.appearance_models import arch_info, get_cfg, tracking_taps
 
 from unibench.app.cli import main
+from unibench.app.pipeline.resolve import MatrixRequest, expand_matrix
+from unibench.config import load_yaml
 from unibench.store import ResultStore
 
 ARGS = [
@@ -159,18 +162,14 @@ def test_suite_benchmarks_name_their_task(tmp_path):
     assert {c["task"] for c, _ in cells} == {"vos", "sot", "mot"} and len(cells) == 6 * 4
 
 
-SUITES = sorted((Path(__file__).parents[4] / "benchmarks/suites").glob("*.yaml"))
+SUITE_DIR = Path(__file__).parents[4] / "benchmarks/suites"
+SUITES = sorted(SUITE_DIR.glob("*.yaml"))
 
 
 @pytest.mark.parametrize("suite", SUITES, ids=[s.stem for s in SUITES])
 def test_every_shipped_suite_expands_onto_taps_its_models_have(tmp_path, suite):
     """A suite naming a tap a model lacks would run the default tap in its place (with a warning):
     every shipped suite names only taps its models have, so its cells are the taps it says."""
-    from unibench.appearance_models import arch_info, get_cfg
-
-    from unibench.app.pipeline.resolve import MatrixRequest, expand_matrix
-    from unibench.config import load_yaml
-
     raw = load_yaml(suite)
     cells = expand_matrix(MatrixRequest(output=str(tmp_path), suite=suite))
     assert cells
@@ -184,11 +183,7 @@ def test_every_shipped_suite_expands_onto_taps_its_models_have(tmp_path, suite):
 def test_the_tap_suites_cover_every_tap_of_their_networks():
     """davis2016-val-taps.yaml and the default tap of davis2016-val.yaml: the whole-split tap study
     (docs/measured.md) covers every tap of each network it names, stride 2 included."""
-    from unibench.appearance_models import arch_info, get_cfg, tracking_taps
-
-    from unibench.config import load_yaml
-
-    raw = load_yaml(Path(__file__).parents[4] / "benchmarks/suites/davis2016-val-taps.yaml")
+    raw = load_yaml(SUITE_DIR / "davis2016-val-taps.yaml")
     for model in raw["models"]:
         cfg = get_cfg(model)
         assert set(raw["layers"]) | {arch_info(cfg).default_tap} == set(tracking_taps(cfg))
